@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what the service and its tests need on a fresh Debian 12 + Node 20 machine (as root),
+# then installs the npm dependencies and builds. Safe to run again: it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages: SIPp (phones and trunks in tests and load), rtpengine (media anchor),
+# sox/lame/ffmpeg (test tone generation, MP3 encoder candidate, decoding uploads in tests),
+# build tools for better-sqlite3's native addon.
+need=()
+for pkg in sip-tester rtpengine-daemon sox lame ffmpeg python3 make g++; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
+done
+if [ "${#need[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing Debian packages: ${need[*]} (run as root, or install them)" >&2
+    exit 1
+  fi
+  echo "setup: installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# rtpengine-daemon's package may start a system instance on 2223/22222; we run our own on
+# loopback with explicit ports, so a system one is harmless, but stop it if init did start it.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet rtpengine-daemon 2>/dev/null; then
+  systemctl stop rtpengine-daemon || true
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+npm run build

@@ -1,0 +1,34 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** The embedded SIP engine (RFC 3261 stack + drachtio wire protocol server). */
+export const EngineSection = Type.Object({
+  /** false: call control connects to an external drachtio-server at `drachtio` instead. */
+  embedded: Type.Boolean({ default: true }),
+  sip: Type.Object({
+    /** Each entry opens a UDP and/or TCP listener. */
+    listen: Type.Array(
+      Type.Object({
+        host: Type.String({ default: '127.0.0.1' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 5060 }),
+        transports: Type.Array(Type.Union([Type.Literal('udp'), Type.Literal('tcp')]), { default: ['udp', 'tcp'] }),
+        /** Address advertised in Via/Contact when it differs from the bound one (NAT, 0.0.0.0). */
+        externalHost: Type.Optional(Type.String()),
+      }),
+      { default: [{ host: '127.0.0.1', port: 5060, transports: ['udp', 'tcp'] }] },
+    ),
+    /** RFC 3261 timer values in milliseconds (section 17.1.1.1, table 4). */
+    t1: Type.Integer({ minimum: 1, default: 500 }),
+    t2: Type.Integer({ minimum: 1, default: 4000 }),
+    t4: Type.Integer({ minimum: 1, default: 5000 }),
+    maxMessageBytes: Type.Integer({ minimum: 1024, maximum: 1048576, default: 65535 }),
+    maxHeaders: Type.Integer({ minimum: 16, maximum: 1024, default: 128 }),
+  }, { default: {} }),
+  /** The drachtio wire protocol endpoint (embedded server listens here; external one is reached here). */
+  drachtio: Type.Object({
+    host: Type.String({ default: '127.0.0.1' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 9022 }),
+    secret: Type.String({ minLength: 1, default: 'cymru' }),
+  }, { default: {} }),
+}, { default: {} });
+
+export type EngineConfig = Static<typeof EngineSection>;

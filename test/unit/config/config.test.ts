@@ -1,0 +1,38 @@
+import t from 'tap';
+import { parseConfig, envOverrides, deepMerge, ConfigError } from '../../../src/config';
+
+t.test('defaults apply and the result is frozen', (t) => {
+  const c = parseConfig({});
+  t.equal(c.engine.sip.t1, 500);
+  t.equal(c.engine.drachtio.port, 9022);
+  t.ok(Object.isFrozen(c.engine.sip));
+  t.end();
+});
+
+t.test('env overrides nest on double underscore and parse JSON scalars', (t) => {
+  const o = envOverrides({ B2BUA_ENGINE__SIP__T1: '250', B2BUA_LOG_LEVEL: 'debug', OTHER: 'x' });
+  t.same(o, { engine: { sip: { t1: 250 } }, logLevel: 'debug' });
+  const c = parseConfig(deepMerge({ engine: { sip: { t2: 2000 } } }, o));
+  t.equal(c.engine.sip.t1, 250);
+  t.equal(c.engine.sip.t2, 2000);
+  t.equal(c.logLevel, 'debug');
+  t.end();
+});
+
+t.test('invalid values are reported by path', (t) => {
+  const cases: Array<[unknown, string]> = [
+    [{ engine: { sip: { t1: 0 } } }, '/engine/sip/t1'],
+    [{ engine: { drachtio: { port: 70000 } } }, '/engine/drachtio/port'],
+    [{ logLevel: 'loud' }, '/logLevel'],
+  ];
+  for (const [input, path] of cases) {
+    try {
+      parseConfig(input);
+      t.fail(`expected ConfigError for ${path}`);
+    } catch (err) {
+      t.ok(err instanceof ConfigError, 'named error class');
+      t.ok((err as ConfigError).problems.some((p) => p.startsWith(path)), `problem names ${path}`);
+    }
+  }
+  t.end();
+});
