@@ -1,0 +1,97 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** Where the shipped scenarios live (dist/test/helpers -> repo root). */
+export const SCENARIO_DIR = resolve(__dirname, '..', '..', '..', 'sipp-scenarios');
+
+export interface SippOptions {
+  /** Scenario file name under sipp-scenarios/ or an absolute path; or a built-in like 'uac'. */
+  scenario: string;
+  /** Remote host:port (omitted for a pure UAS). */
+  remote?: string;
+  localPort: number;
+  /** Extra command-line arguments, e.g. ['-m', '10', '-r', '5', '-t', 't1']. */
+  args?: string[];
+  /** Kill sipp after this long (ms); every wait has a bound. */
+  timeoutMs?: number;
+}
+
+export interface SippStats {
+  successful: number;
+  failed: number;
+  retransmissions: number;
+}
+
+export interface SippResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  stats: SippStats | null;
+  /** Contents of the error file (-trace_err), useful in assertion messages. */
+  errors: string;
+}
+
+/** A started SIPp process: wait for it with `done`, or stop it with `stop()`. */
+export interface SippProcess {
+  child: ChildProcess;
+  done: Promise<SippResult>;
+  stop(): void;
+}
+
+export function startSipp(o: SippOptions): SippProcess {
+  const work = mkdtempSync(join(tmpdir(), 'sipp-'));
+  const statFile = join(work, 'stat.csv');
+  const errFile = join(work, 'err.log');
+  const builtIn = /^(uac|uas|regexp|3pcc-.*|branchc|branchs|uac_pcap)$/.test(o.scenario);
+  const scen = builtIn ? ['-sn', o.scenario] : ['-sf', o.scenario.startsWith('/') ? o.scenario : join(SCENARIO_DIR, o.scenario)];
+  const argv = [
+    ...(o.remote ? [o.remote] : []),
+    ...scen,
+    '-i', '127.0.0.1',
+    '-p', String(o.localPort),
+    '-nostdin',
+    '-trace_stat', '-stf', statFile, '-fd', '1',
+    '-trace_err', '-error_file', errFile,
+    ...(o.args ?? []),
+  ];
+  const child = spawn('sipp', argv, { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => { stdout = (stdout + d.toString()).slice(-20000); });
+  child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-20000); });
+  const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 60000);
+  const done = new Promise<SippResult>((res) => {
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const stats = readStats(statFile);
+      const errors = existsSync(errFile) ? readFileSync(errFile, 'utf8').slice(-5000) : '';
+      rmSync(work, { recursive: true, force: true });
+      res({ code, stdout, stderr, stats, errors });
+    });
+  });
+  return { child, done, stop: () => child.kill('SIGUSR1') };
+}
+
+export function runSipp(o: SippOptions): Promise<SippResult> {
+  return startSipp(o).done;
+}
+
+/** Last row of SIPp's statistics CSV (cumulative columns). */
+function readStats(file: string): SippStats | null {
+  if (!existsSync(file)) return null;
+  const lines = readFileSync(file, 'utf8').trim().split('\n');
+  if (lines.length < 2) return null;
+  const head = lines[0].split(';');
+  const row = lines[lines.length - 1].split(';');
+  const col = (name: string): number => {
+    const i = head.indexOf(name);
+    return i >= 0 ? Number(row[i]) : NaN;
+  };
+  return {
+    successful: col('SuccessfulCall(C)'),
+    failed: col('FailedCall(C)'),
+    retransmissions: col('Retransmissions(C)'),
+  };
+}
