@@ -3,6 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ConfigError } from './errors';
 import { EngineSection } from './sections/engine';
+import { DeliverySection } from './sections/delivery';
 
 export { ConfigError } from './errors';
 
@@ -16,6 +17,7 @@ export const ConfigSchema = Type.Object({
     { default: 'info' },
   ),
   engine: EngineSection,
+  delivery: DeliverySection,
 });
 
 export type Config = Static<typeof ConfigSchema>;
