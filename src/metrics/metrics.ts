@@ -1,0 +1,98 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every metric the service exposes on /metrics, created once per process against one registry.
+ * Label sets are closed enums so cardinality stays bounded (no call-ids, no URLs as labels).
+ */
+export type NetworkSide = 'onnet' | 'offnet';
+export type CallOutcome = 'answered' | 'rejected' | 'cancelled' | 'failed' | 'no_answer';
+export type RecordingOutcome = 'completed' | 'discarded_short' | 'failed';
+export type UploadResult = 'success' | 'http_error' | 'network_error' | 'refused';
+export type LegRole = 'caller' | 'callee';
+
+export interface Metrics {
+  readonly registry: Registry;
+  callsTotal: Counter<'caller' | 'callee' | 'outcome'>;
+  activeCalls: Gauge;
+  registrations: Gauge;
+  recordingsStarted: Counter<'source'>;
+  recordingsFinished: Counter<'outcome'>;
+  uploadAttempts: Counter<'result'>;
+  uploadDuration: Histogram<'result'>;
+  uploadQueueDepth: Gauge<'status'>;
+  rtpPackets: Counter<'leg' | 'kind'>;
+  encoderSeconds: Counter<'format'>;
+  engineTransactions: Counter<'kind'>;
+  engineRetransmissions: Counter<'direction'>;
+}
+
+export function createMetrics(registry: Registry = new Registry(), withDefaults = true): Metrics {
+  if (withDefaults) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    callsTotal: new Counter({
+      name: 'b2bua_calls_total',
+      help: 'Calls ended, by caller and callee network side and outcome',
+      labelNames: ['caller', 'callee', 'outcome'] as const,
+      registers,
+    }),
+    activeCalls: new Gauge({ name: 'b2bua_active_calls', help: 'Calls in progress', registers }),
+    registrations: new Gauge({ name: 'b2bua_registrations', help: 'Active registration bindings', registers }),
+    recordingsStarted: new Counter({
+      name: 'b2bua_recordings_started_total',
+      help: 'Recordings started, by what asked for them',
+      labelNames: ['source'] as const,
+      registers,
+    }),
+    recordingsFinished: new Counter({
+      name: 'b2bua_recordings_finished_total',
+      help: 'Recordings finished, by outcome (discarded_short: under record_min_sec)',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    uploadAttempts: new Counter({
+      name: 'b2bua_upload_attempts_total',
+      help: 'Recording upload attempts, by result',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    uploadDuration: new Histogram({
+      name: 'b2bua_upload_duration_seconds',
+      help: 'Time spent on one upload attempt',
+      labelNames: ['result'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers,
+    }),
+    uploadQueueDepth: new Gauge({
+      name: 'b2bua_upload_queue_depth',
+      help: 'Recordings in the delivery queue, by status',
+      labelNames: ['status'] as const,
+      registers,
+    }),
+    rtpPackets: new Counter({
+      name: 'b2bua_recorder_rtp_packets_total',
+      help: 'RTP packets seen by the recorder per leg: received, lost (never arrived), late (arrived after playout)',
+      labelNames: ['leg', 'kind'] as const,
+      registers,
+    }),
+    encoderSeconds: new Counter({
+      name: 'b2bua_encoder_cpu_seconds_total',
+      help: 'Time spent encoding recordings, by format',
+      labelNames: ['format'] as const,
+      registers,
+    }),
+    engineTransactions: new Counter({
+      name: 'b2bua_sip_transactions_total',
+      help: 'SIP transactions created by the engine, by kind (server/client)',
+      labelNames: ['kind'] as const,
+      registers,
+    }),
+    engineRetransmissions: new Counter({
+      name: 'b2bua_sip_retransmissions_total',
+      help: 'SIP retransmissions: sent by the engine, or received and absorbed',
+      labelNames: ['direction'] as const,
+      registers,
+    }),
+  };
+}
