@@ -4,6 +4,7 @@ import { Value } from '@sinclair/typebox/value';
 import { ConfigError } from './errors';
 import { EngineSection } from './sections/engine';
 import { DeliverySection } from './sections/delivery';
+import { MediaSection } from './sections/media';
 
 export { ConfigError } from './errors';
 
@@ -18,6 +19,7 @@ export const ConfigSchema = Type.Object({
   ),
   engine: EngineSection,
   delivery: DeliverySection,
+  media: MediaSection,
 });
 
 export type Config = Static<typeof ConfigSchema>;
