@@ -3,6 +3,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ConfigError } from './errors';
 import { EngineSection } from './sections/engine';
+import { ApiSection } from './sections/api';
+import { StoreSection } from './sections/store';
 import { DeliverySection } from './sections/delivery';
 import { MediaSection } from './sections/media';
 
@@ -18,6 +20,8 @@ export const ConfigSchema = Type.Object({
     { default: 'info' },
   ),
   engine: EngineSection,
+  api: ApiSection,
+  store: StoreSection,
   delivery: DeliverySection,
   media: MediaSection,
 });

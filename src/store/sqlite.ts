@@ -1,0 +1,377 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { ConflictError, InvalidDocumentError, NotFoundError } from './errors';
+import { isJsonObject, mergePatch, newId, nextRevision } from './doc';
+import type {
+  AccountDoc,
+  Collection,
+  CreateOptions,
+  DeleteOptions,
+  DocumentStore,
+  JsonObject,
+  ReadOptions,
+  SipCredentialsMatch,
+  StoredDoc,
+  WriteOptions,
+} from './types';
+
+interface Row {
+  body: string;
+  rev: string;
+  deleted: number;
+}
+
+/** Private keys the store owns; callers cannot set them through create/replace/merge. */
+const MANAGED_KEYS = new Set(['_id', '_rev', 'pvt_type', 'pvt_account_id', 'pvt_created', 'pvt_modified', 'pvt_deleted', 'pvt_tree']);
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS docs (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  collection TEXT NOT NULL,
+  id TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  rev TEXT NOT NULL,
+  deleted INTEGER NOT NULL DEFAULT 0,
+  body TEXT NOT NULL,
+  UNIQUE (collection, id)
+);
+CREATE INDEX IF NOT EXISTS docs_by_account ON docs (collection, account_id, deleted);
+CREATE INDEX IF NOT EXISTS accounts_by_realm ON docs (lower(json_extract(body, '$.realm'))) WHERE collection = 'accounts';
+CREATE INDEX IF NOT EXISTS accounts_by_api_key ON docs (json_extract(body, '$.pvt_api_key')) WHERE collection = 'accounts';
+CREATE INDEX IF NOT EXISTS devices_by_sip_username ON docs (json_extract(body, '$.sip.username')) WHERE collection = 'devices';
+`;
+
+/** Dotted field paths accepted by findBy; keeps the JSON path well-formed. */
+const FIELD_PATH = /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/;
+
+export interface SqliteStoreOptions {
+  /** A file path, or ':memory:' (tests where persistence is not the point). */
+  path: string;
+  /** Milliseconds since the epoch; injectable so tests can control timestamps. */
+  now?: () => number;
+}
+
+/**
+ * The embedded store: one SQLite file in WAL mode (readers never block the writer, and a crash
+ * loses at most the transaction in flight). Documents are kept whole as JSON in `body`; the
+ * columns beside it exist only to index and to check revisions.
+ */
+export class SqliteDocumentStore implements DocumentStore {
+  private readonly db: Database.Database;
+  private readonly now: () => number;
+  private closed = false;
+
+  constructor(opts: SqliteStoreOptions) {
+    if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
+    this.db = new Database(opts.path);
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL is durable across application crashes in WAL mode; only an OS crash can lose the
+    // last transactions, which FULL would cost an fsync per write to prevent.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    this.now = opts.now ?? Date.now;
+  }
+
+  // --- writes -----------------------------------------------------------------------------
+
+  async create(collection: Collection, accountId: string, body: JsonObject, opts: CreateOptions = {}): Promise<StoredDoc> {
+    if (collection === 'accounts') throw new InvalidDocumentError('use createAccount for accounts');
+    return this.insert(collection, accountId, body, opts.id ?? newId(), {});
+  }
+
+  async createAccount(parentId: string | null, body: JsonObject, opts: CreateOptions = {}): Promise<AccountDoc> {
+    const id = opts.id ?? newId();
+    const tx = this.db.transaction((): AccountDoc => {
+      let tree: string[] = [];
+      if (parentId !== null) {
+        const parent = this.getAccount(parentId, false);
+        tree = [...parent.pvt_tree, parent._id];
+      }
+      return this.insert('accounts', id, body, id, { pvt_tree: tree }) as AccountDoc;
+    });
+    return tx();
+  }
+
+  async read(collection: Collection, id: string, opts: ReadOptions = {}): Promise<StoredDoc> {
+    return this.get(collection, id, opts.includeDeleted === true);
+  }
+
+  async readAccount(id: string, opts: ReadOptions = {}): Promise<AccountDoc> {
+    return this.getAccount(id, opts.includeDeleted === true);
+  }
+
+  async replace(collection: Collection, id: string, body: JsonObject, opts: WriteOptions = {}): Promise<StoredDoc> {
+    assertObject(body);
+    return this.update(collection, id, opts.rev, (current) => {
+      const next: JsonObject = {};
+      for (const [k, v] of Object.entries(current)) if (k.startsWith('pvt_')) next[k] = v;
+      for (const [k, v] of Object.entries(body)) if (!MANAGED_KEYS.has(k)) next[k] = v;
+      return next;
+    });
+  }
+
+  async merge(collection: Collection, id: string, patch: JsonObject, opts: WriteOptions = {}): Promise<StoredDoc> {
+    assertObject(patch);
+    const allowed: JsonObject = {};
+    for (const [k, v] of Object.entries(patch)) if (!MANAGED_KEYS.has(k)) allowed[k] = v;
+    return this.update(collection, id, opts.rev, (current) => mergePatch(current, allowed));
+  }
+
+  async delete(collection: Collection, id: string, opts: DeleteOptions = {}): Promise<StoredDoc> {
+    if (opts.hard === true) {
+      const tx = this.db.transaction((): StoredDoc => {
+        const current = this.get(collection, id, true);
+        checkRev(collection, id, opts.rev, current._rev);
+        this.db.prepare('DELETE FROM docs WHERE collection = ? AND id = ?').run(collection, id);
+        return current;
+      });
+      return tx();
+    }
+    return this.update(collection, id, opts.rev, (current) => ({ ...current, pvt_deleted: true }));
+  }
+
+  async deleteAccount(id: string, opts: WriteOptions = {}): Promise<AccountDoc> {
+    const tx = this.db.transaction((): AccountDoc => {
+      const owned = this.db
+        .prepare<{ collection: Collection; id: string }>(
+          "SELECT collection, id FROM docs WHERE account_id = ? AND deleted = 0 AND collection <> 'accounts'",
+        )
+        .all(id);
+      const account = this.update('accounts', id, opts.rev, (current) => ({ ...current, pvt_deleted: true }));
+      for (const o of owned) this.update(o.collection, o.id, undefined, (current) => ({ ...current, pvt_deleted: true }));
+      return account as AccountDoc;
+    });
+    return tx();
+  }
+
+  // --- reads ------------------------------------------------------------------------------
+
+  async list(collection: Collection, accountId: string, opts: ReadOptions = {}): Promise<StoredDoc[]> {
+    const sql =
+      opts.includeDeleted === true
+        ? 'SELECT body FROM docs WHERE collection = ? AND account_id = ? ORDER BY seq'
+        : 'SELECT body FROM docs WHERE collection = ? AND account_id = ? AND deleted = 0 ORDER BY seq';
+    return this.db.prepare<Row>(sql).all(collection, accountId).map(parse);
+  }
+
+  async findBy(collection: Collection, path: string, value: string | number | boolean, accountId?: string): Promise<StoredDoc[]> {
+    if (!FIELD_PATH.test(path)) throw new InvalidDocumentError(`bad field path ${JSON.stringify(path)}`);
+    // json_extract yields 1/0 for JSON true/false, and SQLite binds no booleans.
+    const bound = typeof value === 'boolean' ? (value ? 1 : 0) : value;
+    const params: Database.BindValue[] = [collection, `$.${path}`, bound];
+    let sql = 'SELECT body FROM docs WHERE collection = ? AND deleted = 0 AND json_extract(body, ?) = ?';
+    if (accountId !== undefined) {
+      sql += ' AND account_id = ?';
+      params.push(accountId);
+    }
+    return this.db.prepare<Row>(`${sql} ORDER BY seq`).all(...params).map(parse);
+  }
+
+  async findAccountByRealm(realm: string): Promise<AccountDoc | undefined> {
+    const row = this.db
+      .prepare<Row>(
+        "SELECT body FROM docs WHERE collection = 'accounts' AND lower(json_extract(body, '$.realm')) = lower(?) AND deleted = 0 ORDER BY seq LIMIT 1",
+      )
+      .get(realm);
+    return row === undefined ? undefined : (parse(row) as AccountDoc);
+  }
+
+  async findAccountByApiKey(key: string): Promise<AccountDoc | undefined> {
+    const row = this.db
+      .prepare<Row>(
+        "SELECT body FROM docs WHERE collection = 'accounts' AND json_extract(body, '$.pvt_api_key') = ? AND deleted = 0 LIMIT 1",
+      )
+      .get(key);
+    return row === undefined ? undefined : (parse(row) as AccountDoc);
+  }
+
+  async findDeviceBySipCredentials(username: string, realm: string): Promise<SipCredentialsMatch | undefined> {
+    const devices = this.db
+      .prepare<Row>(
+        "SELECT body FROM docs WHERE collection = 'devices' AND json_extract(body, '$.sip.username') = ? AND deleted = 0 ORDER BY seq",
+      )
+      .all(username)
+      .map(parse);
+    const lowerRealm = realm.toLowerCase();
+    const byRealm = await this.findAccountByRealm(realm);
+    // A device's own sip.realm overrides its account's realm (Kazoo devices.json: sip.realm).
+    for (const device of devices) {
+      const sip = device['sip'];
+      const own = isJsonObject(sip) && typeof sip['realm'] === 'string' ? sip['realm'].toLowerCase() : undefined;
+      if (own !== undefined ? own === lowerRealm : byRealm?._id === device.pvt_account_id) {
+        const account = own !== undefined ? this.tryAccount(device.pvt_account_id) : byRealm;
+        if (account !== undefined) return { account, device };
+      }
+    }
+    return undefined;
+  }
+
+  async findCallflowByNumber(accountId: string, number: string): Promise<StoredDoc | undefined> {
+    const row = this.db
+      .prepare<Row>(
+        `SELECT body FROM docs d WHERE collection = 'callflows' AND account_id = ? AND deleted = 0
+           AND EXISTS (SELECT 1 FROM json_each(d.body, '$.numbers') n WHERE n.value = ?) ORDER BY seq LIMIT 1`,
+      )
+      .get(accountId, number);
+    return row === undefined ? undefined : parse(row);
+  }
+
+  async listPatternCallflows(accountId: string): Promise<StoredDoc[]> {
+    return this.db
+      .prepare<Row>(
+        `SELECT body FROM docs WHERE collection = 'callflows' AND account_id = ? AND deleted = 0
+           AND json_array_length(body, '$.patterns') > 0 ORDER BY seq`,
+      )
+      .all(accountId)
+      .map(parse);
+  }
+
+  async findResourcesByAddress(address: string): Promise<StoredDoc[]> {
+    return this.db
+      .prepare<Row>(
+        `SELECT body FROM docs d WHERE collection = 'resources' AND deleted = 0 AND (
+           EXISTS (SELECT 1 FROM json_each(d.body, '$.gateways') g WHERE json_extract(g.value, '$.server') = ?)
+           OR EXISTS (SELECT 1 FROM json_each(d.body, '$.inbound_ips') i WHERE i.value = ?)) ORDER BY seq`,
+      )
+      .all(address, address)
+      .map(parse);
+  }
+
+  async listAllResources(): Promise<StoredDoc[]> {
+    return this.db
+      .prepare<Row>("SELECT body FROM docs WHERE collection = 'resources' AND deleted = 0 ORDER BY seq")
+      .all()
+      .map(parse);
+  }
+
+  async listDescendants(accountId: string): Promise<AccountDoc[]> {
+    return this.db
+      .prepare<Row>(
+        `SELECT body FROM docs d WHERE collection = 'accounts' AND deleted = 0
+           AND EXISTS (SELECT 1 FROM json_each(d.body, '$.pvt_tree') t WHERE t.value = ?) ORDER BY seq`,
+      )
+      .all(accountId)
+      .map((r) => parse(r) as AccountDoc);
+  }
+
+  async listChildren(accountId: string): Promise<AccountDoc[]> {
+    return this.db
+      .prepare<Row>(
+        `SELECT body FROM docs WHERE collection = 'accounts' AND deleted = 0
+           AND json_extract(body, '$.pvt_tree[#-1]') = ? ORDER BY seq`,
+      )
+      .all(accountId)
+      .map((r) => parse(r) as AccountDoc);
+  }
+
+  async isSameOrDescendant(ancestorId: string, accountId: string): Promise<boolean> {
+    const account = this.tryAccount(accountId, true);
+    if (account === undefined) return false;
+    return account._id === ancestorId || account.pvt_tree.includes(ancestorId);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  // --- internals (synchronous, so they compose inside one SQLite transaction) ---------------
+
+  private insert(collection: Collection, accountId: string, body: JsonObject, id: string, extra: JsonObject): StoredDoc {
+    assertObject(body);
+    const now = Math.floor(this.now() / 1000);
+    const content: JsonObject = {};
+    for (const [k, v] of Object.entries(body)) if (!MANAGED_KEYS.has(k)) content[k] = v;
+    Object.assign(content, extra, {
+      pvt_type: typeName(collection),
+      pvt_account_id: accountId,
+      pvt_created: now,
+      pvt_modified: now,
+    });
+    const rev = nextRevision(undefined, content);
+    const doc = { ...content, _id: id, _rev: rev } as StoredDoc;
+    const exists = this.db.prepare<Row>('SELECT rev FROM docs WHERE collection = ? AND id = ?').get(collection, id);
+    if (exists !== undefined) throw new ConflictError(collection, id, undefined, exists.rev);
+    this.db
+      .prepare('INSERT INTO docs (collection, id, account_id, rev, deleted, body) VALUES (?, ?, ?, ?, 0, ?)')
+      .run(collection, id, accountId, rev, JSON.stringify(doc));
+    return doc;
+  }
+
+  private update(collection: Collection, id: string, expectedRev: string | undefined, change: (current: JsonObject) => JsonObject): StoredDoc {
+    const tx = this.db.transaction((): StoredDoc => {
+      const current = this.get(collection, id, false);
+      checkRev(collection, id, expectedRev, current._rev);
+      const { _id: _ignoredId, _rev: _ignoredRev, ...content } = current;
+      const next = change(content);
+      // Managed fields survive whatever the change function did with them.
+      for (const k of ['pvt_type', 'pvt_account_id', 'pvt_created', 'pvt_tree'] as const) {
+        if (content[k] !== undefined) next[k] = content[k];
+        else delete next[k];
+      }
+      if (next['pvt_deleted'] !== true) delete next['pvt_deleted'];
+      next['pvt_modified'] = Math.floor(this.now() / 1000);
+      const rev = nextRevision(current._rev, next);
+      const doc = { ...next, _id: id, _rev: rev } as StoredDoc;
+      this.db
+        .prepare('UPDATE docs SET rev = ?, deleted = ?, body = ? WHERE collection = ? AND id = ?')
+        .run(rev, doc.pvt_deleted === true ? 1 : 0, JSON.stringify(doc), collection, id);
+      return doc;
+    });
+    return tx();
+  }
+
+  private get(collection: Collection, id: string, includeDeleted: boolean): StoredDoc {
+    const row = this.db.prepare<Row>('SELECT body, rev, deleted FROM docs WHERE collection = ? AND id = ?').get(collection, id);
+    if (row === undefined || (row.deleted === 1 && !includeDeleted)) throw new NotFoundError(collection, id);
+    return parse(row);
+  }
+
+  private getAccount(id: string, includeDeleted: boolean): AccountDoc {
+    return this.get('accounts', id, includeDeleted) as AccountDoc;
+  }
+
+  private tryAccount(id: string, includeDeleted = false): AccountDoc | undefined {
+    try {
+      return this.getAccount(id, includeDeleted);
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+  }
+}
+
+function checkRev(collection: string, id: string, expected: string | undefined, actual: string): void {
+  if (expected !== undefined && expected !== actual) throw new ConflictError(collection, id, expected, actual);
+}
+
+function assertObject(body: unknown): asserts body is JsonObject {
+  if (!isJsonObject(body)) throw new InvalidDocumentError('a document must be a JSON object');
+}
+
+function parse(row: Pick<Row, 'body'>): StoredDoc {
+  return JSON.parse(row.body) as StoredDoc;
+}
+
+/** Kazoo's pvt_type is the singular: account, user, device, callflow, resource... */
+export function typeName(collection: Collection): string {
+  switch (collection) {
+    case 'accounts':
+      return 'account';
+    case 'users':
+      return 'user';
+    case 'devices':
+      return 'device';
+    case 'callflows':
+      return 'callflow';
+    case 'resources':
+      return 'resource';
+    case 'recordings':
+      return 'call_recording';
+    case 'calls':
+      return 'call';
+  }
+}
