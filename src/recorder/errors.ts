@@ -1,0 +1,32 @@
+/** Named, coded errors of the recorder part (callers branch on `code`, never on message text). */
+export class RtpParseError extends Error {
+  readonly code = 'RTP_MALFORMED';
+  constructor(readonly reason: string) {
+    super(`malformed RTP packet: ${reason}`);
+    this.name = 'RtpParseError';
+  }
+}
+
+export class RecorderConfigError extends Error {
+  readonly code = 'RECORDER_BAD_SETTINGS';
+  constructor(message: string) {
+    super(message);
+    this.name = 'RecorderConfigError';
+  }
+}
+
+export class EncoderError extends Error {
+  readonly code = 'RECORDER_ENCODER_FAILED';
+  constructor(message: string) {
+    super(message);
+    this.name = 'EncoderError';
+  }
+}
+
+export class RecordingStateError extends Error {
+  readonly code = 'RECORDING_BAD_STATE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'RecordingStateError';
+  }
+}
