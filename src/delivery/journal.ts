@@ -1,0 +1,130 @@
+import { promises as fsp, constants as fsc } from 'node:fs';
+import { join } from 'node:path';
+import type { DeliveryRecord } from './types';
+
+/**
+ * The on-disk half of the queue: one JSON document per recording under <spool>/meta and the
+ * recordings themselves under <spool>/files. A document is replaced atomically (write a temp
+ * file, fsync it, rename over the old one, fsync the directory) so that after SIGKILL or power
+ * loss each document is either the old or the new version, never a torn one.
+ */
+export class Journal {
+  readonly metaDir: string;
+  readonly filesDir: string;
+  /** Per-record write chains: two writes of one record must land in call order. */
+  private readonly chains = new Map<string, Promise<void>>();
+
+  constructor(readonly root: string) {
+    this.metaDir = join(root, 'meta');
+    this.filesDir = join(root, 'files');
+  }
+
+  async open(): Promise<void> {
+    await fsp.mkdir(this.metaDir, { recursive: true });
+    await fsp.mkdir(this.filesDir, { recursive: true });
+    await fsyncDir(this.root);
+  }
+
+  filePath(name: string): string {
+    return join(this.filesDir, name);
+  }
+
+  /** Durably stores the record (resolves only once it is on disk). */
+  write(rec: DeliveryRecord): Promise<void> {
+    const data = JSON.stringify(rec, null, 1);
+    const prev = this.chains.get(rec.id) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(() => this.writeNow(rec.id, data));
+    this.chains.set(rec.id, next);
+    void next.finally(() => {
+      if (this.chains.get(rec.id) === next) this.chains.delete(rec.id);
+    }).catch(() => undefined);
+    return next;
+  }
+
+  private async writeNow(id: string, data: string): Promise<void> {
+    const final = join(this.metaDir, `${id}.json`);
+    const tmp = `${final}.${process.pid}.tmp`;
+    const fh = await fsp.open(tmp, 'w', 0o640);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fsp.rename(tmp, final);
+    await fsyncDir(this.metaDir);
+  }
+
+  /** Every stored record; leftover temp files from an interrupted write are removed. */
+  async loadAll(onCorrupt: (file: string, err: Error) => void): Promise<DeliveryRecord[]> {
+    const out: DeliveryRecord[] = [];
+    for (const name of await fsp.readdir(this.metaDir)) {
+      const full = join(this.metaDir, name);
+      if (name.endsWith('.tmp')) {
+        await fsp.rm(full, { force: true });
+        continue;
+      }
+      if (!name.endsWith('.json')) continue;
+      try {
+        out.push(JSON.parse(await fsp.readFile(full, 'utf8')) as DeliveryRecord);
+      } catch (err) {
+        // Atomic replacement makes this unexpected; keep the file for a human, skip the record.
+        onCorrupt(full, err as Error);
+      }
+    }
+    return out;
+  }
+
+  /** Names in files/ (to find recordings without a record). */
+  async listFiles(): Promise<string[]> {
+    return (await fsp.readdir(this.filesDir)).filter((n) => !n.endsWith('.tmp'));
+  }
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const fh = await fsp.open(dir, fsc.O_RDONLY);
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function fsyncFile(path: string): Promise<void> {
+  const fh = await fsp.open(path, fsc.O_RDONLY);
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await fsp.access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Moves a file into the spool durably: rename when on the same filesystem, else copy + fsync +
+ * unlink (EXDEV). The data and both directory entries are fsynced before returning.
+ */
+export async function moveDurably(from: string, to: string, fromDir: string, toDir: string): Promise<void> {
+  try {
+    await fsp.rename(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    const tmp = `${to}.tmp`;
+    await fsp.copyFile(from, tmp);
+    await fsyncFile(tmp);
+    await fsp.rename(tmp, to);
+    await fsyncDir(toDir);
+    await fsp.unlink(from);
+  }
+  await fsyncFile(to);
+  await fsyncDir(toDir);
+  if (fromDir !== toDir) await fsyncDir(fromDir).catch(() => undefined);
+}
