@@ -1,0 +1,57 @@
+import t from 'tap';
+import { LegAligner } from '../../../src/recorder/aligner';
+import { mixLegs } from '../../../src/recorder/mixer';
+
+const fr = (pos: number, v: number | null, n = 4) => ({ pos, samples: v === null ? null : new Int16Array(n).fill(v) });
+
+t.test('aligner scenarios', (t) => {
+  const cases: Array<{ name: string; start: number; ops: Array<['push', number, number | null] | ['fill', number] | ['discard', number]>; want: number[]; overlap?: number }> = [
+    { name: 'contiguous frames', start: 0, ops: [['push', 0, 1], ['push', 4, 2]], want: [1, 1, 1, 1, 2, 2, 2, 2] },
+    { name: 'leg starting late gets leading silence', start: 0, ops: [['push', 2, 5]], want: [0, 0, 5, 5, 5, 5] },
+    { name: 'missing frame is silence', start: 0, ops: [['push', 0, 1], ['push', 4, null], ['push', 8, 3]], want: [1, 1, 1, 1, 0, 0, 0, 0, 3, 3, 3, 3] },
+    { name: 'overlapping new segment is trimmed', start: 0, ops: [['push', 0, 1], ['push', 2, 7]], want: [1, 1, 1, 1, 7, 7], overlap: 2 },
+    { name: 'fully overlapped frame dropped', start: 0, ops: [['push', 0, 1], ['push', 0, 9]], want: [1, 1, 1, 1], overlap: 4 },
+    { name: 'fillTo pads silence, then frames continue', start: 10, ops: [['push', 10, 1], ['fill', 17], ['push', 17, 2]], want: [1, 1, 1, 1, 0, 0, 0, 2, 2, 2, 2] },
+    { name: 'discardBefore drops the ringing time', start: 0, ops: [['push', 0, 1], ['push', 4, 2], ['discard', 6]], want: [2, 2] },
+    { name: 'discardBefore past the end moves the origin', start: 0, ops: [['push', 0, 1], ['discard', 100], ['push', 98, 3]], want: [3, 3] },
+  ];
+  for (const c of cases) {
+    const a = new LegAligner(c.start);
+    for (const op of c.ops) {
+      if (op[0] === 'push') a.push(fr(op[1], op[2]), 4);
+      else if (op[0] === 'fill') a.fillTo(op[1]);
+      else a.discardBefore(op[1]);
+    }
+    t.same([...a.read(a.available)], c.want, c.name);
+    if (c.overlap !== undefined) t.equal(a.overlapDropped, c.overlap, `${c.name}: overlap counted`);
+  }
+  t.end();
+});
+
+t.test('aligner reads across chunks in pieces and tracks positions', (t) => {
+  const a = new LegAligner(100);
+  a.push(fr(100, 1), 4);
+  a.fillTo(1_000_000); // a long silence costs a run length, not memory
+  t.equal(a.available, 999_900);
+  t.same([...a.read(3)], [1, 1, 1]);
+  t.same([...a.read(3)], [1, 0, 0]);
+  t.equal(a.position, 106);
+  t.equal(a.end, 1_000_000);
+  t.throws(() => a.read(1_000_000), RangeError);
+  t.end();
+});
+
+t.test('mixer layouts', (t) => {
+  const L = Int16Array.of(1, 2, 30000);
+  const R = Int16Array.of(-1, -2, 30000);
+  const cases: Array<[string, Int16Array[], 'stereo' | 'mono', number[]]> = [
+    ['stereo interleave: left caller, right callee', [L, R], 'stereo', [1, -1, 2, -2, 30000, 30000]],
+    ['mono sum with clipping', [L, R], 'mono', [0, 0, 32767]],
+    ['mono negative clipping', [Int16Array.of(-30000), Int16Array.of(-30000)], 'mono', [-32768]],
+    ['single leg mono', [L], 'mono', [1, 2, 30000]],
+    ['single leg stereo duplicates', [L], 'stereo', [1, 1, 2, 2, 30000, 30000]],
+  ];
+  for (const [name, legs, mode, want] of cases) t.same([...mixLegs(legs, mode)], want, name);
+  t.throws(() => mixLegs([L, Int16Array.of(1)], 'stereo'), RangeError, 'unequal legs');
+  t.end();
+});

@@ -1,0 +1,145 @@
+import t from 'tap';
+import { JitterBuffer, PushOutcome, type Frame } from '../../../src/recorder/jitter-buffer';
+
+const F = 160;
+const opts = { frameSamples: F, windowSamples: 640, maxDriftSamples: 8000 };
+
+interface P {
+  seq: number;
+  ts: number;
+  at: number;
+  ssrc?: number;
+  n?: number;
+}
+const pkt = (p: P) => ({
+  sequenceNumber: p.seq & 0xffff,
+  timestamp: p.ts >>> 0,
+  ssrc: p.ssrc ?? 1,
+  arrival: p.at,
+  samples: new Int16Array(p.n ?? F).fill(p.seq & 0x7fff),
+});
+/** A frame as [pos, value of its first sample or 'missing']. */
+const show = (fs: Frame[]) => fs.map((f) => [f.pos, f.samples === null ? 'missing' : f.samples[0]]);
+/** In-order 20 ms packets: seq s, ts s*160, arrival 1000 + s*160. */
+const seqs = (...s: number[]): P[] => s.map((k) => ({ seq: k, ts: k * F, at: 1000 + k * F }));
+
+t.test('push/flush scenarios', (t) => {
+  const cases: Array<{ name: string; in: P[]; outcomes?: PushOutcome[]; frames: Array<[number, number | string]>; stats?: Record<string, number> }> = [
+    {
+      name: 'in order',
+      in: seqs(0, 1, 2, 3),
+      outcomes: [PushOutcome.NewSegment, PushOutcome.Accepted, PushOutcome.Accepted, PushOutcome.Accepted],
+      frames: [[1000, 0], [1160, 1], [1320, 2], [1480, 3]],
+      stats: { received: 4, lost: 0, late: 0, duplicates: 0, segments: 1 },
+    },
+    {
+      name: 'reordered within the window',
+      in: seqs(0, 2, 1, 3),
+      frames: [[1000, 0], [1160, 1], [1320, 2], [1480, 3]],
+      stats: { received: 4, lost: 0 },
+    },
+    {
+      name: 'reordered before the first packet, nothing released yet',
+      in: seqs(1, 0, 2),
+      outcomes: [PushOutcome.NewSegment, PushOutcome.Accepted, PushOutcome.Accepted],
+      frames: [[1000, 0], [1160, 1], [1320, 2]],
+      stats: { lost: 0 },
+    },
+    {
+      name: 'duplicate dropped',
+      in: seqs(0, 1, 1, 2),
+      outcomes: [PushOutcome.NewSegment, PushOutcome.Accepted, PushOutcome.Duplicate, PushOutcome.Accepted],
+      frames: [[1000, 0], [1160, 1], [1320, 2]],
+      stats: { received: 3, duplicates: 1, lost: 0 },
+    },
+    {
+      name: 'loss becomes an explicit missing frame',
+      in: seqs(0, 1, 3, 4),
+      frames: [[1000, 0], [1160, 1], [1320, 'missing'], [1480, 3], [1640, 4]],
+      stats: { received: 4, lost: 1 },
+    },
+    {
+      name: 'sequence and timestamp wrap',
+      in: [
+        { seq: 65534, ts: 2 ** 32 - 320, at: 0 },
+        { seq: 65535, ts: 2 ** 32 - 160, at: 160 },
+        { seq: 0, ts: 0, at: 320 },
+        { seq: 1, ts: 160, at: 480 },
+      ],
+      frames: [[0, 32766], [160, 32767], [320, 0], [480, 1]],
+      stats: { received: 4, lost: 0, segments: 1 },
+    },
+    {
+      name: 'SSRC change starts a new segment placed by arrival',
+      in: [...seqs(0, 1), { seq: 900, ts: 123456, at: 1000 + 2 * F + 40, ssrc: 2 }, { seq: 901, ts: 123616, at: 1000 + 3 * F + 40, ssrc: 2 }],
+      outcomes: [PushOutcome.NewSegment, PushOutcome.Accepted, PushOutcome.NewSegment, PushOutcome.Accepted],
+      frames: [[1000, 0], [1160, 1], [1360, 900], [1520, 901]],
+      stats: { segments: 2, lost: 0 },
+    },
+    {
+      name: 'timestamp jump (same SSRC) re-anchors instead of inserting silence',
+      in: [...seqs(0, 1), { seq: 2, ts: 5_000_000, at: 1320 }, { seq: 3, ts: 5_000_160, at: 1480 }],
+      outcomes: [PushOutcome.NewSegment, PushOutcome.Accepted, PushOutcome.NewSegment, PushOutcome.Accepted],
+      frames: [[1000, 0], [1160, 1], [1320, 2], [1480, 3]],
+      stats: { segments: 2, lost: 0 },
+    },
+    {
+      name: 'gap longer than the ring (silence suppression) is not materialised as missing frames',
+      in: [...seqs(0, 1), { seq: 2, ts: 2 * F + 8000, at: 1000 + 2 * F + 8000 }],
+      frames: [[1000, 0], [1160, 1], [9320, 2]],
+      stats: { segments: 1, lost: 0 },
+    },
+    {
+      name: '30 ms packets are re-framed into 20 ms frames',
+      in: [
+        { seq: 0, ts: 0, at: 0, n: 240 },
+        { seq: 1, ts: 240, at: 240, n: 240 },
+      ],
+      frames: [[0, 0], [160, 0], [320, 1]],
+    },
+  ];
+  for (const c of cases) {
+    const jb = new JitterBuffer(opts);
+    const outcomes = c.in.map((p) => jb.push(pkt(p)));
+    if (c.outcomes) t.same(outcomes, c.outcomes, `${c.name}: outcomes`);
+    t.same(show(jb.flush()), c.frames, `${c.name}: frames`);
+    const st = jb.stats();
+    for (const [k, v] of Object.entries(c.stats ?? {})) t.equal(st[k as keyof typeof st], v, `${c.name}: ${k}`);
+  }
+  t.end();
+});
+
+t.test('30 ms frame straddling two packets takes samples from both', (t) => {
+  const jb = new JitterBuffer(opts);
+  jb.push(pkt({ seq: 0, ts: 0, at: 0, n: 240 }));
+  jb.push(pkt({ seq: 1, ts: 240, at: 240, n: 240 }));
+  const f = jb.flush()[1];
+  t.equal(f.samples?.[79], 0);
+  t.equal(f.samples?.[80], 1);
+  t.end();
+});
+
+t.test('pull releases only frames ending at or before the horizon; late packets are dropped', (t) => {
+  const jb = new JitterBuffer(opts);
+  for (const p of seqs(0, 1, 3)) jb.push(pkt(p));
+  t.same(show(jb.pull(1000 + F - 1)), [], 'nothing before the first frame ends');
+  t.same(show(jb.pull(1000 + 3 * F)), [[1000, 0], [1160, 1], [1320, 'missing']]);
+  t.equal(jb.push(pkt(seqs(2)[0])), PushOutcome.Late, 'seq 2 after its time was released');
+  t.same(show(jb.flush()), [[1480, 3]]);
+  t.same(jb.stats(), { received: 3, duplicates: 0, late: 1, lost: 1, segments: 1 });
+  t.end();
+});
+
+t.test('memory stays bounded: frames are forced out when the window is exceeded', (t) => {
+  const jb = new JitterBuffer(opts);
+  let released = 0;
+  for (let s = 0; s < 200; s++) {
+    jb.push(pkt({ seq: s, ts: s * F, at: s * F }));
+    // Horizon far in the past: only the window bound may release frames.
+    const out = jb.pull(-1e9);
+    released += out.length;
+    t.ok((s + 1 - released) * F <= jb.capacity, `at most the ring is held after packet ${s}`);
+  }
+  t.equal(released + jb.flush().length, 200, 'every frame released exactly once');
+  t.end();
+});
