@@ -1,0 +1,80 @@
+import type { RecordCallAction, RecordCallerAction } from './settings-schema';
+import { isHttpUrl } from './settings-schema';
+import { mediaNameWithExtension, mergeDefaults, resolveFormat, resolveSettings } from './resolve-settings';
+import { RecordingStart, type RecordingDefaults, type ResolvedRecordingSettings } from './types';
+
+/** What call control knows about the callflow running the action. */
+export interface ActionContext {
+  /** The callflow's name (Kazoo's `cf_flow_name`), used when the action has no label. */
+  callflowName?: string;
+  callflowId?: string;
+  defaults?: Partial<RecordingDefaults>;
+}
+
+export type RecordCallDecision =
+  | { action: 'start'; origin: string; label: string; settings: ResolvedRecordingSettings }
+  | { action: 'stop' };
+
+/**
+ * `record_call` data -> what to do (cf_record_call.erl handle/2). The origin is
+ * "callflow : <label>", the label defaulting to the callflow's name. Any action other than
+ * "stop" starts (get_action/1). A start keeps following the call across transfers unless
+ * should_follow_transfer is false (Kazoo's default true for this action only).
+ */
+export function resolveRecordCall(data: Partial<RecordCallAction>, ctx: ActionContext = {}): RecordCallDecision {
+  if (data.action === 'stop') return { action: 'stop' };
+  const label = nonEmpty(data.label) ?? nonEmpty(ctx.callflowName) ?? nonEmpty(ctx.callflowId) ?? 'record_call';
+  const settings = resolveSettings(
+    {
+      format: data.format,
+      record_min_sec: data.record_min_sec,
+      record_on_answer: data.record_on_answer,
+      record_on_bridge: data.record_on_bridge,
+      record_sample_rate: data.record_sample_rate,
+      time_limit: data.time_limit,
+      url: data.url,
+      method: data.method,
+      media_name: data.media_name,
+      follow_transfer: data.should_follow_transfer ?? true,
+    },
+    ctx.defaults,
+  );
+  return { action: 'start', origin: `callflow : ${label}`, label, settings };
+}
+
+export type RecordCallerDecision =
+  | { action: 'record'; settings: ResolvedRecordingSettings; terminators: readonly string[] }
+  | { action: 'skip'; reason: 'no_url' };
+
+/**
+ * `record_caller` stops on the caller pressing one of these keys, besides hang-up and the time
+ * limit. Kazoo passes ?ANY_DIGIT to b_record; the issue asks for `#`, which voicemail-style
+ * prompts use, so only `#` ends it here.
+ */
+export const RECORD_CALLER_TERMINATORS: readonly string[] = Object.freeze(['#']);
+
+/**
+ * `record_caller` data -> what to do (cf_record_caller.erl). Without a usable http(s) URL
+ * Kazoo records nothing and moves on to the next callflow module ("skip"). Otherwise it answers
+ * the call and records the caller's audio alone: one channel, so the mono default rate applies;
+ * the media is named after the call-id with the format's extension (get_media_name/2).
+ */
+export function resolveRecordCaller(
+  data: Partial<RecordCallerAction>,
+  callId: string,
+  ctx: ActionContext = {},
+): RecordCallerDecision {
+  if (data.url === undefined || !isHttpUrl(data.url)) return { action: 'skip', reason: 'no_url' };
+  const d = mergeDefaults(ctx.defaults);
+  const format = resolveFormat(data.format, d);
+  const settings: ResolvedRecordingSettings = {
+    ...resolveSettings({ format, url: data.url, method: data.method, time_limit: data.time_limit, stereo: false }, ctx.defaults),
+    media_name: mediaNameWithExtension(callId, format),
+    start: RecordingStart.Now,
+  };
+  return { action: 'record', settings, terminators: RECORD_CALLER_TERMINATORS };
+}
+
+function nonEmpty(s: string | undefined): string | undefined {
+  return s !== undefined && s.length > 0 ? s : undefined;
+}
