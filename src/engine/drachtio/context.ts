@@ -1,0 +1,48 @@
+/**
+ * What the UAS and UAC halves of the drachtio bridge share: the SIP core, the dialogs and the
+ * way to reach an application. Kept as a plain object so both halves stay thin.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { DialogStore } from '../dialog/store';
+import type { Endpoint, SipCodecPort, SipStackPort, TransportName } from './sip-port';
+import { stackTime, type SipMeta } from './protocol';
+
+export interface BridgeContext {
+  stack: SipStackPort;
+  codec: SipCodecPort;
+  dialogs: DialogStore;
+  log: Logger;
+  /** Sends a wire-protocol payload to an app; false when the app is gone. */
+  send(appId: string, payload: string): boolean;
+  /** Counters the engine exposes (stats()). */
+  counters: BridgeCounters;
+}
+
+export interface BridgeCounters {
+  requestsIn: number;
+  requestsOut: number;
+  rejectedNoApp: number;
+  ackTimeouts: number;
+}
+
+export function newTransactionId(): string {
+  return randomUUID();
+}
+
+/** Our Contact for a transport, as drachtio-server builds it from the selected transport. */
+export function contactFor(stack: SipStackPort, transport: TransportName): string {
+  const a = stack.advertised(transport);
+  return transport === 'udp' ? `<sip:${a.host}:${a.port}>` : `<sip:${a.host}:${a.port};transport=${transport}>`;
+}
+
+export function metaOf(source: SipMeta['source'], wire: string, at: Endpoint): SipMeta {
+  return {
+    source,
+    bytes: Buffer.byteLength(wire, 'utf8'),
+    protocol: at.transport,
+    address: at.address,
+    port: at.port,
+    time: stackTime(),
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * A lenient, ordered view of the SIP text an application sends over the wire protocol.
+ * drachtio-srf sends partial messages (no Via, often no From/To/Call-ID/CSeq), so the strict
+ * SIP core parser cannot take them as they are: the engine completes them here (the way
+ * drachtio-server fills in what is missing) and only then hands the finished text to the core.
+ */
+
+export interface TextMessage {
+  startLine: string;
+  headers: [string, string][];
+  body: string;
+}
+
+const COMPACT: Record<string, string> = {
+  i: 'call-id', m: 'contact', f: 'from', t: 'to', v: 'via', l: 'content-length', c: 'content-type',
+  k: 'supported', s: 'subject', e: 'content-encoding', o: 'event', r: 'refer-to', b: 'referred-by', x: 'session-expires',
+};
+
+function norm(name: string): string {
+  const n = name.trim().toLowerCase();
+  return COMPACT[n] ?? n;
+}
+
+/** Returns null when there is no start line at all. Headers folded per RFC 3261 7.3.1 are unfolded. */
+export function parseText(text: string): TextMessage | null {
+  const sep = text.indexOf('\r\n\r\n');
+  const head = sep < 0 ? text : text.slice(0, sep);
+  const body = sep < 0 ? '' : text.slice(sep + 4);
+  const lines = head.split('\r\n');
+  const startLine = (lines.shift() ?? '').trim();
+  if (startLine === '') return null;
+  const headers: [string, string][] = [];
+  for (const line of lines) {
+    if (line === '') continue;
+    if ((line[0] === ' ' || line[0] === '\t') && headers.length > 0) {
+      headers[headers.length - 1][1] += ' ' + line.trim();
+      continue;
+    }
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    headers.push([line.slice(0, colon).trim(), line.slice(colon + 1).trim()]);
+  }
+  return { startLine, headers, body };
+}
+
+export function getHeader(m: TextMessage, name: string): string | undefined {
+  const n = norm(name);
+  const h = m.headers.find(([k]) => norm(k) === n);
+  return h?.[1];
+}
+
+export function getAllHeaders(m: TextMessage, name: string): string[] {
+  const n = norm(name);
+  return m.headers.filter(([k]) => norm(k) === n).map(([, v]) => v);
+}
+
+export function hasHeader(m: TextMessage, name: string): boolean {
+  return getHeader(m, name) !== undefined;
+}
+
+export function removeHeader(m: TextMessage, name: string): void {
+  const n = norm(name);
+  m.headers = m.headers.filter(([k]) => norm(k) !== n);
+}
+
+/** Replaces every occurrence (keeping the first one's position) or appends. */
+export function setHeader(m: TextMessage, name: string, value: string): void {
+  const n = norm(name);
+  const i = m.headers.findIndex(([k]) => norm(k) === n);
+  if (i < 0) {
+    m.headers.push([name, value]);
+    return;
+  }
+  m.headers[i] = [name, value];
+  m.headers = m.headers.filter(([k], j) => j === i || norm(k) !== n);
+}
+
+/** Puts the given values first (e.g. Via, Route), in order. */
+export function prependHeaders(m: TextMessage, name: string, values: string[]): void {
+  m.headers = [...values.map((v): [string, string] => [name, v]), ...m.headers];
+}
+
+export function appendHeader(m: TextMessage, name: string, value: string): void {
+  m.headers.push([name, value]);
+}
+
+/** Serializes with a Content-Length computed from the body (never trust the app's). */
+export function renderText(m: TextMessage): string {
+  const lines = [m.startLine];
+  for (const [k, v] of m.headers) {
+    if (norm(k) === 'content-length') continue;
+    lines.push(`${k}: ${v}`);
+  }
+  lines.push(`Content-Length: ${Buffer.byteLength(m.body, 'utf8')}`);
+  return lines.join('\r\n') + '\r\n\r\n' + m.body;
+}
+
+/** Request line `METHOD uri SIP/2.0`, or null. */
+export function requestLine(m: TextMessage): { method: string; uri: string } | null {
+  const p = /^([A-Za-z]+)\s+(\S+)\s+SIP\/2\.0$/i.exec(m.startLine);
+  return p ? { method: p[1].toUpperCase(), uri: p[2] } : null;
+}
+
+/** Status line `SIP/2.0 code reason`, or null. */
+export function statusLine(m: TextMessage): { status: number; reason: string } | null {
+  const p = /^SIP\/2\.0\s+(\d{3})(?:\s+(.*))?$/i.exec(m.startLine);
+  return p ? { status: Number(p[1]), reason: p[2] ?? '' } : null;
+}
