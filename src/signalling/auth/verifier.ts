@@ -1,0 +1,106 @@
+import { timingSafeEqual } from 'node:crypto';
+import {
+  checkNonce, computeDigestResponse, createNonce, buildChallenge, normaliseAlgorithm, NonceState,
+  type DigestCredentials,
+} from './digest';
+
+/**
+ * Remembers the highest nonce-count seen per nonce so that a captured request cannot be
+ * replayed (RFC 2617 3.2.2: the server should check nc increases). Memory is bounded: beyond
+ * `max` nonces the least recently used one is forgotten; forgetting is safe because a
+ * forgotten nonce is also refused once its lifetime passes, and refusing it earlier would
+ * only cost the client a new challenge.
+ */
+export class NonceCounter {
+  private readonly seen = new Map<string, number>();
+
+  constructor(private readonly max: number) {}
+
+  /** Records `nc` for `nonce`; false when it is not higher than the last one recorded. */
+  accept(nonce: string, nc: number): boolean {
+    const last = this.seen.get(nonce);
+    if (last !== undefined && nc <= last) return false;
+    this.seen.delete(nonce);
+    this.seen.set(nonce, nc);
+    if (this.seen.size > this.max) {
+      const oldest = this.seen.keys().next().value;
+      if (oldest !== undefined) this.seen.delete(oldest);
+    }
+    return true;
+  }
+
+  get size(): number {
+    return this.seen.size;
+  }
+}
+
+export enum AuthOutcome {
+  Ok = 'ok',
+  /** Right password on an expired nonce: challenge again with stale=true. */
+  Stale = 'stale',
+  BadNonce = 'bad_nonce',
+  BadResponse = 'bad_response',
+  Replay = 'replay',
+  RealmMismatch = 'realm_mismatch',
+  UriMismatch = 'uri_mismatch',
+  Unsupported = 'unsupported',
+}
+
+export interface VerifyInput {
+  credentials: DigestCredentials;
+  /** The realm we challenged with. */
+  realm: string;
+  password: string;
+  method: string;
+  requestUri: string;
+  nowSec: number;
+}
+
+export interface DigestVerifierOptions {
+  secret: string;
+  nonceLifetimeSec: number;
+  maxTrackedNonces: number;
+}
+
+/** Issues challenges and verifies answers for one process (the secret may be shared by nodes). */
+export class DigestVerifier {
+  private readonly counter: NonceCounter;
+
+  constructor(private readonly o: DigestVerifierOptions) {
+    this.counter = new NonceCounter(o.maxTrackedNonces);
+  }
+
+  challenge(realm: string, nowSec: number, stale = false): string {
+    return buildChallenge({ realm, nonce: createNonce(this.o.secret, realm, nowSec), stale });
+  }
+
+  verify(i: VerifyInput): AuthOutcome {
+    const c = i.credentials;
+    const algorithm = normaliseAlgorithm(c.algorithm);
+    if (!algorithm) return AuthOutcome.Unsupported;
+    if (c.qop !== undefined && c.qop !== 'auth') return AuthOutcome.Unsupported;
+    if (c.realm.toLowerCase() !== i.realm.toLowerCase()) return AuthOutcome.RealmMismatch;
+    // RFC 2617 3.2.2.5: the digest-uri must name the same resource as the Request-URI.
+    if (!sameUri(c.uri, i.requestUri)) return AuthOutcome.UriMismatch;
+    const nonceState = checkNonce(this.o.secret, i.realm, c.nonce, i.nowSec, this.o.nonceLifetimeSec);
+    if (nonceState === NonceState.Invalid) return AuthOutcome.BadNonce;
+    if (c.qop === 'auth' && (!c.cnonce || !c.nc || !/^[0-9a-fA-F]{8}$/.test(c.nc))) return AuthOutcome.BadResponse;
+    const expected = computeDigestResponse({
+      algorithm, username: c.username, realm: c.realm, password: i.password, method: i.method,
+      uri: c.uri, nonce: c.nonce, qop: c.qop === 'auth' ? 'auth' : undefined, nc: c.nc, cnonce: c.cnonce,
+    });
+    const a = Buffer.from(expected);
+    const b = Buffer.from(c.response.toLowerCase());
+    if (a.length !== b.length || !timingSafeEqual(a, b)) return AuthOutcome.BadResponse;
+    // Only a correct answer on an old nonce earns stale=true (RFC 2617 3.2.1): a wrong
+    // password must not learn that its nonce merely expired.
+    if (nonceState === NonceState.Stale) return AuthOutcome.Stale;
+    if (c.qop === 'auth' && !this.counter.accept(c.nonce, parseInt(c.nc ?? '0', 16))) return AuthOutcome.Replay;
+    return AuthOutcome.Ok;
+  }
+}
+
+function sameUri(a: string, b: string): boolean {
+  const n = (s: string): string => s.trim().replace(/^<|>$/g, '').toLowerCase();
+  return n(a) === n(b);
+}

@@ -1,0 +1,89 @@
+import type { Binding } from './bindings';
+
+/**
+ * Where registrations live. In memory for one node; a Redis implementation can replace it for
+ * several nodes (hence asynchronous). `update` must be atomic per AOR: two REGISTERs for one
+ * AOR must not both read the old bindings and lose one of the writes.
+ */
+export interface BindingStore {
+  /** Live bindings of the AOR, in write order. */
+  get(aor: string, nowMs: number): Promise<Binding[]>;
+  /**
+   * Runs `fn` on the AOR's live bindings and stores what it returns (an empty array deletes
+   * the AOR), atomically for that AOR. Returns fn's result.
+   */
+  update<R>(aor: string, nowMs: number, fn: (current: Binding[]) => { bindings: Binding[] | null; result: R }): Promise<R>;
+  /** Live bindings of every AOR of an account. */
+  listByAccount(accountId: string, nowMs: number): Promise<Binding[]>;
+  /** Live bindings of one device (a device has one AOR, but several contacts). */
+  listByDevice(deviceId: string, nowMs: number): Promise<Binding[]>;
+  count(nowMs: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * Single-node store. Expired bindings are invisible at once (every read filters by time) and
+ * swept from memory every `sweepMs`.
+ */
+export class MemoryBindingStore implements BindingStore {
+  private readonly byAor = new Map<string, Binding[]>();
+  private readonly sweeper: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(sweepMs = 30_000, private readonly clock: () => number = Date.now) {
+    if (sweepMs > 0) {
+      this.sweeper = setInterval(() => this.sweep(this.clock()), sweepMs);
+      this.sweeper.unref();
+    }
+  }
+
+  async get(aor: string, nowMs: number): Promise<Binding[]> {
+    return (this.byAor.get(aor) ?? []).filter((b) => b.expiresAt > nowMs);
+  }
+
+  async update<R>(aor: string, nowMs: number, fn: (current: Binding[]) => { bindings: Binding[] | null; result: R }): Promise<R> {
+    // Synchronous read-modify-write: nothing else runs on this event loop in between.
+    const current = (this.byAor.get(aor) ?? []).filter((b) => b.expiresAt > nowMs);
+    const { bindings, result } = fn(current);
+    if (bindings !== null) {
+      if (bindings.length === 0) this.byAor.delete(aor);
+      else this.byAor.set(aor, bindings);
+    }
+    return result;
+  }
+
+  async listByAccount(accountId: string, nowMs: number): Promise<Binding[]> {
+    return this.all(nowMs).filter((b) => b.accountId === accountId);
+  }
+
+  async listByDevice(deviceId: string, nowMs: number): Promise<Binding[]> {
+    return this.all(nowMs).filter((b) => b.deviceId === deviceId);
+  }
+
+  async count(nowMs: number): Promise<number> {
+    return this.all(nowMs).length;
+  }
+
+  /** Drops expired bindings from memory. */
+  sweep(nowMs: number): number {
+    let removed = 0;
+    for (const [aor, list] of this.byAor) {
+      const live = list.filter((b) => b.expiresAt > nowMs);
+      removed += list.length - live.length;
+      if (live.length === 0) this.byAor.delete(aor);
+      else if (live.length !== list.length) this.byAor.set(aor, live);
+    }
+    return removed;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.byAor.clear();
+  }
+
+  private all(nowMs: number): Binding[] {
+    return [...this.byAor.values()].flat().filter((b) => b.expiresAt > nowMs);
+  }
+}
