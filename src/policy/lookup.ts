@@ -10,8 +10,8 @@ import type { AccountDoc, CallDirection, Network } from './types';
  */
 export function slotSettings(
   cr: CallRecording | undefined,
-  direction: CallDirection,
-  network: Network,
+  direction: CallDirection | `${CallDirection}`,
+  network: Network | `${Network}`,
 ): RecordingSettings | undefined {
   if (cr === undefined) return undefined;
   const dir: RecordingNetworks | undefined = cr[direction];
