@@ -49,7 +49,7 @@ export class Dialog {
   /** CSeq number of the INVITE that set up (or last refreshed) the session: ACK reuses it (13.2.2.4). */
   inviteSeq: number;
   /** The ACK we sent for the 2xx (UAC), resent when the 2xx is retransmitted. */
-  lastAck?: string;
+  lastAck?: TextMessage;
 
   constructor(readonly init: DialogInit) {
     this.id = dialogIdOf(init.callId, init.role === 'uac' ? init.localTag : init.remoteTag);

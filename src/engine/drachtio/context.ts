@@ -5,8 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DialogStore } from '../dialog/store';
-import type { Endpoint, SipCodecPort, SipStackPort, TransportName } from './sip-port';
+import type { Endpoint, SipCodecPort, SipRequestPort, SipResponsePort, SipStackPort, TransportName } from './sip-port';
 import { stackTime, type SipMeta } from './protocol';
+import { requestLine, statusLine, type TextMessage } from './text-message';
 
 export interface BridgeContext {
   stack: SipStackPort;
@@ -45,4 +46,21 @@ export function metaOf(source: SipMeta['source'], wire: string, at: Endpoint): S
     port: at.port,
     time: stackTime(),
   };
+}
+
+export class MessageBuildError extends Error {
+  readonly code = 'EBUILD';
+}
+
+/** A completed request in the core's model (Content-Length is the core's business). */
+export function toRequest(codec: SipCodecPort, m: TextMessage): SipRequestPort {
+  const rl = requestLine(m);
+  if (!rl) throw new MessageBuildError(`invalid request line: ${m.startLine}`);
+  return codec.request(rl.method, rl.uri, m.headers.filter(([k]) => !/^(content-length|l)$/i.test(k)), m.body);
+}
+
+export function toResponse(codec: SipCodecPort, m: TextMessage): SipResponsePort {
+  const sl = statusLine(m);
+  if (!sl) throw new MessageBuildError(`invalid status line: ${m.startLine}`);
+  return codec.response(sl.status, sl.reason, m.headers.filter(([k]) => !/^(content-length|l)$/i.test(k)), m.body);
 }

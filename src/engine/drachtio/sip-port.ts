@@ -41,8 +41,9 @@ export interface SipStackPort {
 
 /** Message functions of the SIP core. */
 export interface SipCodecPort {
-  /** Strict parse of a complete message (the engine builds the text, the core validates it). */
-  parse(text: string): SipRequestPort | SipResponsePort;
+  /** Builds a message of the core's model; throws on header injection (CR/LF in values). */
+  request(method: string, uri: string, headers: [string, string][], body: string): SipRequestPort;
+  response(status: number, reason: string, headers: [string, string][], body: string): SipResponsePort;
   serialize(msg: SipRequestPort | SipResponsePort): string;
 }
 

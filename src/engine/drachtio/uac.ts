@@ -5,11 +5,11 @@
  */
 import { Dialog, contentTypeProblem } from '../dialog/dialog';
 import { endpointOf, newCallId, newTag, parseCSeq, splitList, tagOf, uriOf, withTag } from '../dialog/fields';
-import { contactFor, metaOf, newTransactionId, type BridgeContext } from './context';
+import { contactFor, metaOf, newTransactionId, toRequest, toResponse, type BridgeContext } from './context';
 import { formatApiResponse, formatSentRequest, formatSipEvent } from './protocol';
-import type { ClientTransactionPort, Endpoint, SipRequestPort, SipResponsePort } from './sip-port';
+import type { ClientTransactionPort, Endpoint, SipResponsePort } from './sip-port';
 import {
-  getHeader, hasHeader, parseText, renderText, requestLine, setHeader, type TextMessage,
+  getHeader, hasHeader, parseText, requestLine, setHeader, type TextMessage,
 } from './text-message';
 
 interface ClientTx {
@@ -96,8 +96,8 @@ export class UacBridge {
     const target = endpointOf(first ? uriOf(first) : d.init.remoteTarget, d.init.transport) ?? undefined;
     if (method === 'ACK') {
       // RFC 3261 13.2.2.4: the ACK for a 2xx is sent by the UAC core, outside any transaction.
-      const ack = this.c.codec.parse(renderText(m)) as SipRequestPort;
-      d.lastAck = renderText(m);
+      const ack = toRequest(this.c.codec, m);
+      d.lastAck = m;
       this.c.stack.sendStateless(ack, { target }).catch((err: Error) => this.c.log.debug({ err }, 'ACK send failed'));
       const wire = this.c.codec.serialize(ack);
       this.c.send(app, formatSentRequest(msgId, metaOf('application', wire, this.local(d.init.transport)), txnId, wire));
@@ -108,7 +108,7 @@ export class UacBridge {
 
   private launch(app: string, msgId: string, txnId: string, method: string, m: TextMessage, target: Endpoint | undefined,
     dialog?: Dialog, origin?: ClientTx['origin']): void {
-    const req = this.c.codec.parse(renderText(m)) as SipRequestPort;
+    const req = toRequest(this.c.codec, m);
     const tx = this.c.stack.sendRequest(req, target ? { target } : undefined);
     this.c.counters.requestsOut++;
     const e: ClientTx = { txnId, app, tx, method, dialog, origin, dest: target };
@@ -165,7 +165,7 @@ export class UacBridge {
     if (!d.lastAck) return;
     const first = d.init.routeSet[0];
     const target = endpointOf(first ? uriOf(first) : d.init.remoteTarget, d.init.transport) ?? undefined;
-    this.c.stack.sendStateless(this.c.codec.parse(d.lastAck) as SipRequestPort, { target }).catch(() => undefined);
+    this.c.stack.sendStateless(toRequest(this.c.codec, d.lastAck), { target }).catch(() => undefined);
   }
 
   private uacDialog(e: ClientTx, res: SipResponsePort): Dialog {
@@ -206,7 +206,7 @@ export class UacBridge {
       body: '',
     };
     try {
-      this.onResponse(e, this.c.codec.parse(renderText(m)) as SipResponsePort);
+      this.onResponse(e, toResponse(this.c.codec, m));
     } catch (err) {
       this.c.log.debug({ err }, 'could not synthesize response');
     }
@@ -229,7 +229,7 @@ export class UacBridge {
       body: '',
     };
     setHeader(m, 'CSeq', `${cseq?.seq ?? 1} CANCEL`);
-    const wire = renderText(m);
+    const wire = this.c.codec.serialize(toRequest(this.c.codec, m));
     this.c.send(app, formatSentRequest(msgId, metaOf('application', wire, this.local(e.dest?.transport ?? 'udp')), newTransactionId(), wire));
   }
 
@@ -257,7 +257,7 @@ export class UacBridge {
       const m = d.buildRequest('BYE', { startLine: '', headers: [['Reason', reason]], body: '' });
       const first = d.init.routeSet[0];
       const target = endpointOf(first ? uriOf(first) : d.init.remoteTarget, d.init.transport) ?? undefined;
-      const tx = this.c.stack.sendRequest(this.c.codec.parse(renderText(m)) as SipRequestPort, target ? { target } : undefined);
+      const tx = this.c.stack.sendRequest(toRequest(this.c.codec, m), target ? { target } : undefined);
       return this.c.codec.serialize(tx.request);
     } catch (err) {
       this.c.log.warn({ err }, 'could not send BYE');

@@ -5,10 +5,10 @@
  */
 import { Dialog } from '../dialog/dialog';
 import { splitList, tagOf, newTag, uriOf, parseCSeq } from '../dialog/fields';
-import { contactFor, metaOf, newTransactionId, type BridgeContext } from './context';
+import { contactFor, metaOf, newTransactionId, toResponse, type BridgeContext } from './context';
 import { formatApiResponse, formatSentResponse, formatSipEvent } from './protocol';
 import type { InboundContext, ServerTransactionPort, SipRequestPort, SipResponsePort } from './sip-port';
-import { getHeader, hasHeader, removeHeader, renderText, statusLine, type TextMessage } from './text-message';
+import { getHeader, hasHeader, removeHeader, statusLine, type TextMessage } from './text-message';
 
 interface PendingServerTx {
   txnId: string;
@@ -100,7 +100,7 @@ export class UasBridge {
   private reply(tx: ServerTransactionPort, req: SipRequestPort, status: number): void {
     const m = this.responseFrom(req, status, '', { startLine: '', headers: [], body: '' }, newTag());
     try {
-      tx.respond(this.c.codec.parse(renderText(m)) as SipResponsePort);
+      tx.respond(toResponse(this.c.codec, m));
     } catch (err) {
       this.c.log.debug({ err }, 'could not send engine-generated response');
     }
@@ -143,10 +143,9 @@ export class UasBridge {
     if (formsDialog && sl.status > 100 && !hasHeader(m, 'record-route')) {
       for (const rr of req.headers.getAll('record-route')) m.headers.push(['Record-Route', rr]);
     }
-    const wire = renderText(m);
     let res: SipResponsePort;
     try {
-      res = this.c.codec.parse(wire) as SipResponsePort;
+      res = toResponse(this.c.codec, m);
       p.tx.respond(res);
     } catch (err) {
       this.c.send(app, formatApiResponse(msgId, false, `failed sending response: ${(err as Error).message}`));
