@@ -1,0 +1,57 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { JsonObject, JsonValue } from '../store';
+import type { ApiError } from './errors';
+
+/** Crossbar v2 response envelope (api_util:create_resp_envelope). */
+export interface SuccessEnvelope {
+  data: JsonValue;
+  revision: string;
+  request_id: string;
+  status: 'success';
+  auth_token: string;
+}
+
+export interface ErrorEnvelope {
+  data: JsonValue;
+  error: string;
+  message: string;
+  request_id: string;
+  status: 'error';
+  auth_token: string;
+}
+
+function authToken(request: FastifyRequest): string {
+  const h = request.headers['x-auth-token'];
+  return typeof h === 'string' ? h : '';
+}
+
+export interface SendOptions {
+  status?: number;
+  /** The document's revision; Kazoo writes "undefined" when there is none (lists). */
+  revision?: string;
+  /** Overrides the echoed token (api_auth answers with the token it created). */
+  authToken?: string;
+}
+
+export function sendSuccess(request: FastifyRequest, reply: FastifyReply, data: JsonValue, opts: SendOptions = {}): FastifyReply {
+  const body: SuccessEnvelope = {
+    data,
+    revision: opts.revision ?? 'undefined',
+    request_id: request.id,
+    status: 'success',
+    auth_token: opts.authToken ?? authToken(request),
+  };
+  if (opts.revision !== undefined) void reply.header('etag', `"${opts.revision}"`);
+  return reply.code(opts.status ?? 200).send(body);
+}
+
+export function errorEnvelope(request: FastifyRequest, err: ApiError): ErrorEnvelope {
+  return {
+    data: err.data as JsonObject,
+    error: String(err.status),
+    message: err.code,
+    request_id: request.id,
+    status: 'error',
+    auth_token: authToken(request),
+  };
+}

@@ -1,0 +1,116 @@
+import type { JsonObject } from '../store';
+import type { FieldErrors } from './validation';
+
+/**
+ * An error answered with Crossbar's envelope: HTTP `status`, `error` = the status as a string,
+ * `message` = Kazoo's error name (bad_identifier, forbidden...), `data` = details. The classes
+ * mirror cb_context:add_system_error's cases so the wire output matches Kazoo's.
+ */
+export abstract class ApiError extends Error {
+  abstract readonly status: number;
+  /** Kazoo's error name, sent as the envelope's `message`. */
+  abstract readonly code: string;
+  abstract readonly data: JsonObject | FieldErrors;
+}
+
+export class ValidationError extends ApiError {
+  readonly status = 400;
+  readonly code = 'validation error';
+  constructor(readonly data: FieldErrors) {
+    super('validation error');
+    this.name = 'ValidationError';
+  }
+}
+
+export class ParseError extends ApiError {
+  readonly status = 400;
+  readonly code = 'parse_error';
+  readonly data = { message: 'failed to parse request body' };
+  constructor() {
+    super('failed to parse request body');
+    this.name = 'ParseError';
+  }
+}
+
+export class InvalidCredentialsError extends ApiError {
+  readonly status = 401;
+  readonly code = 'invalid_credentials';
+  readonly data = { message: 'invalid credentials' };
+  constructor() {
+    super('invalid credentials');
+    this.name = 'InvalidCredentialsError';
+  }
+}
+
+/** Kept free of any detail: a refused cross-tenant request must not learn anything. */
+export class ForbiddenError extends ApiError {
+  readonly status = 403;
+  readonly code = 'forbidden';
+  readonly data = { message: 'forbidden' };
+  constructor() {
+    super('forbidden');
+    this.name = 'ForbiddenError';
+  }
+}
+
+export class BadIdentifierError extends ApiError {
+  readonly status = 404;
+  readonly code = 'bad_identifier';
+  readonly data: JsonObject;
+  constructor(cause: string) {
+    super('bad identifier');
+    this.name = 'BadIdentifierError';
+    this.data = { message: 'bad identifier', cause };
+  }
+}
+
+export class RouteNotFoundError extends ApiError {
+  readonly status = 404;
+  readonly code = 'not_found';
+  readonly data = { message: 'not found' };
+  constructor() {
+    super('not found');
+    this.name = 'RouteNotFoundError';
+  }
+}
+
+export class ConflictApiError extends ApiError {
+  readonly status = 409;
+  readonly code = 'datastore_conflict';
+  readonly data = { message: 'conflicting documents' };
+  constructor() {
+    super('conflicting documents');
+    this.name = 'ConflictApiError';
+  }
+}
+
+/** A request Kazoo refuses by rule rather than by schema (e.g. deleting an account with children). */
+export class RefusedError extends ApiError {
+  readonly status = 400;
+  readonly data: JsonObject;
+  constructor(readonly code: string, message: string) {
+    super(message);
+    this.name = 'RefusedError';
+    this.data = { message };
+  }
+}
+
+export class PayloadTooLargeError extends ApiError {
+  readonly status = 413;
+  readonly code = 'payload_too_large';
+  readonly data = { message: 'request body too large' };
+  constructor() {
+    super('request body too large');
+    this.name = 'PayloadTooLargeError';
+  }
+}
+
+export class InternalError extends ApiError {
+  readonly status = 500;
+  readonly code = 'datastore_fault';
+  readonly data = { message: 'datastore fatal error' };
+  constructor() {
+    super('datastore fatal error');
+    this.name = 'InternalError';
+  }
+}

@@ -1,0 +1,11 @@
+export { buildApiServer, startApiServer, CORE_ROUTES } from './server';
+export type { ApiRouteModule, ApiServer, ApiServerOptions } from './server';
+export type { ApiContext, AuthInfo } from './context';
+export { accessAccount, readOwned, requestData, publicView, expectedRevision, mapStoreError } from './context';
+export { registerCollectionRoutes, validateDocument, pick } from './routes/collection';
+export type { CollectionSpec } from './routes/collection';
+export { sendSuccess, errorEnvelope } from './envelope';
+export type { SuccessEnvelope, ErrorEnvelope } from './envelope';
+export * from './errors';
+export { compileValidator, toFieldErrors, type FieldErrors, type Validator } from './validation';
+export { TokenStore } from './tokens';

@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import type { ApiConfig } from '../config/sections/api';
+import type { DocumentStore } from '../store';
+import { authenticate, type ApiContext } from './context';
+import { errorEnvelope } from './envelope';
+import { ApiError, InternalError, ParseError, PayloadTooLargeError, RouteNotFoundError } from './errors';
+import { TokenStore } from './tokens';
+import { createAjv } from './validation';
+import { registerApiAuthRoutes } from './routes/api-auth';
+import { registerAccountRoutes } from './routes/accounts';
+import { registerUserRoutes } from './routes/users';
+import { registerDeviceRoutes } from './routes/devices';
+import { registerCallflowRoutes } from './routes/callflows';
+import { registerResourceRoutes } from './routes/resources';
+
+/**
+ * A route module: registers its routes on the app with the shared context. Other parts add
+ * endpoints (registrations, recordings) by passing their modules in ApiServerOptions.routes.
+ */
+export type ApiRouteModule = (app: FastifyInstance, ctx: ApiContext) => void;
+
+export const CORE_ROUTES: readonly ApiRouteModule[] = [
+  registerApiAuthRoutes,
+  registerAccountRoutes,
+  registerUserRoutes,
+  registerDeviceRoutes,
+  registerCallflowRoutes,
+  registerResourceRoutes,
+];
+
+export interface ApiServerOptions {
+  store: DocumentStore;
+  config: Readonly<ApiConfig>;
+  logger?: Logger;
+  /** Milliseconds since the epoch; tests inject one to expire tokens without waiting. */
+  now?: () => number;
+  /** Extra route modules, registered after the core ones. */
+  routes?: readonly ApiRouteModule[];
+}
+
+export interface ApiServer {
+  app: FastifyInstance;
+  ctx: ApiContext;
+}
+
+/** Builds the Crossbar-compatible API (not listening yet: call listen, or use app.inject). */
+export function buildApiServer(opts: ApiServerOptions): ApiServer {
+  const logger = opts.logger ?? pino({ level: 'silent' });
+  const now = opts.now ?? Date.now;
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: opts.config.bodyLimit,
+    // Kazoo echoes a client's X-Request-ID, else makes one; pino's per-request child carries it.
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomBytes(16).toString('hex'),
+  }) as unknown as FastifyInstance;
+  const ctx: ApiContext = {
+    store: opts.store,
+    tokens: new TokenStore(opts.config.tokenTtlSec * 1000, now),
+    config: opts.config,
+    ajv: createAjv(),
+    now,
+  };
+
+  // Crossbar reads every body as JSON whatever its Content-Type (curl -d sends form encoding).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text) as unknown);
+    } catch {
+      done(new ParseError(), undefined);
+    }
+  });
+
+  app.decorateRequest('auth', null);
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+    if (request.routeOptions.config?.public === true) return;
+    request.auth = await authenticate(ctx, request);
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    let apiErr: ApiError;
+    if (err instanceof ApiError) apiErr = err;
+    else if ((err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') apiErr = new PayloadTooLargeError();
+    else if ((err as { code?: string }).code?.startsWith('FST_ERR_CTP') === true) apiErr = new ParseError();
+    else {
+      request.log.error({ err }, 'request failed');
+      apiErr = new InternalError();
+    }
+    if (apiErr.status >= 400 && apiErr.status < 500) request.log.info({ status: apiErr.status, error: apiErr.code }, 'request refused');
+    return reply.code(apiErr.status).send(errorEnvelope(request, apiErr));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const e = new RouteNotFoundError();
+    return reply.code(e.status).send(errorEnvelope(request, e));
+  });
+
+  for (const mod of [...CORE_ROUTES, ...(opts.routes ?? [])]) mod(app, ctx);
+  return { app, ctx };
+}
+
+/** Builds the API and listens on the configured host and port; resolves with the bound address. */
+export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer & { url: string }> {
+  const server = buildApiServer(opts);
+  const url = await server.app.listen({ host: opts.config.host, port: opts.config.port });
+  return { ...server, url };
+}
