@@ -85,6 +85,14 @@ export async function lookupCallflow(dir: Directory, accountId: string, number: 
  */
 export function dialledNumber(uri: string): string {
   const m = /^(?:sips?|tel):([^@;?>]*)/i.exec(uri.trim().replace(/^</, ''));
-  const user = m ? decodeURIComponent(m[1]) : '';
+  const user = m ? safeDecode(m[1]) : '';
   return /^\+?[0-9().\- ]+$/.test(user) ? user.replace(/[().\- ]/g, '') : user;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
