@@ -7,6 +7,7 @@ import { ApiSection } from './sections/api';
 import { StoreSection } from './sections/store';
 import { DeliverySection } from './sections/delivery';
 import { MediaSection } from './sections/media';
+import { RecorderSection } from './sections/recorder';
 
 export { ConfigError } from './errors';
 
@@ -24,6 +25,7 @@ export const ConfigSchema = Type.Object({
   store: StoreSection,
   delivery: DeliverySection,
   media: MediaSection,
+  recorder: RecorderSection,
 });
 
 export type Config = Static<typeof ConfigSchema>;

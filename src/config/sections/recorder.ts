@@ -1,0 +1,24 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** The built-in recorder (RTP in, WAV/MP3 spool files out). Per-recording settings come from policy. */
+export const RecorderSection = Type.Object({
+  /** Where finished and in-progress recordings are written before delivery picks them up. */
+  spoolDir: Type.String({ minLength: 1, default: 'spool/recordings' }),
+  /** Address the per-leg RTP sockets bind to (rtpengine sends the subscribed streams here). */
+  bindHost: Type.String({ default: '127.0.0.1' }),
+  /** Port range for the RTP sockets; 0/0 lets the OS choose. */
+  portMin: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
+  portMax: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
+  /** Reordering window and playout delay of the jitter buffer, in milliseconds. */
+  jitterMs: Type.Integer({ minimum: 20, maximum: 1000, default: 100 }),
+  /** Encoder worker threads (resampling, mixing and encoding run there). 0 = cores - 1, at least 1. */
+  encoderWorkers: Type.Integer({ minimum: 0, maximum: 64, default: 0 }),
+  /** MP3 encoder: the native lame CLI (chosen by `npm run bench:encode`) or LAME in WebAssembly. */
+  mp3Encoder: Type.Union([Type.Literal('lame-cli'), Type.Literal('wasm')], { default: 'lame-cli' }),
+  /** Path of the lame binary for mp3Encoder = lame-cli. */
+  lamePath: Type.String({ default: 'lame' }),
+  /** Constant MP3 bitrate in kbps; 0 = chosen from sample rate and channels. */
+  mp3BitrateKbps: Type.Integer({ minimum: 0, maximum: 320, default: 0 }),
+}, { default: {} });
+
+export type RecorderConfig = Static<typeof RecorderSection>;

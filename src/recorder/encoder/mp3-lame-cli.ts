@@ -1,0 +1,48 @@
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { statSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+import type { AudioFileWriter } from './writer';
+import { mp3BitrateKbps, isMp3SampleRate } from '../mp3-params';
+import { EncoderError } from '../errors';
+
+/** The native `lame` encoder in a child process, fed raw PCM through its stdin pipe. */
+export class Mp3LameCliWriter implements AudioFileWriter {
+  private readonly child: ChildProcessByStdio<Writable, null, null>;
+  private readonly exited: Promise<number>;
+  private closed: Promise<number> | null = null;
+  private failure: Error | null = null;
+
+  constructor(private readonly path: string, sampleRate: number, channels: 1 | 2, kbps?: number, lameBin = 'lame') {
+    if (!isMp3SampleRate(sampleRate)) throw new EncoderError(`MP3 cannot carry ${sampleRate} Hz`);
+    const args = ['--quiet', '-r', '-s', String(sampleRate / 1000), '--bitwidth', '16', '--signed', '--little-endian',
+      '-m', channels === 2 ? 's' : 'm', '-b', String(kbps ?? mp3BitrateKbps(sampleRate, channels)), '-', path];
+    this.child = spawn(lameBin, args, { stdio: ['pipe', 'ignore', 'ignore'] });
+    this.exited = new Promise((resolve) => {
+      this.child.on('error', (err) => {
+        this.failure = err;
+        resolve(-1);
+      });
+      this.child.on('close', (code) => resolve(code ?? -1));
+    });
+    this.child.stdin.on('error', (err) => {
+      this.failure ??= err;
+    });
+  }
+
+  async write(interleaved: Int16Array): Promise<void> {
+    if (this.failure) throw new EncoderError(`lame failed: ${this.failure.message}`);
+    const b = Buffer.allocUnsafe(interleaved.length * 2);
+    for (let i = 0; i < interleaved.length; i++) b.writeInt16LE(interleaved[i], i * 2);
+    if (!this.child.stdin.write(b)) await new Promise<void>((r) => this.child.stdin.once('drain', () => r()));
+  }
+
+  close(): Promise<number> {
+    this.closed ??= (async () => {
+      this.child.stdin.end();
+      const code = await this.exited;
+      if (code !== 0) throw new EncoderError(`lame exited with ${code}${this.failure ? `: ${this.failure.message}` : ''}`);
+      return statSync(this.path).size;
+    })();
+    return this.closed;
+  }
+}
