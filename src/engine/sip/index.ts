@@ -16,3 +16,10 @@ export {
 export { parseVia, parseCSeq, type Via, type CSeq } from './message/fields';
 export { createResponse, newBranch, newTag, newCallId, MAGIC_COOKIE, REASONS } from './message/create';
 export { isReliable, endpointKey, type TransportName, type Endpoint, type InboundContext, type ListenSpec } from './transport/types';
+export { SipStack, type SipStackOptions, type SipStackEvents, type SipStackStats, type SendOptions } from './stack';
+export { ServerTransaction } from './transaction/server-transaction';
+export { ClientTransaction } from './transaction/client-transaction';
+export { InviteServerTransaction } from './transaction/invite-server';
+export { InviteClientTransaction } from './transaction/invite-client';
+export { TxState, type ServerTxEvents, type ClientTxEvents } from './transaction/types';
+export { nextHop, resolveHop, type NextHop } from './transport/resolve';

@@ -1,0 +1,379 @@
+import { EventEmitter } from 'node:events';
+import { networkInterfaces } from 'node:os';
+import pino, { type Logger } from 'pino';
+import { SipTransportError, type SipParseError } from './errors';
+import { createResponse, newBranch, newTag } from './message/create';
+import { parseCSeq, parseVia, type Via } from './message/fields';
+import { SipRequest, type SipMessage, type SipResponse } from './message/message';
+import { getHeaderParam, setHeaderParam } from './message/params';
+import { serialize } from './message/serializer';
+import { formatHost } from './message/uri';
+import { ClientTransaction } from './transaction/client-transaction';
+import { InviteClientTransaction } from './transaction/invite-client';
+import { InviteServerTransaction } from './transaction/invite-server';
+import { clientKey, dialogAckKey, serverKey } from './transaction/keys';
+import { NonInviteClientTransaction } from './transaction/non-invite-client';
+import { NonInviteServerTransaction } from './transaction/non-invite-server';
+import { ServerTransaction } from './transaction/server-transaction';
+import { TxState, type TimerConfig, type TransactionHost } from './transaction/types';
+import { TransportLayer } from './transport/layer';
+import { nextHop, resolveHop } from './transport/resolve';
+import { isReliable, type Endpoint, type InboundContext, type ListenSpec, type TransportName } from './transport/types';
+
+export interface SipStackOptions {
+  listen: readonly ListenSpec[];
+  t1: number;
+  t2: number;
+  t4: number;
+  maxMessageBytes: number;
+  maxHeaders: number;
+  logger?: Logger;
+  /** Idle TCP connections are closed after this long (default 120 s). */
+  tcpIdleTimeoutMs?: number;
+}
+
+export interface SendOptions {
+  /** Send here instead of the Route / Request-URI derived next hop. */
+  target?: Endpoint;
+}
+
+export interface SipStackStats {
+  serverTransactions: number;
+  clientTransactions: number;
+  retransmissionsSent: number;
+  retransmissionsAbsorbed: number;
+  malformed: number;
+  activeTransactions: number;
+  strayResponses: number;
+}
+
+export type SipStackEvents = {
+  request: [req: SipRequest, ctx: InboundContext, tx: ServerTransaction | null];
+  malformed: [info: { source: Endpoint; reason: string }];
+  /** A response that matches no client transaction (e.g. a 2xx retransmitted after Timer M). */
+  strayResponse: [res: SipResponse, ctx: InboundContext];
+};
+
+type AnyTx = ServerTransaction | ClientTransaction;
+
+/**
+ * The SIP core: transports + the four RFC 3261 transaction machines. The TU (drachtio server)
+ * sees new requests, responses on its client transactions, and nothing of retransmissions.
+ */
+type Handler<K extends keyof SipStackEvents> = (...args: SipStackEvents[K]) => void;
+
+/** Typed events (declaration merging keeps EventEmitter's own listeners(name) untouched). */
+export interface SipStack {
+  on<K extends keyof SipStackEvents>(event: K, listener: Handler<K>): this;
+  once<K extends keyof SipStackEvents>(event: K, listener: Handler<K>): this;
+  off<K extends keyof SipStackEvents>(event: K, listener: Handler<K>): this;
+  emit<K extends keyof SipStackEvents>(event: K, ...args: SipStackEvents[K]): boolean;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export class SipStack extends EventEmitter {
+  private readonly log: Logger;
+  private readonly transport: TransportLayer;
+  private readonly servers = new Map<string, ServerTransaction>();
+  private readonly clients = new Map<string, ClientTransaction>();
+  private readonly accepted = new Map<string, InviteServerTransaction>();
+  private readonly host: TransactionHost;
+  private readonly counters = { server: 0, client: 0, retransSent: 0, absorbed: 0, malformed: 0, stray: 0 };
+  private readonly idPrefix = newTag().slice(0, 6);
+  private seq = 0;
+  private started = false;
+  private closing: Promise<void> | null = null;
+
+  constructor(opts: SipStackOptions) {
+    super();
+    this.log = opts.logger ?? pino({ level: 'silent' });
+    this.transport = new TransportLayer({
+      listen: opts.listen,
+      limits: { maxMessageBytes: opts.maxMessageBytes, maxHeaders: opts.maxHeaders },
+      idleTimeoutMs: opts.tcpIdleTimeoutMs ?? 120_000,
+      logger: this.log,
+    }, {
+      onMessage: (m, ctx) => this.guard(() => this.onMessage(m, ctx)),
+      onMalformed: (e, ctx) => this.guard(() => this.onMalformed(e, ctx)),
+    });
+    const timers: TimerConfig = { t1: opts.t1, t2: opts.t2, t4: opts.t4 };
+    const c = this.counters;
+    this.host = {
+      timers,
+      send: (data, dest, local, onError) => this.transport.send(data, dest, local, onError),
+      countRetransmitSent: () => { c.retransSent++; },
+      countAbsorbed: () => { c.absorbed++; },
+      forget: (tx) => {
+        const map: Map<string, AnyTx> = tx.kind === 'server' ? this.servers : this.clients;
+        if (map.get(tx.key) === tx) map.delete(tx.key);
+      },
+      registerAccepted: (k, tx) => { this.accepted.set(k, tx as InviteServerTransaction); },
+      unregisterAccepted: (k, tx) => { if (this.accepted.get(k) === tx) this.accepted.delete(k); },
+      sendCancel: (cancel, dest) => this.createClientTx(cancel, Promise.resolve(dest)),
+    };
+  }
+
+  /** Binds every listener; rejects on a bind error (nothing stays bound then). */
+  async start(): Promise<void> {
+    if (this.started) return;
+    await this.transport.start();
+    this.started = true;
+    this.log.info({ listeners: this.listeners() }, 'sip stack listening');
+  }
+
+  /** Idempotent: terminates every transaction (clearing its timers) and closes all sockets. */
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.closing = (async () => {
+        for (const tx of [...this.servers.values(), ...this.clients.values(), ...this.accepted.values()]) tx.terminate();
+        await this.transport.close();
+      })();
+    }
+    return this.closing;
+  }
+
+  /**
+   * Without an argument: the bound endpoints (actual ports). With an event name it keeps
+   * EventEmitter's meaning, so the emitter machinery is unaffected.
+   */
+  override listeners(): Endpoint[];
+  override listeners(eventName: string | symbol): Function[];
+  override listeners(eventName?: string | symbol): Endpoint[] | Function[] {
+    if (eventName === undefined) return this.transport.listeners();
+    return super.listeners(eventName);
+  }
+
+  /** host:port to put in Via / Contact for a transport (externalHost when configured). */
+  advertised(transport: TransportName): { host: string; port: number } {
+    const l = this.transport.localFor(transport);
+    if (!l) throw new SipTransportError('ERR_SIP_NO_TRANSPORT', `no ${transport} listener`);
+    let host = l.spec.externalHost ?? l.local.address;
+    if (!l.spec.externalHost && (host === '0.0.0.0' || host === '::')) host = firstInterfaceAddress(host === '::');
+    return { host, port: l.local.port };
+  }
+
+  stats(): SipStackStats {
+    const c = this.counters;
+    return {
+      serverTransactions: c.server,
+      clientTransactions: c.client,
+      retransmissionsSent: c.retransSent,
+      retransmissionsAbsorbed: c.absorbed,
+      malformed: c.malformed,
+      activeTransactions: this.servers.size + this.clients.size + this.acceptedOnly(),
+      strayResponses: c.stray,
+    };
+  }
+
+  private acceptedOnly(): number {
+    let n = 0;
+    for (const tx of this.accepted.values()) if (!this.servers.has(tx.key)) n++;
+    return n;
+  }
+
+  /**
+   * Sends a request in a new client transaction. Adds the top Via (advertised address, fresh
+   * branch, ;rport per RFC 3581) and Max-Forwards 70 when missing.
+   */
+  sendRequest(req: SipRequest, opts: SendOptions = {}): ClientTransaction {
+    const hop = opts.target ?? nextHop(req);
+    const transport: TransportName = hop instanceof Error ? 'udp' : hop.transport;
+    this.addVia(req, transport);
+    const dest: Promise<Endpoint> = hop instanceof Error ? Promise.reject(hop)
+      : 'address' in hop ? Promise.resolve(hop) : resolveHop(hop);
+    return this.createClientTx(req, dest);
+  }
+
+  /**
+   * Sends without a transaction (ACK for a 2xx per RFC 3261 13.2.2.4, or anything stateless).
+   * A top Via is added only when the request has none. Resolves with the destination used.
+   */
+  async sendStateless(req: SipRequest, opts: SendOptions = {}): Promise<Endpoint> {
+    const hop = opts.target ?? nextHop(req);
+    if (hop instanceof Error) throw hop;
+    if (!req.headers.has('via')) this.addVia(req, hop.transport);
+    else if (!req.headers.has('max-forwards')) req.headers.set('Max-Forwards', 70);
+    const dest = 'address' in hop ? hop : await resolveHop(hop);
+    const wire = serialize(req);
+    await new Promise<void>((resolve, reject) => {
+      let failed = false;
+      this.transport.send(wire, dest, undefined, (err) => { failed = true; reject(err); });
+      // UDP send errors arrive asynchronously and TCP ones after connect; report success once queued.
+      setImmediate(() => { if (!failed) resolve(); });
+    });
+    return dest;
+  }
+
+  private addVia(req: SipRequest, transport: TransportName): void {
+    const adv = this.advertised(transport);
+    req.headers.prepend('Via', `SIP/2.0/${transport.toUpperCase()} ${formatHost(adv.host)}:${adv.port};branch=${newBranch()};rport`);
+    if (!req.headers.has('max-forwards')) req.headers.set('Max-Forwards', 70);
+  }
+
+  private createClientTx(req: SipRequest, dest: Promise<Endpoint>): ClientTransaction {
+    const via = parseVia(req.headers.get('via') ?? '');
+    const branch = via?.branch ?? newBranch();
+    const key = clientKey(branch, req.method);
+    const id = this.nextId('c');
+    dest.catch(() => undefined); // failures are reported as 'transportError' on the transaction
+    const Ctor = req.method === 'INVITE' ? InviteClientTransaction : NonInviteClientTransaction;
+    const initial = req.method === 'INVITE' ? TxState.Calling : TxState.Trying;
+    const tx = new Ctor(id, key, req, dest, this.host, this.log, initial, serialize);
+    this.clients.set(key, tx);
+    this.counters.client++;
+    return tx;
+  }
+
+  private nextId(kind: string): string {
+    return `${this.idPrefix}${kind}${++this.seq}`;
+  }
+
+  /** Exceptions from a TU handler must not unwind into the socket callbacks. */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.log.error({ err }, 'error while handling a SIP message');
+    }
+  }
+
+  private onMessage(msg: SipMessage, ctx: InboundContext): void {
+    if (msg.kind === 'response') {
+      this.onResponse(msg, ctx);
+      return;
+    }
+    const via = this.stampVia(msg, ctx);
+    if (!via) return;
+    const method = msg.method;
+    if (method === 'ACK') {
+      this.onAck(msg, ctx, via);
+      return;
+    }
+    const key = serverKey(msg, via, method);
+    const existing = this.servers.get(key);
+    if (existing) {
+      existing.receiveRetransmission();
+      return;
+    }
+    const target = this.responseTarget(via, ctx);
+    if (method === 'INVITE') {
+      const tx = new InviteServerTransaction(this.nextId('s'), key, msg, ctx, target, this.host, this.log, TxState.Proceeding);
+      this.servers.set(key, tx);
+      this.counters.server++;
+      // RFC 3261 17.2.1: the server transaction sends 100 Trying (immediately here).
+      tx.respond(createResponse(msg, 100));
+      this.emit('request', msg, ctx, tx);
+      return;
+    }
+    const tx = new NonInviteServerTransaction(this.nextId('s'), key, msg, ctx, target, this.host, this.log, TxState.Trying);
+    this.servers.set(key, tx);
+    this.counters.server++;
+    if (method === 'CANCEL') {
+      this.onCancel(msg, via, tx);
+      return;
+    }
+    this.emit('request', msg, ctx, tx);
+  }
+
+  /** RFC 3261 9.2: CANCEL is answered by the stack; the INVITE gets 487 and the TU is told. */
+  private onCancel(cancel: SipRequest, via: Via, tx: NonInviteServerTransaction): void {
+    const invite = this.servers.get(serverKey(cancel, via, 'INVITE'));
+    if (!(invite instanceof InviteServerTransaction)) {
+      tx.respond(createResponse(cancel, 481));
+      return;
+    }
+    tx.respond(createResponse(cancel, 200, undefined, invite.toTag));
+    invite.cancel(cancel);
+  }
+
+  private onAck(ack: SipRequest, ctx: InboundContext, via: Via): void {
+    const tx = this.servers.get(serverKey(ack, via, 'ACK'));
+    if (tx instanceof InviteServerTransaction) {
+      tx.receiveAck(ack);
+      return;
+    }
+    const h = ack.headers;
+    const toTag = getHeaderParam(h.get('to') ?? '', 'tag');
+    const cseq = parseCSeq(h.get('cseq') ?? '');
+    if (toTag && cseq) {
+      const acc = this.accepted.get(dialogAckKey(h.get('call-id') ?? '', cseq.seq, toTag));
+      if (acc) {
+        acc.receiveAck(ack);
+        return;
+      }
+    }
+    this.emit('request', ack, ctx, null);
+  }
+
+  private onResponse(res: SipResponse, ctx: InboundContext): void {
+    const via = parseVia(res.headers.get('via') ?? '');
+    const cseq = parseCSeq(res.headers.get('cseq') ?? '');
+    const tx = via?.branch && cseq ? this.clients.get(clientKey(via.branch, cseq.method)) : undefined;
+    if (tx) {
+      tx.receiveResponse(res);
+      return;
+    }
+    this.counters.stray++;
+    this.emit('strayResponse', res, ctx);
+  }
+
+  /**
+   * RFC 3261 18.2.1 and RFC 3581 4: received= when the sent-by host differs from the source
+   * address, and rport filled in (with received=) when the client asked for it.
+   */
+  private stampVia(req: SipRequest, ctx: InboundContext): Via | null {
+    const raw = req.headers.get('via');
+    const via = raw ? parseVia(raw) : null;
+    if (!raw || !via) return null;
+    const src = ctx.source;
+    let value = raw;
+    if (via.rport === null) {
+      value = setHeaderParam(setHeaderParam(value, 'received', src.address), 'rport', String(src.port));
+      via.received = src.address;
+      via.rport = src.port;
+    } else if (via.host !== src.address) {
+      value = setHeaderParam(value, 'received', src.address);
+      via.received = src.address;
+    }
+    if (value !== raw) req.headers.replaceFirst('Via', value);
+    return via;
+  }
+
+  /** RFC 3261 18.2.2 (with RFC 3581): where responses to this request go. */
+  private responseTarget(via: Via, ctx: InboundContext): Endpoint {
+    // Reliable: back on the connection the request came on (the transport reuses it by source).
+    if (isReliable(ctx.source.transport)) return ctx.source;
+    const address = via.received ?? via.host;
+    const port = typeof via.rport === 'number' ? via.rport : via.port ?? 5060;
+    return { transport: ctx.source.transport, address, port };
+  }
+
+  private onMalformed(err: SipParseError, ctx: InboundContext): void {
+    this.counters.malformed++;
+    const reason = `${err.code}: ${err.message}`;
+    this.log.debug({ source: ctx.source, reason }, 'malformed message');
+    const req = err.request;
+    if (req) {
+      // RFC 3261 8.2 / 21.4.1: a 400 goes back when the request is addressable (it has a Via).
+      const via = this.stampVia(req, ctx);
+      if (via) {
+        try {
+          const res = createResponse(req, 400, 'Bad Request');
+          this.transport.send(serialize(res), this.responseTarget(via, ctx), ctx.local, () => undefined);
+        } catch (e) {
+          this.log.debug({ err: e }, 'could not answer a malformed request');
+        }
+      }
+    }
+    this.emit('malformed', { source: ctx.source, reason });
+  }
+}
+
+function firstInterfaceAddress(v6: boolean): string {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (!a.internal && (a.family === 'IPv6') === v6) return a.address;
+  }
+  return v6 ? '::1' : '127.0.0.1';
+}
+
+export { ServerTransaction, ClientTransaction };

@@ -1,0 +1,101 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import { SipTransactionError } from '../errors';
+import type { SipRequest, SipResponse } from '../message/message';
+import type { Endpoint } from '../transport/types';
+import { isReliable } from '../transport/types';
+import { TimerSet } from './timers';
+import { TxState, type ClientTxEvents, type TransactionHost } from './types';
+
+/**
+ * Common part of the INVITE and non-INVITE client transactions (RFC 3261 17.1). The request is
+ * sent once its destination has resolved; subclasses own the state machine and its timers.
+ */
+export abstract class ClientTransaction extends EventEmitter<ClientTxEvents> {
+  readonly kind = 'client' as const;
+  protected _state: TxState;
+  protected readonly timers = new TimerSet();
+  protected reliable = false;
+  /** Resolved destination, once known. */
+  protected dest?: Endpoint;
+  protected wire?: Buffer;
+  private _log?: Logger;
+  /** Where the request is (or will be) sent. Never rejects unobserved: a failure also emits 'transportError'. */
+  readonly destination: Promise<Endpoint>;
+
+  constructor(
+    readonly id: string,
+    /** Table key per RFC 3261 17.1.3: branch + CSeq method. */
+    readonly key: string,
+    readonly request: SipRequest,
+    destination: Promise<Endpoint>,
+    protected readonly host: TransactionHost,
+    private readonly baseLogger: Logger,
+    initial: TxState,
+    serialize: (r: SipRequest) => Buffer,
+  ) {
+    super();
+    this._state = initial;
+    this.destination = destination;
+    destination.then(
+      (d) => {
+        if (this._state === TxState.Terminated) return;
+        this.dest = d;
+        this.reliable = isReliable(d.transport);
+        this.wire = serialize(request);
+        this.sendWire();
+        this.onSent();
+      },
+      (err: Error) => this.onTransportError(err),
+    );
+  }
+
+  get state(): TxState {
+    return this._state;
+  }
+
+  protected get log(): Logger {
+    return (this._log ??= this.baseLogger.child({ tx: this.id, callId: this.request.headers.get('call-id'), method: this.request.method }));
+  }
+
+  /** First transmission done: start the state's timers. */
+  protected abstract onSent(): void;
+  /** A response matched this transaction (RFC 3261 17.1.3). */
+  abstract receiveResponse(res: SipResponse): void;
+
+  /** RFC 3261 9.1 CANCEL; only INVITE client transactions support it. */
+  cancel(_extraHeaders?: [string, string][]): Promise<SipResponse> {
+    return Promise.reject(new SipTransactionError('ERR_SIP_NOT_INVITE', 'only INVITE transactions can be cancelled'));
+  }
+
+  protected sendWire(): void {
+    if (!this.wire || !this.dest) return;
+    this.host.send(this.wire, this.dest, undefined, (err) => this.onTransportError(err));
+  }
+
+  protected retransmit(): void {
+    this.host.countRetransmitSent();
+    this.sendWire();
+  }
+
+  protected onTransportError(err: Error): void {
+    if (this._state === TxState.Terminated) return;
+    this.log.warn({ err: err.message }, 'transport error');
+    this.emit('transportError', err);
+    this.terminate();
+  }
+
+  /** Idempotent: clears timers, forgets the transaction, emits 'terminated' once. */
+  terminate(): void {
+    if (this._state === TxState.Terminated) return;
+    this._state = TxState.Terminated;
+    this.timers.clear();
+    this.onTerminate();
+    this.host.forget(this);
+    this.emit('terminated');
+  }
+
+  protected onTerminate(): void {
+    /* subclasses settle pending work */
+  }
+}

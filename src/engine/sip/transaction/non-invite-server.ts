@@ -1,0 +1,40 @@
+import type { SipResponse } from '../message/message';
+import { ServerTransaction } from './server-transaction';
+import { TxState } from './types';
+
+/** RFC 3261 17.2.2 non-INVITE server transaction: Trying -> Proceeding -> Completed -> Terminated. */
+export class NonInviteServerTransaction extends ServerTransaction {
+  respond(res: SipResponse): void {
+    const s = this._state;
+    if (s !== TxState.Trying && s !== TxState.Proceeding) {
+      this.log.debug({ status: res.status, state: s }, 'response after final ignored');
+      return;
+    }
+    this.transmit(res);
+    this.transition(res.status < 200 ? TxState.Proceeding : TxState.Completed);
+  }
+
+  receiveRetransmission(): void {
+    this.host.countAbsorbed();
+    // Trying: absorbed silently; Proceeding/Completed: the last response is sent again.
+    if (this._state === TxState.Proceeding || this._state === TxState.Completed) this.retransmitLast();
+  }
+
+  private transition(to: TxState): void {
+    const from = this._state;
+    if (to === from) return;
+    const ok = (from === TxState.Trying && (to === TxState.Proceeding || to === TxState.Completed)) ||
+      (from === TxState.Proceeding && to === TxState.Completed) || to === TxState.Terminated;
+    if (!ok) throw new Error(`non-INVITE server transaction: ${from} -> ${to}`);
+    if (to === TxState.Terminated) {
+      this.terminate();
+      return;
+    }
+    this._state = to;
+    if (to === TxState.Completed) {
+      // Timer J: 64*T1 for unreliable transports, zero for reliable ones (RFC 3261 17.2.2).
+      if (this.reliable) this.terminate();
+      else this.timers.start('J', 64 * this.host.timers.t1, () => this.transition(TxState.Terminated));
+    }
+  }
+}
