@@ -218,6 +218,16 @@ export class SqliteDocumentStore implements DocumentStore {
     return row === undefined ? undefined : parse(row);
   }
 
+  async findCallflowByNumberAnyAccount(number: string): Promise<StoredDoc | undefined> {
+    const row = this.db
+      .prepare<Row>(
+        `SELECT body FROM docs d WHERE collection = 'callflows' AND deleted = 0
+           AND EXISTS (SELECT 1 FROM json_each(d.body, '$.numbers') n WHERE n.value = ?) ORDER BY seq LIMIT 1`,
+      )
+      .get(number);
+    return row === undefined ? undefined : parse(row);
+  }
+
   async listPatternCallflows(accountId: string): Promise<StoredDoc[]> {
     return this.db
       .prepare<Row>(

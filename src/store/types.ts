@@ -110,6 +110,11 @@ export interface DocumentStore {
   findDeviceBySipCredentials(username: string, realm: string): Promise<SipCredentialsMatch | undefined>;
   /** The account's live callflow that lists `number` in `numbers`. */
   findCallflowByNumber(accountId: string, number: string): Promise<StoredDoc | undefined>;
+  /**
+   * The live callflow listing `number` in any account (inbound trunk calls: a DID belongs to one
+   * account). The oldest wins should two accounts list the same number.
+   */
+  findCallflowByNumberAnyAccount(number: string): Promise<StoredDoc | undefined>;
   /** The account's live callflows that have at least one pattern. */
   listPatternCallflows(accountId: string): Promise<StoredDoc[]>;
   /**

@@ -132,6 +132,8 @@ t.test('query helpers for registrar, trunks and callflows', async (t) => {
   await store.create('callflows', acc._id, { numbers: [], patterns: ['^\\+1(\\d{10})$'], flow: { module: 'resources', data: {} } });
   t.equal((await store.findCallflowByNumber(acc._id, '+15551234'))?._id, cf._id);
   t.equal(await store.findCallflowByNumber(other._id, '1001'), undefined, 'numbers are per account');
+  t.equal((await store.findCallflowByNumberAnyAccount('+15551234'))?._id, cf._id, 'DID found across accounts');
+  t.equal(await store.findCallflowByNumberAnyAccount('+15559999'), undefined);
   t.same((await store.listPatternCallflows(acc._id)).map((c) => c['patterns']), [['^\\+1(\\d{10})$']]);
 
   const trunk = await store.create('resources', acc._id, {
