@@ -107,6 +107,8 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
       rec.nextAttemptAt = now;
       await this.journal.write(rec);
     }
+    // A restart is a good moment to try again (the receiver may have been fixed meanwhile).
+    if (rec.status === DeliveryStatus.Pending) rec.nextAttemptAt = Math.min(rec.nextAttemptAt ?? now, now);
     if (rec.file === null) return;
     const path = this.journal.filePath(rec.file);
     const live = rec.status === DeliveryStatus.Pending;

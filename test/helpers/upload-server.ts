@@ -83,6 +83,13 @@ export class UploadServer {
     this.bytesPerSecond = bytesPerSecond;
   }
 
+  /** Forgets pending failures, delays and throttling (recorded requests stay). */
+  reset(): void {
+    this.failures = [];
+    this.delays = [];
+    this.bytesPerSecond = null;
+  }
+
   answerWith(status: number): void {
     this.successStatus = status;
   }
