@@ -140,3 +140,17 @@ t.test('the spec\'s Sales example: calls to and from customers recorded, interna
   internalIn.calleeEndpoint = salesUser;
   t.same(recordingsForCall(internalIn), [], 'a colleague calls sales: not recorded');
 });
+
+t.test('the policy is pure: inputs untouched, same input same output', async (t) => {
+  const input = call(out({ enabled: true, format: 'wav' }), out({ enabled: true, url: 'http://u.example.com/' }), out({ enabled: true }));
+  input.account.call_recording = { account: { any: { any: { enabled: true } } }, endpoint: { outbound: { offnet: { enabled: true } } } };
+  const before = JSON.parse(JSON.stringify(input)) as unknown;
+  const first = recordingsForCall(input);
+  const second = recordingsForCall(input);
+  t.same(input, before, 'input not mutated');
+  t.same(first, second, 'deterministic');
+  t.not(first[0].settings, second[0].settings, 'fresh objects each time');
+  t.equal(first[1].settings.format, 'wav', 'the device\'s format');
+  first[1].settings.format = 'mp3';
+  t.equal(recordingsForCall(input)[1].settings.format, 'wav', 'mutating a result does not leak into the next');
+});
