@@ -1,0 +1,100 @@
+import t from 'tap';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { UploadServer } from '../../helpers/upload-server';
+import { makeRecording, meta, workDirs } from './common';
+import type { DeliveryRecord } from '../../../src/delivery';
+
+// The compiled standalone delivery process (dist/src/delivery/standalone.js).
+const STANDALONE = resolve(__dirname, '../../../src/delivery/standalone.js');
+
+interface Child {
+  proc: ChildProcessWithoutNullStreams;
+  lines: Array<Record<string, unknown>>;
+  exited: Promise<void>;
+}
+
+function startChild(configFile: string): Child {
+  const proc = spawn(process.execPath, [STANDALONE], {
+    env: { ...process.env, B2BUA_CONFIG: configFile, B2BUA_LOG_LEVEL: 'warn' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const lines: Array<Record<string, unknown>> = [];
+  createInterface({ input: proc.stdout }).on('line', (l) => lines.push(JSON.parse(l) as Record<string, unknown>));
+  proc.stderr.on('data', (d: Buffer) => process.stderr.write(`[delivery child] ${d.toString()}`));
+  const exited = new Promise<void>((res) => proc.once('exit', () => res()));
+  return { proc, lines, exited };
+}
+
+async function waitLine(c: Child, event: string, timeoutMs: number): Promise<Record<string, unknown>> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const l = c.lines.find((x) => x.event === event);
+    if (l) return l;
+    if (Date.now() > end) throw new Error(`child did not report ${event} within ${timeoutMs} ms: ${JSON.stringify(c.lines.slice(-5))}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function recordOnDisk(spool: string): DeliveryRecord {
+  const files = readdirSync(join(spool, 'meta')).filter((f) => f.endsWith('.json'));
+  if (files.length !== 1) throw new Error(`expected one record, found ${files.length}`);
+  return JSON.parse(readFileSync(join(spool, 'meta', files[0]), 'utf8')) as DeliveryRecord;
+}
+
+t.test('SIGKILL during an upload: restarted process delivers the whole file under the same name', async (t) => {
+  const srv = await UploadServer.start();
+  t.teardown(() => srv.close());
+  const { spool, src } = await workDirs();
+  const configFile = join(src, '..', 'config.json');
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      delivery: { spoolDir: spool, allow: ['127.0.0.1/32'], backoffBaseMs: 20, backoffMaxMs: 100, transferTimeoutMs: 10_000, connectTimeoutMs: 2000 },
+    }),
+  );
+  const rec = await makeRecording(src, 12 * 1024 * 1024);
+  srv.throttle(2 * 1024 * 1024); // about 6 s for the whole file: plenty of time to kill mid-transfer
+
+  const first = startChild(configFile);
+  t.teardown(() => {
+    first.proc.kill('SIGKILL');
+  });
+  await waitLine(first, 'started', 15_000);
+  first.proc.stdin.write(`${JSON.stringify({ filePath: rec.path, meta: meta(`${srv.url}/calls/`) })}\n`);
+  await waitLine(first, 'enqueued', 10_000);
+  await srv.waitFor(() => srv.bytesInProgress() >= 1024 * 1024, 20_000, '1 MiB of the first attempt');
+  first.proc.kill('SIGKILL');
+  await first.exited;
+
+  const crashed = recordOnDisk(spool);
+  t.equal(crashed.status, 'uploading', 'record says an attempt was in progress');
+  t.equal(crashed.attempts, 1);
+  await srv.waitFor(() => srv.requests.length === 1 && srv.bytesInProgress() === 0, 10_000, 'the cut connection');
+  t.notOk(srv.requests[0].complete, 'first attempt was cut off');
+  t.ok(srv.requests[0].body.length < rec.bytes.length, 'receiver got a partial body only');
+
+  srv.reset();
+  const second = startChild(configFile);
+  t.teardown(() => {
+    second.proc.kill('SIGKILL');
+  });
+  const started = await waitLine(second, 'started', 15_000);
+  t.equal(started.records, 1, 'spool replayed at start');
+  const ok = await waitLine(second, 'success', 30_000);
+  t.equal(ok.id, crashed.id);
+  second.proc.kill('SIGTERM');
+  await second.exited;
+
+  const done = srv.delivered();
+  t.equal(done.length, 1);
+  t.ok(done[0].body.equals(rec.bytes), 'whole file arrived byte for byte');
+  t.equal(done[0].url, srv.requests[0].url, 'same URL and name as the interrupted attempt');
+  t.match(done[0].path, /^\/calls\/call_recording_call-[0-9a-f]+%4010\.0\.0\.1\.mp3$/);
+  const final = recordOnDisk(spool);
+  t.equal(final.status, 'uploaded');
+  t.equal(final.attempts, 2);
+  t.same(readdirSync(join(spool, 'files')), [], 'spool file removed after the upload');
+});
