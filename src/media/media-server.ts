@@ -136,8 +136,13 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
   /** NG `subscribe request`: rtpengine's offer toward a new subscriber (the recorder). */
   async subscribeRequest(p: SubscribeRequestParams): Promise<SubscribeRequestResult> {
     const params: Record<string, unknown> = {};
+    const flags = p.fromTags?.length ? [] : [...(p.flags ?? ['all'])];
     if (p.fromTags?.length) params['from-tags'] = p.fromTags;
-    else params.flags = p.flags ?? ['all'];
+    if (p.transcode?.length) {
+      params.codec = { transcode: p.transcode };
+      flags.push('allow transcoding');
+    }
+    if (flags.length) params.flags = flags;
     const reply = await this.call(p.callId, 'subscribeRequest', params);
     const toTag = reply['to-tag'];
     const fromTags = reply['from-tags'] ?? (typeof reply['from-tag'] === 'string' ? [reply['from-tag']] : undefined);
@@ -148,8 +153,11 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
   }
 
   /**
-   * NG `subscribe answer`. With `transcode`, rtpengine converts the fork to those codecs
-   * (`codec: {transcode}` plus flag 'allow transcoding', measured to work on 10.5 userspace).
+   * NG `subscribe answer`. Measured on rtpengine 10.5.3.5 userspace: transcoding the fork only
+   * happens when the *request* already carried `codec: {transcode}` + 'allow transcoding' (so
+   * the codec is in rtpengine's offer) and the answer picks it with 'allow transcoding' again;
+   * the same keys on the answer alone are accepted but the fork stays in the call's codec, and
+   * an answer picking the added codec without 'allow transcoding' is refused.
    */
   async subscribeAnswer(p: SubscribeAnswerParams): Promise<void> {
     const params: Record<string, unknown> = { 'to-tag': p.toTag, sdp: p.sdp };

@@ -1,5 +1,4 @@
 import { createSocket, type Socket } from 'node:dgram';
-import { freePort } from './ports';
 
 /** One RTP packet (RFC 3550 section 5.1), fixed header only (no CSRC/extension written). */
 export interface RtpPacket {
@@ -70,11 +69,13 @@ export class RtpEndpoint {
     });
   }
 
-  /** Binds a free port below 40000 (even, so that port+1 is the implied RTCP port). */
+  /**
+   * Binds a free even port in 20000-39999 (even so that port+1 is the implied RTCP port, RFC 3550
+   * section 11; Linux hands out odd ports to bind(0), so we probe random even ones instead).
+   */
   static async open(host = '127.0.0.1'): Promise<RtpEndpoint> {
-    for (let i = 0; i < 50; i++) {
-      const port = await freePort(host);
-      if (port % 2 !== 0) continue;
+    for (let i = 0; i < 200; i++) {
+      const port = 20000 + 2 * Math.floor(Math.random() * 10000);
       const socket = createSocket('udp4');
       const ok = await new Promise<boolean>((resolve) => {
         socket.once('error', () => resolve(false));

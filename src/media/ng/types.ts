@@ -37,6 +37,11 @@ export interface SubscribeRequestParams {
   flags?: string[];
   /** Subscribe to these parties only (instead of flag 'all'). */
   fromTags?: string[];
+  /**
+   * Codecs rtpengine should be able to transcode the fork to: added to its offer
+   * (`codec: {transcode}` + flag 'allow transcoding'); the subscriber picks in its answer.
+   */
+  transcode?: string[];
 }
 
 export interface SubscribeRequestResult {
@@ -52,7 +57,7 @@ export interface SubscribeAnswerParams {
   callId: string;
   toTag: string;
   sdp: string;
-  /** Codecs rtpengine must transcode the fork to (adds flag 'allow transcoding'). */
+  /** Codecs the answer picked that need transcoding (sends `codec: {transcode}` + flag 'allow transcoding'). */
   transcode?: string[];
 }
 

@@ -27,10 +27,18 @@ export interface RecorderAnswer {
   transcode: boolean;
 }
 
+const isAudioCodec = (c: Rtpmap): boolean => !/^(telephone-event|CN)$/i.test(c.encoding);
+
+/**
+ * The first offered codec the recorder accepts. rtpengine lists the participant's own codec
+ * first and codecs it can transcode to (requested with codec.transcode) after it, so picking
+ * anything but the first audio codec means rtpengine transcodes.
+ */
 function chooseCodec(offered: Rtpmap[], accepted: readonly string[]): { codec: Rtpmap; transcode: boolean } {
-  for (const c of offered) {
+  const audio = offered.filter(isAudioCodec);
+  for (const c of audio) {
     if (accepted.some((a) => a.toUpperCase() === c.encoding.toUpperCase()) && c.clockRate === 8000) {
-      return { codec: c, transcode: false };
+      return { codec: c, transcode: c !== audio[0] };
     }
   }
   const target = Object.values(STATIC_PAYLOADS).find((p) => p.encoding === TRANSCODE_TARGET);

@@ -1,0 +1,213 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { MediaServer } from './media-server';
+import type { NgTarget } from './ng/ng-client';
+import { MediaClosedError, MediaStateError, RtpengineTimeout, type MediaError } from './errors';
+import { parseSdp, serializeSdp } from './sdp/sdp';
+import { buildRecorderAnswer, RECORDER_CODECS, TRANSCODE_TARGET, type RecorderStreamPlan } from './sdp/recorder-answer';
+
+export enum CallMediaState {
+  New = 'new',
+  /** Caller's offer anchored, waiting for the callee's answer. */
+  Offering = 'offering',
+  /** Both legs anchored. */
+  Active = 'active',
+  Closed = 'closed',
+}
+
+export type Side = 'caller' | 'callee';
+
+export interface ForkStream extends RecorderStreamPlan {
+  /** Which party this stream carries. */
+  participant: Side;
+  /** That party's rtpengine tag. */
+  tag: string;
+}
+
+export interface CallMediaEvents {
+  /** rtpengine failed under this call (timeout, instance died): call control should tear the call down. */
+  failed: [MediaError];
+  closed: [];
+}
+
+/** A recording fork: rtpengine sends one stream per participant to the recorder's ports. */
+export class ForkSubscription {
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly media: CallMedia,
+    readonly toTag: string,
+    readonly streams: readonly ForkStream[],
+    readonly transcoded: boolean,
+  ) {}
+
+  /** Ends the fork (NG unsubscribe). Idempotent; a no-op once the call is closed (delete covers it). */
+  close(): Promise<void> {
+    this.closing ??= this.media.unsubscribe(this);
+    return this.closing;
+  }
+}
+
+/** Where a fork should send: the recorder's address and one UDP port per participant. */
+export interface ForkTarget {
+  host: string;
+  /** Ports in rtpengine's m-line order; at least two for a two-party call. */
+  ports: readonly number[];
+  /** Codecs the recorder decodes (default PCMU, PCMA); others are transcoded to PCMA. */
+  accept?: readonly string[];
+}
+
+/**
+ * The media of one B2BUA call anchored in rtpengine under one NG call-id, the caller's
+ * monologue tagged `callerTag` (A-leg From-tag) and the callee's `calleeTag` (B-leg To-tag).
+ * Owns its fork subscriptions; close() deletes the call and cascades to them.
+ */
+export class CallMedia extends EventEmitter<CallMediaEvents> {
+  private state: CallMediaState = CallMediaState.New;
+  private calleeTagValue: string | undefined;
+  private readonly forks = new Set<ForkSubscription>();
+  private closing: Promise<void> | undefined;
+  private instance: NgTarget | undefined;
+  private readonly onInstanceLost = (t: NgTarget): void => {
+    if (this.instance && t.host === this.instance.host && t.port === this.instance.port) {
+      this.fail(new RtpengineTimeout('instance-lost', `${t.host}:${t.port}`, 0));
+    }
+  };
+
+  constructor(
+    private readonly server: MediaServer,
+    readonly callId: string,
+    readonly callerTag: string,
+    private readonly log: Logger,
+  ) {
+    super();
+    server.on('instance-lost', this.onInstanceLost);
+  }
+
+  get currentState(): CallMediaState {
+    return this.state;
+  }
+
+  get calleeTag(): string | undefined {
+    return this.calleeTagValue;
+  }
+
+  private transition(next: CallMediaState): void {
+    this.log.debug({ from: this.state, to: next }, 'call media state');
+    this.state = next;
+  }
+
+  private tagOf(side: Side): string {
+    if (side === 'caller') return this.callerTag;
+    if (this.calleeTagValue === undefined) throw new MediaStateError('address the callee', this.state);
+    return this.calleeTagValue;
+  }
+
+  /** Runs one NG command; a timeout means rtpengine is gone for this call: emit 'failed'. */
+  private async guard<T>(op: () => Promise<T>): Promise<T> {
+    if (this.state === CallMediaState.Closed) throw new MediaClosedError(`CallMedia ${this.callId}`);
+    try {
+      return await op();
+    } catch (err) {
+      if (err instanceof RtpengineTimeout) this.fail(err);
+      throw err;
+    }
+  }
+
+  private fail(err: MediaError): void {
+    if (this.state === CallMediaState.Closed) return;
+    this.log.error({ err }, 'rtpengine failed under the call');
+    this.emit('failed', err);
+  }
+
+  /** Caller's SDP offer -> rtpengine offer -> the SDP to send to the callee. */
+  async offerFromCaller(sdp: string): Promise<string> {
+    if (this.state !== CallMediaState.New && this.state !== CallMediaState.Offering) {
+      throw new MediaStateError('offer from caller', this.state);
+    }
+    const out = await this.guard(() => this.server.offer({ callId: this.callId, fromTag: this.callerTag, sdp }));
+    this.instance = this.server.instanceOf(this.callId);
+    this.transition(CallMediaState.Offering);
+    return out.sdp;
+  }
+
+  /** Callee's SDP answer (its To-tag) -> rtpengine answer -> the SDP to send to the caller. */
+  async answerFromCallee(sdp: string, calleeTag: string): Promise<string> {
+    if (this.state !== CallMediaState.Offering && !(this.state === CallMediaState.Active && calleeTag === this.calleeTagValue)) {
+      throw new MediaStateError('answer from callee', this.state);
+    }
+    const out = await this.guard(() => this.server.answer({ callId: this.callId, fromTag: this.callerTag, toTag: calleeTag, sdp }));
+    this.calleeTagValue = calleeTag;
+    this.transition(CallMediaState.Active);
+    return out.sdp;
+  }
+
+  /** In-dialog re-offer (re-INVITE or UPDATE, e.g. hold/resume) from `from` -> SDP for the other side. */
+  async reoffer(from: Side, sdp: string): Promise<string> {
+    if (this.state !== CallMediaState.Active) throw new MediaStateError('re-offer', this.state);
+    const fromTag = this.tagOf(from);
+    const toTag = this.tagOf(from === 'caller' ? 'callee' : 'caller');
+    return (await this.guard(() => this.server.offer({ callId: this.callId, fromTag, toTag, sdp }))).sdp;
+  }
+
+  /** The other side's answer to a re-offer made by `offerer` -> SDP for the offerer. */
+  async reanswer(offerer: Side, sdp: string): Promise<string> {
+    if (this.state !== CallMediaState.Active) throw new MediaStateError('re-answer', this.state);
+    const fromTag = this.tagOf(offerer);
+    const toTag = this.tagOf(offerer === 'caller' ? 'callee' : 'caller');
+    return (await this.guard(() => this.server.answer({ callId: this.callId, fromTag, toTag, sdp }))).sdp;
+  }
+
+  /**
+   * Starts a recording fork: `subscribe request` (flag 'all': one m-line per participant),
+   * our answer pointing each m-line at `target.ports[i]`, transcoding to PCMA when a
+   * participant's codec is not one the recorder decodes. Returns which stream is which party.
+   */
+  async fork(target: ForkTarget): Promise<ForkSubscription> {
+    if (this.state !== CallMediaState.Active) throw new MediaStateError('fork', this.state);
+    // Always let rtpengine offer PCMA besides the call's codec: a call in G.722 or Opus is then
+    // recordable without a second round trip; G.711 calls are still passed through untouched.
+    const req = await this.guard(() => this.server.subscribeRequest({ callId: this.callId, flags: ['all'], transcode: [TRANSCODE_TARGET] }));
+    const offer = parseSdp(req.sdp);
+    const plan = buildRecorderAnswer(offer, target.host, target.ports, target.accept ?? RECORDER_CODECS);
+    await this.guard(() => this.server.subscribeAnswer({
+      callId: this.callId, toTag: req.toTag, sdp: serializeSdp(plan.sdp),
+      transcode: plan.transcode ? [TRANSCODE_TARGET] : undefined,
+    }));
+    const streams: ForkStream[] = plan.streams.map((s) => {
+      const tag = req.fromTags[s.index] ?? '';
+      return { ...s, tag, participant: tag === this.callerTag ? 'caller' : 'callee' };
+    });
+    const sub = new ForkSubscription(this, req.toTag, streams, plan.transcode);
+    if ((this.state as CallMediaState) === CallMediaState.Closed) {
+      // closed while subscribing: the call's delete already removed the subscription
+      return sub;
+    }
+    this.forks.add(sub);
+    this.log.info({ toTag: req.toTag, streams: streams.map((s) => ({ p: s.participant, port: s.port, codec: s.codec.encoding })) }, 'fork started');
+    return sub;
+  }
+
+  /** @internal used by ForkSubscription.close(). */
+  async unsubscribe(sub: ForkSubscription): Promise<void> {
+    if (!this.forks.delete(sub) || this.state === CallMediaState.Closed) return;
+    await this.guard(() => this.server.unsubscribe({ callId: this.callId, toTag: sub.toTag }));
+  }
+
+  /** Deletes the call in rtpengine (cascading to its forks). Idempotent; never rejects. */
+  close(): Promise<void> {
+    if (!this.closing) {
+      const wasAnchored = this.state !== CallMediaState.New;
+      this.transition(CallMediaState.Closed);
+      this.forks.clear();
+      this.server.off('instance-lost', this.onInstanceLost);
+      this.closing = (wasAnchored ? this.server.delete({ callId: this.callId }) : Promise.resolve())
+        .catch((err: unknown) => this.log.warn({ err }, 'rtpengine delete failed'))
+        .then(() => {
+          this.emit('closed');
+        });
+    }
+    return this.closing;
+  }
+}
+

@@ -1,0 +1,52 @@
+import type { Logger } from 'pino';
+import type { MediaConfig } from '../config/sections/media';
+import { MediaServer } from './media-server';
+import { RtpengineProcess } from './rtpengine-process';
+
+export { MediaServer } from './media-server';
+export { RtpengineProcess, ProcessState } from './rtpengine-process';
+export { CallMedia, CallMediaState, ForkSubscription, type ForkStream, type ForkTarget, type Side } from './call-media';
+export { NgClient, type NgTarget } from './ng/ng-client';
+export * from './errors';
+export * from './ng/types';
+export * from './sdp/sdp';
+export * from './sdp/recorder-answer';
+
+type ReadonlyMediaConfig = {
+  readonly [K in keyof MediaConfig]: MediaConfig[K] extends (infer U)[] ? readonly U[] : MediaConfig[K];
+};
+
+export interface Media {
+  server: MediaServer;
+  /** Present in mode 'local'. */
+  process?: RtpengineProcess;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the media part from config: mode 'local' starts a supervised rtpengine and wires its
+ * deaths to `server.markLost` (every call it anchored is gone and gets a 'failed' event);
+ * mode 'external' uses the listed instances.
+ */
+export async function startMedia(cfg: ReadonlyMediaConfig, log: Logger): Promise<Media> {
+  if (cfg.mode === 'external') {
+    const server = new MediaServer(cfg.external, cfg.commandTimeoutMs, log.child({ part: 'media' }));
+    return { server, close: async () => server.close() };
+  }
+  const proc = new RtpengineProcess({ ...cfg.local, extraArgs: [...cfg.local.extraArgs] }, log.child({ part: 'rtpengine' }));
+  await proc.start();
+  const server = new MediaServer([proc.ngTarget], cfg.commandTimeoutMs, log.child({ part: 'media' }));
+  proc.on('exit', () => server.markLost(proc.ngTarget));
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    process: proc,
+    close: () => {
+      closing ??= (async () => {
+        server.close();
+        await proc.close();
+      })();
+      return closing;
+    },
+  };
+}
