@@ -1,0 +1,109 @@
+import Srf from 'drachtio-srf';
+import type { Logger } from 'pino';
+import { dialledNumber } from '../../callflow/lookup';
+import type { Directory, ResourceInfo } from '../../directory/types';
+import { CallerKind, type Caller } from '../direction';
+import { AuthDecision, type SipAuthenticator } from './sip-auth';
+import type { FailedAuthLimiter } from './rate-limiter';
+
+/**
+ * Who is calling, decided before any call handling: an INVITE from a resource's gateway
+ * address is that trunk (offnet caller); anything else must answer a 407 digest challenge as
+ * one of our devices (onnet caller, RFC 3261 22.3 proxy-style authentication, as the B2BUA
+ * sits in the path of the call). A From domain that is no account's realm, bad credentials,
+ * or a rate-limited source get 403.
+ */
+
+const callers = new WeakMap<object, Caller>();
+
+/** The caller bound to an INVITE by authenticateInvite. */
+export function callerOf(req: object): Caller | undefined {
+  return callers.get(req);
+}
+
+export interface InviteAuthDeps {
+  directory: Directory;
+  auth: SipAuthenticator;
+  limiter: FailedAuthLimiter;
+  logger: Logger;
+  clock?: () => number;
+}
+
+type Next = (err?: unknown) => void;
+
+function fromHost(req: Srf.SrfRequest): string | undefined {
+  try {
+    return Srf.parseUri(req.getParsedHeader('From').uri)?.host?.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Picks the trunk an INVITE came through; with several, the one whose account owns the DID. */
+async function pickResource(dir: Directory, matches: ResourceInfo[], requestUri: string): Promise<ResourceInfo> {
+  if (matches.length === 1) return matches[0];
+  const cf = await dir.callflowByNumberAnyAccount(dialledNumber(requestUri));
+  return matches.find((r) => r.account_id === cf?.account_id) ?? matches[0];
+}
+
+/** Decides the caller; returns the SIP answer to send instead when the INVITE is not admitted. */
+export async function identifyCaller(
+  d: InviteAuthDeps, req: Srf.SrfRequest,
+): Promise<{ caller: Caller } | { status: number; headers?: Record<string, string>; reason: string }> {
+  const source = req.source_address;
+  const trunks = await d.directory.resourcesByAddress(source);
+  if (trunks.length > 0) {
+    const resource = await pickResource(d.directory, trunks, req.uri);
+    const account = await d.directory.accountById(resource.account_id);
+    if (account && account.enabled !== false) {
+      return { caller: { kind: CallerKind.Trunk, account, resource, sourceAddress: source } };
+    }
+  }
+  const nowMs = (d.clock ?? Date.now)();
+  if (d.limiter.isBlocked(source, nowMs)) return { status: 403, reason: 'rate limited' };
+  const realm = fromHost(req);
+  const account = realm ? await d.directory.accountByRealm(realm) : undefined;
+  if (!realm || !account) {
+    // No device can authenticate in an unknown domain: refuse without a challenge.
+    d.limiter.recordFailure(source, nowMs);
+    return { status: 403, reason: 'unknown source' };
+  }
+  const r = await d.auth.authenticate({
+    source, method: 'INVITE', requestUri: req.uri, realm,
+    credentials: req.has('Proxy-Authorization') ? req.get('Proxy-Authorization') : undefined,
+  });
+  switch (r.decision) {
+    case AuthDecision.Challenge:
+      return { status: 407, headers: { 'Proxy-Authenticate': r.challenge }, reason: r.stale ? 'stale nonce' : 'challenge' };
+    case AuthDecision.Blocked:
+      return { status: 403, reason: 'rate limited' };
+    case AuthDecision.Forbidden:
+      return { status: 403, reason: r.reason };
+    case AuthDecision.Authenticated: {
+      const { device } = r.match;
+      const owner = device.owner_id !== undefined ? await d.directory.userById(device.owner_id) : undefined;
+      return { caller: { kind: CallerKind.Device, account: r.match.account, device, ...(owner ? { owner } : {}) } };
+    }
+  }
+}
+
+/** drachtio-srf middleware: `srf.use('invite', authenticateInvite(deps))` before the call handler. */
+export function authenticateInvite(d: InviteAuthDeps): (req: Srf.SrfRequest, res: Srf.SrfResponse, next: Next) => void {
+  return (req, res, next) => {
+    // Only dialog-creating INVITEs are authenticated here; in-dialog requests belong to a dialog.
+    if (req.method !== 'INVITE' || !req.isNewInvite) { next(); return; }
+    identifyCaller(d, req).then((r) => {
+      if ('caller' in r) {
+        callers.set(req, r.caller);
+        next();
+        return;
+      }
+      const log = d.logger.child({ callId: req.get('Call-ID'), source: `${req.source_address}:${req.source_port}` });
+      if (r.status !== 407) log.info({ status: r.status, reason: r.reason }, 'INVITE refused');
+      res.send(r.status, r.headers ? { headers: r.headers } : {});
+    }).catch((err: unknown) => {
+      d.logger.error({ err, callId: req.get('Call-ID') }, 'INVITE authentication failed');
+      if (!res.finalResponseSent) res.send(500);
+    });
+  };
+}
