@@ -7,7 +7,9 @@ import { ApiSection } from './sections/api';
 import { StoreSection } from './sections/store';
 import { DeliverySection } from './sections/delivery';
 import { MediaSection } from './sections/media';
+import { SignallingSection } from './sections/signalling';
 import { RecorderSection } from './sections/recorder';
+import { CallsSection } from './sections/calls';
 
 export { ConfigError } from './errors';
 
@@ -25,7 +27,9 @@ export const ConfigSchema = Type.Object({
   store: StoreSection,
   delivery: DeliverySection,
   media: MediaSection,
+  signalling: SignallingSection,
   recorder: RecorderSection,
+  calls: CallsSection,
 });
 
 export type Config = Static<typeof ConfigSchema>;
