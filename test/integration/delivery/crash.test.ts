@@ -1,7 +1,7 @@
 import t from 'tap';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UploadServer } from '../../helpers/upload-server';
 import { makeRecording, meta, workDirs } from './common';
@@ -36,6 +36,12 @@ async function waitLine(c: Child, event: string, timeoutMs: number): Promise<Rec
     if (Date.now() > end) throw new Error(`child did not report ${event} within ${timeoutMs} ms: ${JSON.stringify(c.lines.slice(-5))}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+function recordsOnDisk(spool: string): DeliveryRecord[] {
+  return readdirSync(join(spool, 'meta'))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(spool, 'meta', f), 'utf8')) as DeliveryRecord);
 }
 
 function recordOnDisk(spool: string): DeliveryRecord {
@@ -97,4 +103,61 @@ t.test('SIGKILL during an upload: restarted process delivers the whole file unde
   t.equal(final.status, 'uploaded');
   t.equal(final.attempts, 2);
   t.same(readdirSync(join(spool, 'files')), [], 'spool file removed after the upload');
+});
+
+t.test('SIGKILL at random moments while enqueueing and uploading loses nothing', async (t) => {
+  const srv = await UploadServer.start();
+  t.teardown(() => srv.close());
+  srv.throttle(4 * 1024 * 1024);
+  const { spool, src } = await workDirs();
+  const configFile = join(src, '..', 'config.json');
+  writeFileSync(
+    configFile,
+    JSON.stringify({ delivery: { spoolDir: spool, allow: ['127.0.0.1/32'], backoffBaseMs: 10, backoffMaxMs: 50, concurrency: 2 } }),
+  );
+  const jobs: Array<{ path: string; bytes: Buffer }> = [];
+  for (let round = 0; round < 5; round++) {
+    const c = startChild(configFile);
+    t.teardown(() => {
+      c.proc.kill('SIGKILL');
+    });
+    await waitLine(c, 'started', 15_000);
+    for (let i = 0; i < 2; i++) {
+      const j = await makeRecording(src, 200_000 + Math.floor(Math.random() * 400_000));
+      jobs.push(j);
+      c.proc.stdin.write(`${JSON.stringify({ filePath: j.path, meta: meta(`${srv.url}/r`) })}\n`);
+    }
+    await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 250)));
+    c.proc.kill('SIGKILL');
+    await c.exited;
+  }
+  srv.reset();
+  const last = startChild(configFile);
+  t.teardown(() => {
+    last.proc.kill('SIGKILL');
+  });
+  await waitLine(last, 'started', 15_000);
+  await srv.waitFor(() => recordsOnDisk(spool).every((r) => r.status === 'uploaded'), 60_000, 'every journaled recording uploaded');
+  last.proc.kill('SIGTERM');
+  await last.exited;
+
+  const records = recordsOnDisk(spool);
+  let delivered = 0;
+  let notTaken = 0;
+  for (const j of jobs) {
+    if (existsSync(j.path)) {
+      // Killed before the child took it: the caller still holds its file, untouched.
+      t.ok(readFileSync(j.path).equals(j.bytes), 'job never taken keeps its source file');
+      notTaken++;
+      continue;
+    }
+    const got = srv.delivered().filter((u) => u.body.equals(j.bytes));
+    t.ok(got.length >= 1, `recording of ${j.bytes.length} bytes delivered whole`);
+    delivered++;
+  }
+  t.comment(`${delivered} delivered, ${notTaken} never taken, ${srv.requests.length} requests`);
+  t.equal(delivered + notTaken, jobs.length);
+  t.equal(records.length, delivered, 'one record per taken recording');
+  t.ok(delivered >= 1, 'some recordings went through the kills');
+  t.same(readdirSync(join(spool, 'files')), [], 'no file left behind');
 });
