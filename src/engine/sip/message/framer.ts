@@ -33,17 +33,20 @@ export class TcpFramer {
     for (;;) {
       // Leading CRLFs: keep-alives. "\r\n\r\n" is a ping, a lone "\r\n" a pong or padding.
       let skip = 0;
-      while (skip + 1 < this.buf.length && this.buf[skip] === 0x0d && this.buf[skip + 1] === 0x0a) {
-        if (skip + 3 < this.buf.length && this.buf[skip + 2] === 0x0d && this.buf[skip + 3] === 0x0a) {
+      const b = this.buf;
+      while (skip + 1 < b.length && b[skip] === 0x0d && b[skip + 1] === 0x0a) {
+        if (skip + 3 < b.length && b[skip + 2] === 0x0d && b[skip + 3] === 0x0a) {
           out.push({ kind: 'ping' });
           skip += 4;
+        } else if (skip + 2 === b.length || (skip + 3 === b.length && b[skip + 2] === 0x0d)) {
+          break; // could still become a double-CRLF ping: wait for more bytes
         } else skip += 2;
       }
       if (skip > 0) {
         this.buf = this.buf.subarray(skip);
         this.scanFrom = 0;
       }
-      if (this.buf.length === 0) break;
+      if (this.buf.length === 0 || this.buf[0] === 0x0d && this.buf.length < 4 && isCrlfPrefix(this.buf)) break;
       const end = findHeaderEnd(this.buf, this.scanFrom);
       if (!end) {
         if (this.buf.length > this.limits.maxMessageBytes) return this.die(out, ParseErrorCode.TooLarge, 'header section exceeds the size limit');
@@ -97,4 +100,9 @@ function contentLength(head: string): number | null {
     return Number(v);
   }
   return 0;
+}
+
+function isCrlfPrefix(b: Buffer): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i] !== (i % 2 === 0 ? 0x0d : 0x0a)) return false;
+  return true;
 }

@@ -18,7 +18,7 @@ export interface SipUri {
 export function parseUri(s: string): SipUri | null {
   const str = s.trim();
   const colon = str.indexOf(':');
-  if (colon <= 0) return null;
+  if (colon <= 0 || str.indexOf(' ') >= 0 || str.indexOf('\t') >= 0) return null;
   const scheme = str.slice(0, colon).toLowerCase();
   for (let i = 0; i < scheme.length; i++) {
     const c = scheme.charCodeAt(i);
