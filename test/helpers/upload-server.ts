@@ -38,7 +38,7 @@ export class UploadServer {
   readonly requests: ReceivedUpload[] = [];
   /** Bytes received so far by requests still in progress. */
   private readonly live = new Set<{ received: number }>();
-  private failures: Array<{ status: number }> = [];
+  private failures: Array<{ status: number; location?: string }> = [];
   private delays: number[] = [];
   private bytesPerSecond: number | null = null;
   private successStatus = 200;
@@ -71,6 +71,11 @@ export class UploadServer {
   /** The next n requests are answered with `status` (after their body has been read). */
   failNext(n: number, status = 500): void {
     for (let i = 0; i < n; i++) this.failures.push({ status });
+  }
+
+  /** The next n requests are answered with a redirect to `location`. */
+  redirectNext(n: number, location: string, status = 302): void {
+    for (let i = 0; i < n; i++) this.failures.push({ status, location });
   }
 
   /** The next requests wait this long (ms) after the body before answering, one entry per request. */
@@ -200,7 +205,7 @@ export class UploadServer {
       setTimeout(() => {
         if (res.destroyed) return;
         rec.status = status;
-        res.writeHead(status, { 'content-type': 'text/plain' });
+        res.writeHead(status, { 'content-type': 'text/plain', ...(failure?.location ? { location: failure.location } : {}) });
         res.end(failure ? 'failing on purpose' : 'stored');
       }, delay);
     });
