@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { DialogStore } from '../dialog/store';
 import type { Endpoint, SipCodecPort, SipRequestPort, SipResponsePort, SipStackPort, TransportName } from './sip-port';
 import { stackTime, type SipMeta } from './protocol';
-import { requestLine, statusLine, type TextMessage } from './text-message';
+import { displayName, requestLine, statusLine, type TextMessage } from './text-message';
 
 export interface BridgeContext {
   stack: SipStackPort;
@@ -56,11 +56,28 @@ export class MessageBuildError extends Error {
 export function toRequest(codec: SipCodecPort, m: TextMessage): SipRequestPort {
   const rl = requestLine(m);
   if (!rl) throw new MessageBuildError(`invalid request line: ${m.startLine}`);
-  return codec.request(rl.method, rl.uri, m.headers.filter(([k]) => !/^(content-length|l)$/i.test(k)), m.body);
+  return codec.request(rl.method, rl.uri, wireHeaders(m), m.body);
 }
 
 export function toResponse(codec: SipCodecPort, m: TextMessage): SipResponsePort {
   const sl = statusLine(m);
   if (!sl) throw new MessageBuildError(`invalid status line: ${m.startLine}`);
-  return codec.response(sl.status, sl.reason, m.headers.filter(([k]) => !/^(content-length|l)$/i.test(k)), m.body);
+  return codec.response(sl.status, sl.reason, wireHeaders(m), m.body);
+}
+
+function wireHeaders(m: TextMessage): [string, string][] {
+  return m.headers.filter(([k]) => !/^(content-length|l)$/i.test(k)).map(([k, v]) => [displayName(k), v]);
+}
+
+/**
+ * drachtio-srf writes `@localhost` in From/To/Contact/P-Asserted-Identity when it does not
+ * know the server's address; drachtio-server replaces that host with the SIP address:port of
+ * the transport in use (makeTags), and so do we.
+ */
+export function fixLocalhost(stack: SipStackPort, m: TextMessage, transport: TransportName): void {
+  const a = stack.advertised(transport);
+  for (const h of m.headers) {
+    if (!/^(from|f|to|t|contact|m|p-asserted-identity)$/i.test(h[0])) continue;
+    if (h[1].includes('@localhost')) h[1] = h[1].replace(/@localhost(:\d+)?/g, `@${a.host}:${a.port}`);
+  }
 }

@@ -24,7 +24,7 @@ export interface ServerTransactionPort extends EventEmitter {
 export interface ClientTransactionPort extends EventEmitter {
   readonly request: SipRequestPort;
   readonly destination: Promise<Endpoint>;
-  cancel(extraHeaders?: Record<string, string>): Promise<unknown>;
+  cancel(extraHeaders?: [string, string][]): Promise<unknown>;
 }
 
 export type RequestListener = (req: SipRequestPort, ctx: InboundContext, tx: ServerTransactionPort | null) => void;

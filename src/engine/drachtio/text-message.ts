@@ -106,3 +106,16 @@ export function statusLine(m: TextMessage): { status: number; reason: string } |
   const p = /^SIP\/2\.0\s+(\d{3})(?:\s+(.*))?$/i.exec(m.startLine);
   return p ? { status: Number(p[1]), reason: p[2] ?? '' } : null;
 }
+
+const WELL_KNOWN: Record<string, string> = Object.fromEntries([
+  'Via', 'From', 'To', 'Call-ID', 'CSeq', 'Contact', 'Content-Type', 'Content-Length', 'Max-Forwards', 'Route',
+  'Record-Route', 'Expires', 'Allow', 'Supported', 'Require', 'User-Agent', 'Server', 'Authorization',
+  'Proxy-Authorization', 'WWW-Authenticate', 'Proxy-Authenticate', 'Event', 'Subscription-State', 'Refer-To',
+  'Referred-By', 'Reason', 'Session-Expires', 'Min-SE', 'RAck', 'RSeq', 'P-Asserted-Identity', 'Content-Disposition',
+  'Accept', 'Subject', 'Allow-Events', 'Retry-After', 'Warning', 'Date',
+].map((n) => [n.toLowerCase(), n]));
+
+/** Well-known header names in their usual case, as sofia (drachtio-server's stack) writes them. */
+export function displayName(name: string): string {
+  return WELL_KNOWN[norm(name)] ?? name;
+}

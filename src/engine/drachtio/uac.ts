@@ -5,7 +5,7 @@
  */
 import { Dialog, contentTypeProblem } from '../dialog/dialog';
 import { endpointOf, newCallId, newTag, parseCSeq, splitList, tagOf, uriOf, withTag } from '../dialog/fields';
-import { contactFor, metaOf, newTransactionId, toRequest, toResponse, type BridgeContext } from './context';
+import { contactFor, fixLocalhost, metaOf, newTransactionId, toRequest, toResponse, type BridgeContext } from './context';
 import { formatApiResponse, formatSentRequest, formatSipEvent } from './protocol';
 import type { ClientTransactionPort, Endpoint, SipResponsePort } from './sip-port';
 import {
@@ -71,6 +71,7 @@ export class UacBridge {
     const transport = target?.transport ?? 'udp';
     if (target && this.isUs(target)) throw new RequestError('can not send request to myself');
     const contact = contactFor(this.c.stack, transport);
+    fixLocalhost(this.c.stack, m, transport);
     const localTag = tagOf(getHeader(m, 'from')) ?? newTag();
     const from = withTag(getHeader(m, 'from') ?? contact, localTag);
     setHeader(m, 'From', from);
@@ -90,6 +91,7 @@ export class UacBridge {
 
   private sendInDialog(app: string, msgId: string, d: Dialog, method: string, text: TextMessage, txnId: string): void {
     const m = d.buildRequest(method, text);
+    fixLocalhost(this.c.stack, m, d.init.transport);
     const problem = contentTypeProblem(m);
     if (problem) throw new RequestError(problem);
     const first = d.init.routeSet[0];

@@ -5,7 +5,7 @@
  */
 import { Dialog } from '../dialog/dialog';
 import { splitList, tagOf, newTag, uriOf, parseCSeq } from '../dialog/fields';
-import { contactFor, metaOf, newTransactionId, toResponse, type BridgeContext } from './context';
+import { contactFor, fixLocalhost, metaOf, newTransactionId, toResponse, type BridgeContext } from './context';
 import { formatApiResponse, formatSentResponse, formatSipEvent } from './protocol';
 import type { InboundContext, ServerTransactionPort, SipRequestPort, SipResponsePort } from './sip-port';
 import { getHeader, hasHeader, removeHeader, statusLine, type TextMessage } from './text-message';
@@ -133,6 +133,7 @@ export class UasBridge {
     }
     const { req, ctx } = p;
     const m = this.responseFrom(req, sl.status, sl.reason, text, p.toTag);
+    fixLocalhost(this.c.stack, m, ctx.local.transport);
     if (p.toTag && tagOf(getHeader(m, 'to'))) p.toTag = tagOf(getHeader(m, 'to')) as string;
     const is2xx = sl.status >= 200 && sl.status < 300;
     const formsDialog = (req.method === 'INVITE' || req.method === 'SUBSCRIBE') && !p.dialog;

@@ -1,0 +1,42 @@
+/**
+ * Starts an embedded Engine on free loopback ports for a test, and waits on conditions with a
+ * bound (never a timed assertion: the wait only keeps a test from hanging).
+ */
+import pino from 'pino';
+import { parseConfig } from '../../../src/config';
+import { Engine } from '../../../src/engine/engine';
+import { freePort } from '../ports';
+
+export const SECRET = 'test-secret';
+
+export interface EngineHandle {
+  engine: Engine;
+  sipPort: number;
+  drachtioPort: number;
+  close(): Promise<void>;
+}
+
+export async function startEngine(opts: { t1?: number; logLevel?: string } = {}): Promise<EngineHandle> {
+  const sipPort = await freePort();
+  const drachtioPort = await freePort();
+  const cfg = parseConfig({
+    engine: {
+      sip: { listen: [{ host: '127.0.0.1', port: sipPort, transports: ['udp', 'tcp'] }], t1: opts.t1 ?? 500 },
+      drachtio: { host: '127.0.0.1', port: drachtioPort, secret: SECRET },
+    },
+  });
+  const logger = pino({ level: opts.logLevel ?? process.env.ENGINE_TEST_LOG ?? 'silent' });
+  const engine = new Engine(cfg.engine, logger);
+  await engine.start();
+  return { engine, sipPort, drachtioPort, close: () => engine.close() };
+}
+
+/** Polls `cond` every 20 ms until true or `timeoutMs` passed; returns the last value. */
+export async function waitFor(cond: () => boolean, timeoutMs = 10000): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (cond()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return cond();
+}
