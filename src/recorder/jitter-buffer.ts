@@ -60,7 +60,7 @@ interface Segment {
   /** Extended timestamp of the segment's first packet; positions inside it are relative to it. */
   readonly baseTs: number;
   /** Call-clock position of relative timestamp 0. */
-  readonly offset: number;
+  offset: number;
   lastRawTs: number;
   lastExtTs: number;
   lastRawSeq: number;
@@ -108,6 +108,11 @@ export class JitterBuffer {
     const extTs = seg.lastExtTs + ((p.timestamp - seg.lastRawTs) | 0);
     const rel = extTs - seg.baseTs;
     if (Math.abs(rel + seg.offset - p.arrival) > this.opts.maxDriftSamples) return this.openSegment(p);
+    if (!seg.started && p.arrival - rel < seg.offset) {
+      // Until the first frame is released the anchor follows the earliest-arriving packet
+      // (least delayed), so one late first packet does not shift the whole leg.
+      seg.offset = p.arrival - rel;
+    }
     const n = p.samples.length;
     const end = rel + n;
     if (end <= seg.nextOut && seg.started) {

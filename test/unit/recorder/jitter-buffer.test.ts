@@ -143,3 +143,13 @@ t.test('memory stays bounded: frames are forced out when the window is exceeded'
   t.equal(released + jb.flush().length, 200, 'every frame released exactly once');
   t.end();
 });
+
+t.test('the anchor follows the least-delayed packet until the first frame is released', (t) => {
+  const jb = new JitterBuffer(opts);
+  jb.push(pkt({ seq: 0, ts: 0, at: 1030 })); // first packet delayed by 30
+  jb.push(pkt({ seq: 1, ts: 160, at: 1160 })); // on time: anchor moves to 1000
+  t.same(show(jb.pull(1000 + 2 * F)), [[1000, 0], [1160, 1]]);
+  jb.push(pkt({ seq: 2, ts: 320, at: 1300 })); // after release the anchor stays
+  t.same(show(jb.flush()), [[1320, 2]]);
+  t.end();
+});

@@ -1,0 +1,259 @@
+import type { Logger } from 'pino';
+import { rmSync } from 'node:fs';
+import type { EncoderJob, EncoderPool } from './encoder/pool';
+import type { Mp3Backend, RecordingFormat } from './encoder/writer';
+import { channelCount, type ChannelMode } from './mixer';
+import { RecordingStateError, RecorderConfigError } from './errors';
+import { isMp3SampleRate } from './mp3-params';
+
+/** Resolved settings of one recording (policy / callflow action already applied). */
+export interface RecordingSettings {
+  readonly path: string;
+  readonly format: RecordingFormat;
+  /** record_sample_rate: 8000, 16000, 22050, 32000, 44100, 48000... */
+  readonly sampleRate: number;
+  readonly channels: ChannelMode;
+  /** time_limit in seconds (Kazoo default 3600, max 10800). */
+  readonly timeLimitSec: number;
+  /** record_min_sec: shorter recordings are deleted and reported discarded. */
+  readonly minSec: number;
+  /** Legs recorded, in channel order (left first); default every leg of the session. */
+  readonly legs?: readonly string[];
+  readonly mp3Backend?: Mp3Backend;
+  readonly mp3BitrateKbps?: number;
+  readonly lamePath?: string;
+}
+
+export enum RecordingState {
+  /** Created; the sockets may already receive, but nothing is written before begin(). */
+  Pending = 'pending',
+  Recording = 'recording',
+  /** stop() asked; waiting for the media up to the stop point to leave the jitter buffers. */
+  Stopping = 'stopping',
+  Finalizing = 'finalizing',
+  Finished = 'finished',
+}
+
+export type StopReason = 'stop' | 'hangup' | 'time_limit' | 'media_failed' | 'closed' | string;
+
+export interface LegStats {
+  received: number;
+  lost: number;
+  late: number;
+  duplicates: number;
+  malformed: number;
+  /** Packets of a payload type the recorder does not decode (telephone-event, CN...). */
+  ignored: number;
+  segments: number;
+}
+
+export interface RecordingResult {
+  readonly path: string;
+  readonly format: RecordingFormat;
+  readonly durationSec: number;
+  readonly sampleRate: number;
+  readonly channels: 1 | 2;
+  readonly bytes: number;
+  readonly packetsReceived: number;
+  readonly packetsLost: number;
+  readonly packetsLate: number;
+  /** True when shorter than minSec (the file was deleted) or never begun. */
+  readonly discarded: boolean;
+  readonly reason: StopReason;
+  /** Call-clock offsets (seconds since the session started) of the first and last sample. */
+  readonly beganAtSec: number | null;
+  readonly legs: Readonly<Record<string, LegStats>>;
+}
+
+const ALLOWED: Record<RecordingState, readonly RecordingState[]> = {
+  [RecordingState.Pending]: [RecordingState.Recording, RecordingState.Finalizing],
+  [RecordingState.Recording]: [RecordingState.Stopping, RecordingState.Finalizing],
+  [RecordingState.Stopping]: [RecordingState.Finalizing],
+  [RecordingState.Finalizing]: [RecordingState.Finished],
+  [RecordingState.Finished]: [],
+};
+
+const IN_RATE = 8000;
+/** Samples per leg gathered before a message to the encoder worker (100 ms at 8 kHz). */
+const BATCH = 800;
+
+/** Everything a Recording needs from its session. */
+export interface RecordingHost {
+  readonly pool: EncoderPool;
+  /** Current position on the call's clock (8 kHz samples). */
+  nowPos(): number;
+  legStats(): Record<string, LegStats>;
+  /** Called once finalize is done, so the session can forget the recording. */
+  onFinished(r: Recording, result: RecordingResult): void;
+}
+
+/**
+ * One recording of a call: its own settings, window on the call's clock [beginPos, endPos) and
+ * encoder job. The session feeds it aligned 8 kHz chunks; stop, time limit, hang-up and close
+ * all end in finalize(), which runs once.
+ */
+export class Recording {
+  private stateValue = RecordingState.Pending;
+  private beginPos = 0;
+  private endPos = Number.POSITIVE_INFINITY;
+  private written = 0;
+  private job: EncoderJob | null = null;
+  private batch: Int16Array[][] = [];
+  private batched = 0;
+  private reason: StopReason = 'closed';
+  private resolveFinished!: (r: RecordingResult) => void;
+  private rejectFinished!: (e: Error) => void;
+  /** Settles once with the result (also returned by stop()). */
+  readonly finished: Promise<RecordingResult>;
+  readonly legIndexes: readonly number[];
+  readonly legNames: readonly string[];
+
+  constructor(
+    private readonly host: RecordingHost,
+    readonly settings: RecordingSettings,
+    sessionLegs: readonly string[],
+    private readonly log: Logger,
+  ) {
+    if (settings.format === 'mp3' && !isMp3SampleRate(settings.sampleRate)) {
+      throw new RecorderConfigError(`record_sample_rate ${settings.sampleRate} is not an MP3 rate`);
+    }
+    if (settings.sampleRate < IN_RATE) throw new RecorderConfigError(`record_sample_rate ${settings.sampleRate} below 8000`);
+    const legs = settings.legs ?? sessionLegs;
+    this.legNames = legs;
+    this.legIndexes = legs.map((l) => {
+      const i = sessionLegs.indexOf(l);
+      if (i < 0) throw new RecorderConfigError(`unknown leg ${l}`);
+      return i;
+    });
+    this.finished = new Promise((res, rej) => {
+      this.resolveFinished = res;
+      this.rejectFinished = rej;
+    });
+    // A rejected finish is also reported through stop()/close(); avoid an unhandled rejection here.
+    this.finished.catch(() => undefined);
+  }
+
+  get state(): RecordingState {
+    return this.stateValue;
+  }
+
+  /** Starts writing from the current call time (record_on_answer / on_bridge call this late). */
+  begin(): void {
+    if (this.stateValue !== RecordingState.Pending) throw new RecordingStateError(`begin() in state ${this.stateValue}`);
+    this.beginPos = this.host.nowPos();
+    this.endPos = this.beginPos + Math.round(this.settings.timeLimitSec * IN_RATE);
+    this.job = this.host.pool.open({
+      path: this.settings.path,
+      format: this.settings.format,
+      sampleRate: this.settings.sampleRate,
+      channelMode: this.settings.channels,
+      legs: this.legIndexes.length,
+      mp3Backend: this.settings.mp3Backend ?? 'lame-cli',
+      mp3BitrateKbps: this.settings.mp3BitrateKbps,
+      lamePath: this.settings.lamePath,
+    });
+    this.transition(RecordingState.Recording);
+  }
+
+  /**
+   * Ends the recording at the current call time. The media up to that point is still in the
+   * jitter buffers, so the session finalizes once it has been released (or at close()).
+   */
+  stop(reason: StopReason = 'stop'): Promise<RecordingResult> {
+    if (this.stateValue === RecordingState.Pending) {
+      this.reason = reason;
+      void this.finalize();
+    } else if (this.stateValue === RecordingState.Recording) {
+      this.reason = reason;
+      this.endPos = Math.min(this.endPos, this.host.nowPos());
+      this.transition(RecordingState.Stopping);
+    }
+    return this.finished;
+  }
+
+  /** @internal The session's aligned chunk for call-clock [pos, pos + n) (n = chunk length). */
+  feed(pos: number, legs: readonly Int16Array[]): void {
+    const st = this.stateValue;
+    if (st !== RecordingState.Recording && st !== RecordingState.Stopping) return;
+    const n = legs[0].length;
+    const from = Math.max(pos, this.beginPos);
+    const to = Math.min(pos + n, this.endPos);
+    if (to > from) {
+      this.batch.push(this.legIndexes.map((i) => legs[i].subarray(from - pos, to - pos)));
+      this.batched += to - from;
+      this.written += to - from;
+      if (this.batched >= BATCH) this.flushBatch();
+    }
+    if (pos + n >= this.endPos) {
+      if (st === RecordingState.Recording) this.reason = 'time_limit';
+      void this.finalize();
+    }
+  }
+
+  /** The single finalize step: flush, close or discard the file, report. Idempotent. */
+  finalize(): Promise<RecordingResult> {
+    if (this.stateValue === RecordingState.Finalizing || this.stateValue === RecordingState.Finished) return this.finished;
+    this.transition(RecordingState.Finalizing);
+    this.flushBatch();
+    const durationSec = this.written / IN_RATE;
+    const discard = this.job === null || durationSec < this.settings.minSec;
+    const job = this.job;
+    const done = job === null ? Promise.resolve(null) : discard ? job.abort() : job.close();
+    done.then(
+      (file) => {
+        if (discard) rmSync(this.settings.path, { force: true });
+        const legs = this.host.legStats();
+        const mine = this.legNames.map((name) => legs[name]);
+        const result: RecordingResult = {
+          path: this.settings.path,
+          format: this.settings.format,
+          durationSec,
+          sampleRate: this.settings.sampleRate,
+          channels: channelCount(this.settings.channels),
+          bytes: file?.bytes ?? 0,
+          packetsReceived: mine.reduce((s, l) => s + l.received, 0),
+          packetsLost: mine.reduce((s, l) => s + l.lost, 0),
+          packetsLate: mine.reduce((s, l) => s + l.late, 0),
+          discarded: discard,
+          reason: this.reason,
+          beganAtSec: job === null ? null : this.beginPos / IN_RATE,
+          legs,
+        };
+        this.transition(RecordingState.Finished);
+        this.log.info({ path: result.path, durationSec, discarded: discard, reason: this.reason }, 'recording finished');
+        this.host.onFinished(this, result);
+        this.resolveFinished(result);
+      },
+      (err: Error) => {
+        this.transition(RecordingState.Finished);
+        this.log.error({ err, path: this.settings.path }, 'recording failed');
+        rmSync(this.settings.path, { force: true });
+        this.rejectFinished(err);
+      },
+    );
+    return this.finished;
+  }
+
+  private flushBatch(): void {
+    if (this.batched === 0 || this.job === null) return;
+    const legs = this.legIndexes.map((_, li) => {
+      const out = new Int16Array(this.batched);
+      let off = 0;
+      for (const chunk of this.batch) {
+        out.set(chunk[li], off);
+        off += chunk[li].length;
+      }
+      return out;
+    });
+    this.job.write(legs);
+    this.batch = [];
+    this.batched = 0;
+  }
+
+  /** The one place the state changes; checks the move. */
+  private transition(to: RecordingState): void {
+    if (!ALLOWED[this.stateValue].includes(to)) throw new RecordingStateError(`${this.stateValue} -> ${to}`);
+    this.log.debug({ from: this.stateValue, to }, 'recording state');
+    this.stateValue = to;
+  }
+}

@@ -1,0 +1,291 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import pino, { type Logger } from 'pino';
+import { parseRtp } from './rtp';
+import { decodeG711, tableForPayloadType } from './g711';
+import { JitterBuffer } from './jitter-buffer';
+import { LegAligner } from './aligner';
+import { Recording, type LegStats, type RecordingResult, type RecordingSettings, type StopReason } from './recording';
+import type { EncoderPool } from './encoder/pool';
+import { RecordingStateError } from './errors';
+import { parseTelephoneEvent } from './telephone-event';
+import { sharedTicker, type Tickable } from './ticker';
+
+const RATE = 8000;
+const FRAME = 160; // 20 ms at 8 kHz
+
+export interface SessionOptions {
+  readonly callId: string;
+  /** Participants in channel order (left first). Default ['caller', 'callee']. */
+  readonly legs?: readonly string[];
+  readonly pool: EncoderPool;
+  readonly host?: string;
+  /** Fixed port per leg (tests); otherwise portRange, otherwise the OS chooses. */
+  readonly ports?: Readonly<Record<string, number>>;
+  readonly portRange?: { readonly min: number; readonly max: number };
+  /** Jitter buffer window and playout delay. */
+  readonly jitterMs?: number;
+  /** Directory and prefix for default recording paths. */
+  readonly spoolDir?: string;
+  /** Dynamic payload type of RFC 4733 telephone-events (DTMF), reported as 'dtmf' events. */
+  readonly telephoneEventPt?: number;
+  readonly logger?: Logger;
+  /** Monotonic milliseconds; injectable for tests. */
+  readonly now?: () => number;
+}
+
+export interface LegEndpoint {
+  readonly leg: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface SessionEvents {
+  dtmf: [leg: string, digit: string];
+  'recording-finished': [RecordingResult];
+  closed: [];
+}
+
+export enum SessionState {
+  New = 'new',
+  Starting = 'starting',
+  Running = 'running',
+  Closing = 'closing',
+  Closed = 'closed',
+}
+
+interface Leg {
+  readonly name: string;
+  socket: Socket | null;
+  readonly jitter: JitterBuffer;
+  readonly aligner: LegAligner;
+  malformed: number;
+  ignored: number;
+  lastEventTs: number | null;
+}
+
+let portCursor = 0;
+
+/**
+ * The recorder's I/O adapter for one call: a UDP socket per participant (rtpengine's subscribed
+ * streams arrive here), the per-leg processors, and the recordings fed from them. One session
+ * serves every recording of the call (account and endpoint recordings, each with its own
+ * settings, window and file). close() finalizes every recording and closes the sockets.
+ */
+export class RecordingSession extends EventEmitter<SessionEvents> implements Tickable {
+  private stateValue = SessionState.New;
+  private readonly legs: Leg[];
+  private readonly recordings = new Set<Recording>();
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly jitterSamples: number;
+  private clock0 = 0;
+  private closing: Promise<RecordingResult[]> | null = null;
+  private seq = 0;
+
+  constructor(private readonly opts: SessionOptions) {
+    super();
+    this.now = opts.now ?? (() => performance.now());
+    this.log = (opts.logger ?? pino({ level: 'silent' })).child({ callId: opts.callId, part: 'recorder' });
+    this.jitterSamples = Math.round(((opts.jitterMs ?? 100) * RATE) / 1000);
+    this.legs = (opts.legs ?? ['caller', 'callee']).map((name) => ({
+      name,
+      socket: null,
+      jitter: new JitterBuffer({ frameSamples: FRAME, windowSamples: this.jitterSamples, maxDriftSamples: Math.max(RATE, 4 * this.jitterSamples) }),
+      aligner: new LegAligner(0),
+      malformed: 0,
+      ignored: 0,
+      lastEventTs: null,
+    }));
+  }
+
+  get state(): SessionState {
+    return this.stateValue;
+  }
+
+  get legNames(): string[] {
+    return this.legs.map((l) => l.name);
+  }
+
+  /** Opens the sockets; resolves with where rtpengine should send each participant's stream. */
+  async start(): Promise<LegEndpoint[]> {
+    if (this.stateValue !== SessionState.New) throw new RecordingStateError(`start() in state ${this.stateValue}`);
+    this.stateValue = SessionState.Starting;
+    const host = this.opts.host ?? '127.0.0.1';
+    try {
+      for (const leg of this.legs) leg.socket = await this.bind(leg, host);
+    } catch (err) {
+      for (const leg of this.legs) leg.socket?.close();
+      this.stateValue = SessionState.Closed;
+      throw err;
+    }
+    this.clock0 = this.now();
+    this.stateValue = SessionState.Running;
+    sharedTicker.add(this);
+    return this.legs.map((l) => ({ leg: l.name, host, port: (l.socket as Socket).address().port }));
+  }
+
+  /** A recording of this call; nothing is written before its begin(). */
+  record(settings: Omit<RecordingSettings, 'path'> & { path?: string }): Recording {
+    if (this.stateValue === SessionState.Closing || this.stateValue === SessionState.Closed) {
+      throw new RecordingStateError(`record() in state ${this.stateValue}`);
+    }
+    const n = ++this.seq;
+    const dir = this.opts.spoolDir ?? 'spool/recordings';
+    let path = settings.path;
+    if (path === undefined) {
+      mkdirSync(dir, { recursive: true });
+      path = join(dir, `call_recording_${this.opts.callId.replace(/[^A-Za-z0-9._-]/g, '_')}_${n}.${settings.format}`);
+    }
+    const rec = new Recording(
+      {
+        pool: this.opts.pool,
+        nowPos: () => this.nowPos(),
+        legStats: () => this.legStats(),
+        onFinished: (r, result) => {
+          this.recordings.delete(r);
+          this.emit('recording-finished', result);
+        },
+      },
+      { ...settings, path },
+      this.legNames,
+      this.log.child({ recording: n }),
+    );
+    this.recordings.add(rec);
+    return rec;
+  }
+
+  /** Per-leg counters (for metrics and the result). */
+  legStats(): Record<string, LegStats> {
+    const out: Record<string, LegStats> = {};
+    for (const l of this.legs) {
+      const j = l.jitter.stats();
+      out[l.name] = { received: j.received, lost: j.lost, late: j.late, duplicates: j.duplicates, malformed: l.malformed, ignored: l.ignored, segments: j.segments };
+    }
+    return out;
+  }
+
+  /** Position on the call's clock in 8 kHz samples. */
+  nowPos(): number {
+    return Math.round(((this.now() - this.clock0) * RATE) / 1000);
+  }
+
+  /** @internal Driven by the shared ticker every 20 ms: release what the jitter delay allows. */
+  tick(): void {
+    if (this.stateValue !== SessionState.Running) return;
+    const horizon = this.nowPos() - this.jitterSamples;
+    // A frame straddling the horizon may still arrive; everything before horizon - FRAME is final.
+    this.release((leg) => leg.jitter.pull(horizon), horizon - FRAME);
+  }
+
+  /**
+   * Hang-up / media gone: releases everything buffered, finalizes every recording (each ends at
+   * its stop point or now) and closes the sockets. Idempotent.
+   */
+  close(reason: StopReason = 'hangup'): Promise<RecordingResult[]> {
+    this.closing ??= this.doClose(reason);
+    return this.closing;
+  }
+
+  private async doClose(reason: StopReason): Promise<RecordingResult[]> {
+    const wasRunning = this.stateValue === SessionState.Running;
+    this.stateValue = SessionState.Closing;
+    sharedTicker.delete(this);
+    for (const leg of this.legs) {
+      leg.socket?.close();
+      leg.socket = null;
+    }
+    if (wasRunning) this.release((leg) => leg.jitter.flush(), this.nowPos());
+    const recs = [...this.recordings];
+    for (const r of recs) void r.stop(reason);
+    const settled = await Promise.allSettled(recs.map((r) => r.finalize()));
+    this.stateValue = SessionState.Closed;
+    this.emit('closed');
+    const results: RecordingResult[] = [];
+    for (const s of settled) {
+      if (s.status === 'fulfilled') results.push(s.value);
+      else this.log.error({ err: s.reason as Error }, 'recording failed at close');
+    }
+    return results;
+  }
+
+  /** Moves released frames into the aligners, fills every leg to `fillTo`, feeds the recordings. */
+  private release(frames: (leg: Leg) => ReturnType<JitterBuffer['pull']>, fillTo: number): void {
+    for (const leg of this.legs) {
+      for (const f of frames(leg)) leg.aligner.push(f, FRAME);
+      leg.aligner.fillTo(fillTo);
+    }
+    const n = Math.min(...this.legs.map((l) => l.aligner.available));
+    if (n <= 0) return;
+    const pos = this.legs[0].aligner.position;
+    const chunk = this.legs.map((l) => l.aligner.read(n));
+    for (const r of [...this.recordings]) r.feed(pos, chunk);
+  }
+
+  private onPacket(leg: Leg, msg: Buffer): void {
+    if (this.stateValue !== SessionState.Running) return;
+    let p;
+    try {
+      p = parseRtp(msg);
+    } catch {
+      leg.malformed++;
+      return;
+    }
+    const table = tableForPayloadType(p.payloadType);
+    if (table === undefined) {
+      leg.ignored++;
+      if (p.payloadType === (this.opts.telephoneEventPt ?? 101)) this.onTelephoneEvent(leg, p.timestamp, p.payload);
+      return;
+    }
+    if (p.payload.length === 0 || p.payload.length > 4 * this.jitterSamples + 4 * FRAME) {
+      leg.malformed++;
+      return;
+    }
+    leg.jitter.push({
+      sequenceNumber: p.sequenceNumber,
+      timestamp: p.timestamp,
+      ssrc: p.ssrc,
+      samples: decodeG711(p.payload, table),
+      arrival: this.nowPos(),
+    });
+  }
+
+  private onTelephoneEvent(leg: Leg, ts: number, payload: Uint8Array): void {
+    const ev = parseTelephoneEvent(payload);
+    // RFC 4733 2.5.1.4: the end packet is sent three times; one event = one RTP timestamp.
+    if (ev === null || !ev.end || leg.lastEventTs === ts) return;
+    leg.lastEventTs = ts;
+    if (ev.digit !== null) this.emit('dtmf', leg.name, ev.digit);
+  }
+
+  private async bind(leg: Leg, host: string): Promise<Socket> {
+    const fixed = this.opts.ports?.[leg.name];
+    const range = this.opts.portRange;
+    if (fixed !== undefined || range === undefined || range.min === 0) return this.bindOne(leg, host, fixed ?? 0);
+    const span = range.max - range.min + 1;
+    for (let i = 0; i < span; i++) {
+      const port = range.min + ((portCursor++ % span) + span) % span;
+      try {
+        return await this.bindOne(leg, host, port);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      }
+    }
+    throw new RecordingStateError(`no free RTP port in ${range.min}-${range.max}`);
+  }
+
+  private bindOne(leg: Leg, host: string, port: number): Promise<Socket> {
+    return new Promise((resolve, reject) => {
+      const s = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
+      s.once('error', reject);
+      s.bind(port, host, () => {
+        s.off('error', reject);
+        s.on('error', (err) => this.log.warn({ err, leg: leg.name }, 'RTP socket error'));
+        s.on('message', (msg) => this.onPacket(leg, msg));
+        resolve(s);
+      });
+    });
+  }
+}

@@ -1,0 +1,199 @@
+import t from 'tap';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSocket } from 'node:dgram';
+import { freePorts } from '../../helpers/ports';
+import { EncoderPool } from '../../../src/recorder/encoder/pool';
+import { RecordingSession } from '../../../src/recorder/session';
+import { buildRtp } from '../../../src/recorder/rtp';
+import { sendTones } from './rtp-sender';
+import { decode, rms, type Decoded } from './decode';
+import { goertzel, dominant } from '../../unit/recorder/dsp';
+
+/** The assertions the helpers use (tap's Test type is not exported under CommonJS). */
+interface TestT {
+  equal(found: unknown, wanted: unknown, ...msg: [string]): boolean;
+  same(found: unknown, wanted: unknown, ...msg: [string]): boolean;
+  ok(value: unknown, ...msg: [string]): boolean;
+}
+
+const pool = new EncoderPool(1);
+const dir = mkdtempSync(join(tmpdir(), 'rec-it-'));
+t.teardown(async () => {
+  await pool.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function newSession(legs?: string[]) {
+  const names = legs ?? ['caller', 'callee'];
+  const ports = await freePorts(names.length);
+  const session = new RecordingSession({
+    callId: `it-${Math.random().toString(36).slice(2)}`,
+    legs: names,
+    pool,
+    ports: Object.fromEntries(names.map((n, i) => [n, ports[i]])),
+    jitterMs: 60,
+    spoolDir: dir,
+  });
+  const eps = await session.start();
+  return { session, port: Object.fromEntries(eps.map((e) => [e.leg, e.port])) as Record<string, number> };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** First sample index where the channel is clearly carrying the tone. */
+function onset(x: Int16Array): number {
+  const i = x.findIndex((v) => Math.abs(v) > 1000);
+  return i < 0 ? x.length : i;
+}
+
+function checkTones(t: TestT, d: Decoded, label: string): void {
+  const from = Math.floor(d.sampleRate * 0.2);
+  const to = Math.floor(d.sampleRate * 2.8);
+  const left = d.ch[0].subarray(from, to);
+  const right = d.ch[1].subarray(from, to);
+  t.equal(dominant(left, d.sampleRate, [400, 1000]), 1000, `${label}: left (caller) carries 1 kHz`);
+  t.equal(dominant(right, d.sampleRate, [400, 1000]), 400, `${label}: right (callee) carries 400 Hz`);
+  t.ok(goertzel(left, d.sampleRate, 1000) > 10 * goertzel(left, d.sampleRate, 400), `${label}: no callee bleed into left`);
+  t.ok(goertzel(right, d.sampleRate, 400) > 10 * goertzel(right, d.sampleRate, 1000), `${label}: no caller bleed into right`);
+}
+
+/** Every 20 ms block where a packet was sent holds the tone; dropped blocks are silent. */
+function checkNoGaps(t: TestT, d: Decoded, c: number, packets: number, dropped: ReadonlySet<number>, minRms: number, label: string): void {
+  const x = d.ch[c];
+  const o = onset(x);
+  const block = d.sampleRate / 50;
+  const edge = Math.floor(block / 5);
+  const quiet: number[] = [];
+  const silentDropped: number[] = [];
+  for (let k = 0; k < packets; k++) {
+    const a = o + k * block;
+    const r = rms(x, a + edge, a + block - edge);
+    if (dropped.has(k)) {
+      if (r < 500) silentDropped.push(k);
+    } else if (!dropped.has(k - 1) && !dropped.has(k + 1) && r < minRms) {
+      quiet.push(k);
+    }
+  }
+  t.same(quiet, [], `${label}: no gap where packets were sent`);
+  t.same(silentDropped, [...dropped], `${label}: dropped packets are silence, in place`);
+}
+
+t.test('two legs, loss/reorder/duplicate, WAV and MP3 decoded and checked', async (t) => {
+  const { session, port } = await newSession();
+  const wav = session.record({ format: 'wav', sampleRate: 16000, channels: 'stereo', timeLimitSec: 3600, minSec: 0 });
+  const mp3 = session.record({ format: 'mp3', sampleRate: 16000, channels: 'stereo', timeLimitSec: 3600, minSec: 0, mp3Backend: 'lame-cli' });
+  const mono = session.record({ format: 'wav', sampleRate: 8000, channels: 'mono', timeLimitSec: 3600, minSec: 0 });
+  const tBegin = performance.now();
+  wav.begin();
+  mp3.begin();
+  mono.begin();
+  const drop = new Set([40, 41]);
+  await sendTones([
+    { port: port.caller, pt: 0, freq: 1000, packets: 150, drop },
+    { port: port.callee, pt: 8, freq: 400, packets: 150, swap: new Set([70]), dup: new Set([90]) },
+  ]);
+  await sleep(20);
+  const results = await session.close('hangup');
+  const expected = (performance.now() - tBegin) / 1000;
+  t.equal(results.length, 3, 'every recording finalized by close()');
+  t.same(await session.close(), results, 'close() is idempotent');
+  const [rw, rm, rmono] = [await wav.finished, await mp3.finished, await mono.finished];
+
+  t.equal(rw.discarded, false);
+  t.equal(rw.reason, 'hangup');
+  t.same([rw.legs.caller.lost, rw.legs.caller.received, rw.legs.callee.lost, rw.legs.callee.duplicates, rw.legs.callee.late], [2, 148, 0, 1, 0], 'per-leg counters');
+  t.equal(rw.packetsLost, 2);
+  t.ok(Math.abs(rw.durationSec - expected) < 0.1, `reported duration ${rw.durationSec} ~ ${expected.toFixed(3)}`);
+
+  const dw = decode(rw.path);
+  t.same([dw.sampleRate, dw.channels], [16000, 2], 'WAV: 16 kHz stereo');
+  t.ok(Math.abs(dw.durationSec - expected) < 0.1, `WAV duration ${dw.durationSec} within 0.1 s of ${expected.toFixed(3)}`);
+  t.equal(rw.bytes, 44 + dw.ch[0].length * 4, 'WAV header sizes match the data');
+  checkTones(t, dw, 'WAV');
+  checkNoGaps(t, dw, 0, 150, drop, 3000, 'WAV left');
+  checkNoGaps(t, dw, 1, 150, new Set(), 3000, 'WAV right');
+  t.ok(Math.abs(onset(dw.ch[0]) - onset(dw.ch[1])) < 0.005 * 16000, `legs aligned within 5 ms (onsets ${onset(dw.ch[0])}, ${onset(dw.ch[1])})`);
+
+  const dm = decode(rm.path);
+  t.same([dm.sampleRate, dm.channels], [16000, 2], 'MP3: 16 kHz stereo');
+  t.ok(Math.abs(dm.durationSec - expected) < 0.1, `MP3 duration ${dm.durationSec} within 0.1 s of ${expected.toFixed(3)}`);
+  checkTones(t, dm, 'MP3');
+  checkNoGaps(t, dm, 1, 150, new Set(), 2000, 'MP3 right');
+
+  const dmono = decode(rmono.path);
+  t.same([dmono.sampleRate, dmono.channels], [8000, 1], 'mono WAV: 8 kHz mono');
+  const mid = dmono.ch[0].subarray(1600, 16000);
+  t.ok(goertzel(mid, 8000, 1000) > 2000 && goertzel(mid, 8000, 400) > 2000, 'mono mix carries both tones');
+});
+
+t.test('time_limit cuts the recording by itself', async (t) => {
+  const { session, port } = await newSession();
+  const rec = session.record({ format: 'wav', sampleRate: 16000, channels: 'stereo', timeLimitSec: 1, minSec: 0 });
+  rec.begin();
+  const sending = sendTones([{ port: port.caller, pt: 0, freq: 1000, packets: 100 }, { port: port.callee, pt: 8, freq: 400, packets: 100 }]);
+  const r = await rec.finished;
+  t.equal(rec.state, 'finished', 'finished before the call ended');
+  await sending;
+  await session.close();
+  t.equal(r.reason, 'time_limit');
+  t.equal(r.durationSec, 1);
+  const d = decode(r.path);
+  t.equal(d.ch[0].length, 16000, 'exactly one second of samples');
+});
+
+t.test('shorter than record_min_sec is deleted and reported discarded', async (t) => {
+  const { session, port } = await newSession();
+  const rec = session.record({ format: 'mp3', sampleRate: 16000, channels: 'stereo', timeLimitSec: 3600, minSec: 2 });
+  rec.begin();
+  await sendTones([{ port: port.caller, pt: 0, freq: 1000, packets: 25 }]);
+  const [r] = await session.close('hangup');
+  t.equal(r.discarded, true);
+  t.equal(r.bytes, 0);
+  t.ok(r.durationSec < 2);
+  t.notOk(existsSync(r.path), 'file deleted');
+});
+
+t.test('record_on_answer: nothing before begin() is written; a never-begun recording leaves no file', async (t) => {
+  const { session, port } = await newSession();
+  const rec = session.record({ format: 'wav', sampleRate: 16000, channels: 'stereo', timeLimitSec: 3600, minSec: 0 });
+  const never = session.record({ format: 'wav', sampleRate: 16000, channels: 'stereo', timeLimitSec: 3600, minSec: 0 });
+  const sending = sendTones([{ port: port.caller, pt: 0, freq: 1000, packets: 100 }]);
+  await sleep(1000);
+  const tBegin = performance.now();
+  rec.begin();
+  await sending;
+  const expected = (performance.now() - tBegin) / 1000;
+  const r = await rec.stop('stop');
+  t.equal(r.reason, 'stop');
+  t.ok(r.beganAtSec !== null && r.beganAtSec > 0.9, `began at ${r.beganAtSec} s of call time`);
+  t.ok(Math.abs(r.durationSec - expected) < 0.1, `duration ${r.durationSec} counts from begin() (~${expected.toFixed(2)})`);
+  const d = decode(r.path);
+  t.ok(rms(d.ch[0], 160, 1600) > 3000, 'tone present from the first 10 ms');
+  t.ok(rms(d.ch[1], 0, d.ch[1].length) < 50, 'silent callee channel');
+  const [nr] = await session.close();
+  t.equal(nr.discarded, true, 'never begun: discarded');
+  t.notOk(existsSync(never.settings.path));
+});
+
+t.test('record_caller: one leg, mono; DTMF # reported', async (t) => {
+  const { session, port } = await newSession(['caller']);
+  const rec = session.record({ format: 'mp3', sampleRate: 8000, channels: 'mono', timeLimitSec: 3600, minSec: 0 });
+  const digits: string[] = [];
+  session.on('dtmf', (leg, digit) => digits.push(`${leg}:${digit}`));
+  rec.begin();
+  await sendTones([{ port: port.caller, pt: 8, freq: 1000, packets: 50 }]);
+  const s = createSocket('udp4');
+  for (let i = 0; i < 3; i++) {
+    // RFC 4733 end packet for event 11 ('#'), sent three times with the same timestamp.
+    s.send(buildRtp({ payloadType: 101, sequenceNumber: 9000 + i, timestamp: 777, ssrc: 5, payload: Uint8Array.of(11, 0x80 | 10, 0x03, 0x20) }), port.caller, '127.0.0.1');
+  }
+  await sleep(100);
+  s.close();
+  t.same(digits, ['caller:#'], 'one # event');
+  const [r] = await session.close();
+  const d = decode(r.path);
+  t.same([d.sampleRate, d.channels], [8000, 1]);
+  t.equal(dominant(d.ch[0].subarray(800, 7200), 8000, [400, 1000]), 1000);
+});
