@@ -1,0 +1,245 @@
+import { EventEmitter } from 'node:events';
+import type Srf from 'drachtio-srf';
+import type { Logger } from 'pino';
+import { CallMedia, type MediaServer } from '../media';
+import type { Metrics } from '../metrics';
+import { callerOf } from '../signalling/auth/invite-auth';
+import { CallerKind, classifyDirection, type Caller } from '../signalling/direction';
+import { Call, CallState, HangupBy, type CallEnd } from './call';
+import { CallError, CalleeFailedError, MediaFailedError, NoAnswerError } from './errors';
+import { Fork } from './fork';
+import { HangupCause, causeOfStatus, outcomeOf } from './hangup';
+import { allowsFailover, bestFailure, TargetKind, type Target } from './plan';
+import type { CallRecords } from './record';
+import { installRelays } from './relay';
+import { dialledNumbers, type Router } from './router';
+
+/**
+ * The B2BUA proper. For each admitted INVITE (signalling's authenticateInvite ran first and
+ * bound the caller): route, anchor the caller's offer in rtpengine, ring the stages' targets
+ * with that offer, put the winner's answer through rtpengine, answer the caller, then relay
+ * in-dialog offers and BYEs until one side ends the call.
+ */
+
+export interface B2buaSettings {
+  noAnswerTimeoutSec: number;
+}
+
+export interface B2buaDeps {
+  srf: Srf;
+  router: Router;
+  media: MediaServer;
+  settings: B2buaSettings;
+  logger: Logger;
+  metrics?: Metrics;
+  records?: CallRecords;
+}
+
+export interface B2buaEvents {
+  /** A new call; attach to its events (answered/bridged/ended) here. */
+  call: [Call];
+}
+
+function fromTagOf(req: Srf.SrfRequest): string {
+  try {
+    const tag = req.getParsedHeader('From').params?.tag;
+    return typeof tag === 'string' ? tag : '';
+  } catch {
+    return '';
+  }
+}
+
+function userOf(uri: string): string {
+  const m = /^(?:sips?|tel):([^@;>]*)/i.exec(uri.trim().replace(/^.*</, ''));
+  return m ? m[1] : 'anonymous';
+}
+
+/** Headers of the B-leg INVITEs: the caller's identity, presented under our own dialog. */
+function bLegHeaders(req: Srf.SrfRequest, caller: Caller): Record<string, string> {
+  let display = '';
+  let user = 'anonymous';
+  try {
+    const from = req.getParsedHeader('From');
+    display = (from.name ?? '').replace(/"/g, '');
+    user = userOf(from.uri);
+  } catch { /* keep anonymous */ }
+  const host = caller.kind === CallerKind.Device ? caller.account.realm : caller.account.realm;
+  const name = display ? `"${display}" ` : '';
+  return { From: `${name}<sip:${user}@${host}>` };
+}
+
+export class B2bua extends EventEmitter<B2buaEvents> {
+  private readonly calls = new Map<string, Call>();
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly d: B2buaDeps) {
+    super();
+  }
+
+  get activeCalls(): number {
+    return this.calls.size;
+  }
+
+  call(callId: string): Call | undefined {
+    return this.calls.get(callId);
+  }
+
+  /** Installs the INVITE handler (after signalling's authenticateInvite middleware). */
+  mount(): void {
+    this.d.srf.invite((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        this.d.logger.error({ err, callId: req.get('Call-ID') }, 'call handling failed');
+        if (!res.finalResponseSent) res.send(500);
+      });
+    });
+  }
+
+  async handle(req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<void> {
+    const caller = callerOf(req);
+    if (!caller) {
+      // Only reachable when the auth middleware was not installed: never route an unknown source.
+      res.send(403);
+      return;
+    }
+    if (this.closing) {
+      res.send(503);
+      return;
+    }
+    const callId = req.get('Call-ID');
+    const log = this.d.logger.child({ callId, accountId: caller.account.id });
+    const call = new Call(callId, caller, log, {
+      noAnswerMs: this.d.settings.noAnswerTimeoutSec * 1000,
+      onNoAnswer: () => fail(new NoAnswerError(this.d.settings.noAnswerTimeoutSec)),
+    });
+    this.track(call, req);
+
+    const fail = (err: unknown, by: HangupBy = HangupBy.System): void => {
+      if (call.ended) return;
+      const status = err instanceof CallError ? err.sipStatus : 500;
+      if (!(err instanceof CallError)) log.error({ err }, 'call failed');
+      else log.info({ code: err.code, status, msg: err.message }, 'call not connected');
+      if (!res.finalResponseSent) res.send(status);
+      const cause = err instanceof NoAnswerError ? HangupCause.NoAnswer
+        : err instanceof MediaFailedError ? HangupCause.MediaTimeout : causeOfStatus(status);
+      void call.close({ cause, by, status: call.state === CallState.Answered ? undefined : status });
+    };
+
+    let cancelledByCaller = false;
+    // Whatever ends an unanswered call (shutdown, media failure) owes the caller a final answer.
+    call.onClose(() => {
+      if (!cancelledByCaller && !res.finalResponseSent) res.send(call.end?.status ?? 500);
+    });
+    req.on('cancel', () => {
+      // The engine already answered 200 to the CANCEL and 487 to the INVITE (RFC 3261 9.2).
+      cancelledByCaller = true;
+      void call.close({ cause: HangupCause.OriginatorCancel, by: HangupBy.Caller, status: 487 });
+    });
+
+    try {
+      const decision = await this.d.router.route(caller, dialledNumbers(req.uri, req.has('To') ? req.get('To') : undefined));
+      call.decision = decision;
+      call.direction = classifyDirection(caller, decision.callee);
+      log.info({ direction: call.direction.label, number: decision.number, callee: decision.callee.kind, stages: decision.stages.length }, 'call routed');
+      call.emit('routed', call);
+      if (call.ended) return;
+
+      const media = new CallMedia(this.d.media, callId, fromTagOf(req), log);
+      call.media = media;
+      media.on('failed', (err) => fail(new MediaFailedError(err)));
+      const offer = await media.offerFromCaller(req.body);
+      if (call.ended) return;
+      call.moveTo(CallState.Ringing);
+
+      const won = await this.ring(call, req, res, offer);
+      if (!won) return;
+      const { dialog: uac, target } = won;
+      if (call.ended) {
+        uac.destroy();
+        return;
+      }
+      call.uac = uac;
+      call.answeredTarget = target;
+      uac.on('destroy', () => void call.close({ cause: HangupCause.NormalClearing, by: HangupBy.Callee }, uac));
+      const sdpForCaller = await media.answerFromCallee(uac.remote.sdp, uac.sip.remoteTag);
+      call.emit('answered', call);
+      if (call.ended) return;
+      const uas = await this.d.srf.createUAS(req, res, { localSdp: sdpForCaller });
+      call.uas = uas;
+      if (call.ended) {
+        uas.destroy();
+        return;
+      }
+      uas.on('destroy', () => void call.close({ cause: HangupCause.NormalClearing, by: HangupBy.Caller }, uas));
+      call.moveTo(CallState.Answered);
+      installRelays(uas, uac, media, log, {
+        onRenegotiated: (side) => call.emit('renegotiated', call, side),
+        onFatal: (err) => fail(new MediaFailedError(err)),
+      });
+      log.info({ target: target.uri }, 'call bridged');
+      call.emit('bridged', call);
+    } catch (err) {
+      fail(err);
+    }
+  }
+
+  /** Rings each stage in turn; resolves with the winner, or undefined once the call failed. */
+  private async ring(call: Call, req: Srf.SrfRequest, res: Srf.SrfResponse, offer: string): Promise<{ dialog: Srf.Dialog; target: Target } | undefined> {
+    const decision = call.decision;
+    if (!decision) return undefined;
+    const statuses: number[] = [];
+    const headers = bLegHeaders(req, call.caller);
+    let ringingSent = false;
+    for (const stage of decision.stages) {
+      const fork = new Fork(this.d.srf, {
+        targets: stage.targets,
+        sdp: offer,
+        headers,
+        timeoutMs: (stage.timeoutSec ?? 0) * 1000,
+        onProvisional: (status) => {
+          // Relay ringing once, without early media: the caller's media is anchored only on answer.
+          if (status >= 180 && !ringingSent && !res.finalResponseSent && !call.ended) {
+            ringingSent = true;
+            res.send(180);
+          }
+        },
+      }, call.log.child({ stage: stage.targets[0]?.kind === TargetKind.Resource ? stage.targets[0].gateway : 'devices' }));
+      call.cancelRinging = () => fork.cancel();
+      const out = await fork.start();
+      call.cancelRinging = undefined;
+      if (out.answered) return { dialog: out.dialog, target: out.target };
+      if (call.ended) return undefined;
+      const stageStatuses = out.timedOut && out.statuses.length === 0 ? [408] : out.statuses.map((s) => (out.timedOut && s === 487 ? 408 : s));
+      statuses.push(...stageStatuses);
+      if (!stage.failover || !stageStatuses.every(allowsFailover)) break;
+      call.log.info({ statuses: stageStatuses }, 'trunk failed, failing over');
+    }
+    const status = bestFailure(statuses);
+    throw new CalleeFailedError(status, `all targets failed (${statuses.join(',') || 'none'})`);
+  }
+
+  private track(call: Call, req: Srf.SrfRequest): void {
+    this.calls.set(call.callId, call);
+    this.d.metrics?.activeCalls.inc();
+    const from = req.has('From') ? req.get('From') : '';
+    const to = req.has('To') ? req.get('To') : '';
+    call.once('ended', (_c: Call, end: CallEnd) => {
+      this.calls.delete(call.callId);
+      this.d.metrics?.activeCalls.dec();
+      const dir = call.direction;
+      this.d.metrics?.callsTotal.inc({
+        caller: call.caller.kind === CallerKind.Device ? 'onnet' : 'offnet',
+        callee: dir?.callee ?? 'onnet',
+        outcome: outcomeOf(end.cause, call.answeredAt !== undefined),
+      });
+      call.log.info({ cause: end.cause, by: end.by, answered: call.answeredAt !== undefined }, 'call ended');
+      void this.d.records?.write(call, end, from, to);
+    });
+    this.emit('call', call);
+  }
+
+  /** Ends every call (service shutdown). Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= Promise.all([...this.calls.values()].map((c) => c.close({ cause: HangupCause.SystemShutdown, by: HangupBy.System, status: 503 }))).then(() => undefined);
+    return this.closing;
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Named, coded errors of the calls part. Each carries the SIP status the caller's INVITE is
+ * answered with when the error ends a call before it is answered.
+ */
+export abstract class CallError extends Error {
+  abstract readonly code: string;
+  abstract readonly sipStatus: number;
+}
+
+/** No callflow and no resource routes the dialled number (answered 404, RFC 3261 21.4.5). */
+export class NoRouteError extends CallError {
+  readonly code = 'no_route';
+  readonly sipStatus = 404;
+  constructor(readonly number: string, detail = 'no callflow or resource matches') {
+    super(`${number}: ${detail}`);
+    this.name = 'NoRouteError';
+  }
+}
+
+/** The callee exists but has no registered contact (answered 480 Temporarily Unavailable). */
+export class NotRegisteredError extends CallError {
+  readonly code = 'not_registered';
+  readonly sipStatus = 480;
+  constructor(readonly what: string) {
+    super(`${what} has no registered contact`);
+    this.name = 'NotRegisteredError';
+  }
+}
+
+/** A callflow names a module the B2BUA does not execute, or misses required data. */
+export class BadCallflowError extends CallError {
+  readonly code = 'bad_callflow';
+  readonly sipStatus = 500;
+  constructor(readonly callflowId: string, detail: string) {
+    super(`callflow ${callflowId}: ${detail}`);
+    this.name = 'BadCallflowError';
+  }
+}
+
+/** Every target of every stage failed; `status` is the final response chosen to relay. */
+export class CalleeFailedError extends CallError {
+  readonly code = 'callee_failed';
+  constructor(readonly sipStatus: number, readonly reason: string) {
+    super(`callee failed: ${sipStatus} ${reason}`);
+    this.name = 'CalleeFailedError';
+  }
+}
+
+/** Nobody answered within calls.noAnswerTimeoutSec (answered 480, as Kazoo does on timeout). */
+export class NoAnswerError extends CallError {
+  readonly code = 'no_answer';
+  readonly sipStatus = 480;
+  constructor(readonly seconds: number) {
+    super(`no answer within ${seconds} s`);
+    this.name = 'NoAnswerError';
+  }
+}
+
+/** The caller cancelled (CANCEL) while the call was ringing; the engine already answered 487. */
+export class CallerCancelledError extends CallError {
+  readonly code = 'caller_cancelled';
+  readonly sipStatus = 487;
+  constructor() {
+    super('caller cancelled');
+    this.name = 'CallerCancelledError';
+  }
+}
+
+/** rtpengine failed under the call (timeout, instance lost): the call cannot carry media. */
+export class MediaFailedError extends CallError {
+  readonly code = 'media_failed';
+  readonly sipStatus = 503;
+  constructor(readonly mediaError: unknown) {
+    super(`media failed: ${mediaError instanceof Error ? mediaError.message : String(mediaError)}`);
+    this.name = 'MediaFailedError';
+  }
+}

@@ -1,0 +1,84 @@
+import type Srf from 'drachtio-srf';
+import type { Logger } from 'pino';
+import type { CallMedia, Side } from '../media';
+
+/**
+ * In-dialog offer/answer relayed between the two legs through rtpengine: a re-INVITE or an
+ * UPDATE with SDP from one side (hold, resume, codec change) is re-offered to rtpengine, sent
+ * on the other leg, and the other side's answer goes back through rtpengine to the offerer
+ * (RFC 3264 section 8 for hold/resume semantics, RFC 3311 for UPDATE).
+ */
+
+export interface RelayHooks {
+  onRenegotiated: (from: Side) => void;
+  /** A relay failed in a way that leaves the legs inconsistent (rtpengine gone). */
+  onFatal: (err: unknown) => void;
+}
+
+function statusOf(err: unknown): number | undefined {
+  const s = (err as { status?: unknown } | null)?.status;
+  return typeof s === 'number' ? s : undefined;
+}
+
+const SDP = { 'Content-Type': 'application/sdp' };
+
+export function installRelays(uas: Srf.Dialog, uac: Srf.Dialog, media: CallMedia, log: Logger, hooks: RelayHooks): void {
+  const wire = (from: Srf.Dialog, to: Srf.Dialog, side: Side): void => {
+    from.on('modify', (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
+      void relayInvite(req, res, to, side);
+    });
+    from.on('update', (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
+      void relayUpdate(req, res, to, side);
+    });
+  };
+
+  const relayInvite = async (req: Srf.SrfRequest, res: Srf.SrfResponse, to: Srf.Dialog, side: Side): Promise<void> => {
+    if (!req.body) {
+      // An offerless re-INVITE (RFC 3261 14.1) would make us the offerer on both legs; answer
+      // with the SDP this leg already has, which keeps the session unchanged.
+      res.send(200, { body: side === 'caller' ? uas.local.sdp : uac.local.sdp, headers: SDP });
+      return;
+    }
+    try {
+      const offer = await media.reoffer(side, req.body);
+      const answer = await to.modify(offer);
+      const back = await media.reanswer(side, answer);
+      res.send(200, { body: back, headers: SDP });
+      hooks.onRenegotiated(side);
+      log.info({ from: side }, 're-INVITE relayed');
+    } catch (err) {
+      const status = statusOf(err);
+      log.warn({ err, from: side, status }, 're-INVITE relay failed');
+      // RFC 3261 14.2: a failed re-INVITE leaves the session as it was; relay the far end's
+      // refusal, or 500 when rtpengine could not take the offer.
+      if (!res.finalResponseSent) res.send(status !== undefined && status >= 400 ? status : 500);
+      if (status === undefined) hooks.onFatal(err);
+    }
+  };
+
+  const relayUpdate = async (req: Srf.SrfRequest, res: Srf.SrfResponse, to: Srf.Dialog, side: Side): Promise<void> => {
+    if (!req.body) {
+      res.send(200);
+      return;
+    }
+    try {
+      const offer = await media.reoffer(side, req.body);
+      const r = await to.request({ method: 'UPDATE', body: offer, headers: SDP } as unknown as Srf.SrfRequest);
+      if (r.status >= 300 || !r.body) {
+        res.send(r.status >= 300 ? r.status : 500);
+        return;
+      }
+      const back = await media.reanswer(side, r.body);
+      res.send(200, { body: back, headers: SDP });
+      hooks.onRenegotiated(side);
+      log.info({ from: side }, 'UPDATE relayed');
+    } catch (err) {
+      log.warn({ err, from: side }, 'UPDATE relay failed');
+      if (!res.finalResponseSent) res.send(500);
+      hooks.onFatal(err);
+    }
+  };
+
+  wire(uas, uac, 'caller');
+  wire(uac, uas, 'callee');
+}

@@ -1,0 +1,142 @@
+import { MatchKind, dialledNumber, lookupCallflow, type CallflowMatch } from '../callflow/lookup';
+import type { CallflowInfo, DeviceInfo, Directory, ResourceInfo } from '../directory/types';
+import { CalleeKind, CallerKind, type Callee, type Caller } from '../signalling/direction';
+import type { RouteTarget } from '../signalling/registrar/registrations';
+import { BadCallflowError, NoRouteError, NotRegisteredError } from './errors';
+import {
+  RouteModule, TargetKind, matchingResources, resourceStages, walkFlow,
+  type FlowAction, type Stage, type Target,
+} from './plan';
+
+/**
+ * Decides where a call goes: the callflow for the dialled number (Kazoo's selection), walked to
+ * its routing module, turned into stages of targets from the registrations and the account's
+ * trunks. Throws a CallError when the call cannot be routed (404 / 480 / 500).
+ */
+
+export interface RegistrationLookup {
+  /** Registered contacts of a device, best first. */
+  deviceTargets(deviceId: string): Promise<RouteTarget[]>;
+}
+
+export interface RouterDeps {
+  directory: Directory;
+  registrations: RegistrationLookup;
+  trunkAttemptTimeoutSec: number;
+}
+
+export interface RouteDecision {
+  /** The account whose callflow or resources route the call. */
+  accountId: string;
+  number: string;
+  callee: Callee;
+  stages: Stage[];
+  callflow?: CallflowInfo;
+  /** record_call / record_caller nodes met before the routing module, for the recording part. */
+  actions: FlowAction[];
+}
+
+/** The numbers an INVITE dials: the Request-URI user, then the To user when it differs (trunks). */
+export function dialledNumbers(requestUri: string, toUri: string | undefined): string[] {
+  const out = [dialledNumber(requestUri)];
+  if (toUri !== undefined) {
+    const to = dialledNumber(toUri);
+    if (to !== '' && to !== out[0]) out.push(to);
+  }
+  return out.filter((n) => n !== '');
+}
+
+export class Router {
+  constructor(private readonly d: RouterDeps) {}
+
+  async route(caller: Caller, numbers: readonly string[]): Promise<RouteDecision> {
+    if (numbers.length === 0) throw new NoRouteError('', 'no dialled number');
+    return caller.kind === CallerKind.Device ? this.fromDevice(caller.account.id, numbers[0]) : this.fromTrunk(caller.account.id, numbers);
+  }
+
+  /** Onnet caller: the account's callflow, else offnet when a resource matches, else 404. */
+  private async fromDevice(accountId: string, number: string): Promise<RouteDecision> {
+    const match = await lookupCallflow(this.d.directory, accountId, number);
+    if (match) return this.execute(accountId, number, match);
+    const resources = matchingResources(await this.d.directory.resourcesOfAccount(accountId), number);
+    if (resources.length === 0) throw new NoRouteError(number);
+    return this.offnet(accountId, number, resources, []);
+  }
+
+  /**
+   * Offnet caller: the DID against the trunk's own account (numbers and patterns), then against
+   * every account's numbers (a DID belongs to one account). Trunk calls never go back offnet
+   * through a no-match: that would make the B2BUA an open relay between carriers.
+   */
+  private async fromTrunk(trunkAccountId: string, numbers: readonly string[]): Promise<RouteDecision> {
+    for (const number of numbers) {
+      const own = await lookupCallflow(this.d.directory, trunkAccountId, number);
+      if (own) return this.execute(trunkAccountId, number, own);
+      const any = await this.d.directory.callflowByNumberAnyAccount(number);
+      if (any) return this.execute(any.account_id, number, { callflow: any, kind: MatchKind.Number });
+    }
+    throw new NoRouteError(numbers[0], 'no account owns the number');
+  }
+
+  private async execute(accountId: string, number: string, match: CallflowMatch): Promise<RouteDecision> {
+    const cf = match.callflow;
+    const step = walkFlow(cf.flow);
+    if (!step.ok) throw new BadCallflowError(cf.id, step.reason);
+    const id = typeof step.data.id === 'string' ? step.data.id : undefined;
+    switch (step.module) {
+      case RouteModule.Device: {
+        if (!id) throw new BadCallflowError(cf.id, 'device module without data.id');
+        const device = await this.d.directory.deviceById(id);
+        if (!device || device.enabled === false) throw new NoRouteError(number, `device ${id} not found`);
+        const owner = device.owner_id !== undefined ? await this.d.directory.userById(device.owner_id) : undefined;
+        const targets = await this.deviceTargets([device]);
+        if (targets.length === 0) throw new NotRegisteredError(`device ${id}`);
+        return {
+          accountId, number, callflow: cf, actions: step.actions,
+          callee: { kind: CalleeKind.Device, device, ...(owner ? { owner } : {}) },
+          stages: [{ targets, failover: false }],
+        };
+      }
+      case RouteModule.User: {
+        if (!id) throw new BadCallflowError(cf.id, 'user module without data.id');
+        const user = await this.d.directory.userById(id);
+        if (!user || user.enabled === false) throw new NoRouteError(number, `user ${id} not found`);
+        const devices = (await this.d.directory.devicesByOwner(id)).filter((d) => d.enabled !== false);
+        const targets = await this.deviceTargets(devices);
+        if (targets.length === 0) throw new NotRegisteredError(`user ${id}`);
+        return {
+          accountId, number, callflow: cf, actions: step.actions,
+          callee: { kind: CalleeKind.User, user },
+          stages: [{ targets, failover: false }],
+        };
+      }
+      case RouteModule.Resources: {
+        const resources = matchingResources(await this.d.directory.resourcesOfAccount(accountId), number);
+        if (resources.length === 0) throw new NoRouteError(number, 'no resource rule matches');
+        return this.offnet(accountId, number, resources, step.actions, cf);
+      }
+    }
+  }
+
+  private offnet(accountId: string, number: string, resources: ResourceInfo[], actions: FlowAction[], callflow?: CallflowInfo): RouteDecision {
+    return {
+      accountId, number, actions, ...(callflow ? { callflow } : {}),
+      callee: { kind: CalleeKind.Resource, number, resources },
+      stages: resourceStages(resources, number, this.d.trunkAttemptTimeoutSec),
+    };
+  }
+
+  /** Every registered contact of the devices, rung together; a contact is rung once. */
+  private async deviceTargets(devices: readonly DeviceInfo[]): Promise<Target[]> {
+    const lists = await Promise.all(devices.map((d) => this.d.registrations.deviceTargets(d.id)));
+    const seen = new Set<string>();
+    const out: Target[] = [];
+    for (const t of lists.flat()) {
+      const key = `${t.uri}|${t.proxy}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ kind: TargetKind.Device, uri: t.uri, proxy: t.proxy, deviceId: t.deviceId });
+    }
+    return out;
+  }
+}
