@@ -24,6 +24,12 @@ export interface ForkStream extends RecorderStreamPlan {
   tag: string;
 }
 
+export interface PartyStats {
+  packets: number;
+  bytes: number;
+  errors: number;
+}
+
 export interface CallMediaEvents {
   /** rtpengine failed under this call (timeout, instance died): call control should tear the call down. */
   failed: [MediaError];
@@ -133,13 +139,35 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
 
   /** Callee's SDP answer (its To-tag) -> rtpengine answer -> the SDP to send to the caller. */
   async answerFromCallee(sdp: string, calleeTag: string): Promise<string> {
-    if (this.state !== CallMediaState.Offering && !(this.state === CallMediaState.Active && calleeTag === this.calleeTagValue)) {
+    // Active is allowed too: a provisional answer (183) may be followed by the final one, from
+    // the same branch or, when the INVITE forked (RFC 3261 section 16.7), from another one.
+    if (this.state !== CallMediaState.Offering && this.state !== CallMediaState.Active) {
       throw new MediaStateError('answer from callee', this.state);
     }
     const out = await this.guard(() => this.server.answer({ callId: this.callId, fromTag: this.callerTag, toTag: calleeTag, sdp }));
     this.calleeTagValue = calleeTag;
     this.transition(CallMediaState.Active);
     return out.sdp;
+  }
+
+  /**
+   * RTP counters per party as rtpengine counts what it received from each (NG query), for
+   * metrics and for proving media flowed. Missing parties read as zero.
+   */
+  async stats(): Promise<Record<Side, PartyStats>> {
+    const q = await this.guard(() => this.server.query(this.callId));
+    const read = (tag: string | undefined): PartyStats => {
+      const out: PartyStats = { packets: 0, bytes: 0, errors: 0 };
+      const medias = tag !== undefined ? q.tags?.[tag]?.medias ?? [] : [];
+      for (const m of medias) {
+        const rtp = m.streams?.[0]?.stats; // streams[0] is RTP, streams[1] its RTCP
+        out.packets += rtp?.packets ?? 0;
+        out.bytes += rtp?.bytes ?? 0;
+        out.errors += rtp?.errors ?? 0;
+      }
+      return out;
+    };
+    return { caller: read(this.callerTag), callee: read(this.calleeTagValue) };
   }
 
   /** In-dialog re-offer (re-INVITE or UPDATE, e.g. hold/resume) from `from` -> SDP for the other side. */

@@ -5,7 +5,7 @@ import { RtpengineProcess } from './rtpengine-process';
 
 export { MediaServer } from './media-server';
 export { RtpengineProcess, ProcessState } from './rtpengine-process';
-export { CallMedia, CallMediaState, ForkSubscription, type ForkStream, type ForkTarget, type Side } from './call-media';
+export { CallMedia, CallMediaState, ForkSubscription, type ForkStream, type ForkTarget, type Side, type PartyStats } from './call-media';
 export { NgClient, type NgTarget } from './ng/ng-client';
 export * from './errors';
 export * from './ng/types';

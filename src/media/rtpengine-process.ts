@@ -85,6 +85,7 @@ export class RtpengineProcess extends EventEmitter<RtpengineProcessEvents> {
     if (this.state !== ProcessState.Idle) throw new RtpengineStartError(`start() in state ${this.state}`);
     this.transition(ProcessState.Starting);
     try {
+      await this.ensureNgPortFree();
       await this.launch();
     } catch (err) {
       // The first start is the caller's to handle: no silent retry loop behind its back.
@@ -163,6 +164,22 @@ export class RtpengineProcess extends EventEmitter<RtpengineProcessEvents> {
         (err: Error) => fail(err),
       );
     });
+  }
+
+  /**
+   * Another rtpengine already answering on our NG port would make our readiness check pass
+   * while our own process dies on bind: refuse to start instead.
+   */
+  private async ensureNgPortFree(): Promise<void> {
+    const ng = new NgClient({ host: this.cfg.ngHost, port: this.cfg.ngPort }, PING_TIMEOUT_MS);
+    try {
+      await ng.send('ping');
+    } catch {
+      return; // nobody answers: free (or at least not an NG server)
+    } finally {
+      ng.close();
+    }
+    throw new RtpengineStartError(`something already answers NG on ${this.cfg.ngHost}:${this.cfg.ngPort}`);
   }
 
   private async waitForPong(child: ChildProcess): Promise<void> {

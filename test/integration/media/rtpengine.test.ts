@@ -61,6 +61,8 @@ t.test('real rtpengine: anchor, fork, transcode, delete', async (t) => {
     t.ok(atB.every((p) => p.ssrc === 0x1111 && p.payload[0] === 0x11 && p.payloadType === 0), 'callee gets caller audio');
     t.ok(atA.every((p) => p.ssrc === 0x2222 && p.payload[0] === 0x22 && p.payloadType === 0), 'caller gets callee audio');
     await sending;
+    const stats = await c.cm.stats();
+    t.ok(stats.caller.packets >= 10 && stats.callee.packets >= 10, `rtpengine counted both parties (${JSON.stringify(stats)})`);
 
     const q = await server.query(c.callId);
     t.same(Object.keys(q.tags ?? {}).sort(), ['callee-1', 'caller-1'], 'query lists both monologues');

@@ -58,6 +58,17 @@ t.test('supervisor restarts rtpengine after kill -9 and calls on it fail', async
   t.equal(proc.pid, undefined, 'no child left');
 });
 
+t.test('start refuses when another rtpengine already answers on the NG port', async (t) => {
+  const cfg = await testMediaConfig();
+  const first = new RtpengineProcess(cfg.local, log);
+  await first.start();
+  t.teardown(() => first.close());
+  const second = new RtpengineProcess({ ...cfg.local, portMin: cfg.local.portMin + 100 }, log);
+  await t.rejects(second.start(), { code: 'RTPENGINE_START_FAILED' });
+  t.equal(second.pid, undefined, 'nothing spawned');
+  await second.close();
+});
+
 t.test('start fails cleanly when the binary does not exist', async (t) => {
   const cfg = await testMediaConfig({ binary: '/nonexistent/rtpengine' });
   const proc = new RtpengineProcess(cfg.local, log);
