@@ -47,6 +47,7 @@ t.test('PUT and POST arrive with the exact bytes, Kazoo name, query and headers'
   t.equal(got2.query.recording, `call_recording_${m2.callId}.wav`);
   t.equal(got1.url, new URL(d1.targetUrl).pathname + new URL(d1.targetUrl).search, 'sent to the URL stored in the record');
 
+  await srv.waitFor(() => !existsSync(join(spool, 'files', d1.file as string)), 5000, 'uploaded file removed');
   t.notOk(existsSync(join(spool, 'files', d1.file as string)), 'uploaded file removed (keepUploaded false)');
   t.equal(q.list({ accountId: m1.accountId }).length, 2, 'records kept and listed');
   t.equal(q.list({ status: DeliveryStatus.Uploaded }).length, 2);
@@ -190,7 +191,8 @@ t.test('horizon reached: kept on disk, listed as failed, webhook told', async (t
   const again = await waitStatus(q, ra.id, [DeliveryStatus.Uploaded]);
   t.ok(srv.delivered()[0].body.equals(a.bytes));
   t.equal(again.attempts, da.attempts + 1);
-  t.equal(readdirSync(join(spool, 'files')).length, 0);
+  await srv.waitFor(() => readdirSync(join(spool, 'files')).length === 0, 5000, 'spool file removed after the upload');
+  t.same(readdirSync(join(spool, 'files')), []);
   await hook.waitFor(() => hook.delivered().length === 2, 5000, 'second webhook');
   t.equal((JSON.parse(hook.delivered()[1].body.toString()) as { event: string }).event, 'recording.uploaded');
 });
