@@ -114,3 +114,14 @@ export class InternalError extends ApiError {
     this.name = 'InternalError';
   }
 }
+
+/** Too many failed logins from one address (not in Kazoo, which has no such guard). */
+export class TooManyRequestsError extends ApiError {
+  readonly status = 429;
+  readonly code = 'too_many_requests';
+  readonly data = { message: 'too many failed attempts, retry later' };
+  constructor() {
+    super('too many failed attempts');
+    this.name = 'TooManyRequestsError';
+  }
+}

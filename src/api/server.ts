@@ -53,8 +53,12 @@ export function buildApiServer(opts: ApiServerOptions): ApiServer {
     loggerInstance: logger,
     bodyLimit: opts.config.bodyLimit,
     // Kazoo echoes a client's X-Request-ID, else makes one; pino's per-request child carries it.
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomBytes(16).toString('hex'),
+    // A client's id is only taken when it is short and plain, so logs cannot be stuffed through it.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const h = req.headers['x-request-id'];
+      return typeof h === 'string' && /^[\w.-]{1,64}$/.test(h) ? h : randomBytes(16).toString('hex');
+    },
   }) as unknown as FastifyInstance;
   const ctx: ApiContext = {
     store: opts.store,

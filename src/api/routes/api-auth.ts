@@ -1,7 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { newApiKey, type AccountDoc } from '../../store';
-import { InvalidCredentialsError, ValidationError } from '../errors';
+import { InvalidCredentialsError, TooManyRequestsError, ValidationError } from '../errors';
+import { FailureLimiter } from '../limiter';
 import { sendSuccess } from '../envelope';
 import { clone, requestData, type ApiContext } from '../context';
 import { ApiAuthSchema } from '../schemas';
@@ -22,6 +23,7 @@ function sameSecret(a: string, b: string): boolean {
 export function registerApiAuthRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const validate = compileValidator(ctx.ajv, ApiAuthSchema);
   let masterCreation: Promise<AccountDoc> | undefined;
+  const limiter = new FailureLimiter(ctx.config.authFailureLimit, ctx.config.authFailureWindowSec * 1000, ctx.now);
 
   const master = async (): Promise<AccountDoc> => {
     const existing = await ctx.store.findBy('accounts', 'pvt_superduper_admin', true);
@@ -41,6 +43,7 @@ export function registerApiAuthRoutes(app: FastifyInstance, ctx: ApiContext): vo
   };
 
   app.put('/v2/api_auth', { config: { public: true } }, async (request, reply) => {
+    if (limiter.blocked(request.ip)) throw new TooManyRequestsError();
     const data = clone(requestData(request));
     const errors = validate(data);
     if (errors !== null) throw new ValidationError(errors);
@@ -50,9 +53,11 @@ export function registerApiAuthRoutes(app: FastifyInstance, ctx: ApiContext): vo
       account = await master();
     }
     if (account === undefined || account['enabled'] === false) {
-      request.log.warn('api_auth refused');
+      limiter.fail(request.ip);
+      request.log.warn({ ip: request.ip }, 'api_auth refused');
       throw new InvalidCredentialsError();
     }
+    limiter.succeed(request.ip);
     const { token, grant } = ctx.tokens.issue(account._id);
     request.log.info({ account_id: account._id }, 'api_auth granted');
     const reseller = account.pvt_tree[0] ?? account._id;

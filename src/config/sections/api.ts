@@ -18,6 +18,9 @@ export const ApiSection = Type.Object({
   tokenTtlSec: Type.Integer({ minimum: 1, maximum: 604800, default: 3600 }),
   /** Realms generated for accounts created without one are `<random>.<realmSuffix>`. */
   realmSuffix: Type.String({ minLength: 1, default: 'sip.b2bua.local' }),
+  /** Failed PUT /v2/api_auth attempts allowed per client address in `authFailureWindowSec`. */
+  authFailureLimit: Type.Integer({ minimum: 1, default: 10 }),
+  authFailureWindowSec: Type.Integer({ minimum: 1, default: 60 }),
   /** Largest accepted request body, in bytes. */
   bodyLimit: Type.Integer({ minimum: 1024, maximum: 16777216, default: 1048576 }),
 }, { default: {} });

@@ -95,3 +95,20 @@ t.test("accounts: children, each account's own api key, revisions, delete rules"
   t.match(gone.body, { error: '404', message: 'bad_identifier', data: { message: 'bad identifier', cause: subId } });
   t.same(await api.store.list('users', subId), [], "the account's documents went with it");
 });
+
+t.test('repeated bad keys from one address are rate-limited; request ids are echoed', async (t) => {
+  const api = await makeApi(t);
+  for (let i = 0; i < 10; i++) t.equal((await api.req('PUT', '/v2/api_auth', undefined, { api_key: `guess-${i}` })).status, 401);
+  const blocked = await api.req('PUT', '/v2/api_auth', undefined, { api_key: BOOTSTRAP_KEY });
+  t.equal(blocked.status, 429, 'even the right key waits once the address is blocked');
+  t.match(blocked.body, { status: 'error', error: '429', message: 'too_many_requests' });
+  t.same(await api.store.findBy('accounts', 'pvt_superduper_admin', true), [], 'nothing created while blocked');
+  api.clock.now += 60_001;
+  t.equal((await api.req('PUT', '/v2/api_auth', undefined, { api_key: BOOTSTRAP_KEY })).status, 201, 'open again after the window');
+
+  const echoed = await api.req('PUT', '/v2/api_auth', undefined, { api_key: 'x' }, { 'x-request-id': 'client-req-42' });
+  t.equal(echoed.body.request_id, 'client-req-42');
+  t.equal(echoed.headers['x-request-id'], 'client-req-42');
+  const odd = await api.req('PUT', '/v2/api_auth', undefined, { api_key: 'x' }, { 'x-request-id': 'bad id\twith spaces' });
+  t.match(odd.body.request_id, /^[0-9a-f]{32}$/, 'odd client ids replaced');
+});
