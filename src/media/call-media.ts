@@ -71,6 +71,8 @@ export interface ForkTarget {
 export class CallMedia extends EventEmitter<CallMediaEvents> {
   private state: CallMediaState = CallMediaState.New;
   private calleeTagValue: string | undefined;
+  /** The first offer came from the callee (INVITE without SDP). */
+  private lateOffer = false;
   private readonly forks = new Set<ForkSubscription>();
   private closing: Promise<void> | undefined;
   private instance: NgTarget | undefined;
@@ -137,11 +139,34 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
     return out.sdp;
   }
 
+  /**
+   * Late offer (RFC 3261 section 13.2.1: INVITE without SDP): the callee offers in its 2xx,
+   * the caller answers in the ACK. Callee's SDP offer -> rtpengine offer -> SDP for the caller.
+   */
+  async offerFromCallee(sdp: string, calleeTag: string): Promise<string> {
+    if (this.state !== CallMediaState.New) throw new MediaStateError('late offer from callee', this.state);
+    const out = await this.guard(() => this.server.offer({ callId: this.callId, fromTag: calleeTag, toTag: this.callerTag, sdp }));
+    this.instance = this.server.instanceOf(this.callId);
+    this.calleeTagValue = calleeTag;
+    this.lateOffer = true;
+    this.transition(CallMediaState.Offering);
+    return out.sdp;
+  }
+
+  /** The caller's answer (in the ACK) to a late offer -> SDP for the callee (its ACK). */
+  async answerFromCaller(sdp: string): Promise<string> {
+    if (this.state !== CallMediaState.Offering || !this.lateOffer) throw new MediaStateError('answer from caller', this.state);
+    const fromTag = this.tagOf('callee');
+    const out = await this.guard(() => this.server.answer({ callId: this.callId, fromTag, toTag: this.callerTag, sdp }));
+    this.transition(CallMediaState.Active);
+    return out.sdp;
+  }
+
   /** Callee's SDP answer (its To-tag) -> rtpengine answer -> the SDP to send to the caller. */
   async answerFromCallee(sdp: string, calleeTag: string): Promise<string> {
     // Active is allowed too: a provisional answer (183) may be followed by the final one, from
     // the same branch or, when the INVITE forked (RFC 3261 section 16.7), from another one.
-    if (this.state !== CallMediaState.Offering && this.state !== CallMediaState.Active) {
+    if ((this.state !== CallMediaState.Offering && this.state !== CallMediaState.Active) || this.lateOffer) {
       throw new MediaStateError('answer from callee', this.state);
     }
     const out = await this.guard(() => this.server.answer({ callId: this.callId, fromTag: this.callerTag, toTag: calleeTag, sdp }));

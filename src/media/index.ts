@@ -31,6 +31,7 @@ export interface Media {
 export async function startMedia(cfg: ReadonlyMediaConfig, log: Logger): Promise<Media> {
   if (cfg.mode === 'external') {
     const server = new MediaServer(cfg.external, cfg.commandTimeoutMs, log.child({ part: 'media' }));
+    if (cfg.healthCheckMs > 0) server.monitor(cfg.healthCheckMs);
     return { server, close: async () => server.close() };
   }
   const proc = new RtpengineProcess({ ...cfg.local, extraArgs: [...cfg.local.extraArgs] }, log.child({ part: 'rtpengine' }));

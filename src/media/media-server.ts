@@ -34,6 +34,8 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
   private readonly clients: NgClient[];
   private readonly affinity = new Map<string, number>();
   private closed = false;
+  private monitorTimer: NodeJS.Timeout | undefined;
+  private readonly misses: number[] = [];
 
   constructor(targets: readonly NgTarget[], readonly timeoutMs: number, private readonly log: Logger) {
     super();
@@ -172,10 +174,37 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     await this.call(p.callId, 'unsubscribe', { 'to-tag': p.toTag });
   }
 
-  /** Closes the NG sockets. Idempotent. */
+  /**
+   * Health checks for external instances: ping each every `intervalMs`; after
+   * `missesBeforeLost` consecutive timeouts the instance is reported lost once (its calls get
+   * 'failed'), and reported again only after it answered in between.
+   */
+  monitor(intervalMs: number, missesBeforeLost = 3): void {
+    if (this.closed || this.monitorTimer) return;
+    this.clients.forEach((_, i) => (this.misses[i] = 0));
+    const round = (): void => {
+      this.clients.forEach((c, i) => {
+        c.send('ping').then(
+          () => (this.misses[i] = 0),
+          () => {
+            this.misses[i]++;
+            if (this.misses[i] === missesBeforeLost && !this.closed) {
+              this.log.error({ instance: c.label }, 'rtpengine instance stopped answering ping');
+              this.markLost(c.target);
+            }
+          },
+        );
+      });
+    };
+    this.monitorTimer = setInterval(round, intervalMs);
+    this.monitorTimer.unref();
+  }
+
+  /** Closes the NG sockets and health checks. Idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.monitorTimer) clearInterval(this.monitorTimer);
     for (const c of this.clients) c.close();
     this.affinity.clear();
     this.emit('closed');

@@ -40,6 +40,11 @@ export const MediaSection = Type.Object({
     }),
     { default: [] },
   ),
+  /**
+   * External instances are pinged this often (ms; 0 = never); three missed pings in a row
+   * report the instance lost, so its calls are torn down.
+   */
+  healthCheckMs: Type.Integer({ minimum: 0, default: 5000 }),
   /** Every NG command fails with RtpengineTimeout after this long (ms). */
   commandTimeoutMs: Type.Integer({ minimum: 50, default: 2000 }),
 }, { default: {} });

@@ -125,6 +125,23 @@ t.test('real rtpengine: anchor, fork, transcode, delete', async (t) => {
     await c.cm.close();
   });
 
+  await t.test('late offer: callee offers in its 2xx, caller answers in the ACK', async (t) => {
+    const a = await open();
+    const b = await open();
+    const cm = new CallMedia(server, `late-${process.pid}`, 'late-caller', log);
+    const toCaller = await cm.offerFromCallee(phoneSdp(b.port, 'PCMU'), 'late-callee');
+    const toCallee = await cm.answerFromCaller(phoneSdp(a.port, 'PCMU'));
+    t.equal(cm.currentState, 'active');
+    const sending = a.sendStream({ host: '127.0.0.1', port: rtpPort(toCaller), payloadType: 0, ssrc: 0x5555, fill: 0x77, count: 12 });
+    const atB = await b.waitFor((r) => r.length >= 8, WAIT);
+    t.ok(atB.every((p) => p.ssrc === 0x5555 && p.payload[0] === 0x77), 'caller audio reaches the callee');
+    void b.sendStream({ host: '127.0.0.1', port: rtpPort(toCallee), payloadType: 0, ssrc: 0x6666, fill: 0x78, count: 12 });
+    const atA = await a.waitFor((r) => r.length >= 8, WAIT);
+    t.ok(atA.every((p) => p.ssrc === 0x6666 && p.payload[0] === 0x78), 'callee audio reaches the caller');
+    await sending;
+    await cm.close();
+  });
+
   await t.test('offer fails over from a silent instance to a live one', async (t) => {
     const silent = createSocket('udp4');
     const silentPort = await freePort();
@@ -142,6 +159,28 @@ t.test('real rtpengine: anchor, fork, transcode, delete', async (t) => {
     t.same(two.instanceOf(callId), proc.ngTarget, 'the call sticks to the live instance');
     await two.delete({ callId });
   });
+});
+
+t.test('health checks report a silent external instance lost once', async (t) => {
+  const silent = createSocket('udp4');
+  const port = await freePort();
+  await new Promise<void>((r) => silent.bind(port, '127.0.0.1', () => r()));
+  const server = new MediaServer([{ host: '127.0.0.1', port }], 50, log);
+  t.teardown(() => {
+    server.close();
+    silent.close();
+  });
+  const lost: string[] = [];
+  const firstLoss = new Promise<void>((resolve) => server.on('instance-lost', (tgt) => {
+    lost.push(`${tgt.host}:${tgt.port}`);
+    resolve();
+  }));
+  server.monitor(60, 3);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([firstLoss, new Promise((_, rej) => (timer = setTimeout(() => rej(new Error('no instance-lost')), 5000)))]);
+  clearTimeout(timer);
+  await new Promise((r) => setTimeout(r, 300)); // more missed pings must not repeat the report
+  t.same(lost, [`127.0.0.1:${port}`]);
 });
 
 t.test('timeout when the NG port does not answer', async (t) => {
