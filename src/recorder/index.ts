@@ -1,0 +1,17 @@
+/**
+ * The built-in recorder: RTP from rtpengine's subscribed streams in, WAV/MP3 spool files out.
+ *
+ *   const pool = new EncoderPool(n);                        // once per process
+ *   const session = new RecordingSession({ callId, pool, spoolDir, portRange, logger });
+ *   const endpoints = await session.start();                // [{ leg: 'caller', host, port }, ...] -> ForkTarget
+ *   const rec = session.record({ format, sampleRate, channels, timeLimitSec, minSec });
+ *   rec.begin();                                            // now, or on answer / bridge
+ *   const result = await rec.stop('stop');                  // or time limit, or session.close('hangup')
+ */
+export { RecordingSession, SessionState, type SessionOptions, type LegEndpoint, type SessionEvents } from './session';
+export { Recording, RecordingState, type RecordingSettings, type RecordingResult, type LegStats, type StopReason } from './recording';
+export { EncoderPool, EncoderJob, type EncodedFile } from './encoder/pool';
+export type { RecordingFormat, Mp3Backend } from './encoder/writer';
+export type { ChannelMode } from './mixer';
+export { mp3BitrateKbps, isMp3SampleRate, MP3_SAMPLE_RATES } from './mp3-params';
+export { RtpParseError, RecorderConfigError, EncoderError, RecordingStateError } from './errors';
