@@ -2,6 +2,7 @@ import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer, type Socket } from 'node:net';
 import { UploadServer } from '../../helpers/upload-server';
 import { DeliveryStatus } from '../../../src/delivery';
 import { makeRecording, meta, startQueue, testConfig, waitStatus, workDirs } from './common';
@@ -66,4 +67,26 @@ t.test('redirects are followed with the same method and body, and checked by the
   const rb = await q.enqueue({ filePath: b.path, meta: meta(`${srv.url}/orig`) });
   const fb = await waitStatus(q, rb.id, [DeliveryStatus.Failed]);
   t.equal(fb.lastError?.code, 'url_refused');
+});
+
+t.test('a TLS handshake that never completes ends in connect_timeout', async (t) => {
+  // Accepts TCP and then says nothing: the connection is never established as far as TLS goes.
+  const held = new Set<Socket>();
+  const mute = createServer((sock) => held.add(sock));
+  await new Promise<void>((r) => mute.listen(0, '127.0.0.1', () => r()));
+  t.teardown(() => {
+    for (const s of held) s.destroy();
+    mute.close();
+  });
+  const addr = mute.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  const { spool, src } = await workDirs();
+  const q = await startQueue(testConfig(spool, { connectTimeoutMs: 200, horizonMs: 100 }));
+  t.teardown(() => q.close());
+  const a = await makeRecording(src, 1000);
+  const ra = await q.enqueue({ filePath: a.path, meta: meta(`https://127.0.0.1:${port}/x`) });
+  const fa = await waitStatus(q, ra.id, [DeliveryStatus.Failed]);
+  t.equal(fa.lastError?.code, 'horizon_reached');
+  t.match(fa.lastError?.message, /connect_timeout/);
+  t.ok(held.size >= 1, 'the TCP connection was made');
 });
