@@ -30,8 +30,17 @@ export function connectSrf(port: number, secret: string, host = '127.0.0.1', tim
     }, timeoutMs);
     srf.on('connect', (err: Error | null) => {
       clearTimeout(timer);
-      if (err) reject(err);
-      else resolve(srf);
+      if (!err) {
+        resolve(srf);
+        return;
+      }
+      // Stop srf's reconnect loop: a rejected app must not keep retrying (and the test alive).
+      try {
+        srf.disconnect();
+      } catch {
+        // no socket left to close
+      }
+      reject(err);
     });
     srf.on('error', () => undefined);
     srf.connect({ host, port, secret });
