@@ -112,3 +112,23 @@ t.test('repeated bad keys from one address are rate-limited; request ids are ech
   const odd = await api.req('PUT', '/v2/api_auth', undefined, { api_key: 'x' }, { 'x-request-id': 'bad id\twith spaces' });
   t.match(odd.body.request_id, /^[0-9a-f]{32}$/, 'odd client ids replaced');
 });
+
+t.test('concurrent first logins make one master; account-level call_recording is validated', async (t) => {
+  const api = await makeApi(t);
+  const [x, y] = await Promise.all([api.login(BOOTSTRAP_KEY), api.login(BOOTSTRAP_KEY)]);
+  t.equal(x.accountId, y.accountId);
+  t.equal((await api.store.findBy('accounts', 'pvt_superduper_admin', true)).length, 1);
+
+  const url = `/v2/accounts/${x.accountId}`;
+  const before = await api.store.readAccount(x.accountId);
+  const bad = await api.req('PATCH', url, x.token, { call_recording: { account: { inbound: { onnet: { enabled: 'on' } } }, endpoint: { outbound: { offnet: { format: 'flac' } } } } });
+  t.equal(bad.status, 400);
+  t.same(Object.keys(bad.body.data as object).sort(), ['call_recording.account.inbound.onnet.enabled', 'call_recording.endpoint.outbound.offnet.format']);
+  t.same(await api.store.readAccount(x.accountId), before, 'nothing written');
+  const misplaced = await api.req('PATCH', url, x.token, { call_recording: { inbound: { onnet: { enabled: true } } } });
+  t.equal(misplaced.status, 400, 'an account keeps its rules under account/endpoint, as Kazoo');
+  t.same(misplaced.body.data, { 'call_recording.inbound': { additionalProperties: { message: 'Strict checking of data is enabled; only include schema-defined properties' } } });
+  const good = await api.req('PATCH', url, x.token, { call_recording: { account: { inbound: { onnet: { enabled: true, url: 'https://rec.example.com/' } } } } });
+  t.equal(good.status, 200);
+  t.same((await api.store.readAccount(x.accountId))['call_recording'], { account: { inbound: { onnet: { enabled: true, url: 'https://rec.example.com/' } } } });
+});
