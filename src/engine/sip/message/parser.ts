@@ -90,6 +90,8 @@ function parseUnsafe(buf: Buffer, limits: ParseLimits): ParseResult {
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i];
     if (line.length === 0) continue;
+    // A bare CR inside a line would let a value smuggle a line break into anything that echoes it.
+    if (line.indexOf('\r') >= 0) return fail(ParseErrorCode.BadHeader, 'bare CR in header section');
     const c0 = line.charCodeAt(0);
     if (c0 === 0x20 || c0 === 0x09) {
       // Folded continuation line (RFC 3261 7.3.1): joined to the previous value with one space.

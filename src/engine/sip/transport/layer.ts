@@ -94,7 +94,7 @@ export class TransportLayer {
 
   private onDatagram(buf: Buffer, rinfo: RemoteInfo, local: Endpoint): void {
     // RFC 5626 keep-alives over UDP are CRLF-only datagrams: ignore them.
-    if (buf.length <= 4 && buf.every((b) => b === 0x0d || b === 0x0a)) return;
+    if (buf.length > 0 && buf.length <= 4 && buf.every((b) => b === 0x0d || b === 0x0a)) return;
     const ctx: InboundContext = { source: { transport: 'udp', address: normalizeAddress(rinfo.address), port: rinfo.port }, local };
     const r = parseMessage(buf, this.opts.limits);
     if (r.ok) this.handlers.onMessage(r.message, ctx);

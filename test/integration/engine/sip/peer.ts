@@ -8,9 +8,12 @@ const LIMITS = { maxMessageBytes: 65535, maxHeaders: 64 };
 /** A raw UDP SIP peer: sends text, records every parsed message it receives. */
 export class RawPeer {
   readonly received: SipMessage[] = [];
+  /** Every datagram as text, parseable or not (a 400 to a broken request may lack headers). */
+  readonly raw: string[] = [];
   private waiters: { pred: (m: SipMessage) => boolean; resolve: (m: SipMessage) => void }[] = [];
   private constructor(readonly socket: Socket, readonly port: number) {
     socket.on('message', (buf) => {
+      this.raw.push(buf.toString());
       const r = parseMessage(buf, LIMITS);
       if (!r.ok) return;
       this.received.push(r.message);

@@ -116,6 +116,7 @@ t.test('malformed messages yield the exact error code', async (t) => {
     { name: 'bad Content-Length', buf: msg(['INVITE sip:x@y SIP/2.0', ...BASE, 'Content-Length: -1']), code: ParseErrorCode.BadContentLength },
     { name: 'header line without colon', buf: msg(['INVITE sip:x@y SIP/2.0', ...BASE, 'NoColonHere']), code: ParseErrorCode.BadHeader },
     { name: 'continuation before any header', buf: msg(['INVITE sip:x@y SIP/2.0', ' folded', ...BASE]), code: ParseErrorCode.BadHeader },
+    { name: 'bare CR injection inside a value', buf: msg(['INVITE sip:x@y SIP/2.0', ...BASE, 'Subject: a\rInjected: b']), code: ParseErrorCode.BadHeader },
     { name: 'bad header name', buf: msg(['INVITE sip:x@y SIP/2.0', ...BASE, 'Bad Name: v']), code: ParseErrorCode.BadHeader },
   ];
   for (const c of cases) {
