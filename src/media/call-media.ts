@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { MediaServer } from './media-server';
 import type { NgTarget } from './ng/ng-client';
-import { MediaClosedError, MediaStateError, RtpengineTimeout, type MediaError } from './errors';
+import { MediaClosedError, MediaStateError, RtpengineLost, RtpengineTimeout, type MediaError } from './errors';
 import { parseSdp, serializeSdp } from './sdp/sdp';
 import { buildRecorderAnswer, RECORDER_CODECS, TRANSCODE_TARGET, type RecorderStreamPlan } from './sdp/recorder-answer';
 
@@ -71,6 +71,10 @@ export interface ForkTarget {
 export class CallMedia extends EventEmitter<CallMediaEvents> {
   private state: CallMediaState = CallMediaState.New;
   private calleeTagValue: string | undefined;
+  /** 'failed' is reported once. */
+  private failed = false;
+  /** The anchoring instance lost its state: close() skips the delete (nothing left to delete). */
+  private lost = false;
   /** The first offer came from the callee (INVITE without SDP). */
   private lateOffer = false;
   private readonly forks = new Set<ForkSubscription>();
@@ -78,7 +82,8 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
   private instance: NgTarget | undefined;
   private readonly onInstanceLost = (t: NgTarget): void => {
     if (this.instance && t.host === this.instance.host && t.port === this.instance.port) {
-      this.fail(new RtpengineTimeout('instance-lost', `${t.host}:${t.port}`, 0));
+      this.lost = true;
+      this.fail(new RtpengineLost(`${t.host}:${t.port}`));
     }
   };
 
@@ -123,7 +128,8 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
   }
 
   private fail(err: MediaError): void {
-    if (this.state === CallMediaState.Closed) return;
+    if (this.state === CallMediaState.Closed || this.failed) return;
+    this.failed = true;
     this.log.error({ err }, 'rtpengine failed under the call');
     this.emit('failed', err);
   }
@@ -250,7 +256,7 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
   /** Deletes the call in rtpengine (cascading to its forks). Idempotent; never rejects. */
   close(): Promise<void> {
     if (!this.closing) {
-      const wasAnchored = this.state !== CallMediaState.New;
+      const wasAnchored = this.state !== CallMediaState.New && !this.lost;
       this.transition(CallMediaState.Closed);
       this.forks.clear();
       this.server.off('instance-lost', this.onInstanceLost);

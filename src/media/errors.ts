@@ -13,6 +13,13 @@ export class RtpengineTimeout extends MediaError {
   }
 }
 
+/** The rtpengine instance anchoring a call died or stopped answering: the call's media is gone. */
+export class RtpengineLost extends MediaError {
+  constructor(readonly target: string) {
+    super('RTPENGINE_LOST', `rtpengine ${target} lost its calls`);
+  }
+}
+
 /** rtpengine answered `result: error`; `reason` is its `error-reason`. */
 export class RtpengineError extends MediaError {
   constructor(readonly command: string, readonly reason: string) {

@@ -26,7 +26,8 @@ export class NgClient {
   constructor(readonly target: NgTarget, readonly timeoutMs: number, localAddress?: string) {
     this.label = `${target.host}:${target.port}`;
     this.client = new Client({
-      localAddress: localAddress ?? (target.host.includes(':') ? undefined : '0.0.0.0'),
+      // loopback targets get a loopback source: nothing of ours listens on other interfaces
+      localAddress: localAddress ?? (target.host.startsWith('127.') ? '127.0.0.1' : target.host.includes(':') ? undefined : '0.0.0.0'),
       timeout: timeoutMs + 1000,
       rejectOnError: false,
     });

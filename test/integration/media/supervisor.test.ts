@@ -44,7 +44,7 @@ t.test('supervisor restarts rtpengine after kill -9 and calls on it fail', async
   const [exit] = (await within(exited, 5000, 'exit')) as [{ signal: string }];
   t.equal(exit.signal, 'SIGKILL', 'exit event carries the signal');
   const [err] = await within(failed, 5000, 'call failed');
-  t.equal(err.code, 'RTPENGINE_TIMEOUT', 'the anchored call is told rtpengine is gone');
+  t.equal(err.code, 'RTPENGINE_LOST', 'the anchored call is told rtpengine is gone');
   const [info] = await within(ready, 10000, 'ready after restart');
   t.not(info.pid, firstPid, 'a new process');
   t.equal(info.restarts, 1);
