@@ -22,6 +22,8 @@ export interface RecordingSettings {
   readonly mp3Backend?: Mp3Backend;
   readonly mp3BitrateKbps?: number;
   readonly lamePath?: string;
+  /** lame -q for the lame-cli backend (default 7). */
+  readonly mp3Quality?: number;
 }
 
 export enum RecordingState {
@@ -151,6 +153,7 @@ export class Recording {
       mp3Backend: this.settings.mp3Backend ?? 'lame-cli',
       mp3BitrateKbps: this.settings.mp3BitrateKbps,
       lamePath: this.settings.lamePath,
+      mp3Quality: this.settings.mp3Quality ?? 7,
     });
     this.transition(RecordingState.Recording);
   }

@@ -17,6 +17,11 @@ export const RecorderSection = Type.Object({
   mp3Encoder: Type.Union([Type.Literal('lame-cli'), Type.Literal('wasm')], { default: 'lame-cli' }),
   /** Path of the lame binary for mp3Encoder = lame-cli. */
   lamePath: Type.String({ default: 'lame' }),
+  /**
+   * LAME algorithm quality for lame-cli (0 best/slowest .. 9 fastest). 7 roughly doubles the
+   * encoder's speed over LAME's default and is transparent for G.711-sourced speech.
+   */
+  mp3Quality: Type.Integer({ minimum: 0, maximum: 9, default: 7 }),
   /** Constant MP3 bitrate in kbps; 0 = chosen from sample rate and channels. */
   mp3BitrateKbps: Type.Integer({ minimum: 0, maximum: 320, default: 0 }),
 }, { default: {} });

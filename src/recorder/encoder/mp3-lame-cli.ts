@@ -12,10 +12,11 @@ export class Mp3LameCliWriter implements AudioFileWriter {
   private closed: Promise<number> | null = null;
   private failure: Error | null = null;
 
-  constructor(private readonly path: string, sampleRate: number, channels: 1 | 2, kbps?: number, lameBin = 'lame') {
+  constructor(private readonly path: string, sampleRate: number, channels: 1 | 2, kbps?: number, lameBin = 'lame', quality?: number) {
     if (!isMp3SampleRate(sampleRate)) throw new EncoderError(`MP3 cannot carry ${sampleRate} Hz`);
     const args = ['--quiet', '-r', '-s', String(sampleRate / 1000), '--bitwidth', '16', '--signed', '--little-endian',
-      '-m', channels === 2 ? 's' : 'm', '-b', String(kbps ?? mp3BitrateKbps(sampleRate, channels)), '-', path];
+      '-m', channels === 2 ? 's' : 'm', '-b', String(kbps ?? mp3BitrateKbps(sampleRate, channels)),
+      ...(quality === undefined ? [] : ['-q', String(quality)]), '-', path];
     this.child = spawn(lameBin, args, { stdio: ['pipe', 'ignore', 'ignore'] });
     this.exited = new Promise((resolve) => {
       this.child.on('error', (err) => {

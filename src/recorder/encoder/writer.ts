@@ -19,4 +19,6 @@ export interface OutputSpec {
   readonly mp3Backend: Mp3Backend;
   readonly mp3BitrateKbps?: number;
   readonly lamePath?: string;
+  /** lame -q (0-9) for the lame-cli backend. */
+  readonly mp3Quality?: number;
 }
