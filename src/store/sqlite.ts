@@ -38,6 +38,10 @@ CREATE TABLE IF NOT EXISTS docs (
 );
 CREATE INDEX IF NOT EXISTS docs_by_account ON docs (collection, account_id, deleted);
 CREATE INDEX IF NOT EXISTS accounts_by_realm ON docs (lower(json_extract(body, '$.realm'))) WHERE collection = 'accounts';
+-- A realm names one live account: REGISTERs are bound to accounts by it. Enforced here so two
+-- concurrent creations cannot both pass the API's check.
+CREATE UNIQUE INDEX IF NOT EXISTS live_account_realms ON docs (lower(json_extract(body, '$.realm')))
+  WHERE collection = 'accounts' AND deleted = 0;
 CREATE INDEX IF NOT EXISTS accounts_by_api_key ON docs (json_extract(body, '$.pvt_api_key')) WHERE collection = 'accounts';
 CREATE INDEX IF NOT EXISTS devices_by_sip_username ON docs (json_extract(body, '$.sip.username')) WHERE collection = 'devices';
 `;
@@ -305,9 +309,13 @@ export class SqliteDocumentStore implements DocumentStore {
     const doc = { ...content, _id: id, _rev: rev } as StoredDoc;
     const exists = this.db.prepare<Row>('SELECT rev FROM docs WHERE collection = ? AND id = ?').get(collection, id);
     if (exists !== undefined) throw new ConflictError(collection, id, undefined, exists.rev);
-    this.db
-      .prepare('INSERT INTO docs (collection, id, account_id, rev, deleted, body) VALUES (?, ?, ?, ?, 0, ?)')
-      .run(collection, id, accountId, rev, JSON.stringify(doc));
+    try {
+      this.db
+        .prepare('INSERT INTO docs (collection, id, account_id, rev, deleted, body) VALUES (?, ?, ?, ?, 0, ?)')
+        .run(collection, id, accountId, rev, JSON.stringify(doc));
+    } catch (err) {
+      throw uniqueToConflict(err, collection, id);
+    }
     return doc;
   }
 
@@ -326,9 +334,13 @@ export class SqliteDocumentStore implements DocumentStore {
       next['pvt_modified'] = Math.floor(this.now() / 1000);
       const rev = nextRevision(current._rev, next);
       const doc = { ...next, _id: id, _rev: rev } as StoredDoc;
-      this.db
-        .prepare('UPDATE docs SET rev = ?, deleted = ?, body = ? WHERE collection = ? AND id = ?')
-        .run(rev, doc.pvt_deleted === true ? 1 : 0, JSON.stringify(doc), collection, id);
+      try {
+        this.db
+          .prepare('UPDATE docs SET rev = ?, deleted = ?, body = ? WHERE collection = ? AND id = ?')
+          .run(rev, doc.pvt_deleted === true ? 1 : 0, JSON.stringify(doc), collection, id);
+      } catch (err) {
+        throw uniqueToConflict(err, collection, id);
+      }
       return doc;
     });
     return tx();
@@ -356,6 +368,11 @@ export class SqliteDocumentStore implements DocumentStore {
 
 function checkRev(collection: string, id: string, expected: string | undefined, actual: string): void {
   if (expected !== undefined && expected !== actual) throw new ConflictError(collection, id, expected, actual);
+}
+
+/** A unique index refusing the write (a live realm taken) is a conflict like CouchDB's 409. */
+function uniqueToConflict(err: unknown, collection: string, id: string): unknown {
+  return (err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' ? new ConflictError(collection, id, undefined, undefined) : err;
 }
 
 function assertObject(body: unknown): asserts body is JsonObject {

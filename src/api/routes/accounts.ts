@@ -42,7 +42,13 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: ApiContext): vo
     const doc = clone(requestData(request));
     if (doc['realm'] === undefined) doc['realm'] = `${randomBytes(4).toString('hex')}.${ctx.config.realmSuffix}`;
     await validateDocument(ctx, spec, parent, doc);
-    const created = await ctx.store.createAccount(parent._id, { ...doc, pvt_api_key: newApiKey() });
+    let created: AccountDoc;
+    try {
+      created = await ctx.store.createAccount(parent._id, { ...doc, pvt_api_key: newApiKey() });
+    } catch (err) {
+      // A concurrent creation took the realm between the check and the write.
+      throw mapStoreError(err, parent._id);
+    }
     request.log.info({ account_id: created._id, parent_id: parent._id }, 'account created');
     return sendSuccess(request, reply, publicView(created), { status: 201, revision: created._rev });
   };

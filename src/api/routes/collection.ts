@@ -72,7 +72,12 @@ export function registerCollectionRoutes(app: FastifyInstance, ctx: ApiContext, 
     const account = await accessAccount(ctx, request, request.params.accountId);
     const doc = clone(requestData(request));
     await validateDocument(ctx, spec, account, doc);
-    const created = await ctx.store.create(collection, account._id, doc);
+    let created: StoredDoc;
+    try {
+      created = await ctx.store.create(collection, account._id, doc);
+    } catch (err) {
+      throw mapStoreError(err, account._id);
+    }
     request.log.info({ collection, id: created._id, account_id: account._id }, 'document created');
     return sendSuccess(request, reply, publicView(created), { status: 201, revision: created._rev });
   });

@@ -132,3 +132,14 @@ t.test('concurrent first logins make one master; account-level call_recording is
   t.equal(good.status, 200);
   t.same((await api.store.readAccount(x.accountId))['call_recording'], { account: { inbound: { onnet: { enabled: true, url: 'https://rec.example.com/' } } } });
 });
+
+t.test('two concurrent creations with one realm: exactly one account gets it', async (t) => {
+  const api = await makeApi(t);
+  const m = await api.login(BOOTSTRAP_KEY);
+  const replies = await Promise.all(
+    [1, 2, 3].map((i) => api.req('PUT', `/v2/accounts/${m.accountId}`, m.token, { name: `racer ${i}`, realm: 'race.example.com' })),
+  );
+  t.equal(replies.filter((r) => r.status === 201).length, 1, 'one winner');
+  t.ok(replies.every((r) => [201, 400, 409].includes(r.status)), 'losers get 400 (unique) or 409 (conflict), never 500');
+  t.equal((await api.store.listChildren(m.accountId)).length, 1);
+});

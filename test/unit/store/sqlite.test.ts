@@ -102,12 +102,17 @@ t.test('account tree, children, descendants, cascade delete', async (t) => {
   for (const [anc, acc, want] of table) t.equal(await store.isSameOrDescendant(anc, acc), want, `${anc} above ${acc}`);
 
   await t.rejects(store.createAccount('missing', { name: 'x' }), NotFoundError, 'parent must exist');
+  await t.rejects(store.createAccount(root._id, { name: 'dup', realm: 'A.example.com' }), ConflictError, 'a live realm is unique');
+  await t.rejects(store.merge('accounts', b._id, { realm: 'a.EXAMPLE.com' }), ConflictError, 'also on update');
+  t.equal((await store.readAccount(b._id))['realm'], 'b.example.com', 'refused update wrote nothing');
 
   const u = await store.create('users', a1._id, { first_name: 'u' });
   await store.deleteAccount(a1._id);
   await t.rejects(store.read('users', u._id), NotFoundError, 'owned documents deleted with the account');
   t.same((await store.listDescendants(root._id)).map((x) => x['name']), ['a', 'b']);
   t.equal(await store.isSameOrDescendant(a._id, a1._id), true, 'a deleted account still answers by its tree');
+  const again = await store.createAccount(a._id, { name: 'a1 again', realm: 'a1.example.com' });
+  t.equal(again['realm'], 'a1.example.com', "a deleted account's realm can be reused");
 });
 
 t.test('query helpers for registrar, trunks and callflows', async (t) => {
