@@ -31,6 +31,7 @@ export interface RtpengineProcessEvents {
 
 const PING_INTERVAL_MS = 100;
 const PING_TIMEOUT_MS = 300;
+const WATCHDOG_MISSES = 3;
 
 /**
  * Supervises one local userspace rtpengine (`--table=-1`, no kernel module): starts it, waits
@@ -41,6 +42,9 @@ export class RtpengineProcess extends EventEmitter<RtpengineProcessEvents> {
   private state: ProcessState = ProcessState.Idle;
   private child: ChildProcess | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
+  private watchdogTimer: NodeJS.Timeout | undefined;
+  private watchdog: NgClient | undefined;
+  private watchdogMisses = 0;
   private failures = 0;
   private restarts = 0;
   private closing: Promise<void> | undefined;
@@ -103,6 +107,11 @@ export class RtpengineProcess extends EventEmitter<RtpengineProcessEvents> {
       clearTimeout(this.restartTimer);
       this.restartTimer = undefined;
     }
+    if (this.watchdogTimer) {
+      clearInterval(this.watchdogTimer);
+      this.watchdogTimer = undefined;
+    }
+    if (next === ProcessState.Running && this.cfg.watchdogMs > 0) this.startWatchdog();
     if (next === ProcessState.Backoff) {
       this.restartTimer = setTimeout(() => {
         this.restartTimer = undefined;
@@ -118,6 +127,27 @@ export class RtpengineProcess extends EventEmitter<RtpengineProcessEvents> {
       }, delayMs);
     }
     this.log.debug({ from: prev, to: next }, 'rtpengine supervisor state');
+  }
+
+  /** Pings the running rtpengine; WATCHDOG_MISSES timeouts in a row and it is killed (then restarted). */
+  private startWatchdog(): void {
+    this.watchdog ??= new NgClient({ host: this.cfg.ngHost, port: this.cfg.ngPort }, Math.max(PING_TIMEOUT_MS, Math.floor(this.cfg.watchdogMs / 2)));
+    this.watchdogMisses = 0;
+    const child = this.child;
+    this.watchdogTimer = setInterval(() => {
+      this.watchdog?.send('ping').then(
+        () => (this.watchdogMisses = 0),
+        () => {
+          if (this.child !== child || this.state !== ProcessState.Running) return;
+          this.watchdogMisses++;
+          if (this.watchdogMisses === WATCHDOG_MISSES) {
+            this.log.error({ pid: child?.pid }, 'rtpengine stopped answering ping: killing it');
+            child?.kill('SIGKILL');
+          }
+        },
+      );
+    }, this.cfg.watchdogMs);
+    this.watchdogTimer.unref();
   }
 
   private scheduleRestart(): void {
@@ -231,6 +261,7 @@ export class RtpengineProcess extends EventEmitter<RtpengineProcessEvents> {
   close(): Promise<void> {
     if (!this.closing) {
       this.transition(ProcessState.Closing);
+      this.watchdog?.close();
       this.closing = this.stopChild().then(() => {
         this.transition(ProcessState.Closed);
         this.emit('closed');

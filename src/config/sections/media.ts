@@ -30,6 +30,11 @@ export const MediaSection = Type.Object({
     restartBackoffMaxMs: Type.Integer({ minimum: 10, default: 10000 }),
     /** Bound between SIGTERM and SIGKILL on close (ms). */
     killTimeoutMs: Type.Integer({ minimum: 10, default: 3000 }),
+    /**
+     * Liveness ping while running (ms; 0 = off): three missed pings in a row mean rtpengine
+     * hangs, and it is killed (SIGKILL) so that the supervisor restarts it.
+     */
+    watchdogMs: Type.Integer({ minimum: 0, default: 2000 }),
     /** Extra command-line arguments appended verbatim. */
     extraArgs: Type.Array(Type.String(), { default: [] }),
   }, { default: {} }),

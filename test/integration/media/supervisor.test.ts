@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import pino from 'pino';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -78,11 +78,32 @@ t.test('start fails cleanly when the binary does not exist', async (t) => {
   t.equal(proc.currentState, ProcessState.Closed);
 });
 
-t.test('close() escalates to SIGKILL when SIGTERM is ignored', async (t) => {
+/** A shell wrapper running fake-rtpengine.js, usable as `local.binary`. */
+function fakeBinary(t: Test): string {
   const dir = mkdtempSync(join(tmpdir(), 'fake-rtpe-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const bin = join(dir, 'rtpengine');
   writeFileSync(bin, `#!/bin/sh\nexec "${process.execPath}" "${join(__dirname, 'fake-rtpengine.js')}" "$@"\n`, { mode: 0o755 });
+  return bin;
+}
+
+t.test('watchdog kills a hung rtpengine and the supervisor restarts it', async (t) => {
+  const cfg = await testMediaConfig({ binary: fakeBinary(t), watchdogMs: 100, killTimeoutMs: 200 });
+  const proc = new RtpengineProcess(cfg.local, log);
+  t.teardown(() => proc.close());
+  await proc.start();
+  const pid = proc.pid ?? 0;
+  const exited = once(proc, 'exit') as Promise<[{ signal: string | null }]>;
+  const ready = once(proc, 'ready') as Promise<[{ pid: number; restarts: number }]>;
+  process.kill(pid, 'SIGUSR2');
+  const [exit] = await within(exited, 5000, 'watchdog kill');
+  t.equal(exit.signal, 'SIGKILL', 'killed by the watchdog');
+  const [info] = await within(ready, 5000, 'restart');
+  t.not(info.pid, pid, 'a fresh process answers');
+});
+
+t.test('close() escalates to SIGKILL when SIGTERM is ignored', async (t) => {
+  const bin = fakeBinary(t);
   const cfg = await testMediaConfig({ binary: bin, killTimeoutMs: 300 });
   const lines: string[] = [];
   const captured = pino({ level: 'debug' }, { write: (l: string) => void lines.push(l) });
