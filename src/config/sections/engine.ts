@@ -22,6 +22,8 @@ export const EngineSection = Type.Object({
     t4: Type.Integer({ minimum: 1, default: 5000 }),
     maxMessageBytes: Type.Integer({ minimum: 1024, maximum: 1048576, default: 65535 }),
     maxHeaders: Type.Integer({ minimum: 16, maximum: 1024, default: 128 }),
+    /** TCP connections without traffic for this long are closed (ms). */
+    tcpIdleTimeoutMs: Type.Integer({ minimum: 1000, default: 120000 }),
   }, { default: {} }),
   /** The drachtio wire protocol endpoint (embedded server listens here; external one is reached here). */
   drachtio: Type.Object({

@@ -45,6 +45,8 @@ export interface SipStackStats {
   malformed: number;
   activeTransactions: number;
   strayResponses: number;
+  /** Open TCP connections (accepted and opened by us). */
+  tcpConnections: number;
 }
 
 export type SipStackEvents = {
@@ -162,6 +164,7 @@ export class SipStack extends EventEmitter {
       malformed: c.malformed,
       activeTransactions: this.servers.size + this.clients.size + this.acceptedOnly(),
       strayResponses: c.stray,
+      tcpConnections: this.transport.connectionCount(),
     };
   }
 
