@@ -24,9 +24,12 @@ export interface QueueDepth {
 export interface DeliveryQueueEvents {
   attempt: [{ id: string; attempt: number; accountId: string }];
   success: [{ id: string; accountId: string; status: number; bytes: number; latencyMs: number }];
-  failure: [{ id: string; accountId: string; code: string; message: string; final: boolean }];
+  /** latencyMs is present when the failure ended an attempt (absent for refusals at enqueue/replay). */
+  failure: [{ id: string; accountId: string; code: string; message: string; final: boolean; latencyMs?: number }];
   discarded: [{ id: string; accountId: string; reason: string }];
   depth: [QueueDepth];
+  /** Every durable change of a record (after it is on disk): lets the store/API mirror records. */
+  record: [DeliveryRecord];
 }
 
 export interface DeliveryQueueDeps {
@@ -105,7 +108,7 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
       // Killed mid-attempt: the receiver may hold a partial file; the retry reuses the same URL.
       this.move(rec, DeliveryEvent.Recover);
       rec.nextAttemptAt = now;
-      await this.journal.write(rec);
+      await this.persist(rec);
     }
     // A restart is a good moment to try again (the receiver may have been fixed meanwhile).
     if (rec.status === DeliveryStatus.Pending) rec.nextAttemptAt = Math.min(rec.nextAttemptAt ?? now, now);
@@ -141,7 +144,7 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
     } catch (err) {
       invalid = err as UrlInvalidError;
     }
-    await this.journal.write(rec);
+    await this.persist(rec);
     await moveDurably(job.filePath, this.journal.filePath(rec.file), dirname(job.filePath), this.journal.filesDir);
     this.records.set(rec.id, rec);
     this.childLog(rec).info({ url: rec.targetUrl, size: rec.size }, 'recording queued for delivery');
@@ -158,7 +161,7 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
     this.move(rec, DeliveryEvent.Discard);
     rec.nextAttemptAt = null;
     rec.lastError = null;
-    await this.journal.write(rec);
+    await this.persist(rec);
     if (filePath) await fsp.rm(filePath, { force: true });
     this.records.set(rec.id, rec);
     this.emit('discarded', { id: rec.id, accountId: meta.accountId, reason });
@@ -173,7 +176,7 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
     this.move(rec, DeliveryEvent.Requeue);
     rec.horizonFrom = this.now();
     rec.nextAttemptAt = rec.horizonFrom;
-    await this.journal.write(rec);
+    await this.persist(rec);
     this.emit('depth', this.depth());
     this.pump();
     return structuredClone(rec);
@@ -250,6 +253,11 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
     };
   }
 
+  private async persist(rec: DeliveryRecord): Promise<void> {
+    await this.journal.write(rec);
+    if (this.listenerCount('record') > 0) this.emit('record', structuredClone(rec));
+  }
+
   /** All status changes go through here (and so through the transition table). */
   private move(rec: DeliveryRecord, ev: DeliveryEvent): void {
     rec.status = nextStatus(rec.status, ev);
@@ -288,7 +296,7 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
     try {
       this.move(rec, DeliveryEvent.Send);
       rec.attempts++;
-      await this.journal.write(rec); // a crash from here on is seen as an interrupted attempt
+      await this.persist(rec); // a crash from here on is seen as an interrupted attempt
       this.emit('attempt', { id: rec.id, attempt: rec.attempts, accountId: rec.meta.accountId });
       this.emit('depth', this.depth());
       const t0 = this.now();
@@ -313,7 +321,7 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
       } catch (err) {
         if (this.closed && ctl.signal.aborted) return; // left "uploading" on disk: resumed at next start
         const e = err instanceof DeliveryError ? err : new DeliveryError('connection_failed', (err as Error).message, true);
-        await this.failedAttempt(rec, e, log);
+        await this.failedAttempt(rec, e, log, this.now() - t0);
       }
     } finally {
       this.inflight.delete(rec.id);
@@ -328,43 +336,43 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
     rec.httpStatus = status;
     rec.nextAttemptAt = null;
     rec.fileKept = this.cfg.keepUploaded;
-    await this.journal.write(rec);
+    await this.persist(rec);
     // Only after the record says "uploaded" on disk may the file go.
     if (!this.cfg.keepUploaded && rec.file) await fsp.rm(this.journal.filePath(rec.file), { force: true });
     this.notify('recording.uploaded', rec);
   }
 
-  private async failedAttempt(rec: DeliveryRecord, e: DeliveryError, log: Logger): Promise<void> {
+  private async failedAttempt(rec: DeliveryRecord, e: DeliveryError, log: Logger, latencyMs: number): Promise<void> {
     const now = this.now();
     rec.lastError = { code: e.code, message: e.message, at: now };
     if (!e.retryable) {
       log.warn({ code: e.code, err: e.message }, 'recording cannot be delivered');
-      await this.fail(rec, e, false);
+      await this.fail(rec, e, false, latencyMs);
       return;
     }
     const at = nextAttemptAt(now, rec.horizonFrom, this.cfg.horizonMs, backoffDelay(rec.attempts, this.cfg.backoffBaseMs, this.cfg.backoffMaxMs, this.rand));
     if (at === null) {
       const h = new HorizonReachedError(this.cfg.horizonMs, `${e.code}: ${e.message}`);
       log.error({ code: e.code, err: e.message, attempts: rec.attempts }, 'retry horizon reached, recording kept in the spool');
-      await this.fail(rec, h, false);
+      await this.fail(rec, h, false, latencyMs);
       return;
     }
     this.move(rec, DeliveryEvent.Retry);
     rec.nextAttemptAt = at;
-    await this.journal.write(rec);
+    await this.persist(rec);
     log.warn({ code: e.code, err: e.message, attempt: rec.attempts, retryInMs: at - now }, 'upload failed, will retry');
-    this.emit('failure', { id: rec.id, accountId: rec.meta.accountId, code: e.code, message: e.message, final: false });
+    this.emit('failure', { id: rec.id, accountId: rec.meta.accountId, code: e.code, message: e.message, final: false, latencyMs });
   }
 
   /** Final failure: the file stays in the spool, the record says why. Never deletes anything. */
-  private async fail(rec: DeliveryRecord, e: DeliveryError, fromEnqueue: boolean): Promise<void> {
+  private async fail(rec: DeliveryRecord, e: DeliveryError, fromEnqueue: boolean, latencyMs?: number): Promise<void> {
     this.move(rec, DeliveryEvent.Fail);
     rec.lastError = { code: e.code, message: e.message, at: this.now() };
     rec.nextAttemptAt = null;
     rec.fileKept = rec.file !== null;
-    await this.journal.write(rec);
+    await this.persist(rec);
     if (fromEnqueue) this.childLog(rec).warn({ code: e.code, err: e.message }, 'recording cannot be delivered');
-    this.emit('failure', { id: rec.id, accountId: rec.meta.accountId, code: e.code, message: e.message, final: true });
+    this.emit('failure', { id: rec.id, accountId: rec.meta.accountId, code: e.code, message: e.message, final: true, latencyMs });
     this.notify('recording.failed', rec);
   }
 

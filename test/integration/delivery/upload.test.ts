@@ -11,6 +11,8 @@ t.test('PUT and POST arrive with the exact bytes, Kazoo name, query and headers'
   const { spool, src } = await workDirs();
   const q = await startQueue(testConfig(spool));
   t.teardown(() => q.close());
+  const mirrored: Array<[string, string]> = [];
+  q.on('record', (r) => mirrored.push([r.id, r.status]));
 
   const put = await makeRecording(src, 300_000);
   const post = await makeRecording(src, 70_001, 'b.wav');
@@ -50,6 +52,7 @@ t.test('PUT and POST arrive with the exact bytes, Kazoo name, query and headers'
   await srv.waitFor(() => !existsSync(join(spool, 'files', d1.file as string)), 5000, 'uploaded file removed');
   t.notOk(existsSync(join(spool, 'files', d1.file as string)), 'uploaded file removed (keepUploaded false)');
   t.equal(q.list({ accountId: m1.accountId }).length, 2, 'records kept and listed');
+  t.same(mirrored.filter(([id]) => id === r1.id).map(([, st]) => st), ['pending', 'uploading', 'uploaded'], 'every durable change mirrored');
   t.equal(q.list({ status: DeliveryStatus.Uploaded }).length, 2);
   t.same(q.depth(), { pending: 0, uploading: 0, failed: 0 });
 });
