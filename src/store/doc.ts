@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { JsonObject, JsonValue } from './types';
+import type { Collection, JsonObject, JsonValue } from './types';
 
 /** Kazoo ids: 32 lowercase hex characters (a UUID without dashes). */
 export function newId(): string {
@@ -90,4 +90,24 @@ export function getPath(doc: JsonObject, path: string): JsonValue | undefined {
     node = node[seg];
   }
   return node;
+}
+
+/** Kazoo's pvt_type is the singular: account, user, device, callflow, resource... */
+export function typeName(collection: Collection): string {
+  switch (collection) {
+    case 'accounts':
+      return 'account';
+    case 'users':
+      return 'user';
+    case 'devices':
+      return 'device';
+    case 'callflows':
+      return 'callflow';
+    case 'resources':
+      return 'resource';
+    case 'recordings':
+      return 'call_recording';
+    case 'calls':
+      return 'call';
+  }
 }

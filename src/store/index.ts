@@ -4,9 +4,9 @@ import type { DocumentStore } from './types';
 
 export * from './types';
 export * from './errors';
-export { SqliteDocumentStore, typeName } from './sqlite';
+export { SqliteDocumentStore } from './sqlite';
 export type { SqliteStoreOptions } from './sqlite';
-export { newId, newApiKey, nextRevision, mergePatch, publicFields, privateFields, getPath, isJsonObject } from './doc';
+export { typeName, newId, newApiKey, nextRevision, mergePatch, publicFields, privateFields, getPath, isJsonObject } from './doc';
 
 /** Opens the store the configuration names. */
 export function openStore(config: Readonly<StoreConfig>): DocumentStore {

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ConflictError, InvalidDocumentError, NotFoundError } from './errors';
-import { isJsonObject, mergePatch, newId, nextRevision } from './doc';
+import { isJsonObject, mergePatch, newId, nextRevision, typeName } from './doc';
 import type {
   AccountDoc,
   Collection,
@@ -381,24 +381,4 @@ function assertObject(body: unknown): asserts body is JsonObject {
 
 function parse(row: Pick<Row, 'body'>): StoredDoc {
   return JSON.parse(row.body) as StoredDoc;
-}
-
-/** Kazoo's pvt_type is the singular: account, user, device, callflow, resource... */
-export function typeName(collection: Collection): string {
-  switch (collection) {
-    case 'accounts':
-      return 'account';
-    case 'users':
-      return 'user';
-    case 'devices':
-      return 'device';
-    case 'callflows':
-      return 'callflow';
-    case 'resources':
-      return 'resource';
-    case 'recordings':
-      return 'call_recording';
-    case 'calls':
-      return 'call';
-  }
 }
