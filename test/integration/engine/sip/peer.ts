@@ -2,7 +2,12 @@ import { createSocket, type Socket } from 'node:dgram';
 import { parseMessage, SipStack, type SipMessage, type SipRequest, type SipResponse } from '../../../../src/engine/sip';
 import { freePort, freePorts } from '../../../helpers/ports';
 
-export const T = { t1: 20, t2: 80, t4: 100 };
+/**
+ * Small timers so RFC 3261 timer behaviour shows within ~1.3 s. T2 = 2*T1 makes capped and
+ * uncapped schedules differ by a wide margin (about 33 vs 7 sends in 64*T1), so counts stay
+ * unambiguous on a loaded machine.
+ */
+export const T = { t1: 20, t2: 40, t4: 100 };
 const LIMITS = { maxMessageBytes: 65535, maxHeaders: 64 };
 
 /** A raw UDP SIP peer: sends text, records every parsed message it receives. */
