@@ -42,6 +42,9 @@ export class UploadServer {
   private delays: number[] = [];
   private bytesPerSecond: number | null = null;
   private successStatus = 200;
+  private open = 0;
+  /** Most requests in progress at once (from headers received to answer sent or connection lost). */
+  peakConcurrent = 0;
   private readonly sockets = new Set<Socket>();
   private server: http.Server;
   private listening = false;
@@ -177,6 +180,9 @@ export class UploadServer {
       status: 0,
     };
     this.requests.push(rec);
+    this.open++;
+    this.peakConcurrent = Math.max(this.peakConcurrent, this.open);
+    res.on('close', () => this.open--);
     const progress = { received: 0 };
     this.live.add(progress);
     const chunks: Buffer[] = [];

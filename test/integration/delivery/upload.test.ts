@@ -219,3 +219,17 @@ t.test('restart replays the spool: queued while down, delivered by the next proc
   await waitStatus(q2, ra.id, [DeliveryStatus.Uploaded]);
   t.ok(srv.delivered()[0].body.equals(a.bytes));
 });
+
+t.test('uploads in flight never exceed the configured concurrency', async (t) => {
+  const srv = await UploadServer.start();
+  t.teardown(() => srv.close());
+  const { spool, src } = await workDirs();
+  const q = await startQueue(testConfig(spool, { concurrency: 2 }));
+  t.teardown(() => q.close());
+  srv.delayNext(150, 150, 150, 150, 150, 150);
+  const recs: DeliveryRecord[] = [];
+  for (let i = 0; i < 6; i++) recs.push(await q.enqueue({ filePath: (await makeRecording(src, 5000)).path, meta: meta(`${srv.url}/c`) }));
+  for (const r of recs) await waitStatus(q, r.id, [DeliveryStatus.Uploaded]);
+  t.equal(srv.delivered().length, 6);
+  t.equal(srv.peakConcurrent, 2, 'two at a time, not more');
+});
