@@ -44,9 +44,9 @@ export type FrozenConfig = DeepReadonly<Config>;
 const ENV_PREFIX = 'B2BUA_';
 
 /**
- * Environment overrides: B2BUA_API__PORT=8001 sets api.port (double underscore nests, the
- * segment names are matched case-insensitively against the schema's keys). Values are parsed
- * as JSON when they parse, else taken as strings.
+ * Environment overrides: B2BUA_API__PORT=8001 sets api.port (double underscore nests; segments
+ * are turned from SNAKE_CASE into camelCase). Arrays/objects are given as JSON; scalars are
+ * converted to the schema's type (see parseScalar).
  */
 export function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -67,9 +67,16 @@ function camel(s: string): string {
   return s.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
+/**
+ * Arrays and objects come as JSON; scalars stay strings here and are converted against the
+ * schema in parseConfig (so an all-digit secret stays a string, while "250" becomes a number
+ * where the schema wants one).
+ */
 function parseScalar(raw: string): unknown {
+  const trimmed = raw.trim();
+  if (!trimmed.startsWith('[') && !trimmed.startsWith('{')) return raw;
   try {
-    return JSON.parse(raw);
+    return JSON.parse(trimmed);
   } catch {
     return raw;
   }
@@ -98,7 +105,7 @@ function deepFreeze<T>(o: T): T {
 
 /** Validates input against the schema (defaults applied), then freezes it. Throws ConfigError. */
 export function parseConfig(input: unknown): FrozenConfig {
-  const withDefaults = Value.Default(ConfigSchema, Value.Clone(input ?? {}));
+  const withDefaults = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, Value.Clone(input ?? {})));
   const problems = [...Value.Errors(ConfigSchema, withDefaults)].map((e) => `${e.path || '/'}: ${e.message}`);
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(withDefaults as Config);

@@ -11,7 +11,7 @@ t.test('defaults apply and the result is frozen', (t) => {
 
 t.test('env overrides nest on double underscore and parse JSON scalars', (t) => {
   const o = envOverrides({ B2BUA_ENGINE__SIP__T1: '250', B2BUA_LOG_LEVEL: 'debug', OTHER: 'x' });
-  t.same(o, { engine: { sip: { t1: 250 } }, logLevel: 'debug' });
+  t.same(o, { engine: { sip: { t1: '250' } }, logLevel: 'debug' });
   const c = parseConfig(deepMerge({ engine: { sip: { t2: 2000 } } }, o));
   t.equal(c.engine.sip.t1, 250);
   t.equal(c.engine.sip.t2, 2000);
@@ -34,5 +34,14 @@ t.test('invalid values are reported by path', (t) => {
       t.ok((err as ConfigError).problems.some((p) => p.startsWith(path)), `problem names ${path}`);
     }
   }
+  t.end();
+});
+
+t.test('env scalars convert to the schema type; digit-only strings stay strings', (t) => {
+  const c = parseConfig(envOverrides({ B2BUA_ENGINE__SIP__T1: '250', B2BUA_ENGINE__DRACHTIO__SECRET: '123456' }));
+  t.equal(c.engine.sip.t1, 250);
+  t.equal(c.engine.drachtio.secret, '123456');
+  const l = parseConfig(envOverrides({ B2BUA_ENGINE__SIP__LISTEN: '[{"host":"127.0.0.1","port":5070}]' }));
+  t.equal(l.engine.sip.listen[0].port, 5070);
   t.end();
 });
