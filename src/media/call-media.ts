@@ -227,12 +227,20 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
     // Always let rtpengine offer PCMA besides the call's codec: a call in G.722 or Opus is then
     // recordable without a second round trip; G.711 calls are still passed through untouched.
     const req = await this.guard(() => this.server.subscribeRequest({ callId: this.callId, flags: ['all'], transcode: [TRANSCODE_TARGET] }));
-    const offer = parseSdp(req.sdp);
-    const plan = buildRecorderAnswer(offer, target.host, target.ports, target.accept ?? RECORDER_CODECS);
-    await this.guard(() => this.server.subscribeAnswer({
-      callId: this.callId, toTag: req.toTag, sdp: serializeSdp(plan.sdp),
-      transcode: plan.transcode ? [TRANSCODE_TARGET] : undefined,
-    }));
+    let plan: ReturnType<typeof buildRecorderAnswer>;
+    try {
+      plan = buildRecorderAnswer(parseSdp(req.sdp), target.host, target.ports, target.accept ?? RECORDER_CODECS);
+      await this.guard(() => this.server.subscribeAnswer({
+        callId: this.callId, toTag: req.toTag, sdp: serializeSdp(plan.sdp),
+        transcode: plan.transcode ? [TRANSCODE_TARGET] : undefined,
+      }));
+    } catch (err) {
+      // do not leave a half-made subscriber behind in rtpengine
+      if ((this.state as CallMediaState) !== CallMediaState.Closed) {
+        await this.server.unsubscribe({ callId: this.callId, toTag: req.toTag }).catch(() => undefined);
+      }
+      throw err;
+    }
     const streams: ForkStream[] = plan.streams.map((s) => {
       const tag = req.fromTags[s.index] ?? '';
       return { ...s, tag, participant: tag === this.callerTag ? 'caller' : 'callee' };

@@ -39,6 +39,8 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
 
   constructor(targets: readonly NgTarget[], readonly timeoutMs: number, private readonly log: Logger) {
     super();
+    // every live CallMedia listens for 'instance-lost': thousands of listeners are expected
+    this.setMaxListeners(0);
     if (targets.length === 0) throw new RangeError('MediaServer needs at least one rtpengine instance');
     this.clients = targets.map((t) => new NgClient({ host: t.host, port: t.port }, timeoutMs));
   }

@@ -98,6 +98,14 @@ t.test('real rtpengine: anchor, fork, transcode, delete', async (t) => {
       t.pass('unsubscribe idempotent');
     });
 
+    await t.test('a fork that cannot be answered is unsubscribed again', async (t) => {
+      const r1 = await open();
+      await t.rejects(c.cm.fork({ host: '127.0.0.1', ports: [r1.port] }), { code: 'SDP_INVALID' });
+      const q = await server.query(c.callId);
+      const subscribers = Object.values(q.tags ?? {}).flatMap((tag) => (tag as { subscribers?: Array<{ type?: string }> }).subscribers ?? []);
+      t.same(subscribers.filter((x) => x.type === 'pub/sub'), [], 'no pub/sub subscriber left');
+    });
+
     await t.test('delete: call gone, close idempotent', async (t) => {
       let closed = 0;
       c.cm.on('closed', () => closed++);
