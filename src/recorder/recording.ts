@@ -62,8 +62,13 @@ export interface RecordingResult {
   /** True when shorter than minSec (the file was deleted) or never begun. */
   readonly discarded: boolean;
   readonly reason: StopReason;
-  /** Call-clock offsets (seconds since the session started) of the first and last sample. */
+  /** Call-clock offset (seconds since the session started) of the first sample; null if never begun. */
   readonly beganAtSec: number | null;
+  /** Wall clock (Unix epoch ms) when begin() was called, and when finalize ran; null if never begun. */
+  readonly startedAt: number | null;
+  readonly endedAt: number;
+  /** Encoder worker time spent on this recording (for the encoder metric). */
+  readonly encoderSec: number;
   readonly legs: Readonly<Record<string, LegStats>>;
 }
 
@@ -97,6 +102,7 @@ export interface RecordingHost {
 export class Recording {
   private stateValue = RecordingState.Pending;
   private beginPos = 0;
+  private startedAt: number | null = null;
   private endPos = Number.POSITIVE_INFINITY;
   private written = 0;
   private job: EncoderJob | null = null;
@@ -143,6 +149,7 @@ export class Recording {
   begin(): void {
     if (this.stateValue !== RecordingState.Pending) throw new RecordingStateError(`begin() in state ${this.stateValue}`);
     this.beginPos = this.host.nowPos();
+    this.startedAt = Date.now();
     this.endPos = this.beginPos + Math.round(this.settings.timeLimitSec * IN_RATE);
     this.job = this.host.pool.open({
       path: this.settings.path,
@@ -220,6 +227,9 @@ export class Recording {
           discarded: discard,
           reason: this.reason,
           beganAtSec: job === null ? null : this.beginPos / IN_RATE,
+          startedAt: this.startedAt,
+          endedAt: Date.now(),
+          encoderSec: file?.workSec ?? 0,
           legs,
         };
         this.transition(RecordingState.Finished);

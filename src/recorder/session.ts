@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import { parseRtp } from './rtp';
-import { decodeG711, tableForPayloadType } from './g711';
+import { decodeG711, ULAW_TABLE, ALAW_TABLE, PT_PCMU, PT_PCMA } from './g711';
 import { JitterBuffer } from './jitter-buffer';
 import { LegAligner } from './aligner';
 import { Recording, type LegStats, type RecordingResult, type RecordingSettings, type StopReason } from './recording';
 import type { EncoderPool } from './encoder/pool';
-import { RecordingStateError } from './errors';
+import { RecordingStateError, RecorderConfigError } from './errors';
 import { parseTelephoneEvent } from './telephone-event';
 import { sharedTicker, type Tickable } from './ticker';
 
@@ -64,6 +64,9 @@ interface Leg {
   malformed: number;
   ignored: number;
   lastEventTs: number | null;
+  /** Payload type -> G.711 decode table (static 0/8 plus what the fork negotiated). */
+  readonly codecs: Map<number, Readonly<Int16Array>>;
+  telephoneEventPt: number;
 }
 
 let portCursor = 0;
@@ -98,6 +101,8 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
       malformed: 0,
       ignored: 0,
       lastEventTs: null,
+      codecs: new Map([[PT_PCMU, ULAW_TABLE], [PT_PCMA, ALAW_TABLE]]),
+      telephoneEventPt: opts.telephoneEventPt ?? 101,
     }));
   }
 
@@ -125,6 +130,19 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
     this.stateValue = SessionState.Running;
     sharedTicker.add(this);
     return this.legs.map((l) => ({ leg: l.name, host, port: (l.socket as Socket).address().port }));
+  }
+
+  /**
+   * The codec rtpengine sends on a leg, from the fork's negotiated plan (rtpengine passes the
+   * payload type through, which may be dynamic), and its telephone-event payload type.
+   */
+  setLegCodec(leg: string, c: { readonly payloadType: number; readonly encoding: string; readonly telephoneEventPt?: number }): void {
+    const l = this.legs.find((x) => x.name === leg);
+    if (l === undefined) throw new RecorderConfigError(`unknown leg ${leg}`);
+    const enc = c.encoding.toUpperCase();
+    if (enc !== 'PCMU' && enc !== 'PCMA') throw new RecorderConfigError(`the recorder decodes PCMU and PCMA, not ${c.encoding}`);
+    l.codecs.set(c.payloadType, enc === 'PCMU' ? ULAW_TABLE : ALAW_TABLE);
+    if (c.telephoneEventPt !== undefined) l.telephoneEventPt = c.telephoneEventPt;
   }
 
   /** A recording of this call; nothing is written before its begin(). */
@@ -233,10 +251,10 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
       leg.malformed++;
       return;
     }
-    const table = tableForPayloadType(p.payloadType);
+    const table = leg.codecs.get(p.payloadType);
     if (table === undefined) {
       leg.ignored++;
-      if (p.payloadType === (this.opts.telephoneEventPt ?? 101)) this.onTelephoneEvent(leg, p.timestamp, p.payload);
+      if (p.payloadType === leg.telephoneEventPt) this.onTelephoneEvent(leg, p.timestamp, p.payload);
       return;
     }
     if (p.payload.length === 0 || p.payload.length > 4 * this.jitterSamples + 4 * FRAME) {

@@ -16,11 +16,16 @@ export class Ticker {
   add(t: Tickable): void {
     this.members.add(t);
     if (this.timer === null) {
-      this.timer = setInterval(() => {
-        for (const m of this.members) m.tick();
-      }, this.periodMs);
+      // Members run in the check phase (setImmediate), i.e. after the poll phase of the same
+      // loop iteration: when the event loop was stalled (GC, CPU contention), the RTP datagrams
+      // queued meanwhile are read first, instead of their time being released as lost.
+      this.timer = setInterval(() => setImmediate(() => this.run()), this.periodMs);
       this.timer.unref();
     }
+  }
+
+  private run(): void {
+    for (const m of this.members) m.tick();
   }
 
   delete(t: Tickable): void {

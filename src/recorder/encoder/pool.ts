@@ -9,6 +9,8 @@ export interface EncodedFile {
   readonly bytes: number;
   /** Sample frames written (per channel). */
   readonly frames: number;
+  /** Worker time spent on this recording (resample, mix, encode or feed lame). */
+  readonly workSec: number;
 }
 
 interface Slot {
@@ -103,7 +105,7 @@ export class EncoderPool {
     this.pending.delete(m.id);
     this.jobSlot.delete(m.id);
     if (--p.slot.jobs === 0) p.slot.worker.unref();
-    if (m.type === 'closed') p.resolve({ bytes: m.bytes, frames: m.frames });
+    if (m.type === 'closed') p.resolve({ bytes: m.bytes, frames: m.frames, workSec: m.workSec });
     else if (m.type === 'aborted') p.resolve(null);
     else p.reject(new EncoderError(m.message));
   }

@@ -10,6 +10,6 @@ export type ToWorker =
   | { readonly type: 'abort'; readonly id: number };
 
 export type FromWorker =
-  | { readonly type: 'closed'; readonly id: number; readonly bytes: number; readonly frames: number }
+  | { readonly type: 'closed'; readonly id: number; readonly bytes: number; readonly frames: number; readonly workSec: number }
   | { readonly type: 'aborted'; readonly id: number }
   | { readonly type: 'error'; readonly id: number; readonly message: string };

@@ -19,6 +19,8 @@ interface Job {
   writer: AudioFileWriter | null;
   chain: Promise<void>;
   frames: number;
+  /** Time this worker spent on the job (resample, mix, encode or pipe), for the encoder metric. */
+  workSec: number;
   failed: Error | null;
 }
 
@@ -47,7 +49,7 @@ function enqueue(job: Job, step: () => Promise<void> | void): void {
 
 port.on('message', (m: ToWorker) => {
   if (m.type === 'open') {
-    const job: Job = { spec: m.spec, renderer: new Renderer(m.spec.legs, m.spec.sampleRate, m.spec.channelMode), writer: null, chain: Promise.resolve(), frames: 0, failed: null };
+    const job: Job = { spec: m.spec, renderer: new Renderer(m.spec.legs, m.spec.sampleRate, m.spec.channelMode), writer: null, chain: Promise.resolve(), frames: 0, workSec: 0, failed: null };
     jobs.set(m.id, job);
     enqueue(job, async () => {
       job.writer = await openWriter(m.spec);
@@ -61,11 +63,14 @@ port.on('message', (m: ToWorker) => {
   }
   if (m.type === 'pcm') {
     enqueue(job, async () => {
+      const t0 = performance.now();
       const n = m.pcm.length / job.spec.legs;
       const legs = Array.from({ length: job.spec.legs }, (_, i) => m.pcm.subarray(i * n, (i + 1) * n));
       const out = job.renderer.render(legs);
       job.frames += out.length / (job.spec.channelMode === 'stereo' ? 2 : 1);
-      await job.writer?.write(out);
+      const wrote = job.writer?.write(out);
+      job.workSec += (performance.now() - t0) / 1000;
+      await wrote;
     });
     return;
   }
@@ -84,7 +89,7 @@ port.on('message', (m: ToWorker) => {
     } else if (job.failed) {
       post({ type: 'error', id: m.id, message: job.failed.message });
     } else {
-      post({ type: 'closed', id: m.id, bytes, frames: job.frames });
+      post({ type: 'closed', id: m.id, bytes, frames: job.frames, workSec: job.workSec });
     }
   });
 });

@@ -33,7 +33,7 @@ async function newSession(legs?: string[]) {
     legs: names,
     pool,
     ports: Object.fromEntries(names.map((n, i) => [n, ports[i]])),
-    jitterMs: 60,
+    jitterMs: 100,
     spoolDir: dir,
   });
   const eps = await session.start();
@@ -196,4 +196,26 @@ t.test('record_caller: one leg, mono; DTMF # reported', async (t) => {
   const d = decode(r.path);
   t.same([d.sampleRate, d.channels], [8000, 1]);
   t.equal(dominant(d.ch[0].subarray(800, 7200), 8000, [400, 1000]), 1000);
+});
+
+t.test('negotiated dynamic payload type decoded; junk and unknown codecs counted, not recorded', async (t) => {
+  const { session, port } = await newSession();
+  session.setLegCodec('callee', { payloadType: 96, encoding: 'pcma' });
+  t.throws(() => session.setLegCodec('callee', { payloadType: 18, encoding: 'G729' }), { code: 'RECORDER_BAD_SETTINGS' });
+  const rec = session.record({ format: 'wav', sampleRate: 16000, channels: 'stereo', timeLimitSec: 3600, minSec: 0 });
+  const before = Date.now();
+  rec.begin();
+  const s = createSocket('udp4');
+  s.send(Buffer.from('not rtp at all'), port.caller, '127.0.0.1');
+  s.send(buildRtp({ payloadType: 18, sequenceNumber: 1, timestamp: 1, ssrc: 9, payload: new Uint8Array(20) }), port.caller, '127.0.0.1');
+  await sendTones([{ port: port.callee, pt: 8, wirePt: 96, freq: 400, packets: 50 }]);
+  s.close();
+  const [r] = await session.close();
+  t.same([r.legs.caller.malformed, r.legs.caller.ignored, r.legs.caller.received], [1, 1, 0], 'caller: junk counted, nothing decoded');
+  t.equal(r.legs.callee.received, 50, 'callee PT 96 decoded as PCMA');
+  t.ok(r.startedAt !== null && r.startedAt >= before && r.endedAt >= r.startedAt, 'wall-clock start and end');
+  t.ok(r.encoderSec > 0, 'worker time reported');
+  const d = decode(r.path);
+  t.equal(dominant(d.ch[1].subarray(1600, 14400), 16000, [400, 1000]), 400);
+  t.ok(rms(d.ch[0], 0, d.ch[0].length) < 50, 'caller channel silent');
 });

@@ -5,6 +5,8 @@ import { encodeG711, linearToAlaw, linearToUlaw } from '../../../src/recorder/g7
 export interface ToneStream {
   readonly port: number;
   readonly pt: 0 | 8;
+  /** Payload type on the wire when not the static one (a dynamic PT negotiated for PCMU/PCMA). */
+  readonly wirePt?: number;
   readonly freq: number;
   readonly packets: number;
   /** Packet indexes never sent (loss). */
@@ -32,7 +34,7 @@ export async function sendTones(streams: readonly ToneStream[]): Promise<void> {
       for (let k = 0; k < s.packets; k++) {
         const pcm = new Int16Array(160);
         for (let i = 0; i < 160; i++) pcm[i] = Math.round(8000 * Math.sin((2 * Math.PI * s.freq * (k * 160 + i)) / 8000));
-        pkts.push(buildRtp({ payloadType: s.pt, sequenceNumber: (s.seq0 ?? 1000) + k, timestamp: (s.ts0 ?? 5000) + k * 160, ssrc: s.ssrc ?? 0x1234 + s.pt, payload: encodeG711(pcm, enc) }));
+        pkts.push(buildRtp({ payloadType: s.wirePt ?? s.pt, sequenceNumber: (s.seq0 ?? 1000) + k, timestamp: (s.ts0 ?? 5000) + k * 160, ssrc: s.ssrc ?? 0x1234 + s.pt, payload: encodeG711(pcm, enc) }));
       }
       return { s, sock, pkts };
     });
