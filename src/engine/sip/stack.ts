@@ -275,6 +275,7 @@ export class SipStack extends EventEmitter {
       this.onCancel(msg, via, tx);
       return;
     }
+    tx.armGuard();
     this.emit('request', msg, ctx, tx);
   }
 

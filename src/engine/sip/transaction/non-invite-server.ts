@@ -4,6 +4,18 @@ import { TxState } from './types';
 
 /** RFC 3261 17.2.2 non-INVITE server transaction: Trying -> Proceeding -> Completed -> Terminated. */
 export class NonInviteServerTransaction extends ServerTransaction {
+  /**
+   * Not an RFC timer: the client gives up after 64*T1 (Timer F), so a request the TU never
+   * answers is dropped then instead of staying in the table forever.
+   */
+  armGuard(): void {
+    this.timers.start('guard', 64 * this.host.timers.t1, () => {
+      this.log.debug('no final response from the TU within 64*T1');
+      this.emit('timeout');
+      this.terminate();
+    });
+  }
+
   respond(res: SipResponse): void {
     const s = this._state;
     if (s !== TxState.Trying && s !== TxState.Proceeding) {
@@ -32,6 +44,7 @@ export class NonInviteServerTransaction extends ServerTransaction {
     }
     this._state = to;
     if (to === TxState.Completed) {
+      this.timers.stop('guard');
       // Timer J: 64*T1 for unreliable transports, zero for reliable ones (RFC 3261 17.2.2).
       if (this.reliable) this.terminate();
       else this.timers.start('J', 64 * this.host.timers.t1, () => this.transition(TxState.Terminated));

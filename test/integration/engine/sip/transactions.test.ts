@@ -256,3 +256,16 @@ t.test('TCP: no retransmissions and zero timers J/K/D/I', async (t) => {
   t.equal(a.stack.stats().activeTransactions, 0, 'Timer I zero over TCP: server INVITE gone after the ACK');
   t.equal(a.stack.stats().retransmissionsSent + b.stack.stats().retransmissionsSent, 0);
 });
+
+t.test('non-INVITE request the TU never answers is dropped after 64*T1', async (t) => {
+  const { stack, port } = await makeStack();
+  const peer = await RawPeer.create();
+  t.teardown(async () => { peer.close(); await stack.close(); });
+  const txp = new Promise<ServerTransaction>((resolve) => stack.on('request', (_req, _c, tx) => { if (tx) resolve(tx); }));
+  peer.send(rawRequest('OPTIONS', peer.port, port), port);
+  const tx = await txp;
+  t.equal(stack.stats().activeTransactions, 1);
+  await onceWithin(tx, 'timeout', 5000);
+  t.equal(stack.stats().activeTransactions, 0);
+  t.equal(peer.count((m) => m.kind === 'response'), 0, 'nothing sent for it');
+});
