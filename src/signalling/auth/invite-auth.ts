@@ -29,7 +29,8 @@ export interface InviteAuthDeps {
   clock?: () => number;
 }
 
-type Next = (err?: unknown) => void;
+// drachtio-srf types `next` as Function; narrowed where called.
+type Next = Function; // eslint-disable-line @typescript-eslint/no-unsafe-function-type
 
 function fromHost(req: Srf.SrfRequest): string | undefined {
   try {

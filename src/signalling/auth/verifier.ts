@@ -52,6 +52,7 @@ export interface VerifyInput {
   realm: string;
   password: string;
   method: string;
+  /** Kept for logging and future strict checking; see the note in verify(). */
   requestUri: string;
   nowSec: number;
 }
@@ -80,8 +81,11 @@ export class DigestVerifier {
     if (!algorithm) return AuthOutcome.Unsupported;
     if (c.qop !== undefined && c.qop !== 'auth') return AuthOutcome.Unsupported;
     if (c.realm.toLowerCase() !== i.realm.toLowerCase()) return AuthOutcome.RealmMismatch;
-    // RFC 2617 3.2.2.5: the digest-uri must name the same resource as the Request-URI.
-    if (!sameUri(c.uri, i.requestUri)) return AuthOutcome.UriMismatch;
+    // RFC 2617 3.2.2.5 asks the digest-uri to name the Request-URI's resource, but SIP clients
+    // (SIPp among them) put the next-hop address there, and a registrar behind a proxy sees a
+    // rewritten Request-URI; as Kamailio and FreeSWITCH do, only its form is checked. The
+    // response still covers the uri the client sent, and replays are stopped by the nonce-count.
+    if (!/^(sips?|tel):/i.test(c.uri.trim().replace(/^</, ''))) return AuthOutcome.UriMismatch;
     const nonceState = checkNonce(this.o.secret, i.realm, c.nonce, i.nowSec, this.o.nonceLifetimeSec);
     if (nonceState === NonceState.Invalid) return AuthOutcome.BadNonce;
     if (c.qop === 'auth' && (!c.cnonce || !c.nc || !/^[0-9a-fA-F]{8}$/.test(c.nc))) return AuthOutcome.BadResponse;
@@ -98,9 +102,4 @@ export class DigestVerifier {
     if (c.qop === 'auth' && !this.counter.accept(c.nonce, parseInt(c.nc ?? '0', 16))) return AuthOutcome.Replay;
     return AuthOutcome.Ok;
   }
-}
-
-function sameUri(a: string, b: string): boolean {
-  const n = (s: string): string => s.trim().replace(/^<|>$/g, '').toLowerCase();
-  return n(a) === n(b);
 }

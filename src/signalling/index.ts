@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import type Srf from 'drachtio-srf';
+import type { Logger } from 'pino';
+import type { SignallingConfig } from '../config/sections/signalling';
+import type { Directory } from '../directory/types';
+import { authenticateInvite } from './auth/invite-auth';
+import { FailedAuthLimiter } from './auth/rate-limiter';
+import { SipAuthenticator } from './auth/sip-auth';
+import { DigestVerifier } from './auth/verifier';
+import { MemoryBindingStore, type BindingStore } from './registrar/binding-store';
+import { Registrar, type RegistrarEvents } from './registrar/registrar';
+import { registrationsProvider, type RegistrationsProvider } from './registrar/registrations';
+import { ResourceRegistrar, srfRegisterSender } from './uac/resource-registrar';
+
+export { callerOf, identifyCaller, authenticateInvite } from './auth/invite-auth';
+export { deviceTargets, routeTargets, registrationsProvider, type RouteTarget, type RegistrationView } from './registrar/registrations';
+export { classifyDirection, CalleeKind, CallerKind, Network, type Callee, type Caller, type Direction } from './direction';
+export { MemoryBindingStore, type BindingStore } from './registrar/binding-store';
+export { RegState, type RegistrationStatus } from './uac/gateway-registration';
+
+type ReadonlyDeep<T> = { readonly [K in keyof T]: T[K] extends object ? ReadonlyDeep<T[K]> : T[K] };
+
+export interface SignallingOptions {
+  config: ReadonlyDeep<SignallingConfig>;
+  directory: Directory;
+  logger: Logger;
+  /** Defaults to a MemoryBindingStore (one node). */
+  bindings?: BindingStore;
+  /** host:port put in the Contact of outbound trunk registrations. */
+  contactHostPort: string;
+  events?: RegistrarEvents;
+}
+
+/**
+ * Everything signalling needs, wired from configuration: mount() installs the registrar and
+ * the INVITE authenticator on a connected Srf and starts trunk registrations; close() stops
+ * them (idempotent).
+ */
+export class Signalling {
+  readonly bindings: BindingStore;
+  readonly limiter: FailedAuthLimiter;
+  readonly verifier: DigestVerifier;
+  readonly auth: SipAuthenticator;
+  readonly registrar: Registrar;
+  readonly registrations: RegistrationsProvider;
+  private resourceRegistrar: ResourceRegistrar | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly o: SignallingOptions) {
+    const c = o.config;
+    this.bindings = o.bindings ?? new MemoryBindingStore();
+    this.limiter = new FailedAuthLimiter({
+      maxFailures: c.rateLimit.maxFailures, windowMs: c.rateLimit.windowSec * 1000,
+      blockMs: c.rateLimit.blockSec * 1000, maxSources: c.rateLimit.maxSources,
+    });
+    this.verifier = new DigestVerifier({
+      // A random per-process secret still works on one node; several nodes must share one.
+      secret: c.auth.nonceSecret || randomBytes(32).toString('hex'),
+      nonceLifetimeSec: c.auth.nonceLifetimeSec, maxTrackedNonces: c.auth.maxTrackedNonces,
+    });
+    this.auth = new SipAuthenticator({ directory: o.directory, verifier: this.verifier, limiter: this.limiter });
+    this.registrar = new Registrar({
+      auth: this.auth, bindings: this.bindings, limits: { ...c.registrar }, logger: o.logger.child({ part: 'registrar' }),
+    }, o.events);
+    this.registrations = registrationsProvider(this.bindings);
+  }
+
+  /** Installs REGISTER handling and INVITE authentication (call handlers go after this). */
+  mount(srf: Srf): void {
+    this.registrar.mount(srf);
+    srf.use('invite', authenticateInvite({
+      directory: this.o.directory, auth: this.auth, limiter: this.limiter, logger: this.o.logger.child({ part: 'invite-auth' }),
+    }));
+  }
+
+  /** Starts registering to trunks that ask for it (needs a connected Srf). */
+  async startTrunkRegistrations(srf: Srf, resyncMs = 60_000): Promise<ResourceRegistrar> {
+    if (!this.resourceRegistrar) {
+      this.resourceRegistrar = new ResourceRegistrar({
+        directory: this.o.directory, send: srfRegisterSender(srf), contactHostPort: this.o.contactHostPort,
+        timing: { ...this.o.config.trunkRegistration }, logger: this.o.logger.child({ part: 'trunk-registrar' }), resyncMs,
+      });
+      await this.resourceRegistrar.sync();
+    }
+    return this.resourceRegistrar;
+  }
+
+  get trunkRegistrations(): ResourceRegistrar | undefined {
+    return this.resourceRegistrar;
+  }
+
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.closing = (async () => {
+        await this.resourceRegistrar?.close();
+        await this.bindings.close();
+      })();
+    }
+    return this.closing;
+  }
+}
