@@ -1,0 +1,31 @@
+import type { Registry } from 'prom-client';
+import { accessAccount, sendSuccess, type ApiRouteModule } from '../api';
+import type { JsonValue } from '../store';
+
+/**
+ * Route modules the service adds to the Crossbar API: Prometheus metrics and the registrar's
+ * view of registrations. They live here because they join two parts (api + metrics / signalling).
+ */
+
+/** `GET /metrics`, Prometheus text format. Unauthenticated like any scrape target; bind the API to loopback or firewall it. */
+export function metricsRoute(registry: Registry): ApiRouteModule {
+  return (app) => {
+    app.get('/metrics', { config: { public: true } }, async (_request, reply) => {
+      const body = await registry.metrics();
+      return reply.type(registry.contentType).send(body);
+    });
+  };
+}
+
+export type RegistrationsSource = (accountId: string) => Promise<readonly object[]>;
+
+/** `GET /v2/accounts/{id}/registrations` (Kazoo's registrations API, read-only). */
+export function registrationsRoute(source: RegistrationsSource): ApiRouteModule {
+  return (app, ctx) => {
+    app.get<{ Params: { accountId: string } }>('/v2/accounts/:accountId/registrations', async (request, reply) => {
+      const account = await accessAccount(ctx, request, request.params.accountId);
+      const list = await source(account._id);
+      return sendSuccess(request, reply, JSON.parse(JSON.stringify(list)) as JsonValue);
+    });
+  };
+}

@@ -1,0 +1,171 @@
+import Srf from 'drachtio-srf';
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { startApiServer, type ApiServer } from '../api';
+import { B2bua, CallRecords, Router } from '../calls';
+import type { FrozenConfig } from '../config';
+import { Engine } from '../engine/engine';
+import { startMedia, type Media } from '../media';
+import { createMetrics, type Metrics } from '../metrics';
+import { Signalling, deviceTargets } from '../signalling';
+import { openStore, type DocumentStore } from '../store';
+import { metricsRoute, registrationsRoute } from './api-routes';
+import { StoreDirectory } from './store-directory';
+
+/**
+ * The whole product in one process: store, API, embedded SIP engine (or an external
+ * drachtio-server), the drachtio-srf app with registrar, INVITE authentication and the B2BUA,
+ * rtpengine (supervised locally or external), metrics. start() brings the parts up in
+ * dependency order and takes down what started when a later part fails; close() is idempotent
+ * and closes in reverse order (calls first, so every leg gets its BYE while SIP still runs).
+ */
+
+export enum ServiceState {
+  Idle = 'idle',
+  Starting = 'starting',
+  Running = 'running',
+  Closed = 'closed',
+}
+
+export class ServiceStartError extends Error {
+  readonly code = 'service_start';
+  constructor(readonly part: string, readonly reason: unknown) {
+    super(`${part} failed to start: ${reason instanceof Error ? reason.message : String(reason)}`);
+    this.name = 'ServiceStartError';
+  }
+}
+
+/** Connects drachtio-srf to the engine; rejects on authentication failure or timeout. */
+function connectSrf(host: string, port: number, secret: string, log: Logger, timeoutMs = 10_000): Promise<Srf> {
+  const srf = new Srf();
+  return new Promise<Srf>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      srf.disconnect();
+      reject(new Error(`drachtio connect to ${host}:${port} timed out`));
+    }, timeoutMs);
+    srf.on('connect', (err: Error | null) => {
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve(srf);
+    });
+    srf.on('error', (err: Error) => log.warn({ err }, 'drachtio connection error'));
+    srf.connect({ host, port, secret });
+  });
+}
+
+export class Service {
+  private stateValue = ServiceState.Idle;
+  readonly metrics: Metrics;
+  store: DocumentStore | undefined;
+  engine: Engine | undefined;
+  srf: Srf | undefined;
+  media: Media | undefined;
+  signalling: Signalling | undefined;
+  b2bua: B2bua | undefined;
+  api: (ApiServer & { url: string }) | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(readonly config: FrozenConfig, private readonly log: Logger, registry: Registry = new Registry()) {
+    this.metrics = createMetrics(registry);
+  }
+
+  get state(): ServiceState {
+    return this.stateValue;
+  }
+
+  /** SIP endpoints the engine listens on (embedded mode). */
+  sipListeners(): { transport: string; address: string; port: number }[] {
+    return (this.engine?.sip.listeners() ?? []).map((l) => ({ transport: String(l.transport), address: l.address, port: l.port }));
+  }
+
+  async start(): Promise<void> {
+    if (this.stateValue !== ServiceState.Idle) return;
+    this.stateValue = ServiceState.Starting;
+    const c = this.config;
+    const step = async <T>(part: string, fn: () => Promise<T> | T): Promise<T> => {
+      try {
+        return await fn();
+      } catch (err) {
+        this.log.error({ err, part }, 'start failed');
+        await this.close();
+        throw new ServiceStartError(part, err);
+      }
+    };
+    const store = await step('store', () => openStore(c.store));
+    this.store = store;
+    const directory = new StoreDirectory(store);
+    this.media = await step('media', () => startMedia({
+      ...c.media, local: { ...c.media.local, extraArgs: [...c.media.local.extraArgs] }, external: c.media.external.map((e) => ({ ...e })),
+    }, this.log));
+    let drachtio = { host: c.engine.drachtio.host, port: c.engine.drachtio.port };
+    if (c.engine.embedded) {
+      const engine = new Engine(c.engine, this.log);
+      this.engine = engine;
+      await step('engine', () => engine.start());
+      drachtio = engine.drachtio.address();
+    }
+    const srf = await step('drachtio', () => connectSrf(drachtio.host, drachtio.port, c.engine.drachtio.secret, this.log));
+    this.srf = srf;
+    const sip = this.engine?.sip.advertised('udp');
+    const signalling = new Signalling({
+      config: c.signalling, directory, logger: this.log,
+      contactHostPort: sip ? `${sip.host}:${sip.port}` : `${c.engine.sip.listen[0]?.host ?? '127.0.0.1'}:${c.engine.sip.listen[0]?.port ?? 5060}`,
+      events: { onChange: () => { void this.countRegistrations(); } },
+    });
+    this.signalling = signalling;
+    signalling.mount(srf);
+    const router = new Router({
+      directory,
+      registrations: { deviceTargets: (id) => deviceTargets(signalling.bindings, id) },
+      trunkAttemptTimeoutSec: c.calls.trunkAttemptTimeoutSec,
+    });
+    const media = this.media;
+    const b2bua = new B2bua({
+      srf, router, media: media.server, logger: this.log.child({ part: 'calls' }), metrics: this.metrics,
+      settings: { noAnswerTimeoutSec: c.calls.noAnswerTimeoutSec },
+      ...(c.calls.records ? { records: new CallRecords(store, this.log.child({ part: 'cdr' })) } : {}),
+    });
+    this.b2bua = b2bua;
+    b2bua.mount();
+    await step('trunk registrations', () => signalling.startTrunkRegistrations(srf));
+    this.api = await step('api', () => startApiServer({
+      store, config: c.api, logger: this.log.child({ part: 'api' }),
+      routes: [metricsRoute(this.metrics.registry), registrationsRoute((id) => signalling.registrations(id))],
+    }));
+    this.stateValue = ServiceState.Running;
+    this.log.info({ api: this.api.url, sip: this.sipListeners(), drachtio }, 'service started');
+  }
+
+  private async countRegistrations(): Promise<void> {
+    const n = await this.signalling?.bindings.count(Date.now());
+    if (n !== undefined) this.metrics.registrations.set(n);
+  }
+
+  /** Idempotent; every part is closed even when an earlier one fails to. */
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.stateValue = ServiceState.Closed;
+      this.closing = (async () => {
+        const steps: [string, (() => Promise<unknown> | unknown) | undefined][] = [
+          ['calls', this.b2bua && (() => this.b2bua?.close())],
+          ['api', this.api && (() => this.api?.app.close())],
+          ['signalling', this.signalling && (() => this.signalling?.close())],
+          ['drachtio', this.srf && (() => this.srf?.disconnect())],
+          ['engine', this.engine && (() => this.engine?.close())],
+          ['media', this.media && (() => this.media?.close())],
+          ['store', this.store && (() => this.store?.close())],
+        ];
+        for (const [part, fn] of steps) {
+          if (!fn) continue;
+          try {
+            await fn();
+          } catch (err) {
+            this.log.warn({ err, part }, 'close failed');
+          }
+        }
+        this.log.info('service stopped');
+      })();
+    }
+    return this.closing;
+  }
+}

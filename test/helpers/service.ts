@@ -1,0 +1,80 @@
+/**
+ * Starts a whole Service in this process on free loopback ports, with a temporary SQLite file
+ * and an rtpengine of its own (NG port free, RTP range a random block inside 20000-39999).
+ * Other parts' tests reuse it: `const svc = await startTestService(); ... await svc.close();`
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+import { deepMerge, parseConfig, type FrozenConfig } from '../../src/config';
+import { Service } from '../../src/service';
+import type { DocumentStore } from '../../src/store';
+import { freePorts } from './ports';
+
+export interface TestService {
+  service: Service;
+  config: FrozenConfig;
+  store: DocumentStore;
+  /** http://127.0.0.1:port */
+  apiUrl: string;
+  sipPort: number;
+  /** host:port for SIPp's remote argument. */
+  sipTarget: string;
+  ngPort: number;
+  rtpRange: { min: number; max: number };
+  dir: string;
+  close(): Promise<void>;
+}
+
+export interface TestServiceOptions {
+  /** Deep-merged over the generated configuration. */
+  config?: Record<string, unknown>;
+  /** Defaults to silent; set B2BUA_TEST_LOG=debug to see the service's logs. */
+  logger?: Logger;
+  /** RTP ports for rtpengine (default 400, enough for ~90 calls with forks). */
+  rtpPorts?: number;
+}
+
+export async function startTestService(o: TestServiceOptions = {}): Promise<TestService> {
+  const dir = mkdtempSync(join(tmpdir(), 'b2bua-svc-'));
+  const [sipPort, apiPort, drachtioPort, ngPort] = await freePorts(4);
+  const size = o.rtpPorts ?? 400;
+  // An even start inside 20000-39999 (RTP/RTCP pairs), random so parallel test files rarely collide.
+  const min = 20000 + 2 * Math.floor((Math.random() * (20000 - size - 2)) / 2);
+  const base = {
+    logLevel: process.env.B2BUA_TEST_LOG ?? 'silent',
+    engine: {
+      embedded: true,
+      sip: { listen: [{ host: '127.0.0.1', port: sipPort, transports: ['udp', 'tcp'] }] },
+      drachtio: { host: '127.0.0.1', port: drachtioPort, secret: 'test-secret' },
+    },
+    api: { host: '127.0.0.1', port: apiPort, bootstrapApiKey: 'test-bootstrap-key' },
+    store: { path: join(dir, 'store.sqlite') },
+    media: { mode: 'local', local: { ngHost: '127.0.0.1', ngPort, interface: '127.0.0.1', portMin: min, portMax: min + size - 1, logLevel: 3 } },
+    delivery: { spoolDir: join(dir, 'spool') },
+    recorder: { spoolDir: join(dir, 'recordings') },
+    calls: { noAnswerTimeoutSec: 30, trunkAttemptTimeoutSec: 10 },
+  };
+  const merged = deepMerge(base, o.config ?? {});
+  const config = parseConfig(merged);
+  const logger = o.logger ?? pino({ level: config.logLevel });
+  const service = new Service(config, logger);
+  try {
+    await service.start();
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const store = service.store;
+  const api = service.api;
+  if (!store || !api) throw new Error('service started without store or api');
+  return {
+    service, config, store, apiUrl: api.url, sipPort, sipTarget: `127.0.0.1:${sipPort}`, ngPort,
+    rtpRange: { min, max: min + size - 1 }, dir,
+    close: async () => {
+      await service.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
