@@ -22,6 +22,8 @@ interface ClientTx {
   dialog?: Dialog;
   /** INVITE/SUBSCRIBE outside a dialog: what the dialog will be built from. */
   origin?: { localAddr: string; localTag: string; callId: string; seq: number; contact: string; transport: Endpoint['transport'] };
+  /** The dialog the first 2xx created; kept after the dialog ends so late 2xx retransmissions still get the ACK. */
+  created?: Dialog;
 }
 
 export class RequestError extends Error {
@@ -134,13 +136,13 @@ export class UacBridge {
     if (e.origin) {
       dialogId = `${callId};from-tag=${e.origin.localTag}`;
       if (status >= 200 && status < 300) {
-        const d = this.c.dialogs.get(dialogId);
-        if (d) {
-          // A retransmitted 2xx: the transaction is gone for the network, so the UAC core resends its ACK.
-          if (d.lastAck && e.method === 'INVITE') this.resendAck(d);
+        if (e.created) {
+          // A retransmitted 2xx (RFC 3261 13.2.2.4): the UAC core resends its ACK; the app saw it once.
+          if (e.method === 'INVITE') this.resendAck(e.created);
           return;
         }
-        this.c.dialogs.add(this.uacDialog(e, res));
+        e.created = this.uacDialog(e, res);
+        this.c.dialogs.add(e.created);
       }
     } else if (e.dialog) {
       const d = e.dialog;

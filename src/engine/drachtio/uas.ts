@@ -43,6 +43,11 @@ export class UasBridge {
       if (d) this.deliver(d.init.owner, req, ctx, newTransactionId(), d.id);
       return;
     }
+    if (!/^(sips?|tel):/i.test(req.uri)) {
+      // RFC 3261 8.2.2.1: a Request-URI scheme we do not understand gets 416.
+      this.reply(tx, req, 416);
+      return;
+    }
     if (toTag !== undefined) {
       this.inDialog(req, ctx, tx, callId, toTag);
       return;
@@ -214,6 +219,9 @@ export class UasBridge {
 }
 
 function defaultReason(status: number): string {
+  if (status === 416) return 'Unsupported URI Scheme';
+  if (status === 481) return 'Call/Transaction Does Not Exist';
+  if (status === 503) return 'Service Unavailable';
   if (status < 200) return 'Trying';
   if (status < 300) return 'OK';
   return 'Error';
