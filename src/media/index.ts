@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { MediaConfig } from '../config/sections/media';
+import type { FrozenConfig } from '../config';
 import { MediaServer } from './media-server';
 import { RtpengineProcess } from './rtpengine-process';
 
@@ -12,9 +12,8 @@ export * from './ng/types';
 export * from './sdp/sdp';
 export * from './sdp/recorder-answer';
 
-type ReadonlyMediaConfig = {
-  readonly [K in keyof MediaConfig]: MediaConfig[K] extends (infer U)[] ? readonly U[] : MediaConfig[K];
-};
+/** Mutable (tests) and frozen (loadConfig) sections are both accepted. */
+type ReadonlyMediaConfig = FrozenConfig['media'];
 
 export interface Media {
   server: MediaServer;
@@ -34,7 +33,7 @@ export async function startMedia(cfg: ReadonlyMediaConfig, log: Logger): Promise
     if (cfg.healthCheckMs > 0) server.monitor(cfg.healthCheckMs);
     return { server, close: async () => server.close() };
   }
-  const proc = new RtpengineProcess({ ...cfg.local, extraArgs: [...cfg.local.extraArgs] }, log.child({ part: 'rtpengine' }));
+  const proc = new RtpengineProcess(cfg.local, log.child({ part: 'rtpengine' }));
   await proc.start();
   const server = new MediaServer([proc.ngTarget], cfg.commandTimeoutMs, log.child({ part: 'media' }));
   proc.on('exit', () => server.markLost(proc.ngTarget));

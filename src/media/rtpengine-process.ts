@@ -2,11 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
-import type { MediaConfig } from '../config/sections/media';
+import type { FrozenConfig } from '../config';
 import { NgClient } from './ng/ng-client';
 import { RtpengineStartError } from './errors';
 
-type LocalConfig = MediaConfig['local'];
+/** Mutable (tests) and frozen (loadConfig) sections are both accepted. */
+type LocalConfig = FrozenConfig['media']['local'];
 
 export enum ProcessState {
   Idle = 'idle',
