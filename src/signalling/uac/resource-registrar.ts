@@ -64,7 +64,8 @@ export class ResourceRegistrar {
       const t = wanted.get(key);
       if (!t || JSON.stringify(t) !== entry.fingerprint) {
         this.regs.delete(key);
-        await entry.reg.close();
+        // The unregister is best-effort and bounded by its own timeout; sync does not wait on it.
+        void entry.reg.close();
       }
     }
     for (const [key, t] of wanted) {
