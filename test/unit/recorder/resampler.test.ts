@@ -57,3 +57,16 @@ t.test('identity at 8 kHz and downsampling refused', (t) => {
   t.same([new Resampler({ inRate: 8000, outRate: 22050 }).up, new Resampler({ inRate: 8000, outRate: 22050 }).down], [441, 160]);
   t.end();
 });
+
+t.test('telephone band: flat to 3 kHz, images of 3.4 kHz at least 50 dB down', (t) => {
+  for (const rate of [16000, 44100, 48000]) {
+    for (const [f, minAmp] of [[300, 9800], [3000, 9400], [3400, 7000]] as const) {
+      const out = run(rate, tone(f, 8000, 8000, 10000), 160).subarray(Math.floor(rate / 10));
+      const a = goertzel(out, rate, f);
+      t.ok(a > minAmp && a < 10200, `${rate}: ${f} Hz amplitude ${a.toFixed(0)}`);
+      const image = goertzel(out, rate, 8000 - f);
+      t.ok(image < a / 316, `${rate}: image of ${f} Hz at ${8000 - f} Hz is ${image.toFixed(1)} (>= 50 dB down)`);
+    }
+  }
+  t.end();
+});
