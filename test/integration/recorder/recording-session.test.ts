@@ -219,3 +219,25 @@ t.test('negotiated dynamic payload type decoded; junk and unknown codecs counted
   t.equal(dominant(d.ch[1].subarray(1600, 14400), 16000, [400, 1000]), 400);
   t.ok(rms(d.ch[0], 0, d.ch[0].length) < 50, 'caller channel silent');
 });
+
+t.test('encoder failure ends the recording with RECORDER_ENCODER_FAILED and leaves no file', async (t) => {
+  const { session, port } = await newSession();
+  const rec = session.record({ format: 'mp3', sampleRate: 16000, channels: 'stereo', timeLimitSec: 3600, minSec: 0, lamePath: '/nonexistent/lame' });
+  rec.begin();
+  await sendTones([{ port: port.caller, pt: 0, freq: 1000, packets: 10 }]);
+  const results = await session.close();
+  t.same(results, [], 'no result for the failed recording');
+  await t.rejects(rec.finished, { code: 'RECORDER_ENCODER_FAILED' });
+  t.notOk(existsSync(rec.settings.path), 'no partial file');
+});
+
+t.test('port range exhausted: start() fails with RECORDING_BAD_STATE and releases what it bound', async (t) => {
+  const [p] = await freePorts(1);
+  const s1 = new RecordingSession({ callId: 'range', pool, portRange: { min: p, max: p } });
+  await t.rejects(s1.start(), { code: 'RECORDING_BAD_STATE' });
+  t.equal(s1.state, 'closed');
+  const s2 = new RecordingSession({ callId: 'range2', legs: ['caller'], pool, portRange: { min: p, max: p } });
+  const [ep] = await s2.start();
+  t.equal(ep.port, p, 'the port was released and can be bound again');
+  await s2.close();
+});
