@@ -20,6 +20,8 @@ export interface TransportOptions {
   logger: Logger;
 }
 
+const UDP_BUFFER_BYTES = 4 * 1024 * 1024;
+
 interface UdpListener { socket: UdpSocket; local: Endpoint; spec: ListenSpec }
 interface TcpListener { server: Server; local: Endpoint; spec: ListenSpec }
 
@@ -65,7 +67,12 @@ export class TransportLayer {
 
   private bindUdp(spec: ListenSpec, port: number): Promise<UdpListener> {
     return new Promise((resolve, reject) => {
-      const socket = createSocket({ type: isIPv6(spec.host) ? 'udp6' : 'udp4', reuseAddr: false });
+      // Large kernel buffers absorb bursts while the event loop is busy (the kernel caps them
+      // at net.core.rmem_max / wmem_max); drops there would turn into retransmissions.
+      const socket = createSocket({
+        type: isIPv6(spec.host) ? 'udp6' : 'udp4', reuseAddr: false,
+        recvBufferSize: UDP_BUFFER_BYTES, sendBufferSize: UDP_BUFFER_BYTES,
+      });
       socket.once('error', reject);
       socket.bind(port, spec.host, () => {
         socket.off('error', reject);
