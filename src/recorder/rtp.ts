@@ -16,6 +16,8 @@ export interface RtpPacket {
 }
 
 const FIXED_HEADER = 12;
+/** Shared by every packet without CSRCs (nearly all): no allocation per packet. */
+const NO_CSRC: readonly number[] = Object.freeze([]);
 
 /**
  * Parses the fixed header, CSRC list, header extension and padding of an RTP datagram.
@@ -41,8 +43,12 @@ export function parseRtp(buf: Uint8Array): RtpPacket {
   const ssrc = readU32(buf, 8);
   let offset = FIXED_HEADER + csrcCount * 4;
   if (offset > buf.length) throw new RtpParseError('CSRC list past the end');
-  const csrc: number[] = [];
-  for (let i = 0; i < csrcCount; i++) csrc.push(readU32(buf, FIXED_HEADER + i * 4));
+  let csrc: readonly number[] = NO_CSRC;
+  if (csrcCount > 0) {
+    const list: number[] = [];
+    for (let i = 0; i < csrcCount; i++) list.push(readU32(buf, FIXED_HEADER + i * 4));
+    csrc = list;
+  }
   if (extension) {
     // RFC 3550 5.3.1: 16-bit profile field, 16-bit length in 32-bit words excluding the 4-byte header.
     if (offset + 4 > buf.length) throw new RtpParseError('extension header past the end');
