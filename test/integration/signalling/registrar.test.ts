@@ -63,6 +63,15 @@ t.test('REGISTER: right password, two contacts, unregister one, expiry', async (
   t.same((await rig.signalling.registrations('acc-a')).map((r) => r.source_port), [p1], 'only the first contact left');
 });
 
+t.test('REGISTER over TCP keeps the transport; Contact: * removes every binding', async (t) => {
+  okOne(t, await sipp('register_auth.xml', [['1001', 'a.test', 'secret1001', '300']], undefined, ['-t', 't1']), 'tcp register');
+  const regs = await rig.signalling.registrations('acc-a');
+  t.ok(regs.some((r) => r.transport === 'tcp'), `a tcp binding: ${JSON.stringify(regs.map((r) => r.transport))}`);
+  t.ok(regs.length >= 2, 'with the udp one from before');
+  okOne(t, await sipp('register_auth_unregister_all.xml', [['1001', 'a.test', 'secret1001', '0']]), 'unregister all');
+  t.same(await rig.signalling.registrations('acc-a'), [], 'no binding left');
+});
+
 t.test('REGISTER: wrong password and unknown user get 403, too brief gets 423', async (t) => {
   const before = (await rig.signalling.registrations('acc-a')).length;
   okOne(t, await sipp('register_auth_fail.xml', [['1001', 'a.test', 'wrong', '300']]), 'wrong password');
