@@ -241,3 +241,24 @@ t.test('port range exhausted: start() fails with RECORDING_BAD_STATE and release
   t.equal(ep.port, p, 'the port was released and can be bound again');
   await s2.close();
 });
+
+t.test('one session, two recordings with their own windows: one stops mid-call, the other runs on', async (t) => {
+  const { session, port } = await newSession();
+  const account = session.record({ format: 'wav', sampleRate: 8000, channels: 'stereo', timeLimitSec: 3600, minSec: 0 });
+  const endpoint = session.record({ format: 'wav', sampleRate: 16000, channels: 'mono', timeLimitSec: 3600, minSec: 0 });
+  const t0 = performance.now();
+  account.begin();
+  endpoint.begin();
+  const sending = sendTones([{ port: port.caller, pt: 0, freq: 1000, packets: 100 }, { port: port.callee, pt: 8, freq: 400, packets: 100 }]);
+  await sleep(800);
+  const stoppedAfter = (performance.now() - t0) / 1000;
+  const re = await endpoint.stop('stop');
+  t.equal(account.state, 'recording', 'the other recording is unaffected');
+  await sending;
+  const [ra] = await session.close();
+  const total = (performance.now() - t0) / 1000;
+  t.ok(Math.abs(re.durationSec - stoppedAfter) < 0.1, `stopped one: ${re.durationSec} ~ ${stoppedAfter.toFixed(2)}`);
+  t.ok(Math.abs(ra.durationSec - total) < 0.1, `running one: ${ra.durationSec} ~ ${total.toFixed(2)}`);
+  t.same([decode(re.path).channels, decode(re.path).sampleRate, decode(ra.path).channels, decode(ra.path).sampleRate], [1, 16000, 2, 8000]);
+  t.not(re.path, ra.path, 'each recording has its own file');
+});
