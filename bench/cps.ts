@@ -117,7 +117,7 @@ async function main(): Promise<void> {
         `${eCpu.toFixed(0).padEnd(9)}${aCpu.toFixed(0).padEnd(7)}${uCpu.toFixed(0).padEnd(10)}${sCpu.toFixed(0).padEnd(10)}${retrans}` +
         (pass ? '' : '   <- failed step'));
       if (!pass) {
-        const reasons = [...new Set((r.errors.match(/(Aborting|unexpected|Timeout|timeout)[^'\n]{0,80}/g) ?? []).map((x) => x.replace(/Call-I[Dd][^ ]* [^ ]+/, '')))];
+        const reasons = [...new Set((r.errors.match(/(Aborting|unexpected|Timeout|timeout)[^\n]{0,160}/g) ?? []).map((x) => x.replace(/Call-I[Dd][^ ]* [^ ]+/, '')))];
         console.log(`  wall ${wall.toFixed(1)}s; SIPp failure reasons: ${reasons.slice(0, 5).join(' | ') || r.errors.replace(/\s+/g, ' ').slice(0, 300)}`);
         break;
       }

@@ -29,12 +29,6 @@ export class DialogStore {
     return toTag === undefined ? undefined : this.byKey.get(dialogKey(callId, toTag));
   }
 
-  /** drachtio-server lets the app address a dialog by Call-ID alone when it has no dialog id. */
-  findByCallId(callId: string): Dialog | undefined {
-    for (const d of this.byId.values()) if (d.init.callId === callId) return d;
-    return undefined;
-  }
-
   remove(d: Dialog): void {
     d.state = DialogState.Terminated;
     if (this.byId.get(d.id) === d) this.byId.delete(d.id);

@@ -55,12 +55,9 @@ export class UacBridge {
         this.cancel(app, msgId, txnId);
         return;
       }
-      const callId = getHeader(text, 'call-id');
-      const existing = callId ? this.c.dialogs.findByCallId(callId) : undefined;
-      if (existing && rl.method !== 'INVITE') {
-        this.sendInDialog(app, msgId, existing, rl.method, text, txnId || newTransactionId());
-        return;
-      }
+      // drachtio-server's by-Call-ID fallback looks for ids of the form `<callid>;uas|uac`, which
+      // its own dialog ids never take, so a request without a dialog id always starts anew there;
+      // this engine does the same (an app reusing a Call-ID for a B leg must not hit the A leg).
       this.sendNew(app, msgId, rl.method, rl.uri, routeUrl, text, txnId || newTransactionId());
     } catch (err) {
       this.c.send(app, formatApiResponse(msgId, false, (err as Error).message));
