@@ -13,6 +13,7 @@ import { registrationsProvider, type RegistrationsProvider } from './registrar/r
 import { ResourceRegistrar, srfRegisterSender } from './uac/resource-registrar';
 
 export { callerOf, identifyCaller, authenticateInvite } from './auth/invite-auth';
+export { trunkMatch, rankTrunks, TrunkMatch } from './auth/trunk-match';
 export { deviceTargets, routeTargets, registrationsProvider, type RouteTarget, type RegistrationView } from './registrar/registrations';
 export { classifyDirection, CalleeKind, CallerKind, Network, type Callee, type Caller, type Direction } from './direction';
 export { MemoryBindingStore, type BindingStore } from './registrar/binding-store';

@@ -5,13 +5,15 @@ import type { Directory, ResourceInfo } from '../../directory/types';
 import { CallerKind, type Caller } from '../direction';
 import { AuthDecision, type SipAuthenticator } from './sip-auth';
 import type { FailedAuthLimiter } from './rate-limiter';
+import { rankTrunks } from './trunk-match';
 
 /**
  * Who is calling, decided before any call handling: an INVITE from a resource's gateway
  * address is that trunk (offnet caller); anything else must answer a 407 digest challenge as
  * one of our devices (onnet caller, RFC 3261 22.3 proxy-style authentication, as the B2BUA
  * sits in the path of the call). A From domain that is no account's realm, bad credentials,
- * or a rate-limited source get 403.
+ * or a rate-limited source get 403. See identifyCaller for the order when a phone and a trunk
+ * share an address.
  */
 
 const callers = new WeakMap<object, Caller>();
@@ -32,9 +34,11 @@ export interface InviteAuthDeps {
 // drachtio-srf types `next` as Function; narrowed where called.
 type Next = Function; // eslint-disable-line @typescript-eslint/no-unsafe-function-type
 
-function fromHost(req: Srf.SrfRequest): string | undefined {
+function fromUserHost(req: Srf.SrfRequest): { user?: string; host: string } | undefined {
   try {
-    return Srf.parseUri(req.getParsedHeader('From').uri)?.host?.toLowerCase();
+    const u = Srf.parseUri(req.getParsedHeader('From').uri);
+    if (!u?.host) return undefined;
+    return { ...(u.user ? { user: u.user } : {}), host: u.host.toLowerCase() };
   } catch {
     return undefined;
   }
@@ -47,22 +51,38 @@ async function pickResource(dir: Directory, matches: ResourceInfo[], requestUri:
   return matches.find((r) => r.account_id === cf?.account_id) ?? matches[0];
 }
 
-/** Decides the caller; returns the SIP answer to send instead when the INVITE is not admitted. */
+/**
+ * Decides the caller; returns the SIP answer to send instead when the INVITE is not admitted.
+ * Order: a trunk claiming this exact address and port; then a request carrying
+ * Proxy-Authorization, or one whose From names one of our devices, is a device that must
+ * prove itself; then a trunk claiming the address; else digest in the From domain.
+ */
 export async function identifyCaller(
   d: InviteAuthDeps, req: Srf.SrfRequest,
 ): Promise<{ caller: Caller } | { status: number; headers?: Record<string, string>; reason: string }> {
   const source = req.source_address;
-  const trunks = await d.directory.resourcesByAddress(source);
-  if (trunks.length > 0) {
-    const resource = await pickResource(d.directory, trunks, req.uri);
+  const port = Number(req.source_port);
+  const found = [...await d.directory.resourcesByAddress(`${source}:${port}`), ...await d.directory.resourcesByAddress(source)];
+  const { exact, address } = rankTrunks(found, source, port);
+  const from = fromUserHost(req);
+  const asTrunk = async (list: ResourceInfo[]): Promise<{ caller: Caller } | undefined> => {
+    if (list.length === 0) return undefined;
+    const resource = await pickResource(d.directory, list, req.uri);
     const account = await d.directory.accountById(resource.account_id);
-    if (account && account.enabled !== false) {
-      return { caller: { kind: CallerKind.Trunk, account, resource, sourceAddress: source } };
-    }
+    if (!account || account.enabled === false) return undefined;
+    return { caller: { kind: CallerKind.Trunk, account, resource, sourceAddress: source } };
+  };
+  const strict = await asTrunk(exact);
+  if (strict) return strict;
+  if (address.length > 0 && !req.has('Proxy-Authorization')) {
+    const claimsDevice = from?.user !== undefined && (await d.directory.deviceBySipCredentials(from.user, from.host)) !== undefined;
+    const loose = claimsDevice ? undefined : await asTrunk(address);
+    if (loose) return loose;
   }
+
   const nowMs = (d.clock ?? Date.now)();
   if (d.limiter.isBlocked(source, nowMs)) return { status: 403, reason: 'rate limited' };
-  const realm = fromHost(req);
+  const realm = from?.host;
   const account = realm ? await d.directory.accountByRealm(realm) : undefined;
   if (!realm || !account) {
     // No device can authenticate in an unknown domain: refuse without a challenge.

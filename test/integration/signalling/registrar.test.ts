@@ -107,6 +107,9 @@ t.test('INVITE from a trunk address is accepted as that trunk', async (t) => {
     const c = rig.callers[0];
     t.equal(c?.kind, CallerKind.Trunk);
     if (c?.kind === CallerKind.Trunk) t.same([c.resource.id, c.account.id, c.sourceAddress], ['res-1', 'acc-b', '127.0.0.1']);
+    // A phone sharing the trunk's address (same host, another port) is still challenged as a device.
+    okOne(t, await sipp('invite_auth.xml', [['1001', 'a.test', 'secret1001', '2000']]), 'device call from the trunk address');
+    t.same(rig.callers.map((x) => x.kind), [CallerKind.Trunk, CallerKind.Device]);
   } finally {
     rig.directory.resources.length = 0;
   }
