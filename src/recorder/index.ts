@@ -15,3 +15,4 @@ export type { RecordingFormat, Mp3Backend } from './encoder/writer';
 export type { ChannelMode } from './mixer';
 export { mp3BitrateKbps, isMp3SampleRate, MP3_SAMPLE_RATES } from './mp3-params';
 export { RtpParseError, RecorderConfigError, EncoderError, RecordingStateError } from './errors';
+export { recordingSettingsFrom, sessionOptionsFrom, encoderWorkersFrom, type ResolvedSettingsInput } from './from-config';

@@ -39,8 +39,11 @@ export enum RecordingState {
 export type StopReason = 'stop' | 'hangup' | 'time_limit' | 'media_failed' | 'closed' | string;
 
 export interface LegStats {
+  /** Packets accepted for playout (duplicates and late ones excluded). */
   received: number;
+  /** Sequence numbers never played (RFC 3550 A.3 style: expected - received; late ones included). */
   lost: number;
+  /** Packets that arrived after their time had been released (also counted in lost). */
   late: number;
   duplicates: number;
   malformed: number;

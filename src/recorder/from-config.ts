@@ -1,0 +1,59 @@
+import { availableParallelism } from 'node:os';
+import type { Logger } from 'pino';
+import type { RecorderConfig } from '../config/sections/recorder';
+import type { RecordingSettings } from './recording';
+import type { SessionOptions } from './session';
+import type { EncoderPool } from './encoder/pool';
+
+/**
+ * The policy's resolved settings as the recorder reads them (structurally the policy part's
+ * ResolvedRecordingSettings, so the recorder does not depend on that part).
+ */
+export interface ResolvedSettingsInput {
+  readonly format: 'mp3' | 'wav';
+  readonly stereo: boolean;
+  readonly record_sample_rate: number;
+  readonly time_limit: number;
+  readonly record_min_sec: number;
+  /** File name with extension (media_name); absent: the session names the file. */
+  readonly media_name?: string;
+}
+
+/** Recording settings for session.record(): policy settings plus the recorder's static config. */
+export function recordingSettingsFrom(
+  s: ResolvedSettingsInput,
+  cfg: Readonly<RecorderConfig>,
+  legs?: readonly string[],
+): Omit<RecordingSettings, 'path'> & { path?: string } {
+  return {
+    format: s.format,
+    sampleRate: s.record_sample_rate,
+    channels: s.stereo ? 'stereo' : 'mono',
+    timeLimitSec: s.time_limit,
+    minSec: s.record_min_sec,
+    ...(legs ? { legs } : {}),
+    ...(s.media_name ? { path: `${cfg.spoolDir}/${s.media_name.replace(/[/\\]/g, '_')}` } : {}),
+    mp3Backend: cfg.mp3Encoder,
+    lamePath: cfg.lamePath,
+    mp3Quality: cfg.mp3Quality,
+    ...(cfg.mp3BitrateKbps > 0 ? { mp3BitrateKbps: cfg.mp3BitrateKbps } : {}),
+  };
+}
+
+/** Session options for one call from the recorder's static config. */
+export function sessionOptionsFrom(cfg: Readonly<RecorderConfig>, callId: string, pool: EncoderPool, logger?: Logger): SessionOptions {
+  return {
+    callId,
+    pool,
+    host: cfg.bindHost,
+    spoolDir: cfg.spoolDir,
+    jitterMs: cfg.jitterMs,
+    ...(cfg.portMin > 0 && cfg.portMax >= cfg.portMin ? { portRange: { min: cfg.portMin, max: cfg.portMax } } : {}),
+    ...(logger ? { logger } : {}),
+  };
+}
+
+/** Encoder worker count from config (0 = cores - 1, at least 1). */
+export function encoderWorkersFrom(cfg: Readonly<RecorderConfig>): number {
+  return cfg.encoderWorkers > 0 ? cfg.encoderWorkers : Math.max(1, availableParallelism() - 1);
+}

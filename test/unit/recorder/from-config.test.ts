@@ -1,0 +1,31 @@
+import t from 'tap';
+import { Value } from '@sinclair/typebox/value';
+import { RecorderSection, type RecorderConfig } from '../../../src/config/sections/recorder';
+import { recordingSettingsFrom, sessionOptionsFrom, encoderWorkersFrom } from '../../../src/recorder/from-config';
+import type { EncoderPool } from '../../../src/recorder/encoder/pool';
+
+/** The recorder section alone with defaults applied (independent of the other parts' sections). */
+const recorderConfig = (over: Partial<RecorderConfig>): RecorderConfig => Value.Default(RecorderSection, { ...over }) as RecorderConfig;
+
+t.test('policy settings + recorder config -> recording settings', (t) => {
+  const cfg = recorderConfig({ spoolDir: '/var/spool/rec', mp3BitrateKbps: 32 });
+  const base = { format: 'mp3' as const, stereo: true, record_sample_rate: 16000, time_limit: 3600, record_min_sec: 5 };
+  t.same(recordingSettingsFrom(base, cfg), {
+    format: 'mp3', sampleRate: 16000, channels: 'stereo', timeLimitSec: 3600, minSec: 5,
+    mp3Backend: 'lame-cli', lamePath: 'lame', mp3Quality: 7, mp3BitrateKbps: 32,
+  });
+  const mono = recordingSettingsFrom({ ...base, format: 'wav', stereo: false, record_sample_rate: 8000, media_name: '../x/y.wav' }, cfg, ['caller']);
+  t.same([mono.channels, mono.sampleRate, mono.legs, mono.path], ['mono', 8000, ['caller'], '/var/spool/rec/.._x_y.wav']);
+  t.end();
+});
+
+t.test('session options and worker count from config', (t) => {
+  const pool = {} as EncoderPool;
+  const d = recorderConfig({});
+  t.same(sessionOptionsFrom(d, 'c1', pool), { callId: 'c1', pool, host: '127.0.0.1', spoolDir: 'spool/recordings', jitterMs: 100 });
+  const r = recorderConfig({ portMin: 30000, portMax: 30099, encoderWorkers: 3 });
+  t.same(sessionOptionsFrom(r, 'c2', pool).portRange, { min: 30000, max: 30099 });
+  t.equal(encoderWorkersFrom(r), 3);
+  t.ok(encoderWorkersFrom(d) >= 1);
+  t.end();
+});
