@@ -1,7 +1,8 @@
 import t from 'tap';
 import { Value } from '@sinclair/typebox/value';
 import { RecorderSection, type RecorderConfig } from '../../../src/config/sections/recorder';
-import { recordingSettingsFrom, sessionOptionsFrom, encoderWorkersFrom } from '../../../src/recorder/from-config';
+import { recordingSettingsFrom, sessionOptionsFrom, encoderWorkersFrom, type ResolvedSettingsInput } from '../../../src/recorder/from-config';
+import type { ResolvedRecordingSettings } from '../../../src/policy/types';
 import type { EncoderPool } from '../../../src/recorder/encoder/pool';
 
 /** The recorder section alone with defaults applied (independent of the other parts' sections). */
@@ -27,5 +28,12 @@ t.test('session options and worker count from config', (t) => {
   t.same(sessionOptionsFrom(r, 'c2', pool).portRange, { min: 30000, max: 30099 });
   t.equal(encoderWorkersFrom(r), 3);
   t.ok(encoderWorkersFrom(d) >= 1);
+  t.end();
+});
+
+t.test("the policy part's resolved settings fit the recorder's input type", (t) => {
+  // Compile-time check: fails to build if the policy's shape drifts from what the recorder reads.
+  const fits = (s: ResolvedRecordingSettings): ResolvedSettingsInput => s;
+  t.type(fits, 'function');
   t.end();
 });
