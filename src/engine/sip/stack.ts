@@ -102,7 +102,8 @@ export class SipStack extends EventEmitter {
     const c = this.counters;
     this.host = {
       timers,
-      send: (data, dest, local, onError) => this.transport.send(data, dest, local, onError),
+      // Send failures call TU handlers from socket callbacks: guarded like inbound messages.
+      send: (data, dest, local, onError) => this.transport.send(data, dest, local, (e) => this.guard(() => onError(e))),
       countRetransmitSent: () => { c.retransSent++; },
       countAbsorbed: () => { c.absorbed++; },
       forget: (tx) => {

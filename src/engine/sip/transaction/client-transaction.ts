@@ -14,7 +14,7 @@ import { TxState, type ClientTxEvents, type TransactionHost } from './types';
 export abstract class ClientTransaction extends EventEmitter<ClientTxEvents> {
   readonly kind = 'client' as const;
   protected _state: TxState;
-  protected readonly timers = new TimerSet();
+  protected readonly timers = new TimerSet((err) => this.log.error({ err }, 'error in transaction timer'));
   protected reliable = false;
   /** Resolved destination, once known. */
   protected dest?: Endpoint;
@@ -47,7 +47,16 @@ export abstract class ClientTransaction extends EventEmitter<ClientTxEvents> {
         this.onSent();
       },
       (err: Error) => this.onTransportError(err),
-    );
+    ).catch((err: unknown) => {
+      // A throwing TU handler (or a request that cannot be serialized) must not become an
+      // unhandled rejection.
+      this.log.error({ err }, 'error while sending the request');
+      try {
+        this.onTransportError(err instanceof Error ? err : new Error(String(err)));
+      } catch (e) {
+        this.log.error({ err: e }, 'error in a transportError handler');
+      }
+    });
   }
 
   get state(): TxState {
@@ -81,8 +90,17 @@ export abstract class ClientTransaction extends EventEmitter<ClientTxEvents> {
   protected onTransportError(err: Error): void {
     if (this._state === TxState.Terminated) return;
     this.log.warn({ err: err.message }, 'transport error');
-    this.emit('transportError', err);
+    this.safeEmit('transportError', err);
     this.terminate();
+  }
+
+  /** Emits to the TU; a throwing handler is logged, never unwinds into the state machine. */
+  protected safeEmit<K extends keyof ClientTxEvents>(event: K, ...args: ClientTxEvents[K]): void {
+    try {
+      (this.emit as (e: K, ...a: ClientTxEvents[K]) => boolean)(event, ...args);
+    } catch (err) {
+      this.log.error({ err, event }, 'error in a transaction event handler');
+    }
   }
 
   /** Idempotent: clears timers, forgets the transaction, emits 'terminated' once. */
@@ -92,7 +110,7 @@ export abstract class ClientTransaction extends EventEmitter<ClientTxEvents> {
     this.timers.clear();
     this.onTerminate();
     this.host.forget(this);
-    this.emit('terminated');
+    this.safeEmit('terminated');
   }
 
   protected onTerminate(): void {

@@ -33,7 +33,7 @@ export class InviteClientTransaction extends ClientTransaction {
     // Timer B: 64*T1 without any response.
     this.timers.start('B', 64 * t.t1, () => {
       this.log.debug('Timer B fired');
-      this.emit('timeout');
+      this.safeEmit('timeout');
       this.terminate();
     });
   }
@@ -51,21 +51,21 @@ export class InviteClientTransaction extends ClientTransaction {
     if (s === TxState.Calling || s === TxState.Proceeding) {
       if (st < 200) {
         this.transition(TxState.Proceeding);
-        this.emit('response', res);
+        this.safeEmit('response', res);
         this.flushCancels();
       } else if (st < 300) {
         this.transition(TxState.Accepted);
-        this.emit('response', res);
+        this.safeEmit('response', res);
       } else {
         this.ackWire = serialize(this.buildAck(res));
         this.transition(TxState.Completed);
-        this.emit('response', res);
+        this.safeEmit('response', res);
       }
       return;
     }
     if (s === TxState.Accepted && st >= 200 && st < 300) {
       // RFC 6026 7.2: retransmitted or forked 2xx go to the TU, which (re)sends its ACK.
-      this.emit('response', res);
+      this.safeEmit('response', res);
       return;
     }
     if (s === TxState.Completed && st >= 300) {
@@ -160,7 +160,7 @@ export class InviteClientTransaction extends ClientTransaction {
     if (from === to) return;
     const ok = (from === TxState.Calling && (to === TxState.Proceeding || to === TxState.Completed || to === TxState.Accepted)) ||
       (from === TxState.Proceeding && (to === TxState.Completed || to === TxState.Accepted)) || to === TxState.Terminated;
-    if (!ok) throw new Error(`INVITE client transaction: ${from} -> ${to}`);
+    if (!ok) throw new SipTransactionError('ERR_SIP_BAD_STATE', `INVITE client transaction: ${from} -> ${to}`);
     if (to === TxState.Terminated) {
       this.terminate();
       return;

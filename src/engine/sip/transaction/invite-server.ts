@@ -1,3 +1,4 @@
+import { SipTransactionError } from '../errors';
 import { createResponse } from '../message/create';
 import type { SipRequest, SipResponse } from '../message/message';
 import { ServerTransaction } from './server-transaction';
@@ -48,7 +49,7 @@ export class InviteServerTransaction extends ServerTransaction {
     if (this._state === TxState.Accepted && !this.ackReceived) {
       this.ackReceived = true;
       this.timers.stop('2xx');
-      this.emit('ack', ack);
+      this.safeEmit('ack', ack);
       return;
     }
     this.host.countAbsorbed();
@@ -61,7 +62,7 @@ export class InviteServerTransaction extends ServerTransaction {
   cancel(cancelRequest: SipRequest): boolean {
     if (this._state !== TxState.Proceeding) return false;
     this.respond(createResponse(this.request, 487, undefined, this.toTag));
-    this.emit('cancel', cancelRequest);
+    this.safeEmit('cancel', cancelRequest);
     return true;
   }
 
@@ -70,7 +71,7 @@ export class InviteServerTransaction extends ServerTransaction {
     const t = this.host.timers;
     const ok = (from === TxState.Proceeding && (to === TxState.Completed || to === TxState.Accepted)) ||
       (from === TxState.Completed && to === TxState.Confirmed) || to === TxState.Terminated;
-    if (!ok) throw new Error(`INVITE server transaction: ${from} -> ${to}`);
+    if (!ok) throw new SipTransactionError('ERR_SIP_BAD_STATE', `INVITE server transaction: ${from} -> ${to}`);
     if (to === TxState.Terminated) {
       this.terminate();
       return;
@@ -85,7 +86,7 @@ export class InviteServerTransaction extends ServerTransaction {
         }
         this.timers.start('H', 64 * t.t1, () => {
           this.log.debug('Timer H: no ACK for the final response');
-          this.emit('timeout');
+          this.safeEmit('timeout');
           this.terminate();
         });
         break;
@@ -108,7 +109,7 @@ export class InviteServerTransaction extends ServerTransaction {
         this.timers.start('L', 64 * t.t1, () => {
           if (!this.ackReceived) {
             this.log.info('no ACK for 2xx within 64*T1');
-            this.emit('ackTimeout');
+            this.safeEmit('ackTimeout');
           }
           this.terminate();
         });

@@ -1,3 +1,4 @@
+import { SipTransactionError } from '../errors';
 import type { SipResponse } from '../message/message';
 import { ClientTransaction } from './client-transaction';
 import { TxState } from './types';
@@ -14,7 +15,7 @@ export class NonInviteClientTransaction extends ClientTransaction {
       this.timers.start('E', t.t1, () => this.onTimerE());
     }
     this.timers.start('F', 64 * t.t1, () => {
-      this.emit('timeout');
+      this.safeEmit('timeout');
       this.terminate();
     });
   }
@@ -32,10 +33,10 @@ export class NonInviteClientTransaction extends ClientTransaction {
     if (s === TxState.Trying || s === TxState.Proceeding) {
       if (res.status < 200) {
         this.transition(TxState.Proceeding);
-        this.emit('response', res);
+        this.safeEmit('response', res);
       } else {
         this.transition(TxState.Completed);
-        this.emit('response', res);
+        this.safeEmit('response', res);
         // Timer K is zero for reliable transports: done once the TU has seen the response.
         if (this.reliable) this.terminate();
       }
@@ -50,7 +51,7 @@ export class NonInviteClientTransaction extends ClientTransaction {
     if (from === to) return;
     const ok = (from === TxState.Trying && (to === TxState.Proceeding || to === TxState.Completed)) ||
       (from === TxState.Proceeding && to === TxState.Completed) || to === TxState.Terminated;
-    if (!ok) throw new Error(`non-INVITE client transaction: ${from} -> ${to}`);
+    if (!ok) throw new SipTransactionError('ERR_SIP_BAD_STATE', `non-INVITE client transaction: ${from} -> ${to}`);
     if (to === TxState.Terminated) {
       this.terminate();
       return;

@@ -1,3 +1,4 @@
+import { SipTransactionError } from '../errors';
 import type { SipResponse } from '../message/message';
 import { ServerTransaction } from './server-transaction';
 import { TxState } from './types';
@@ -11,7 +12,7 @@ export class NonInviteServerTransaction extends ServerTransaction {
   armGuard(): void {
     this.timers.start('guard', 64 * this.host.timers.t1, () => {
       this.log.debug('no final response from the TU within 64*T1');
-      this.emit('timeout');
+      this.safeEmit('timeout');
       this.terminate();
     });
   }
@@ -37,7 +38,7 @@ export class NonInviteServerTransaction extends ServerTransaction {
     if (to === from) return;
     const ok = (from === TxState.Trying && (to === TxState.Proceeding || to === TxState.Completed)) ||
       (from === TxState.Proceeding && to === TxState.Completed) || to === TxState.Terminated;
-    if (!ok) throw new Error(`non-INVITE server transaction: ${from} -> ${to}`);
+    if (!ok) throw new SipTransactionError('ERR_SIP_BAD_STATE', `non-INVITE server transaction: ${from} -> ${to}`);
     if (to === TxState.Terminated) {
       this.terminate();
       return;

@@ -15,7 +15,7 @@ import { TxState, type ServerTxEvents, type TransactionHost } from './types';
 export abstract class ServerTransaction extends EventEmitter<ServerTxEvents> {
   readonly kind = 'server' as const;
   protected _state: TxState;
-  protected readonly timers = new TimerSet();
+  protected readonly timers = new TimerSet((err) => this.log.error({ err }, 'error in transaction timer'));
   protected readonly reliable: boolean;
   /** Last response sent, serialized: retransmitted when the request is retransmitted. */
   protected lastResponse: Buffer | null = null;
@@ -90,8 +90,17 @@ export abstract class ServerTransaction extends EventEmitter<ServerTxEvents> {
   protected onTransportError(err: Error): void {
     if (this._state === TxState.Terminated) return;
     this.log.warn({ err: err.message }, 'transport error sending response');
-    this.emit('transportError', err);
+    this.safeEmit('transportError', err);
     this.terminate();
+  }
+
+  /** Emits to the TU; a throwing handler is logged, never unwinds into the state machine. */
+  protected safeEmit<K extends keyof ServerTxEvents>(event: K, ...args: ServerTxEvents[K]): void {
+    try {
+      (this.emit as (e: K, ...a: ServerTxEvents[K]) => boolean)(event, ...args);
+    } catch (err) {
+      this.log.error({ err, event }, 'error in a transaction event handler');
+    }
   }
 
   /** Idempotent: clears all timers, forgets the transaction, emits 'terminated' once. */
@@ -101,7 +110,7 @@ export abstract class ServerTransaction extends EventEmitter<ServerTxEvents> {
     this.timers.clear();
     this.onTerminate();
     this.host.forget(this);
-    this.emit('terminated');
+    this.safeEmit('terminated');
   }
 
   protected onTerminate(): void {

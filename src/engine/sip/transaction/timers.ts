@@ -5,11 +5,18 @@
 export class TimerSet {
   private readonly pending = new Map<string, NodeJS.Timeout>();
 
+  /** onError receives exceptions thrown by timer work (e.g. a TU event handler), which must not crash the process. */
+  constructor(private readonly onError: (err: unknown) => void) {}
+
   start(name: string, ms: number, fn: () => void): void {
     this.stop(name);
     const t = setTimeout(() => {
       this.pending.delete(name);
-      fn();
+      try {
+        fn();
+      } catch (err) {
+        this.onError(err);
+      }
     }, ms);
     this.pending.set(name, t);
   }

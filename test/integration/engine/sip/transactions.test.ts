@@ -269,3 +269,26 @@ t.test('non-INVITE request the TU never answers is dropped after 64*T1', async (
   t.equal(stack.stats().activeTransactions, 0);
   t.equal(peer.count((m) => m.kind === 'response'), 0, 'nothing sent for it');
 });
+
+t.test('throwing TU handlers never crash the stack', async (t) => {
+  const { stack, port } = await makeStack();
+  const peer = await RawPeer.create();
+  t.teardown(async () => { peer.close(); await stack.close(); });
+  let calls = 0;
+  stack.on('request', (req, _c, tx) => {
+    calls++;
+    if (calls === 1) throw new Error('handler bug');
+    tx?.respond(createResponse(req, 200));
+  });
+  peer.send(rawRequest('OPTIONS', peer.port, port), port);
+  peer.send(rawRequest('OPTIONS', peer.port, port), port);
+  await peer.waitFor(isRes(200, 'OPTIONS'));
+  t.equal(calls, 2, 'second request handled after the first handler threw');
+  const req = invite(peer.port);
+  req.method = 'MESSAGE';
+  req.headers.set('CSeq', '1 MESSAGE');
+  const tx = stack.sendRequest(req);
+  tx.on('timeout', () => { throw new Error('timeout handler bug'); });
+  await onceWithin(tx, 'terminated', 5000);
+  t.equal(tx.state, TxState.Terminated, 'Timer F still terminated the transaction');
+});
