@@ -103,7 +103,7 @@ export class SipStack extends EventEmitter {
     this.host = {
       timers,
       // Send failures call TU handlers from socket callbacks: guarded like inbound messages.
-      send: (data, dest, local, onError) => this.transport.send(data, dest, local, (e) => this.guard(() => onError(e))),
+      send: (data, dest, local, onError, fallback) => this.transport.send(data, dest, local, (e) => this.guard(() => onError(e)), fallback),
       countRetransmitSent: () => { c.retransSent++; },
       countAbsorbed: () => { c.absorbed++; },
       forget: (tx) => {
@@ -260,8 +260,11 @@ export class SipStack extends EventEmitter {
       return;
     }
     const target = this.responseTarget(via, ctx);
+    const fallback = isReliable(ctx.source.transport)
+      ? { transport: ctx.source.transport, address: via.received ?? via.host, port: via.port ?? 5060 } : undefined;
     if (method === 'INVITE') {
       const tx = new InviteServerTransaction(this.nextId('s'), key, msg, ctx, target, this.host, this.log, TxState.Proceeding);
+      tx.responseFallback = fallback;
       this.servers.set(key, tx);
       this.counters.server++;
       // RFC 3261 17.2.1: the server transaction sends 100 Trying (immediately here).
@@ -270,6 +273,7 @@ export class SipStack extends EventEmitter {
       return;
     }
     const tx = new NonInviteServerTransaction(this.nextId('s'), key, msg, ctx, target, this.host, this.log, TxState.Trying);
+    tx.responseFallback = fallback;
     this.servers.set(key, tx);
     this.counters.server++;
     if (method === 'CANCEL') {

@@ -20,6 +20,8 @@ export abstract class ServerTransaction extends EventEmitter<ServerTxEvents> {
   /** Last response sent, serialized: retransmitted when the request is retransmitted. */
   protected lastResponse: Buffer | null = null;
   protected lastStatus = 0;
+  /** Reliable transports: where responses go if the request's connection has closed (RFC 3261 18.2.2). */
+  responseFallback?: Endpoint;
   /** To tag of the responses we sent (reused for a stack-generated 487). */
   toTag?: string;
   private _log?: Logger;
@@ -83,7 +85,7 @@ export abstract class ServerTransaction extends EventEmitter<ServerTxEvents> {
   }
 
   private sendBuf(buf: Buffer): void {
-    this.host.send(buf, this.responseTarget, this.context.local, (err) => this.onTransportError(err));
+    this.host.send(buf, this.responseTarget, this.context.local, (err) => this.onTransportError(err), this.responseFallback);
   }
 
   /** RFC 3261 17.2.4: a transport failure is reported to the TU and ends the transaction. */

@@ -23,7 +23,7 @@ export interface TimerConfig {
 export interface TransactionHost {
   readonly timers: TimerConfig;
   /** Sends bytes; transport errors come back through onError. */
-  send(data: Buffer, dest: Endpoint, local: Endpoint | undefined, onError: (err: Error) => void): void;
+  send(data: Buffer, dest: Endpoint, local: Endpoint | undefined, onError: (err: Error) => void, fallback?: Endpoint): void;
   countRetransmitSent(): void;
   countAbsorbed(): void;
   /** Called once when a transaction reaches Terminated: drop it from the tables. */

@@ -149,9 +149,10 @@ export class TransportLayer {
   /**
    * Sends bytes. UDP goes out of `local` (the listener a request came in on) or the first
    * listener of the family. TCP reuses an open connection to dest (RFC 3261 18.2.2: responses on
-   * the connection the request came on) or opens one. Errors go to onError, never thrown.
+   * the connection the request came on) or opens one; `fallback` is used instead when dest has
+   * no open connection. Errors go to onError, never thrown.
    */
-  send(data: Buffer, dest: Endpoint, local?: Endpoint, onError?: (err: Error) => void): void {
+  send(data: Buffer, dest: Endpoint, local?: Endpoint, onError?: (err: Error) => void, fallback?: Endpoint): void {
     if (this.closed) {
       onError?.(new SipTransportError('ERR_SIP_CLOSED', 'transport closed'));
       return;
@@ -166,8 +167,15 @@ export class TransportLayer {
       l.socket.send(data, dest.port, dest.address, (err) => { if (err) onError?.(err); });
       return;
     }
-    const key = connKey(dest.address, dest.port);
+    let key = connKey(dest.address, dest.port);
     let conn = this.conns.get(key);
+    if ((!conn || conn.isClosed) && fallback) {
+      // RFC 3261 18.2.2: the connection a request came on is gone; a response then goes to a
+      // new connection at received (or sent-by) and the sent-by port.
+      dest = fallback;
+      key = connKey(dest.address, dest.port);
+      conn = this.conns.get(key);
+    }
     if (!conn || conn.isClosed) {
       const l = this.localFor('tcp', dest.address);
       if (!l) {

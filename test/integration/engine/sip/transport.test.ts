@@ -1,5 +1,6 @@
 import t from 'tap';
-import { SipRequest, SipStack, createResponse, parseVia, newCallId, newTag, type SipResponse } from '../../../../src/engine/sip';
+import { connect, createServer } from 'node:net';
+import { SipRequest, SipStack, createResponse, parseVia, type ServerTransaction, newCallId, newTag, type SipResponse } from '../../../../src/engine/sip';
 import { freePort } from '../../../helpers/ports';
 import { RawPeer, makeStack, rawRequest, isRes, delay, onceWithin } from './peer';
 
@@ -91,4 +92,27 @@ t.test('start() rejects on a port in use and close() is idempotent', async (t) =
   await stack.close();
   await stack.close();
   t.pass('closed twice');
+});
+
+t.test('TCP response after the request connection closed goes to a new connection at sent-by (RFC 3261 18.2.2)', async (t) => {
+  const { stack, port } = await makeStack(['tcp']);
+  const sentByPort = await freePort();
+  const received: string[] = [];
+  const server = createServer((s) => s.on('data', (d) => received.push(d.toString())));
+  await new Promise<void>((r) => server.listen(sentByPort, '127.0.0.1', () => r()));
+  t.teardown(async () => { await stack.close(); await new Promise<void>((r) => server.close(() => r())); });
+  const gotRequest = new Promise<ServerTransaction>((resolve) => stack.on('request', (_req, _c, tx) => { if (tx) resolve(tx); }));
+  const client = connect({ host: '127.0.0.1', port });
+  await new Promise<void>((r) => client.on('connect', () => r()));
+  client.write([
+    `OPTIONS sip:svc@127.0.0.1:${port};transport=tcp SIP/2.0`, `Via: SIP/2.0/TCP 127.0.0.1:${sentByPort};branch=z9hG4bKtcpfb`,
+    'From: <sip:a@127.0.0.1>;tag=1', 'To: <sip:svc@127.0.0.1>', 'Call-ID: tcp-fallback', 'CSeq: 1 OPTIONS', 'Content-Length: 0', '', '',
+  ].join('\r\n'));
+  const tx = await gotRequest;
+  client.destroy();
+  for (let i = 0; i < 40 && stack.stats().tcpConnections > 0; i++) await delay(25);
+  t.equal(stack.stats().tcpConnections, 0, 'request connection gone');
+  tx.respond(createResponse(tx.request, 200));
+  for (let i = 0; i < 100 && !received.join('').includes('\r\n\r\n'); i++) await delay(25);
+  t.match(received.join(''), /^SIP\/2.0 200 OK\r\n/, 'response arrived on a new connection to the sent-by port');
 });
