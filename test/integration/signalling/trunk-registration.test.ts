@@ -11,7 +11,7 @@ import { startRig, waitFor, type Rig } from './setup';
 
 let rig: Rig;
 t.before(async () => {
-  rig = await startRig({ trunkRegistration: { expires: 300, retryMinMs: 100, retryMaxMs: 1000, timeoutSec: 5 } });
+  rig = await startRig({ trunkRegistration: { expires: 300, retryMinMs: 1000, retryMaxMs: 5000, timeoutSec: 5 } });
 });
 t.teardown(() => rig.close());
 
@@ -42,4 +42,28 @@ t.test('registers to a provider with digest, retries after 503, refreshes', asyn
   rig.directory.resources.length = 0;
   await reg.sync();
   t.same(reg.status(), [], 'removed resource is no longer registered');
+});
+
+t.test('423 from the provider raises the interval; refused credentials fail with backoff', async (t) => {
+  const p423 = await freePort();
+  const pRej = await freePort();
+  const prov423 = startSipp({ scenario: 'register_auth_provider_423.xml', localPort: p423, args: ['-m', '1'], timeoutMs: 30000 });
+  const provRej = startSipp({ scenario: 'register_auth_provider_reject.xml', localPort: pRej, args: ['-m', '1'], timeoutMs: 30000 });
+  rig.directory.resources.push(
+    { id: 'res-423', account_id: 'acc-a', rules: [], gateways: [{ server: '127.0.0.1', port: p423, realm: 'provider.test', username: 'trunkuser', password: 'trunkpass', register: true }] },
+    { id: 'res-rej', account_id: 'acc-b', rules: [], gateways: [{ server: '127.0.0.1', port: pRej, realm: 'provider.test', username: 'trunkuser', password: 'wrong', register: true }] },
+  );
+  const reg = await rig.signalling.startTrunkRegistrations(rig.srf, 0);
+  await reg.sync();
+  const [r423, rRej] = await Promise.all([prov423.done, provRej.done]);
+  t.equal(r423.stats?.successful, 1, `423 provider scenario passed ${r423.errors}`);
+  t.equal(rRej.stats?.successful, 1, `rejecting provider scenario passed ${rRej.errors}`);
+  const byId = (id: string) => reg.status().find((s) => s.resource_id === id);
+  t.ok(await waitFor(() => byId('res-423')?.state === RegState.Registered), 'registered after raising the interval');
+  t.ok((byId('res-423')?.registered_until ?? 0) > Date.now() + 7000_000, 'granted 7200 s');
+  t.ok(await waitFor(() => byId('res-rej')?.last_status === 403), 'refused');
+  t.match(byId('res-rej'), { state: RegState.Failed, failures: 1 });
+  t.ok((byId('res-rej')?.next_attempt_at ?? 0) > Date.now() - 1000, 'a retry is scheduled');
+  rig.directory.resources.length = 0;
+  await reg.sync();
 });
