@@ -116,3 +116,40 @@ t.test('TCP response after the request connection closed goes to a new connectio
   for (let i = 0; i < 100 && !received.join('').includes('\r\n\r\n'); i++) await delay(25);
   t.match(received.join(''), /^SIP\/2.0 200 OK\r\n/, 'response arrived on a new connection to the sent-by port');
 });
+
+t.test('IPv6 loopback: UDP and TCP listeners, bracketed Via, requests both ways', async (t) => {
+  const stacks: SipStack[] = [];
+  const make = async (): Promise<{ s: SipStack; port: number }> => {
+    for (let i = 0; ; i++) {
+      const port = await freePort();
+      const s = new SipStack({ listen: [{ host: '::1', port, transports: ['udp', 'tcp'] }], t1: 20, t2: 40, t4: 100, maxMessageBytes: 65535, maxHeaders: 64 });
+      try {
+        await s.start();
+        stacks.push(s);
+        return { s, port };
+      } catch (err) {
+        await s.close();
+        if (i >= 4) throw err;
+      }
+    }
+  };
+  let a: { s: SipStack; port: number };
+  let b: { s: SipStack; port: number };
+  try {
+    a = await make();
+    b = await make();
+  } catch {
+    t.comment('no IPv6 loopback on this machine: skipped');
+    return;
+  }
+  t.teardown(async () => { for (const s of stacks) await s.close(); });
+  const vias: string[] = [];
+  a.s.on('request', (req, _c, tx) => { vias.push(req.get('via') ?? ''); tx?.respond(createResponse(req, 200)); });
+  for (const tp of ['udp', 'tcp']) {
+    const tx = b.s.sendRequest(options(`sip:a@[::1]:${a.port};transport=${tp}`));
+    const [res] = await onceWithin<[SipResponse]>(tx, 'response');
+    t.equal(res.status, 200, `${tp} over IPv6`);
+  }
+  t.match(vias[0], new RegExp(`^SIP/2.0/UDP \\[::1\\]:${b.port};branch=`));
+  t.equal(parseVia(vias[1])?.received, '::1');
+});
