@@ -9,6 +9,7 @@ import pino from 'pino';
 import { parseConfig } from '../../../src/config';
 import { Engine } from '../../../src/engine/engine';
 import { MemoryDirectory } from '../../../src/directory/memory-directory';
+import type { Directory } from '../../../src/directory/types';
 import { callerOf, Signalling, type Caller } from '../../../src/signalling';
 import { freePort } from '../../helpers/ports';
 
@@ -21,6 +22,7 @@ const ANSWER_SDP = [
 
 export interface Rig {
   sipPort: number;
+  /** The in-memory directory (unused by signalling when another directory was passed in). */
   directory: MemoryDirectory;
   signalling: Signalling;
   srf: Srf;
@@ -52,7 +54,7 @@ function connect(port: number): Promise<Srf> {
   });
 }
 
-export async function startRig(signallingConfig: Record<string, unknown> = {}): Promise<Rig> {
+export async function startRig(signallingConfig: Record<string, unknown> = {}, directoryOverride?: Directory): Promise<Rig> {
   const sipPort = await freePort();
   const drachtioPort = await freePort();
   const cfg = parseConfig({
@@ -67,7 +69,7 @@ export async function startRig(signallingConfig: Record<string, unknown> = {}): 
   const engine = new Engine(cfg.engine, logger);
   await engine.start();
   const directory = testDirectory();
-  const signalling = new Signalling({ config: cfg.signalling, directory, logger, contactHostPort: `127.0.0.1:${sipPort}` });
+  const signalling = new Signalling({ config: cfg.signalling, directory: directoryOverride ?? directory, logger, contactHostPort: `127.0.0.1:${sipPort}` });
   let srf: Srf;
   try {
     srf = await connect(drachtioPort);

@@ -6,6 +6,10 @@ import t from 'tap';
 import { SqliteDocumentStore } from '../../../src/store';
 import { StoreDirectory } from '../../../src/directory/store-directory';
 import { lookupCallflow, MatchKind } from '../../../src/callflow/lookup';
+import { CallerKind } from '../../../src/signalling';
+import { freePort } from '../../helpers/ports';
+import { runSipp } from '../../helpers/sipp';
+import { csv, startRig } from './setup';
 
 t.test('StoreDirectory answers every look-up from SQLite documents', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'storedir-'));
@@ -56,4 +60,27 @@ t.test('StoreDirectory answers every look-up from SQLite documents', async (t) =
   const viaPattern = await lookupCallflow(d, a._id, '+14155550100');
   t.same([viaPattern?.callflow.id, viaPattern?.kind, viaPattern?.captureGroup], [cf2._id, MatchKind.Pattern, '4155550100']);
   t.equal((await lookupCallflow(d, a._id, '1001'))?.callflow.id, cf1._id);
+});
+
+t.test('production path: SIPp registers and calls against accounts and devices in SQLite', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'storedir-'));
+  const store = new SqliteDocumentStore({ path: join(dir, 'docs.sqlite') });
+  const acc = await store.createAccount(null, { name: 'S', realm: 's.test' });
+  const dev = await store.create('devices', acc._id, { sip: { username: '3001', password: 'pw3001' } });
+  const rig = await startRig({}, new StoreDirectory(store));
+  t.teardown(async () => { await rig.close(); await store.close(); rmSync(dir, { recursive: true, force: true }); });
+  const csvPath = csv(dir, 'u.csv', [['3001', 's.test', 'pw3001', '120']]);
+  const run = async (scenario: string, password: string) => runSipp({
+    scenario, remote: `127.0.0.1:${rig.sipPort}`, localPort: await freePort(),
+    args: ['-m', '1', '-inf', csvPath, '-au', '3001', '-ap', password], timeoutMs: 30000,
+  });
+  const ok = await run('register_auth.xml', 'pw3001');
+  t.equal(ok.stats?.successful, 1, `registered ${ok.errors}`);
+  const bad = await run('register_auth_fail.xml', 'nope');
+  t.equal(bad.stats?.successful, 1, `wrong password refused ${bad.errors}`);
+  const regs = await rig.signalling.registrations(acc._id);
+  t.same(regs.map((r) => [r.authorizing_id, r.username, r.realm]), [[dev._id, '3001', 's.test']]);
+  const call = await run('invite_auth.xml', 'pw3001');
+  t.equal(call.stats?.successful, 1, `authenticated call ${call.errors}`);
+  t.same(rig.callers.map((c) => (c.kind === CallerKind.Device ? [c.device.id, c.account.id] : c.kind)), [[dev._id, acc._id]]);
 });
