@@ -49,7 +49,9 @@ export class Signalling {
 
   constructor(private readonly o: SignallingOptions) {
     const c = o.config;
-    this.bindings = o.bindings ?? new MemoryBindingStore();
+    this.bindings = o.bindings ?? new MemoryBindingStore(30_000, Date.now, (changes) => {
+      for (const ch of changes) o.events?.onChange?.(ch.aor, ch.remaining);
+    });
     this.limiter = new FailedAuthLimiter({
       maxFailures: c.rateLimit.maxFailures, windowMs: c.rateLimit.windowSec * 1000,
       blockMs: c.rateLimit.blockSec * 1000, maxSources: c.rateLimit.maxSources,

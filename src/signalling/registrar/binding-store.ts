@@ -30,7 +30,12 @@ export class MemoryBindingStore implements BindingStore {
   private readonly sweeper: NodeJS.Timeout | undefined;
   private closed = false;
 
-  constructor(sweepMs = 30_000, private readonly clock: () => number = Date.now) {
+  constructor(
+    sweepMs = 30_000,
+    private readonly clock: () => number = Date.now,
+    /** Told which AORs lost bindings to expiry in a sweep (keeps a registrations gauge true). */
+    private readonly onExpired?: (changes: { aor: string; remaining: Binding[] }[]) => void,
+  ) {
     if (sweepMs > 0) {
       this.sweeper = setInterval(() => this.sweep(this.clock()), sweepMs);
       this.sweeper.unref();
@@ -67,12 +72,16 @@ export class MemoryBindingStore implements BindingStore {
   /** Drops expired bindings from memory. */
   sweep(nowMs: number): number {
     let removed = 0;
+    const changes: { aor: string; remaining: Binding[] }[] = [];
     for (const [aor, list] of this.byAor) {
       const live = list.filter((b) => b.expiresAt > nowMs);
+      if (live.length === list.length) continue;
       removed += list.length - live.length;
+      changes.push({ aor, remaining: live });
       if (live.length === 0) this.byAor.delete(aor);
-      else if (live.length !== list.length) this.byAor.set(aor, live);
+      else this.byAor.set(aor, live);
     }
+    if (changes.length > 0) this.onExpired?.(changes);
     return removed;
   }
 

@@ -20,7 +20,7 @@ export interface RegistrarDeps {
 }
 
 export interface RegistrarEvents {
-  /** Called after a REGISTER changed bindings (metrics, events). */
+  /** Called after a REGISTER changed bindings, and when bindings expire (metrics, events). */
   onChange?: (aor: string, bindings: readonly Binding[]) => void;
 }
 

@@ -101,7 +101,8 @@ t.test('binding keeps received address, instance and q', async (t) => {
 });
 
 t.test('memory binding store', async (t) => {
-  const s = new MemoryBindingStore(0);
+  const expired: string[] = [];
+  const s = new MemoryBindingStore(0, Date.now, (changes) => { for (const c of changes) expired.push(`${c.aor}:${c.remaining.length}`); });
   t.teardown(() => s.close());
   const mk = (aor: string, acc: string, dev: string, exp: number): Binding => ({
     aor, contact: `sip:${aor}`, key: aor, callId: 'c', cseq: 1, expiresAt: exp, registeredAt: 0, updatedAt: 0,
@@ -116,6 +117,9 @@ t.test('memory binding store', async (t) => {
   t.same((await s.listByDevice('d1', 10)).map((b) => b.aor), ['a@r']);
   t.equal(await s.count(2000), 1);
   t.equal(s.sweep(2000), 1);
+  t.same(expired, ['a@r:0'], 'expiry reported per AOR');
+  t.equal(s.sweep(2000), 0);
+  t.same(expired, ['a@r:0'], 'nothing more to report');
   await s.update('b@r', 0, () => ({ bindings: [], result: null }));
   t.equal(await s.count(0), 0, 'empty array deletes the AOR');
 });
