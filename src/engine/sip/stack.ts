@@ -30,6 +30,8 @@ export interface SipStackOptions {
   logger?: Logger;
   /** Idle TCP connections are closed after this long (default 120 s). */
   tcpIdleTimeoutMs?: number;
+  /** Accepted TCP connections per listener beyond this are refused (default 10000). */
+  maxTcpConnections?: number;
 }
 
 export interface SendOptions {
@@ -93,6 +95,7 @@ export class SipStack extends EventEmitter {
       listen: opts.listen,
       limits: { maxMessageBytes: opts.maxMessageBytes, maxHeaders: opts.maxHeaders },
       idleTimeoutMs: opts.tcpIdleTimeoutMs ?? 120_000,
+      maxConnections: opts.maxTcpConnections ?? 10_000,
       logger: this.log,
     }, {
       onMessage: (m, ctx) => this.guard(() => this.onMessage(m, ctx)),
@@ -128,7 +131,7 @@ export class SipStack extends EventEmitter {
   close(): Promise<void> {
     if (!this.closing) {
       this.closing = (async () => {
-        for (const tx of [...this.servers.values(), ...this.clients.values(), ...this.accepted.values()]) tx.terminate();
+        for (const tx of [...this.servers.values(), ...this.clients.values()]) tx.terminate();
         await this.transport.close();
       })();
     }
@@ -163,16 +166,11 @@ export class SipStack extends EventEmitter {
       retransmissionsSent: c.retransSent,
       retransmissionsAbsorbed: c.absorbed,
       malformed: c.malformed,
-      activeTransactions: this.servers.size + this.clients.size + this.acceptedOnly(),
+      // Accepted INVITE server transactions stay in `servers` until Timer L: counted once.
+      activeTransactions: this.servers.size + this.clients.size,
       strayResponses: c.stray,
       tcpConnections: this.transport.connectionCount(),
     };
-  }
-
-  private acceptedOnly(): number {
-    let n = 0;
-    for (const tx of this.accepted.values()) if (!this.servers.has(tx.key)) n++;
-    return n;
   }
 
   /**

@@ -17,6 +17,8 @@ export interface TransportOptions {
   limits: ParseLimits;
   /** Close TCP connections idle this long. */
   idleTimeoutMs: number;
+  /** Accepted connections per TCP listener; more are refused (bounded memory under a flood). */
+  maxConnections: number;
   logger: Logger;
 }
 
@@ -87,6 +89,7 @@ export class TransportLayer {
   private listenTcp(spec: ListenSpec, port: number): Promise<TcpListener> {
     return new Promise((resolve, reject) => {
       const server = createServer();
+      server.maxConnections = this.opts.maxConnections;
       server.once('error', reject);
       server.listen(port, spec.host, () => {
         server.off('error', reject);
