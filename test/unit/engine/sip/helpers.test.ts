@@ -1,7 +1,7 @@
 import t from 'tap';
 import {
   parseUri, formatUri, parseNameAddr, parseVia, parseCSeq, getHeaderParam, setHeaderParam, Headers, splitList,
-  createResponse, newBranch, newTag, newCallId, SipRequest, MAGIC_COOKIE,
+  createResponse, newBranch, newTag, newCallId, SipRequest, MAGIC_COOKIE, nextHop,
 } from '../../../../src/engine/sip';
 
 t.test('parseUri table', async (t) => {
@@ -111,4 +111,23 @@ t.test('createResponse and ids', async (t) => {
   t.not(newBranch(), newBranch());
   t.match(newTag(), /^[0-9a-f]{16}$/);
   t.match(newCallId(), /^[0-9a-f]{32}$/);
+});
+
+t.test('nextHop table (RFC 3261 8.1.2: loose Route first, else Request-URI)', async (t) => {
+  const mk = (uri: string, route?: string): SipRequest => new SipRequest('INVITE', uri, route ? [['Route', route]] : []);
+  const cases: [SipRequest, ReturnType<typeof nextHop> | string][] = [
+    [mk('sip:bob@10.0.0.1'), { transport: 'udp', host: '10.0.0.1', port: 5060 }],
+    [mk('sip:bob@10.0.0.1:5070;transport=TCP'), { transport: 'tcp', host: '10.0.0.1', port: 5070 }],
+    [mk('sip:bob@example.com;maddr=10.9.9.9'), { transport: 'udp', host: '10.9.9.9', port: 5060 }],
+    [mk('sip:bob@10.0.0.1', '<sip:proxy.example:5080;lr;transport=tcp>, <sip:other;lr>'), { transport: 'tcp', host: 'proxy.example', port: 5080 }],
+    [mk('sip:bob@10.0.0.1', '<sip:strict.example>'), { transport: 'udp', host: '10.0.0.1', port: 5060 }],
+    [mk('sip:bob@[2001:db8::1]:5062'), { transport: 'udp', host: '2001:db8::1', port: 5062 }],
+    [mk('sip:bob@10.0.0.1;transport=sctp'), 'ERR_SIP_NO_TRANSPORT'],
+    [mk('tel:+1555'), 'ERR_SIP_RESOLVE'],
+  ];
+  for (const [req, want] of cases) {
+    const got = nextHop(req);
+    if (typeof want === 'string') t.equal(got instanceof Error ? (got as Error & { code: string }).code : got, want, req.uri);
+    else t.same(got, want, `${req.uri} ${req.get('route') ?? ''}`);
+  }
 });
