@@ -79,10 +79,12 @@ export class Fork {
     const opts: Srf.CreateUACOptions = { localSdp: this.r.sdp, headers: { ...this.r.headers } };
     if (b.target.proxy) opts.proxy = b.target.proxy;
     this.srf.createUAC(b.target.uri, opts, {
-      cbRequest: (req: Srf.SrfRequest) => {
+      // drachtio-srf calls cbRequest(err, req) although its typings say cbRequest(req).
+      cbRequest: ((err: unknown, req?: Srf.SrfRequest) => {
+        if (err || !req) return;
         b.req = req;
         if (b.cancelWanted) this.sendCancel(b);
-      },
+      }) as unknown as (req: Srf.SrfRequest) => void,
       cbProvisional: (res: Srf.SrfResponse) => {
         if (!this.winner && !this.cancelled) this.r.onProvisional?.(res.status, b.target, res);
       },

@@ -63,8 +63,16 @@ export interface Phone {
   rtp: RtpEndpoint;
 }
 
+/**
+ * Each phone keeps its SIP port for the whole test file, so a new REGISTER refreshes its one
+ * binding instead of adding a contact that nobody answers on any more.
+ */
+const phonePorts = new Map<string, number>();
+
 export async function registerPhone(svc: TestService, username: string): Promise<Phone> {
-  const port = await freePort();
+  const key = `${svc.sipTarget}/${username}`;
+  const port = phonePorts.get(key) ?? await freePort();
+  phonePorts.set(key, port);
   const r = await runSipp({
     scenario: 'phone-register.xml', remote: svc.sipTarget, localPort: port, timeoutMs: 20_000,
     args: ['-m', '1', '-inf', csv([username, REALM, `pw-${username}`, '', '0']), '-au', username, '-ap', `pw-${username}`, '-auth_uri', REALM],
