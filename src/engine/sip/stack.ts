@@ -17,7 +17,7 @@ import { NonInviteServerTransaction } from './transaction/non-invite-server';
 import { ServerTransaction } from './transaction/server-transaction';
 import { TxState, type TimerConfig, type TransactionHost } from './transaction/types';
 import { TransportLayer } from './transport/layer';
-import { nextHop, resolveHop } from './transport/resolve';
+import { nextHop, resolveHop, type NextHop } from './transport/resolve';
 import { isReliable, type Endpoint, type InboundContext, type ListenSpec, type TransportName } from './transport/types';
 
 export interface SipStackOptions {
@@ -178,9 +178,15 @@ export class SipStack extends EventEmitter {
    * branch, ;rport per RFC 3581) and Max-Forwards 70 when missing.
    */
   sendRequest(req: SipRequest, opts: SendOptions = {}): ClientTransaction {
-    const hop = opts.target ?? nextHop(req);
-    const transport: TransportName = hop instanceof Error ? 'udp' : hop.transport;
-    this.addVia(req, transport);
+    let hop: Endpoint | NextHop | Error = opts.target ?? nextHop(req);
+    if (!(hop instanceof Error)) {
+      try {
+        this.addVia(req, hop.transport);
+      } catch (err) {
+        // e.g. no listener for that transport: reported as 'transportError', like any send failure
+        hop = err as Error;
+      }
+    }
     const dest: Promise<Endpoint> = hop instanceof Error ? Promise.reject(hop)
       : 'address' in hop ? Promise.resolve(hop) : resolveHop(hop);
     return this.createClientTx(req, dest);

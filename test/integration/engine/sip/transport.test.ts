@@ -153,3 +153,12 @@ t.test('IPv6 loopback: UDP and TCP listeners, bracketed Via, requests both ways'
   t.match(vias[0], new RegExp(`^SIP/2.0/UDP \\[::1\\]:${b.port};branch=`));
   t.equal(parseVia(vias[1])?.received, '::1');
 });
+
+t.test('sendRequest over a transport without a listener reports transportError', async (t) => {
+  const { stack } = await makeStack(['udp']);
+  t.teardown(() => stack.close());
+  const tx = stack.sendRequest(options('sip:a@127.0.0.1:9;transport=tcp'));
+  const [err] = await onceWithin<[Error]>(tx, 'transportError');
+  t.equal((err as Error & { code: string }).code, 'ERR_SIP_NO_TRANSPORT');
+  t.equal(stack.stats().activeTransactions, 0);
+});
