@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { rmSync } from 'node:fs';
-import type { EncoderJob, EncoderPool } from './encoder/pool';
+import type { EncoderFactory, EncoderSink } from './encoder/output-job';
 import type { Mp3Backend, RecordingFormat } from './encoder/writer';
 import { channelCount, type ChannelMode } from './mixer';
 import { RecordingStateError, RecorderConfigError } from './errors';
@@ -89,7 +89,7 @@ const BATCH = 800;
 
 /** Everything a Recording needs from its session. */
 export interface RecordingHost {
-  readonly pool: EncoderPool;
+  readonly pool: EncoderFactory;
   /** Current position on the call's clock (8 kHz samples). */
   nowPos(): number;
   legStats(): Record<string, LegStats>;
@@ -108,7 +108,7 @@ export class Recording {
   private startedAt: number | null = null;
   private endPos = Number.POSITIVE_INFINITY;
   private written = 0;
-  private job: EncoderJob | null = null;
+  private job: EncoderSink | null = null;
   private batch: Int16Array[][] = [];
   private batched = 0;
   private reason: StopReason = 'closed';

@@ -8,7 +8,7 @@ import { decodeG711, ULAW_TABLE, ALAW_TABLE, PT_PCMU, PT_PCMA } from './g711';
 import { JitterBuffer } from './jitter-buffer';
 import { LegAligner } from './aligner';
 import { Recording, type LegStats, type RecordingResult, type RecordingSettings, type StopReason } from './recording';
-import type { EncoderPool } from './encoder/pool';
+import type { EncoderFactory } from './encoder/output-job';
 import { RecordingStateError, RecorderConfigError } from './errors';
 import { parseTelephoneEvent } from './telephone-event';
 import { sharedTicker, type Tickable } from './ticker';
@@ -20,7 +20,8 @@ export interface SessionOptions {
   readonly callId: string;
   /** Participants in channel order (left first). Default ['caller', 'callee']. */
   readonly legs?: readonly string[];
-  readonly pool: EncoderPool;
+  /** Where recordings are encoded: an EncoderPool (worker threads) or InThreadEncoders. */
+  readonly pool: EncoderFactory;
   readonly host?: string;
   /** Fixed port per leg (tests); otherwise portRange, otherwise the OS chooses. */
   readonly ports?: Readonly<Record<string, number>>;

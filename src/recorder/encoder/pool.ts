@@ -4,14 +4,9 @@ import { availableParallelism } from 'node:os';
 import type { ToWorker, FromWorker } from './protocol';
 import type { OutputSpec } from './writer';
 import { EncoderError } from '../errors';
+import { packLegs, type EncodedFile, type EncoderFactory, type EncoderSink } from './output-job';
 
-export interface EncodedFile {
-  readonly bytes: number;
-  /** Sample frames written (per channel). */
-  readonly frames: number;
-  /** Worker time spent on this recording (resample, mix, encode or feed lame). */
-  readonly workSec: number;
-}
+export type { EncodedFile } from './output-job';
 
 interface Slot {
   readonly worker: Worker;
@@ -30,7 +25,7 @@ interface Pending {
  * least-loaded worker when opened (its encoder state lives there). PCM buffers are transferred,
  * not copied, so the main thread's cost per chunk is one postMessage.
  */
-export class EncoderPool {
+export class EncoderPool implements EncoderFactory {
   private readonly slots: Slot[] = [];
   private readonly pending = new Map<number, Pending>();
   private readonly jobSlot = new Map<number, Slot>();
@@ -124,7 +119,7 @@ export class EncoderPool {
 }
 
 /** One recording's output inside the pool. */
-export class EncoderJob {
+export class EncoderJob implements EncoderSink {
   private done: Promise<EncodedFile | null> | null = null;
 
   constructor(private readonly pool: EncoderPool, readonly id: number, readonly legs: number) {}
@@ -132,11 +127,8 @@ export class EncoderJob {
   /** Equal-length 8 kHz chunks, one per leg, in leg order; ownership passes to the worker. */
   write(legs: readonly Int16Array[]): void {
     if (this.done) return;
-    const n = legs[0].length;
-    if (n === 0) return;
-    const packed = new Int16Array(n * this.legs);
-    legs.forEach((l, i) => packed.set(l, i * n));
-    this.pool.sendPcm(this.id, packed);
+    if (legs[0].length === 0) return;
+    this.pool.sendPcm(this.id, packLegs(legs));
   }
 
   /** Finishes the file; idempotent. */

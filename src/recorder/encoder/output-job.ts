@@ -1,0 +1,126 @@
+import { rmSync } from 'node:fs';
+import type { AudioFileWriter, OutputSpec } from './writer';
+import { WavFileWriter } from './wav';
+import { Mp3WasmWriter } from './mp3-wasm';
+import { Mp3LameCliWriter } from './mp3-lame-cli';
+import { Renderer } from './render';
+
+export interface EncodedFile {
+  readonly bytes: number;
+  /** Sample frames written (per channel). */
+  readonly frames: number;
+  /** Thread time spent on this recording (resample, mix, encode or feed lame). */
+  readonly workSec: number;
+}
+
+/** Where a recording's aligned 8 kHz legs go: an encoder in a worker pool or in this thread. */
+export interface EncoderSink {
+  /** Equal-length 8 kHz chunks, one per leg, in leg order; ownership passes to the sink. */
+  write(legs: readonly Int16Array[]): void;
+  /** Finishes the file; idempotent. */
+  close(): Promise<EncodedFile | null>;
+  /** Stops and deletes the file; idempotent (a closed sink stays closed). */
+  abort(): Promise<EncodedFile | null>;
+}
+
+export interface EncoderFactory {
+  open(spec: OutputSpec): EncoderSink;
+}
+
+async function openWriter(spec: OutputSpec): Promise<AudioFileWriter> {
+  const channels = spec.channelMode === 'stereo' ? 2 : 1;
+  if (spec.format === 'wav') return new WavFileWriter(spec.path, spec.sampleRate, channels);
+  if (spec.mp3Backend === 'lame-cli') return new Mp3LameCliWriter(spec.path, spec.sampleRate, channels, spec.mp3BitrateKbps, spec.lamePath, spec.mp3Quality);
+  return Mp3WasmWriter.create(spec.path, spec.sampleRate, channels, spec.mp3BitrateKbps);
+}
+
+/**
+ * One recording's output: resample and mix the legs, stream into the file encoder. Steps run
+ * strictly in order through a promise chain (an encoder may be asynchronous: wasm
+ * instantiation, pipe backpressure); the first failure stops the job and is reported by finish().
+ */
+export class OutputJob {
+  private readonly renderer: Renderer;
+  private writer: AudioFileWriter | null = null;
+  private chain: Promise<void>;
+  private frames = 0;
+  private workSec = 0;
+  private failed: Error | null = null;
+  private finishing: Promise<EncodedFile | null> | null = null;
+
+  constructor(private readonly spec: OutputSpec) {
+    this.renderer = new Renderer(spec.legs, spec.sampleRate, spec.channelMode);
+    this.chain = Promise.resolve();
+    this.enqueue(async () => {
+      this.writer = await openWriter(spec);
+    });
+  }
+
+  /** `pcm` holds spec.legs equal runs of 8 kHz samples back to back. */
+  push(pcm: Int16Array): void {
+    if (this.finishing) return;
+    this.enqueue(async () => {
+      const t0 = performance.now();
+      const n = pcm.length / this.spec.legs;
+      const legs = Array.from({ length: this.spec.legs }, (_, i) => pcm.subarray(i * n, (i + 1) * n));
+      const out = this.renderer.render(legs);
+      this.frames += out.length / (this.spec.channelMode === 'stereo' ? 2 : 1);
+      const wrote = this.writer?.write(out);
+      this.workSec += (performance.now() - t0) / 1000;
+      await wrote;
+    });
+  }
+
+  /** Closes the file (or deletes it when aborting); rejects with the first failure. Idempotent. */
+  finish(abort: boolean): Promise<EncodedFile | null> {
+    this.finishing ??= this.chain.then(async () => {
+      let bytes = 0;
+      try {
+        if (this.writer) bytes = await this.writer.close();
+      } catch (err) {
+        this.failed ??= err instanceof Error ? err : new Error(String(err));
+      }
+      if (abort) {
+        rmSync(this.spec.path, { force: true });
+        return null;
+      }
+      if (this.failed) throw this.failed;
+      return { bytes, frames: this.frames, workSec: this.workSec };
+    });
+    return this.finishing;
+  }
+
+  private enqueue(step: () => Promise<void> | void): void {
+    this.chain = this.chain.then(async () => {
+      if (this.failed) return;
+      try {
+        await step();
+      } catch (err) {
+        this.failed = err instanceof Error ? err : new Error(String(err));
+      }
+    });
+  }
+}
+
+/** Packs equal-length legs back to back (the layout OutputJob.push and the worker protocol use). */
+export function packLegs(legs: readonly Int16Array[]): Int16Array {
+  const n = legs[0].length;
+  const packed = new Int16Array(n * legs.length);
+  legs.forEach((l, i) => packed.set(l, i * n));
+  return packed;
+}
+
+/** Encoders running in the calling thread (used inside recorder worker threads). */
+export class InThreadEncoders implements EncoderFactory {
+  open(spec: OutputSpec): EncoderSink {
+    const job = new OutputJob(spec);
+    let done: Promise<EncodedFile | null> | null = null;
+    return {
+      write: (legs) => {
+        if (done === null && legs[0].length > 0) job.push(packLegs(legs));
+      },
+      close: () => (done ??= job.finish(false)),
+      abort: () => (done ??= job.finish(true)),
+    };
+  }
+}
