@@ -2,8 +2,8 @@ import t from 'tap';
 import { connect } from 'node:net';
 import { runSipp } from '../../../helpers/sipp';
 import { freePort } from '../../../helpers/ports';
-import { startUas } from './uas';
-import { RawPeer, delay } from './peer';
+import { startUas } from './fixtures/uas';
+import { RawPeer, delay } from './fixtures/peer';
 
 const VALID = [
   'INVITE sip:svc@127.0.0.1 SIP/2.0',

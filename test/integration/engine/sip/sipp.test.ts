@@ -1,7 +1,7 @@
 import t from 'tap';
 import { runSipp } from '../../../helpers/sipp';
 import { freePort } from '../../../helpers/ports';
-import { startUas } from './uas';
+import { startUas } from './fixtures/uas';
 
 // SIPp's built-in `uac` (INVITE / ACK / BYE) against a UAS written directly on SipStack.
 const cases: { name: string; args: string[]; calls: number; minSuccess: number }[] = [

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { createResponse, SipRequest, TxState, newTag, newCallId, SipTransactionError, type SipResponse, type ServerTransaction } from '../../../../src/engine/sip';
-import { RawPeer, makeStack, rawRequest, rawResponse, isReq, isRes, delay, onceWithin, T } from './peer';
+import { RawPeer, makeStack, rawRequest, rawResponse, isReq, isRes, delay, onceWithin, T } from './fixtures/peer';
 
 function invite(peerPort: number, extra: [string, string][] = []): SipRequest {
   return new SipRequest('INVITE', `sip:peer@127.0.0.1:${peerPort}`, [

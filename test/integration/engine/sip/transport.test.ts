@@ -2,7 +2,7 @@ import t from 'tap';
 import { connect, createServer } from 'node:net';
 import { SipRequest, SipStack, createResponse, parseVia, type ServerTransaction, newCallId, newTag, type SipResponse } from '../../../../src/engine/sip';
 import { freePort } from '../../../helpers/ports';
-import { RawPeer, makeStack, rawRequest, isRes, delay, onceWithin } from './peer';
+import { RawPeer, makeStack, rawRequest, isRes, delay, onceWithin } from './fixtures/peer';
 
 function options(uri: string): SipRequest {
   return new SipRequest('OPTIONS', uri, [['From', `<sip:b@x>;tag=${newTag()}`], ['To', '<sip:a@x>'], ['Call-ID', newCallId()], ['CSeq', '1 OPTIONS']]);
