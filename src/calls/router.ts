@@ -38,12 +38,16 @@ export interface RouteDecision {
 
 /** The numbers an INVITE dials: the Request-URI user, then the To user when it differs (trunks). */
 export function dialledNumbers(requestUri: string, toUri: string | undefined): string[] {
-  const out = [dialledNumber(requestUri)];
-  if (toUri !== undefined) {
-    const to = dialledNumber(toUri);
-    if (to !== '' && to !== out[0]) out.push(to);
+  const out: string[] = [];
+  for (const uri of [requestUri, toUri]) {
+    if (uri === undefined) continue;
+    const bare = uri.trim().replace(/^[^<]*</, '');
+    // A sip: URI without a user part dials nothing (its host is not a number).
+    if (/^sips?:/i.test(bare) && !/^sips?:[^@>;]+@/i.test(bare)) continue;
+    const n = dialledNumber(bare);
+    if (n !== '' && !out.includes(n)) out.push(n);
   }
-  return out.filter((n) => n !== '');
+  return out;
 }
 
 export class Router {
@@ -111,9 +115,13 @@ export class Router {
         };
       }
       case RouteModule.Resources: {
-        const resources = matchingResources(await this.d.directory.resourcesOfAccount(accountId), number);
-        if (resources.length === 0) throw new NoRouteError(number, 'no resource rule matches');
-        return this.offnet(accountId, number, resources, step.actions, cf);
+        // Like Kazoo's resources module: a pattern's capture group is the number to send out
+        // (`^9(\d+)$` strips an outside-line prefix); data.to_did overrides both.
+        const toDid = typeof step.data.to_did === 'string' && step.data.to_did !== '' ? step.data.to_did : undefined;
+        const out = toDid ?? (match.kind === MatchKind.Pattern && match.captureGroup ? match.captureGroup : number);
+        const resources = matchingResources(await this.d.directory.resourcesOfAccount(accountId), out);
+        if (resources.length === 0) throw new NoRouteError(out, 'no resource rule matches');
+        return this.offnet(accountId, out, resources, step.actions, cf);
       }
     }
   }
