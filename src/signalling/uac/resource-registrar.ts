@@ -102,15 +102,18 @@ interface SentRequest {
   on(event: 'response', cb: (res: Srf.SrfResponse) => void): void;
 }
 interface SrfRequester {
-  request(uri: string, opts: { method: string; headers: Record<string, string> }): Promise<SentRequest>;
+  request(uri: string, opts: { method: string; headers: Record<string, string> }, cb: (err: unknown, req: SentRequest) => void): unknown;
 }
 
 /** A RegisterSender over drachtio-srf's `srf.request`. */
 export function srfRegisterSender(srf: Srf): RegisterSender {
   const requester = srf as unknown as SrfRequester;
-  return async (uri, headers) => {
-    const sent = await requester.request(uri, { method: 'REGISTER', headers });
-    return new Promise<RegisterReply>((resolve) => {
+  return (uri, headers) => new Promise<RegisterReply>((resolve, reject) => {
+    // The callback form on purpose: the response listener must be attached synchronously when
+    // the request is sent. With the promise form it is attached a microtask later, and a
+    // response that arrives in the same read as the send confirmation is emitted to nobody.
+    requester.request(uri, { method: 'REGISTER', headers }, (err, sent) => {
+      if (err) { reject(err instanceof Error ? err : new Error(String(err))); return; }
       sent.on('response', (res) => {
         if (res.status < 200) return;
         resolve({
@@ -120,5 +123,5 @@ export function srfRegisterSender(srf: Srf): RegisterSender {
         });
       });
     });
-  };
+  });
 }
