@@ -21,7 +21,8 @@ export class InviteClientTransaction extends ClientTransaction {
   private interval = 0;
   private ackWire?: Buffer;
   private pendingCancels: PendingCancel[] = [];
-  private cancelSent = false;
+  /** Outcome of the CANCEL once sent (one CANCEL per INVITE, RFC 3261 9.1). */
+  private cancelOutcome?: Promise<SipResponse>;
 
   protected onSent(): void {
     const t = this.host.timers;
@@ -120,12 +121,11 @@ export class InviteClientTransaction extends ClientTransaction {
     if (this.pendingCancels.length === 0 || !this.dest) return;
     const waiting = this.pendingCancels;
     this.pendingCancels = [];
-    if (this.cancelSent) {
+    if (this.cancelOutcome) {
       // A second cancel() while one is in flight: it shares the outcome of the first.
       this.cancelOutcome.then((r) => waiting.forEach((w) => w.resolve(r)), (e: Error) => waiting.forEach((w) => w.reject(e)));
       return;
     }
-    this.cancelSent = true;
     const req = this.buildCancel(waiting[0].extra);
     const tx = this.host.sendCancel(req, this.dest);
     this.cancelOutcome = new Promise<SipResponse>((resolve, reject) => {
@@ -136,8 +136,6 @@ export class InviteClientTransaction extends ClientTransaction {
     this.cancelOutcome.catch(() => undefined);
     this.cancelOutcome.then((r) => waiting.forEach((w) => w.resolve(r)), (e: Error) => waiting.forEach((w) => w.reject(e)));
   }
-
-  private cancelOutcome: Promise<SipResponse> = Promise.resolve(null as unknown as SipResponse);
 
   /** RFC 3261 9.1: same Request-URI, Call-ID, To, From, CSeq number and top Via; Route copied. */
   private buildCancel(extra?: [string, string][]): SipRequest {
