@@ -18,6 +18,8 @@ export { deviceTargets, routeTargets, registrationsProvider, type RouteTarget, t
 export { classifyDirection, CalleeKind, CallerKind, Network, type Callee, type Caller, type Direction } from './direction';
 export { MemoryBindingStore, type BindingStore } from './registrar/binding-store';
 export { RegState, type RegistrationStatus } from './uac/gateway-registration';
+export { SignallingError, InvalidTransitionError, RegisterTimeoutError, TooManyChallengesError } from './errors';
+export { ContactParseError } from './registrar/contact';
 
 type ReadonlyDeep<T> = { readonly [K in keyof T]: T[K] extends object ? ReadonlyDeep<T[K]> : T[K] };
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { InvalidTransitionError, RegisterTimeoutError, TooManyChallengesError } from '../errors';
 import { answerChallenge, grantedExpires, parseChallenge, retryDelayMs } from './digest-client';
 
 /**
@@ -62,14 +63,6 @@ export interface RegistrationStatus {
   failures: number;
 }
 
-class RegTimeoutError extends Error {
-  readonly code = 'register_timeout';
-  constructor() {
-    super('no final response to REGISTER');
-    this.name = 'RegTimeoutError';
-  }
-}
-
 const ALLOWED: Record<RegState, readonly RegState[]> = {
   [RegState.Idle]: [RegState.Registering, RegState.Closed],
   [RegState.Registering]: [RegState.Registered, RegState.Failed, RegState.Closed],
@@ -124,7 +117,7 @@ export class GatewayRegistration {
 
   /** The single place where state changes and timers are (re)armed. */
   private transition(to: RegState, timer?: { ms: number; fire: () => void }): void {
-    if (!ALLOWED[this._state].includes(to)) throw new Error(`registration: ${this._state} -> ${to} not allowed`);
+    if (!ALLOWED[this._state].includes(to)) throw new InvalidTransitionError('registration', this._state, to);
     this._state = to;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -176,12 +169,12 @@ export class GatewayRegistration {
         value: answerChallenge({ challenge, username: this.target.username, password: this.target.password, method: 'REGISTER', uri: this.requestUri, nc: 1 }),
       };
     }
-    throw new Error('too many challenges');
+    throw new TooManyChallengesError();
   }
 
   private withTimeout<T>(p: Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const t = setTimeout(() => reject(new RegTimeoutError()), this.timing.timeoutSec * 1000);
+      const t = setTimeout(() => reject(new RegisterTimeoutError()), this.timing.timeoutSec * 1000);
       t.unref();
       p.then((v) => { clearTimeout(t); resolve(v); }, (e: unknown) => { clearTimeout(t); reject(e); });
     });
