@@ -87,6 +87,22 @@ const IN_RATE = 8000;
 /** Samples per leg gathered before a message to the encoder worker (100 ms at 8 kHz). */
 const BATCH = 800;
 
+/**
+ * Checks settings against what the recorder can produce; returns the recorded legs' indexes in
+ * the session. Throws RecorderConfigError.
+ */
+export function validateSettings(settings: Pick<RecordingSettings, 'format' | 'sampleRate' | 'legs'>, sessionLegs: readonly string[]): number[] {
+  if (settings.format === 'mp3' && !isMp3SampleRate(settings.sampleRate)) {
+    throw new RecorderConfigError(`record_sample_rate ${settings.sampleRate} is not an MP3 rate`);
+  }
+  if (settings.sampleRate < IN_RATE) throw new RecorderConfigError(`record_sample_rate ${settings.sampleRate} below 8000`);
+  return (settings.legs ?? sessionLegs).map((l) => {
+    const i = sessionLegs.indexOf(l);
+    if (i < 0) throw new RecorderConfigError(`unknown leg ${l}`);
+    return i;
+  });
+}
+
 /** Everything a Recording needs from its session. */
 export interface RecordingHost {
   readonly pool: EncoderFactory;
@@ -125,17 +141,8 @@ export class Recording {
     sessionLegs: readonly string[],
     private readonly log: Logger,
   ) {
-    if (settings.format === 'mp3' && !isMp3SampleRate(settings.sampleRate)) {
-      throw new RecorderConfigError(`record_sample_rate ${settings.sampleRate} is not an MP3 rate`);
-    }
-    if (settings.sampleRate < IN_RATE) throw new RecorderConfigError(`record_sample_rate ${settings.sampleRate} below 8000`);
-    const legs = settings.legs ?? sessionLegs;
-    this.legNames = legs;
-    this.legIndexes = legs.map((l) => {
-      const i = sessionLegs.indexOf(l);
-      if (i < 0) throw new RecorderConfigError(`unknown leg ${l}`);
-      return i;
-    });
+    this.legIndexes = validateSettings(settings, sessionLegs);
+    this.legNames = settings.legs ?? sessionLegs;
     this.finished = new Promise((res, rej) => {
       this.resolveFinished = res;
       this.rejectFinished = rej;

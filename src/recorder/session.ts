@@ -72,6 +72,13 @@ interface Leg {
 
 let portCursor = 0;
 
+/** spoolDir/call_recording_<call-id>_<n>.<ext> (the directory is created). */
+export function defaultRecordingPath(spoolDir: string | undefined, callId: string, n: number, format: string): string {
+  const dir = spoolDir ?? 'spool/recordings';
+  mkdirSync(dir, { recursive: true });
+  return join(dir, `call_recording_${callId.replace(/[^A-Za-z0-9._-]/g, '_')}_${n}.${format}`);
+}
+
 /**
  * The recorder's I/O adapter for one call: a UDP socket per participant (rtpengine's subscribed
  * streams arrive here), the per-leg processors, and the recordings fed from them. One session
@@ -152,12 +159,7 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
       throw new RecordingStateError(`record() in state ${this.stateValue}`);
     }
     const n = ++this.seq;
-    const dir = this.opts.spoolDir ?? 'spool/recordings';
-    let path = settings.path;
-    if (path === undefined) {
-      mkdirSync(dir, { recursive: true });
-      path = join(dir, `call_recording_${this.opts.callId.replace(/[^A-Za-z0-9._-]/g, '_')}_${n}.${settings.format}`);
-    }
+    const path = settings.path ?? defaultRecordingPath(this.opts.spoolDir, this.opts.callId, n, settings.format);
     const rec = new Recording(
       {
         pool: this.opts.pool,
