@@ -146,7 +146,9 @@ export class B2bua extends EventEmitter<B2buaEvents> {
       const media = new CallMedia(this.d.media, callId, fromTagOf(req), log);
       call.media = media;
       media.on('failed', (err) => fail(new MediaFailedError(err)));
-      const offer = await media.offerFromCaller(req.body);
+      // rtpengine refusing the offer (ports exhausted, instance down) is the service's failure:
+      // 503 lets the caller retry elsewhere (RFC 3261 21.5.4).
+      const offer = await media.offerFromCaller(req.body).catch((err: unknown) => { throw new MediaFailedError(err); });
       if (call.ended) return;
       call.moveTo(CallState.Ringing);
 
@@ -160,7 +162,8 @@ export class B2bua extends EventEmitter<B2buaEvents> {
       call.uac = uac;
       call.answeredTarget = target;
       uac.on('destroy', () => void call.close({ cause: HangupCause.NormalClearing, by: HangupBy.Callee }, uac));
-      const sdpForCaller = await media.answerFromCallee(uac.remote.sdp, uac.sip.remoteTag);
+      const sdpForCaller = await media.answerFromCallee(uac.remote.sdp, uac.sip.remoteTag)
+        .catch((err: unknown) => { throw new MediaFailedError(err); });
       call.emit('answered', call);
       if (call.ended) return;
       const uas = await this.d.srf.createUAS(req, res, { localSdp: sdpForCaller });
@@ -222,6 +225,8 @@ export class B2bua extends EventEmitter<B2buaEvents> {
     this.d.metrics?.activeCalls.inc();
     const from = req.has('From') ? req.get('From') : '';
     const to = req.has('To') ? req.get('To') : '';
+    call.fromHeader = from;
+    call.toHeader = to;
     call.once('ended', (_c: Call, end: CallEnd) => {
       this.calls.delete(call.callId);
       this.d.metrics?.activeCalls.dec();

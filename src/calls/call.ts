@@ -93,6 +93,9 @@ export class Call extends EventEmitter<CallEvents> {
   uas: Srf.Dialog | undefined;
   uac: Srf.Dialog | undefined;
   answeredTarget: Target | undefined;
+  /** The caller's INVITE From / To header values (recording metadata, call records). */
+  fromHeader = '';
+  toHeader = '';
   /** Rings this call's current stage; set while Ringing so close() can cancel it. */
   cancelRinging: (() => void) | undefined;
   private closing: Promise<void> | undefined;
