@@ -63,9 +63,16 @@ function bLegHeaders(req: Srf.SrfRequest, caller: Caller): Record<string, string
     display = (from.name ?? '').replace(/"/g, '');
     user = userOf(from.uri);
   } catch { /* keep anonymous */ }
-  const host = caller.kind === CallerKind.Device ? caller.account.realm : caller.account.realm;
+  const host = caller.account.realm;
   const name = display ? `"${display}" ` : '';
-  return { From: `${name}<sip:${user}@${host}>` };
+  // Max-Forwards carried over, decremented: a call looping through a trunk back to us dies out
+  // (RFC 3261 16.6 step 3 for proxies; a B2BUA that reset it to 70 would loop forever).
+  return { From: `${name}<sip:${user}@${host}>`, 'Max-Forwards': String(maxForwardsOf(req) - 1) };
+}
+
+function maxForwardsOf(req: Srf.SrfRequest): number {
+  const v = req.has('Max-Forwards') ? Number(req.get('Max-Forwards').trim()) : 70;
+  return Number.isInteger(v) && v >= 0 ? Math.min(v, 70) : 70;
 }
 
 export class B2bua extends EventEmitter<B2buaEvents> {
@@ -103,6 +110,10 @@ export class B2bua extends EventEmitter<B2buaEvents> {
     }
     if (this.closing) {
       res.send(503);
+      return;
+    }
+    if (maxForwardsOf(req) <= 0) {
+      res.send(483);
       return;
     }
     const callId = req.get('Call-ID');

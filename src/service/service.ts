@@ -10,6 +10,8 @@ import { createMetrics, type Metrics } from '../metrics';
 import { Signalling, deviceTargets } from '../signalling';
 import { openStore, type DocumentStore } from '../store';
 import { metricsRoute, registrationsRoute } from './api-routes';
+import { Recordings } from '../recording';
+import { recordingsRoute } from '../api/routes/recordings';
 import { StoreDirectory } from './store-directory';
 
 /**
@@ -62,6 +64,7 @@ export class Service {
   media: Media | undefined;
   signalling: Signalling | undefined;
   b2bua: B2bua | undefined;
+  recordings: Recordings | undefined;
   api: (ApiServer & { url: string }) | undefined;
   private closing: Promise<void> | undefined;
 
@@ -126,11 +129,17 @@ export class Service {
       ...(c.calls.records ? { records: new CallRecords(store, this.log.child({ part: 'cdr' })) } : {}),
     });
     this.b2bua = b2bua;
+    const recordings = new Recordings({
+      config: c, store, accountById: (id) => directory.accountById(id), logger: this.log.child({ part: 'recording' }), metrics: this.metrics,
+    });
+    this.recordings = recordings;
+    await step('recordings', () => recordings.start());
+    recordings.mount(b2bua);
     b2bua.mount();
     await step('trunk registrations', () => signalling.startTrunkRegistrations(srf));
     this.api = await step('api', () => startApiServer({
       store, config: c.api, logger: this.log.child({ part: 'api' }),
-      routes: [metricsRoute(this.metrics.registry), registrationsRoute((id) => signalling.registrations(id))],
+      routes: [metricsRoute(this.metrics.registry), registrationsRoute((id) => signalling.registrations(id)), recordingsRoute(recordings.queue)],
     }));
     this.stateValue = ServiceState.Running;
     this.log.info({ api: this.api.url, sip: this.sipListeners(), drachtio }, 'service started');
@@ -148,6 +157,7 @@ export class Service {
       this.closing = (async () => {
         const steps: [string, (() => Promise<unknown> | unknown) | undefined][] = [
           ['calls', this.b2bua && (() => this.b2bua?.close())],
+          ['recordings', this.recordings && (() => this.recordings?.close())],
           ['api', this.api && (() => this.api?.app.close())],
           ['signalling', this.signalling && (() => this.signalling?.close())],
           ['drachtio', this.srf && (() => this.srf?.disconnect())],

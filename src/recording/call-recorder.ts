@@ -1,0 +1,247 @@
+import type { Logger } from 'pino';
+import type { Call, CallEnd } from '../calls';
+import { HangupCause } from '../calls';
+import type { AccountInfo } from '../directory/types';
+import type { ForkSubscription } from '../media';
+import { RecordingStart, type RecordingDefaults } from '../policy';
+import {
+  RecordingSession, RecordingState, recordingSettingsFrom, sessionOptionsFrom,
+  type EncoderPool, type LegEndpoint, type Recording, type RecordingResult, type StopReason,
+} from '../recorder';
+import type { RecorderConfig } from '../config/sections/recorder';
+import { addressOf, displayNameOf, type CallFacts } from './meta';
+import { planRecordings, type RecordingItem } from './plan';
+
+/**
+ * The recording controller of one call. On routing it asks the policy (and the callflow's
+ * record actions) what to record; if anything, it opens ONE RecordingSession for the call and,
+ * once rtpengine has both legs, ONE fork (subscribe request) feeding it. Every recording of the
+ * call is a Recording of that session with its own settings, begun at once, on answer or on
+ * bridge. Stop actions, `#` (record_caller), the time limit (data-driven in the recorder),
+ * hang-up and rtpengine failure all end in the recorder's single finalize step; each finished
+ * recording is handed to `deliver`.
+ */
+
+export enum CallRecorderState {
+  /** Attached; the call is not routed yet. */
+  Waiting = 'waiting',
+  /** Routed, nothing to record. */
+  Idle = 'idle',
+  /** Session opening / recordings created. */
+  Starting = 'starting',
+  Recording = 'recording',
+  Closing = 'closing',
+  Closed = 'closed',
+}
+
+const MOVES: Record<CallRecorderState, readonly CallRecorderState[]> = {
+  [CallRecorderState.Waiting]: [CallRecorderState.Idle, CallRecorderState.Starting, CallRecorderState.Closing],
+  [CallRecorderState.Idle]: [CallRecorderState.Closing],
+  [CallRecorderState.Starting]: [CallRecorderState.Recording, CallRecorderState.Closing],
+  [CallRecorderState.Recording]: [CallRecorderState.Closing],
+  [CallRecorderState.Closing]: [CallRecorderState.Closed],
+  [CallRecorderState.Closed]: [],
+};
+
+export class CallRecorderStateError extends Error {
+  readonly code = 'RECORDING_BAD_STATE';
+  constructor(from: CallRecorderState, to: CallRecorderState) {
+    super(`call recorder cannot move from ${from} to ${to}`);
+    this.name = 'CallRecorderStateError';
+  }
+}
+
+export interface CallRecorderDeps {
+  pool: EncoderPool;
+  recorder: Readonly<RecorderConfig>;
+  accountById(id: string): Promise<AccountInfo | undefined>;
+  /** Hands a finished (or discarded, or failed) recording over; never rejects. */
+  deliver(facts: CallFacts, item: RecordingItem, outcome: { result: RecordingResult } | { error: Error }): Promise<void>;
+  /** A recording began (metrics). */
+  onStarted?(item: RecordingItem): void;
+  /** The session is done: per-leg RTP counters (metrics). */
+  onSessionClosed?(stats: ReturnType<RecordingSession['legStats']>): void;
+  defaults?: Partial<RecordingDefaults>;
+}
+
+interface Entry {
+  item: RecordingItem;
+  rec: Recording;
+}
+
+/** Why the recordings end, from how the call ended. */
+export function stopReasonOf(end: CallEnd | undefined): StopReason {
+  if (end?.cause === HangupCause.MediaTimeout) return 'media_failed';
+  return 'hangup';
+}
+
+export class CallRecorder {
+  private stateValue = CallRecorderState.Waiting;
+  private session: RecordingSession | undefined;
+  private endpoints: LegEndpoint[] = [];
+  private fork: ForkSubscription | undefined;
+  private readonly entries: Entry[] = [];
+  private readonly deliveries: Promise<void>[] = [];
+  private ready: Promise<void> = Promise.resolve();
+  private closing: Promise<void> | undefined;
+  private readonly log: Logger;
+
+  constructor(private readonly call: Call, private readonly d: CallRecorderDeps) {
+    this.log = call.log.child({ part: 'recording' });
+    call.once('routed', () => {
+      this.ready = this.setup().catch((err: unknown) => {
+        this.log.error({ err }, 'recording set-up failed');
+        void this.close('failed');
+      });
+    });
+    call.once('answered', () => void this.onAnswered());
+    call.once('bridged', () => void this.ready.then(() => this.beginWhere(RecordingStart.Bridge)));
+    // Ends the recordings at hang-up time; finalizing and delivery go on without holding the BYEs.
+    call.onClose(() => {
+      void this.close(stopReasonOf(call.end));
+    });
+  }
+
+  get state(): CallRecorderState {
+    return this.stateValue;
+  }
+
+  /** The recordings planned for this call (after routing). */
+  get items(): readonly RecordingItem[] {
+    return this.entries.map((e) => e.item);
+  }
+
+  private moveTo(next: CallRecorderState): void {
+    if (!MOVES[this.stateValue].includes(next)) throw new CallRecorderStateError(this.stateValue, next);
+    this.log.debug({ from: this.stateValue, to: next }, 'recorder state');
+    this.stateValue = next;
+  }
+
+  private facts(): CallFacts {
+    const from = addressOf(this.call.fromHeader);
+    const to = addressOf(this.call.toHeader);
+    const name = displayNameOf(this.call.fromHeader);
+    return {
+      accountId: this.call.accountId,
+      callId: this.call.callId,
+      ...(from !== undefined ? { from, callerIdNumber: from.split('@')[0] } : {}),
+      ...(to !== undefined ? { to } : {}),
+      ...(name !== undefined ? { callerIdName: name } : {}),
+      ...(this.call.decision ? { calleeIdNumber: this.call.decision.number } : {}),
+    };
+  }
+
+  private async setup(): Promise<void> {
+    const call = this.call;
+    const decision = call.decision;
+    if (!decision || this.stateValue !== CallRecorderState.Waiting) return;
+    const account = decision.accountId === call.caller.account.id ? call.caller.account : await this.d.accountById(decision.accountId);
+    if (!account) throw new Error(`account ${decision.accountId} not found`);
+    const items = planRecordings({
+      callId: call.callId, caller: call.caller, callee: decision.callee, account, actions: decision.actions,
+      // CallflowInfo carries no name (the directory maps only routing fields); the label falls back to the id.
+      ...(decision.callflow ? { callflowId: decision.callflow.id } : {}),
+      ...(this.d.defaults ? { defaults: this.d.defaults } : {}),
+    });
+    if ((this.stateValue as CallRecorderState) !== CallRecorderState.Waiting) return;
+    if (items.length === 0) {
+      this.moveTo(CallRecorderState.Idle);
+      return;
+    }
+    this.log.info({ recordings: items.map((i) => ({ origin: i.origin, start: i.settings.start })) }, 'recordings planned');
+    this.moveTo(CallRecorderState.Starting);
+    const session = new RecordingSession(sessionOptionsFrom(this.d.recorder, call.callId, this.d.pool, this.log));
+    this.session = session;
+    this.endpoints = await session.start();
+    if ((this.stateValue as CallRecorderState) !== CallRecorderState.Starting) {
+      await session.close('closed');
+      return;
+    }
+    const facts = this.facts();
+    for (const item of items) {
+      const rec = session.record(recordingSettingsFrom(item.settings, this.d.recorder, item.callerOnly ? ['caller'] : undefined));
+      this.entries.push({ item, rec });
+      this.deliveries.push(rec.finished.then(
+        (result) => this.d.deliver(facts, item, { result }),
+        (err: Error) => this.d.deliver(facts, item, { error: err }),
+      ));
+    }
+    session.on('dtmf', (leg, digit) => this.onDigit(leg, digit));
+    this.moveTo(CallRecorderState.Recording);
+    this.beginWhere(RecordingStart.Now);
+  }
+
+  private beginWhere(start: RecordingStart): void {
+    if (this.stateValue !== CallRecorderState.Recording) return;
+    for (const e of this.entries) {
+      if (e.item.settings.start !== start || e.rec.state !== RecordingState.Pending) continue;
+      e.rec.begin();
+      this.d.onStarted?.(e.item);
+    }
+  }
+
+  private async onAnswered(): Promise<void> {
+    await this.ready;
+    if (this.stateValue !== CallRecorderState.Recording) return;
+    // Begin first: the answer is the moment the window opens; the fork follows within ms.
+    this.beginWhere(RecordingStart.Answer);
+    const media = this.call.media;
+    const session = this.session;
+    if (!media || !session) return;
+    const byLeg = new Map(this.endpoints.map((e) => [e.leg, e]));
+    const ports = ['caller', 'callee'].map((l) => byLeg.get(l)?.port ?? 0);
+    try {
+      this.fork = await media.fork({ host: this.endpoints[0]?.host ?? '127.0.0.1', ports });
+    } catch (err) {
+      this.log.error({ err }, 'recording fork failed');
+      await this.close('media_failed');
+      return;
+    }
+    for (const s of this.fork.streams) {
+      const leg = this.endpoints.find((e) => e.port === s.port)?.leg;
+      if (leg === undefined) continue;
+      // Channel order assumes rtpengine lists the caller's monologue first (it does: creation order).
+      if (leg !== s.participant) this.log.warn({ leg, participant: s.participant }, 'fork streams arrived in an unexpected order');
+      try {
+        session.setLegCodec(leg, { payloadType: s.codec.payloadType, encoding: s.codec.encoding, ...(s.telephoneEventPt !== undefined ? { telephoneEventPt: s.telephoneEventPt } : {}) });
+      } catch (err) {
+        this.log.warn({ err, leg }, 'fork codec not decodable');
+      }
+    }
+  }
+
+  private onDigit(leg: string, digit: string): void {
+    for (const e of this.entries) {
+      if (e.item.callerOnly && leg === 'caller' && e.item.terminators.includes(digit) && e.rec.state === RecordingState.Recording) {
+        this.log.info({ digit }, 'record_caller ended by the caller');
+        void e.rec.stop('dtmf');
+      }
+    }
+  }
+
+  /** Stops the callflow's record_call recordings (a record_call `stop` action). */
+  stopCallflowRecordings(): void {
+    for (const e of this.entries) if (e.item.source === 'callflow') void e.rec.stop('stop');
+  }
+
+  /**
+   * Ends everything once: every recording is finalized (at its stop point or now), the fork is
+   * unsubscribed, the session's sockets closed, deliveries handed over. Idempotent; never rejects.
+   */
+  close(reason: StopReason = 'closed'): Promise<void> {
+    this.closing ??= (async () => {
+      this.moveTo(CallRecorderState.Closing);
+      // Set-up may be opening sockets still; it sees Closing and stops, then we finish here.
+      await this.ready;
+      const session = this.session;
+      if (session) {
+        await session.close(reason).catch((err: unknown) => this.log.error({ err }, 'recording session close failed'));
+        this.d.onSessionClosed?.(session.legStats());
+      }
+      await this.fork?.close().catch(() => undefined);
+      await Promise.allSettled(this.deliveries);
+      this.moveTo(CallRecorderState.Closed);
+    })();
+    return this.closing;
+  }
+}

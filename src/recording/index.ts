@@ -1,0 +1,14 @@
+/**
+ * Recording end to end: the per-call controller (policy + callflow actions -> one recorder
+ * session and one rtpengine fork per call -> delivery), and the process-level wiring.
+ *
+ *   const recordings = new Recordings({ config, store, accountById, logger, metrics });
+ *   await recordings.start();          // replays the delivery spool
+ *   recordings.mount(b2bua);           // a CallRecorder per call
+ *   ... await recordings.close();      // after the calls
+ */
+export { Recordings, uploadResultOf, type RecordingsDeps } from './recordings';
+export { CallRecorder, CallRecorderState, CallRecorderStateError, stopReasonOf, type CallRecorderDeps } from './call-recorder';
+export { planRecordings, callerEndpoint, calleeEndpoint, type PlanInput, type RecordingItem } from './plan';
+export { recordingMeta, addressOf, displayNameOf, type CallFacts } from './meta';
+export { RecordingStoreMirror, recordingDoc } from './store-mirror';

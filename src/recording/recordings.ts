@@ -1,0 +1,159 @@
+import type { Logger } from 'pino';
+import type { B2bua, Call } from '../calls';
+import type { FrozenConfig } from '../config';
+import { DeliveryQueue, type DeliveryRecord } from '../delivery';
+import type { AccountInfo } from '../directory/types';
+import type { Metrics, UploadResult } from '../metrics';
+import type { RecordingDefaults } from '../policy';
+import { EncoderPool, encoderWorkersFrom, type LegStats, type RecordingResult } from '../recorder';
+import type { DocumentStore } from '../store';
+import { CallRecorder } from './call-recorder';
+import { recordingMeta, type CallFacts } from './meta';
+import type { RecordingItem } from './plan';
+import { RecordingStoreMirror } from './store-mirror';
+
+/**
+ * The recording part of the service: one encoder pool and one delivery queue per process, a
+ * CallRecorder per call of the B2BUA, the store's `recordings` collection kept in step with the
+ * queue, and the recording metrics. start() replays the delivery spool; close() waits for the
+ * calls' recorders (so finished files reach the durable queue) before closing the queue.
+ */
+
+export interface RecordingsDeps {
+  config: Pick<FrozenConfig, 'recorder' | 'delivery'>;
+  store: DocumentStore;
+  accountById(id: string): Promise<AccountInfo | undefined>;
+  logger: Logger;
+  metrics?: Metrics;
+  defaults?: Partial<RecordingDefaults>;
+}
+
+/** Delivery's error codes onto the metric's closed label set. */
+export function uploadResultOf(code: string): UploadResult {
+  switch (code) {
+    case 'http_status':
+    case 'too_many_redirects':
+      return 'http_error';
+    case 'url_refused':
+    case 'url_invalid':
+      return 'refused';
+    default:
+      return 'network_error';
+  }
+}
+
+export class Recordings {
+  readonly pool: EncoderPool;
+  readonly queue: DeliveryQueue;
+  private readonly mirror: RecordingStoreMirror;
+  private readonly recorders = new Set<CallRecorder>();
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly d: RecordingsDeps) {
+    const rec = d.config.recorder;
+    this.pool = new EncoderPool(encoderWorkersFrom(rec));
+    const del = d.config.delivery;
+    this.queue = new DeliveryQueue({ ...del, allow: [...del.allow], deny: [...del.deny], tls: { ...del.tls } }, { logger: d.logger.child({ part: 'delivery' }) });
+    this.mirror = new RecordingStoreMirror(d.store, d.logger.child({ part: 'recordings' }));
+    this.queue.on('record', (r: DeliveryRecord) => void this.mirror.write(r));
+    const m = d.metrics;
+    if (m) {
+      this.queue.on('success', (e) => {
+        m.uploadAttempts.inc({ result: 'success' });
+        m.uploadDuration.observe({ result: 'success' }, e.latencyMs / 1000);
+      });
+      this.queue.on('failure', (e) => {
+        const result = uploadResultOf(e.code);
+        m.uploadAttempts.inc({ result });
+        if (e.latencyMs !== undefined) m.uploadDuration.observe({ result }, e.latencyMs / 1000);
+        if (e.final) m.recordingsFinished.inc({ outcome: 'failed' });
+      });
+      this.queue.on('depth', (q) => {
+        m.uploadQueueDepth.set({ status: 'pending' }, q.pending);
+        m.uploadQueueDepth.set({ status: 'uploading' }, q.uploading);
+        m.uploadQueueDepth.set({ status: 'failed' }, q.failed);
+      });
+    }
+  }
+
+  async start(): Promise<void> {
+    await this.queue.start();
+  }
+
+  /** Attaches to every call the B2BUA handles. */
+  mount(b2bua: B2bua): void {
+    b2bua.on('call', (call) => this.attach(call));
+  }
+
+  attach(call: Call): CallRecorder {
+    const recorder = new CallRecorder(call, {
+      pool: this.pool,
+      recorder: this.d.config.recorder,
+      accountById: (id) => this.d.accountById(id),
+      deliver: (facts, item, outcome) => this.deliver(facts, item, outcome),
+      onStarted: (item) => this.d.metrics?.recordingsStarted.inc({ source: item.source }),
+      onSessionClosed: (stats) => this.countRtp(stats),
+      ...(this.d.defaults ? { defaults: this.d.defaults } : {}),
+    });
+    this.recorders.add(recorder);
+    call.once('ended', () => {
+      void recorder.close().then(() => this.recorders.delete(recorder));
+    });
+    return recorder;
+  }
+
+  /** A finished recording: to the durable queue, or recorded as discarded; never rejects. */
+  private async deliver(facts: CallFacts, item: RecordingItem, outcome: { result: RecordingResult } | { error: Error }): Promise<void> {
+    const m = this.d.metrics;
+    const log = this.d.logger.child({ callId: facts.callId, accountId: facts.accountId, origin: item.origin });
+    if ('error' in outcome) {
+      m?.recordingsFinished.inc({ outcome: 'failed' });
+      log.error({ err: outcome.error }, 'recording failed');
+      return;
+    }
+    const r = outcome.result;
+    // Never begun (e.g. record_on_answer on a call nobody answered): nothing was recorded.
+    if (r.startedAt === null) return;
+    m?.encoderSeconds.inc({ format: r.format }, r.encoderSec);
+    const meta = recordingMeta(facts, item, r);
+    try {
+      if (r.discarded) {
+        m?.recordingsFinished.inc({ outcome: 'discarded_short' });
+        await this.queue.discard(meta, `shorter than record_min_sec (${r.durationSec.toFixed(2)} s < ${item.settings.record_min_sec} s)`);
+        return;
+      }
+      m?.recordingsFinished.inc({ outcome: 'completed' });
+      const rec = await this.queue.enqueue({ filePath: r.path, meta });
+      log.info({ id: rec.id, durationSec: r.durationSec, bytes: r.bytes, reason: r.reason }, 'recording queued for delivery');
+    } catch (err) {
+      log.error({ err, path: r.path }, 'recording not queued');
+    }
+  }
+
+  private countRtp(stats: Record<string, LegStats>): void {
+    const m = this.d.metrics;
+    if (!m) return;
+    for (const [leg, s] of Object.entries(stats)) {
+      if (leg !== 'caller' && leg !== 'callee') continue;
+      m.rtpPackets.inc({ leg, kind: 'received' }, s.received);
+      m.rtpPackets.inc({ leg, kind: 'lost' }, s.lost);
+      m.rtpPackets.inc({ leg, kind: 'late' }, s.late);
+    }
+  }
+
+  /** Store writes caught up (tests, shutdown). */
+  flush(): Promise<void> {
+    return this.mirror.flush();
+  }
+
+  /** Idempotent: recorders first (their files reach the queue), then the queue and the pool. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.allSettled([...this.recorders].map((r) => r.close('closed')));
+      await this.queue.close();
+      await this.mirror.flush();
+      await this.pool.close();
+    })();
+    return this.closing;
+  }
+}
