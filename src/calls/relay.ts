@@ -30,6 +30,16 @@ export function installRelays(uas: Srf.Dialog, uac: Srf.Dialog, media: CallMedia
     from.on('update', (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
       void relayUpdate(req, res, to, side);
     });
+    // INFO (SIP INFO DTMF, RFC 6086) goes through to the other party unchanged.
+    from.on('info', (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
+      const headers: Record<string, string> = {};
+      for (const h of ['Content-Type', 'Info-Package']) if (req.has(h)) headers[h] = req.get(h);
+      to.request({ method: 'INFO', headers, body: req.body } as unknown as Srf.SrfRequest)
+        .then((r) => res.send(r.status), () => res.send(500));
+    });
+    // Transfers are not offered: without a listener drachtio-srf would accept a REFER with 200
+    // and then do nothing (RFC 3515 2.4.2 lets the recipient decline).
+    from.on('refer', (_req: Srf.SrfRequest, res: Srf.SrfResponse) => res.send(603));
   };
 
   const relayInvite = async (req: Srf.SrfRequest, res: Srf.SrfResponse, to: Srf.Dialog, side: Side): Promise<void> => {
