@@ -184,6 +184,12 @@ export class JitterBuffer {
     if (old !== null) {
       this.drainSegment(old);
       this.closedLost += Math.max(0, old.maxSeq - old.minSeq + 1 - old.received);
+      if (old.ssrc === p.ssrc) {
+        // Same source re-anchored (timestamp jump, long stall): packets skipped between the
+        // segments are lost too (RFC 3550 A.1 sequence arithmetic).
+        const delta = ((p.sequenceNumber - old.lastRawSeq + 0x8000) & 0xffff) - 0x8000;
+        if (delta > 1) this.closedLost += delta - 1;
+      }
     }
     this.filled.fill(0);
     const ts = p.timestamp >>> 0;

@@ -84,6 +84,12 @@ t.test('push/flush scenarios', (t) => {
       stats: { segments: 2, lost: 0 },
     },
     {
+      name: 'packets skipped across a re-anchor of the same SSRC count as lost',
+      in: [...seqs(0, 1), { seq: 5, ts: 5_000_000, at: 1320 + 3 * F }, { seq: 6, ts: 5_000_160, at: 1480 + 3 * F }],
+      frames: [[1000, 0], [1160, 1], [1800, 5], [1960, 6]],
+      stats: { segments: 2, lost: 3 },
+    },
+    {
       name: 'gap longer than the ring (silence suppression) is not materialised as missing frames',
       in: [...seqs(0, 1), { seq: 2, ts: 2 * F + 8000, at: 1000 + 2 * F + 8000 }],
       frames: [[1000, 0], [1160, 1], [9320, 2]],
