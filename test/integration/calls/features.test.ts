@@ -1,6 +1,7 @@
 /**
  * Call features end to end with SIPp phones: a user's two devices rung in parallel (first
- * answer wins, the other is CANCELled), hold and resume relayed through rtpengine, the caller
+ * answer wins, the other is CANCELled), hold and resume (re-INVITE) and an UPDATE relayed
+ * through rtpengine, the caller
  * cancelling while the callee rings, a busy callee's 486 relayed.
  */
 import t from 'tap';
@@ -68,6 +69,25 @@ t.test('hold and resume: re-INVITEs relayed through rtpengine both ways', async 
   t.equal(rb.code, 0, `held phone saw sendonly then sendrecv ${rb.errors}`);
   await ended(call);
   t.same(renegotiations, ['caller', 'caller'], 'two offers from the caller relayed');
+  a.rtp.close();
+  b.rtp.close();
+});
+
+t.test('UPDATE with a new offer relayed through rtpengine', async (t) => {
+  const b = await registerPhone(svc, '2001');
+  const a = await registerPhone(svc, '1001');
+  const uas = answerOn(b.port, 'phone-answer-update.xml', b.rtp.port);
+  const callP = nextCall(svc);
+  const uac = callFrom(svc, 'phone-call-update.xml', { user: '1001', number: '2000', rtpPort: a.rtp.port, port: a.port });
+  const call = await callP;
+  const renegotiations: string[] = [];
+  call.on('renegotiated', (_c, side) => renegotiations.push(side));
+  const [ra, rb] = await Promise.all([uac, uas.done]);
+  // The callee's scenario checks the UPDATE carried a=sendonly; the caller's that the answer is a=recvonly.
+  t.equal(ra.code, 0, `caller got the relayed answer ${ra.errors}`);
+  t.equal(rb.code, 0, `callee got the relayed offer ${rb.errors}`);
+  await ended(call);
+  t.same(renegotiations, ['caller']);
   a.rtp.close();
   b.rtp.close();
 });
