@@ -6,7 +6,9 @@ import { spawnSync } from 'node:child_process';
 import t from 'tap';
 import { ServiceStartError, ServiceState } from '../../../src/service';
 import { startTestService, type TestService } from '../../helpers/service';
-import { REALM, addDevice, registerPhone } from './setup';
+import {
+  REALM, addCallflow, addDevice, answerOn, bridged, callFrom, ended, nextCall, registerPhone, seedAccount,
+} from './setup';
 
 let svc: TestService;
 
@@ -49,4 +51,31 @@ t.test('a start that fails releases what it started, close is idempotent', async
   await Promise.all([other.service.close(), other.service.close()]);
   t.equal(other.service.state, ServiceState.Closed);
   await other.close();
+});
+
+t.test('close() with a call up: both legs get BYE before SIP goes away', async (t) => {
+  const own = await startTestService();
+  try {
+    const accountId = await seedAccount(own);
+    await addDevice(own, accountId, '1001');
+    const callee = await addDevice(own, accountId, '2001');
+    await addCallflow(own, accountId, ['2000'], { module: 'device', data: { id: callee } });
+    const b = await registerPhone(own, '2001');
+    const a = await registerPhone(own, '1001');
+    const uas = answerOn(b.port, 'phone-answer.xml', b.rtp.port);
+    const callP = nextCall(own);
+    const uac = callFrom(own, 'phone-call-wait-bye.xml', { user: '1001', number: '2000', rtpPort: a.rtp.port, port: a.port });
+    const call = await callP;
+    await bridged(call);
+    await own.service.close();
+    const [ra, rb] = await Promise.all([uac, uas.done]);
+    t.equal(ra.code, 0, `caller got BYE ${ra.errors}`);
+    t.equal(rb.code, 0, `callee got BYE ${rb.errors}`);
+    await ended(call);
+    t.equal(call.end?.cause, 'SYSTEM_SHUTDOWN');
+    a.rtp.close();
+    b.rtp.close();
+  } finally {
+    await own.close();
+  }
 });
