@@ -1,0 +1,149 @@
+/**
+ * Shared set-up of the recorded-call tests: the service with delivery allowed to reach the
+ * loopback upload server, an account (with an API key) holding two phones, a carrier trunk on
+ * 127.0.0.2, and one helper that runs a whole recorded call with a tone per party and returns
+ * what the test needs to check (event times, the call, the SIPp results).
+ */
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Call } from '../../../src/calls';
+import type { JsonObject, JsonValue } from '../../../src/store';
+import { freePort } from '../../helpers/ports';
+import { RtpEndpoint } from '../../helpers/rtp';
+import type { SippResult } from '../../helpers/sipp';
+import type { TestService } from '../../helpers/service';
+import type { ReceivedUpload, UploadServer } from '../../helpers/upload-server';
+import { CALLEE_TONE, CALLER_TONE, REALM, answerOn, bridged, callFrom, ended, nextCall, registerPhone } from '../calls/setup';
+import { decode, type Decoded } from '../recorder/decode';
+import { newStream, pressKey, rtpengineTargets, sendTone } from './media';
+
+export { CALLEE_TONE, CALLER_TONE, REALM };
+export const CARRIER = '127.0.0.2';
+export const API_KEY = 'rec-test-api-key';
+
+export function serviceConfig(): Record<string, unknown> {
+  return {
+    delivery: { allow: ['127.0.0.0/8'], backoffBaseMs: 200, backoffMaxMs: 1000 },
+    recorder: { encoderWorkers: 1 },
+  };
+}
+
+export interface World {
+  accountId: string;
+  callerDevice: string;
+  calleeDevice: string;
+  callerOwner: string;
+  carrierPort: number;
+}
+
+export async function seed(svc: TestService): Promise<World> {
+  const acct = await svc.store.createAccount(null, { name: 'recording', realm: REALM, pvt_api_key: API_KEY });
+  const accountId = acct._id;
+  const callerOwner = (await svc.store.create('users', accountId, { first_name: 'Alice', last_name: 'Caller' }))._id;
+  const dev = async (username: string, owner?: string): Promise<string> => (await svc.store.create('devices', accountId, {
+    name: `phone ${username}`, sip: { username, password: `pw-${username}` }, ...(owner ? { owner_id: owner } : {}),
+  }))._id;
+  const callerDevice = await dev('1001', callerOwner);
+  const calleeDevice = await dev('2001');
+  await svc.store.create('callflows', accountId, { numbers: ['2000', '4420000'], flow: { module: 'device', data: { id: calleeDevice } } });
+  const carrierPort = await freePort(CARRIER);
+  await svc.store.create('resources', accountId, { name: 'carrier', gateways: [{ server: CARRIER, port: carrierPort }], rules: ['^\\+?1555[0-9]{7}$'] });
+  return { accountId, callerDevice, calleeDevice, callerOwner, carrierPort };
+}
+
+/** Sets (or with null removes) a document's call_recording. */
+export async function setRecording(svc: TestService, collection: 'accounts' | 'users' | 'devices', id: string, cr: JsonValue): Promise<void> {
+  await svc.store.merge(collection, id, { call_recording: cr } as JsonObject);
+}
+
+export interface CallRun {
+  call: Call;
+  /** performance.now() at routing, callee answer, and the start of the hang-up. */
+  tRouted: number;
+  tAnswered: number;
+  tEnded: number;
+  caller: SippResult;
+  callee: SippResult;
+  /** Seconds after the answer at which both tones started. */
+  toneStartSec: number;
+}
+
+export interface CallPlan {
+  /** onnet caller (phone 1001) or the carrier. */
+  from: 'phone' | 'carrier';
+  number: string;
+  /** onnet callee (phone 2001) or the carrier. */
+  to: 'phone' | 'carrier';
+  toneFrames?: number;
+  /** Press # after this many tone frames (the caller's stream continues afterwards). */
+  hashAfterFrames?: number;
+}
+
+/**
+ * One recorded call: the callee rings 1 s and answers, both parties send their tone (caller
+ * 1 kHz, callee 400 Hz) from the bridge on, the caller hangs up (4 s after its ACK for a phone,
+ * 3 s for the carrier).
+ */
+export async function runCall(svc: TestService, w: World, p: CallPlan): Promise<CallRun> {
+  const frames = p.toneFrames ?? 100;
+  const calleePhone = p.to === 'phone' ? await registerPhone(svc, '2001') : undefined;
+  const calleeRtp = calleePhone ? calleePhone.rtp : await RtpEndpoint.open();
+  const callerRtp = p.from === 'phone' ? (await registerPhone(svc, '1001')).rtp : await RtpEndpoint.open();
+  try {
+    const calleePort = calleePhone ? calleePhone.port : w.carrierPort;
+    const uas = answerOn(calleePort, 'rec-phone-answer.xml', calleeRtp.port, p.to === 'phone' ? '127.0.0.1' : CARRIER);
+    const callP = nextCall(svc);
+    const uac = p.from === 'phone'
+      ? callFrom(svc, 'rec-phone-call.xml', { user: '1001', number: p.number, rtpPort: callerRtp.port, port: await freePort() })
+      : callFrom(svc, 'trunk-call.xml', { user: '15559990000', realm: 'carrier.test', number: p.number, rtpPort: callerRtp.port, port: await freePort(CARRIER), host: CARRIER });
+    const call = await callP;
+    let tRouted = performance.now();
+    let tAnswered = 0;
+    let tEnded = 0;
+    call.once('routed', () => { tRouted = performance.now(); });
+    call.once('answered', () => { tAnswered = performance.now(); });
+    call.onClose(() => { tEnded = performance.now(); });
+    await bridged(call);
+    const ports = await rtpengineTargets(svc, call);
+    const toneStartSec = (performance.now() - tAnswered) / 1000;
+    const a = newStream(0x1111);
+    const b = newStream(0x2222);
+    const callerSends = (async () => {
+      if (p.hashAfterFrames === undefined) return sendTone(callerRtp, ports.toCallerSide, CALLER_TONE, frames, a);
+      await sendTone(callerRtp, ports.toCallerSide, CALLER_TONE, p.hashAfterFrames, a);
+      await pressKey(callerRtp, ports.toCallerSide, 11, a);
+      return sendTone(callerRtp, ports.toCallerSide, CALLER_TONE, frames - p.hashAfterFrames, a);
+    })();
+    await Promise.all([callerSends, sendTone(calleeRtp, ports.toCalleeSide, CALLEE_TONE, frames, b)]);
+    const [caller, callee] = await Promise.all([uac, uas.done]);
+    await ended(call);
+    return { call, tRouted, tAnswered, tEnded, caller, callee, toneStartSec };
+  } finally {
+    callerRtp.close();
+    calleeRtp.close();
+  }
+}
+
+/** The uploads of one call (waits until `count` arrived). */
+export async function uploadsOf(upload: UploadServer, callId: string, count = 1, timeoutMs = 20_000): Promise<ReceivedUpload[]> {
+  const mine = (): ReceivedUpload[] => upload.delivered().filter((r) => r.query.call_id === callId);
+  await upload.waitFor(() => mine().length >= count, timeoutMs, `${count} upload(s) of ${callId}`);
+  return mine();
+}
+
+export function decodeBody(body: Buffer, ext: string): Decoded {
+  const dir = mkdtempSync(join(tmpdir(), 'rec-upload-'));
+  const file = join(dir, `upload.${ext}`);
+  writeFileSync(file, body);
+  return decode(file);
+}
+
+/** An API client authenticated with the account's key. */
+export async function apiClient(svc: TestService): Promise<(path: string, accept?: string) => Promise<Response>> {
+  const auth = await fetch(`${svc.apiUrl}/v2/api_auth`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ data: { api_key: API_KEY } }) });
+  const body = await auth.json() as { auth_token?: string };
+  const token = body.auth_token;
+  if (!token) throw new Error(`api_auth failed: ${auth.status}`);
+  return (path, accept) => fetch(`${svc.apiUrl}${path}`, { headers: { 'x-auth-token': token, ...(accept ? { accept } : {}) } });
+}
