@@ -163,7 +163,7 @@ export class B2bua extends EventEmitter<B2buaEvents> {
       if (call.ended) return;
       call.moveTo(CallState.Ringing);
 
-      const won = await this.ring(call, req, res, offer);
+      const won = await this.ringWithFallback(call, req, res, offer);
       if (!won) return;
       const { dialog: uac, target } = won;
       if (call.ended) {
@@ -193,6 +193,27 @@ export class B2bua extends EventEmitter<B2buaEvents> {
       call.emit('bridged', call);
     } catch (err) {
       fail(err);
+    }
+  }
+
+  /**
+   * Rings the decision; when every target failed and the callflow continues (Kazoo's child `_`
+   * of the device/user/resources node), rings what it continues with. Direction follows the
+   * callee actually rung.
+   */
+  private async ringWithFallback(call: Call, req: Srf.SrfRequest, res: Srf.SrfResponse, offer: string): Promise<{ dialog: Srf.Dialog; target: Target } | undefined> {
+    for (;;) {
+      try {
+        return await this.ring(call, req, res, offer);
+      } catch (err) {
+        const current = call.decision;
+        if (!(err instanceof CalleeFailedError) || call.ended || !current) throw err;
+        const next = await this.d.router.fallback(current);
+        if (!next) throw err;
+        call.decision = next;
+        call.direction = classifyDirection(call.caller, next.callee);
+        call.log.info({ status: err.sipStatus, callee: next.callee.kind, direction: call.direction.label }, 'callflow continues after failure');
+      }
     }
   }
 

@@ -53,7 +53,11 @@ export interface FlowAction {
 }
 
 export type FlowStep =
-  | { ok: true; module: RouteModule; data: Record<string, unknown>; actions: FlowAction[] }
+  | {
+    ok: true; module: RouteModule; data: Record<string, unknown>; actions: FlowAction[];
+    /** The routing node's default child: Kazoo continues there when the module fails (no answer, busy). */
+    next?: CallflowNode;
+  }
   | { ok: false; reason: string; actions: FlowAction[] };
 
 const ROUTE_MODULES = new Set<string>(Object.values(RouteModule));
@@ -71,7 +75,10 @@ export function walkFlow(root: CallflowNode): FlowStep {
   let node: CallflowNode | undefined = root;
   for (let depth = 0; node && depth < MAX_DEPTH; depth++) {
     const data = node.data ?? {};
-    if (ROUTE_MODULES.has(node.module)) return { ok: true, module: node.module as RouteModule, data, actions };
+    if (ROUTE_MODULES.has(node.module)) {
+      const next = node.children?.['_'];
+      return { ok: true, module: node.module as RouteModule, data, actions, ...(next ? { next } : {}) };
+    }
     if (!ACTION_MODULES.has(node.module)) return { ok: false, reason: `unsupported module ${node.module}`, actions };
     actions.push({ module: node.module as ActionModule, data });
     node = node.children?.['_'];

@@ -1,5 +1,5 @@
 import { MatchKind, dialledNumber, lookupCallflow, type CallflowMatch } from '../callflow/lookup';
-import type { CallflowInfo, DeviceInfo, Directory, ResourceInfo } from '../directory/types';
+import type { CallflowInfo, CallflowNode, DeviceInfo, Directory, ResourceInfo } from '../directory/types';
 import { CalleeKind, CallerKind, type Callee, type Caller } from '../signalling/direction';
 import type { RouteTarget } from '../signalling/registrar/registrations';
 import { BadCallflowError, NoRouteError, NotRegisteredError } from './errors';
@@ -34,6 +34,10 @@ export interface RouteDecision {
   callflow?: CallflowInfo;
   /** record_call / record_caller nodes met before the routing module, for the recording part. */
   actions: FlowAction[];
+  /** Where the callflow continues when this routing module fails (Kazoo's child `_`). */
+  fallback?: CallflowNode;
+  /** How the callflow matched (a pattern's capture group is what `resources` dials). */
+  match?: CallflowMatch;
 }
 
 /** The numbers an INVITE dials: the Request-URI user, then the To user when it differs (trunks). */
@@ -82,47 +86,68 @@ export class Router {
     throw new NoRouteError(numbers[0], 'no account owns the number');
   }
 
-  private async execute(accountId: string, number: string, match: CallflowMatch): Promise<RouteDecision> {
+  /**
+   * The decision for the callflow's continuation after `previous` failed, or undefined when the
+   * flow ends there (the caller then gets the failure).
+   */
+  async fallback(previous: RouteDecision): Promise<RouteDecision | undefined> {
+    if (!previous.fallback || !previous.match) return undefined;
+    return this.execute(previous.accountId, previous.number, previous.match, previous.fallback);
+  }
+
+  private async execute(accountId: string, number: string, match: CallflowMatch, from?: CallflowNode): Promise<RouteDecision> {
     const cf = match.callflow;
-    const step = walkFlow(cf.flow);
+    const step = walkFlow(from ?? cf.flow);
     if (!step.ok) throw new BadCallflowError(cf.id, step.reason);
-    const id = typeof step.data.id === 'string' ? step.data.id : undefined;
-    switch (step.module) {
-      case RouteModule.Device: {
-        if (!id) throw new BadCallflowError(cf.id, 'device module without data.id');
-        const device = await this.d.directory.deviceById(id);
-        if (!device || device.enabled === false) throw new NoRouteError(number, `device ${id} not found`);
-        const owner = device.owner_id !== undefined ? await this.d.directory.userById(device.owner_id) : undefined;
-        const targets = await this.deviceTargets([device]);
-        if (targets.length === 0) throw new NotRegisteredError(`device ${id}`);
-        return {
-          accountId, number, callflow: cf, actions: step.actions,
-          callee: { kind: CalleeKind.Device, device, ...(owner ? { owner } : {}) },
-          stages: [{ targets, failover: false }],
-        };
+    const more = { match, ...(step.next ? { fallback: step.next } : {}) };
+    // Kazoo's device/user `timeout` (seconds of ringing) bounds the stage so the flow can go on.
+    const ringFor = typeof step.data.timeout === 'number' && step.data.timeout > 0 ? { timeoutSec: step.data.timeout } : {};
+    const run = async (): Promise<RouteDecision> => {
+      const id = typeof step.data.id === 'string' ? step.data.id : undefined;
+      switch (step.module) {
+        case RouteModule.Device: {
+          if (!id) throw new BadCallflowError(cf.id, 'device module without data.id');
+          const device = await this.d.directory.deviceById(id);
+          if (!device || device.enabled === false) throw new NoRouteError(number, `device ${id} not found`);
+          const owner = device.owner_id !== undefined ? await this.d.directory.userById(device.owner_id) : undefined;
+          const targets = await this.deviceTargets([device]);
+          if (targets.length === 0) throw new NotRegisteredError(`device ${id}`);
+          return {
+            accountId, number, callflow: cf, actions: step.actions, ...more,
+            callee: { kind: CalleeKind.Device, device, ...(owner ? { owner } : {}) },
+            stages: [{ targets, failover: false, ...ringFor }],
+          };
+        }
+        case RouteModule.User: {
+          if (!id) throw new BadCallflowError(cf.id, 'user module without data.id');
+          const user = await this.d.directory.userById(id);
+          if (!user || user.enabled === false) throw new NoRouteError(number, `user ${id} not found`);
+          const devices = (await this.d.directory.devicesByOwner(id)).filter((d) => d.enabled !== false);
+          const targets = await this.deviceTargets(devices);
+          if (targets.length === 0) throw new NotRegisteredError(`user ${id}`);
+          return {
+            accountId, number, callflow: cf, actions: step.actions, ...more,
+            callee: { kind: CalleeKind.User, user },
+            stages: [{ targets, failover: false, ...ringFor }],
+          };
+        }
+        case RouteModule.Resources: {
+          // Like Kazoo's resources module: a pattern's capture group is the number to send out
+          // (`^9(\d+)$` strips an outside-line prefix); data.to_did overrides both.
+          const toDid = typeof step.data.to_did === 'string' && step.data.to_did !== '' ? step.data.to_did : undefined;
+          const out = toDid ?? (match.kind === MatchKind.Pattern && match.captureGroup ? match.captureGroup : number);
+          const resources = matchingResources(await this.d.directory.resourcesOfAccount(accountId), out);
+          if (resources.length === 0) throw new NoRouteError(out, 'no resource rule matches');
+          return { ...this.offnet(accountId, out, resources, step.actions, cf), ...more };
+        }
       }
-      case RouteModule.User: {
-        if (!id) throw new BadCallflowError(cf.id, 'user module without data.id');
-        const user = await this.d.directory.userById(id);
-        if (!user || user.enabled === false) throw new NoRouteError(number, `user ${id} not found`);
-        const devices = (await this.d.directory.devicesByOwner(id)).filter((d) => d.enabled !== false);
-        const targets = await this.deviceTargets(devices);
-        if (targets.length === 0) throw new NotRegisteredError(`user ${id}`);
-        return {
-          accountId, number, callflow: cf, actions: step.actions,
-          callee: { kind: CalleeKind.User, user },
-          stages: [{ targets, failover: false }],
-        };
-      }
-      case RouteModule.Resources: {
-        // Like Kazoo's resources module: a pattern's capture group is the number to send out
-        // (`^9(\d+)$` strips an outside-line prefix); data.to_did overrides both.
-        const toDid = typeof step.data.to_did === 'string' && step.data.to_did !== '' ? step.data.to_did : undefined;
-        const out = toDid ?? (match.kind === MatchKind.Pattern && match.captureGroup ? match.captureGroup : number);
-        const resources = matchingResources(await this.d.directory.resourcesOfAccount(accountId), out);
-        if (resources.length === 0) throw new NoRouteError(out, 'no resource rule matches');
-        return this.offnet(accountId, out, resources, step.actions, cf);
-      }
+    };
+    try {
+      return await run();
+    } catch (err) {
+      // An unregistered device or user fails its module at once; Kazoo then goes on with `_`.
+      if (err instanceof NotRegisteredError && step.next) return this.execute(accountId, number, match, step.next);
+      throw err;
     }
   }
 

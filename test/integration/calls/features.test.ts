@@ -21,8 +21,10 @@ t.before(async () => {
   const single = await addDevice(svc, accountId, '2001');
   await addCallflow(svc, accountId, ['2000'], { module: 'device', data: { id: single } });
   const user = await addUser(svc, accountId, 'Ann');
-  await addDevice(svc, accountId, '3001', user);
+  const desk = await addDevice(svc, accountId, '3001', user);
   await addDevice(svc, accountId, '3002', user);
+  // Kazoo's child `_`: when the first device fails (busy), the flow goes on to the next.
+  await addCallflow(svc, accountId, ['6000'], { module: 'device', data: { id: single }, children: { _: { module: 'device', data: { id: desk } } } });
   await addCallflow(svc, accountId, ['3000'], { module: 'user', data: { id: user } });
 });
 t.teardown(async () => {
@@ -90,6 +92,25 @@ t.test('UPDATE with a new offer relayed through rtpengine', async (t) => {
   t.same(renegotiations, ['caller']);
   a.rtp.close();
   b.rtp.close();
+});
+
+t.test('callflow continues with child _ when the first device is busy', async (t) => {
+  const busy = await registerPhone(svc, '2001');
+  const desk = await registerPhone(svc, '3001');
+  const a = await registerPhone(svc, '1001');
+  const refusing = answerOn(busy.port, 'phone-busy.xml', busy.rtp.port);
+  const answering = answerOn(desk.port, 'phone-answer.xml', desk.rtp.port);
+  const callP = nextCall(svc);
+  const uac = callFrom(svc, 'phone-call.xml', { user: '1001', number: '6000', rtpPort: a.rtp.port, port: a.port });
+  const call = await callP;
+  await bridged(call);
+  t.equal(call.answeredTarget?.uri, `sip:3001@127.0.0.1:${desk.port}`, 'the second device took the call');
+  const [ra, rb, rd] = await Promise.all([uac, refusing.done, answering.done]);
+  t.equal(ra.code, 0, `caller ${ra.errors}`);
+  t.equal(rb.code, 0, `first device answered 486 ${rb.errors}`);
+  t.equal(rd.code, 0, `second device answered ${rd.errors}`);
+  await ended(call);
+  for (const p of [busy, desk, a]) p.rtp.close();
 });
 
 t.test('caller cancels while the callee rings: CANCEL propagated', async (t) => {

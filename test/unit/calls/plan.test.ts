@@ -26,6 +26,9 @@ t.test('walkFlow: actions collected, first routing module ends the walk', async 
     },
   ];
   for (const c of cases) t.same(walkFlow(c.flow), c.want, c.name);
+  const next = { module: 'user', data: { id: 'u' } };
+  t.same(walkFlow({ module: 'device', data: { id: 'd' }, children: { _: next } }),
+    { ok: true, module: RouteModule.Device, data: { id: 'd' }, actions: [], next }, 'the routing node keeps its child');
 });
 
 t.test('walkFlow: a chain deeper than the bound stops', async (t) => {

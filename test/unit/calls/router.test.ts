@@ -18,6 +18,7 @@ const dir = new MemoryDirectory({
     { id: 'd2', account_id: 'acc', owner_id: 'u1', sip: { username: '1002', password: 'x' } },
     { id: 'd3', account_id: 'acc', sip: { username: '1003', password: 'x' } },
     { id: 'off', account_id: 'acc', owner_id: 'u1', enabled: false, sip: { username: '1009', password: 'x' } },
+    { id: 'd-unreg', account_id: 'acc', sip: { username: '1010', password: 'x' } },
   ],
   resources: [trunk],
   callflows: [
@@ -26,6 +27,14 @@ const dir = new MemoryDirectory({
     { id: 'cf-empty', account_id: 'acc', numbers: ['3999'], flow: { module: 'user', data: { id: 'u-empty' } } },
     { id: 'cf-out', account_id: 'acc', patterns: ['^9(\\d+)$'], flow: { module: 'resources', data: {} } },
     { id: 'cf-bad', account_id: 'acc', numbers: ['4000'], flow: { module: 'conference', data: {} } },
+    {
+      id: 'cf-fallback', account_id: 'acc', numbers: ['5000'],
+      flow: { module: 'device', data: { id: 'd-unreg' }, children: { _: { module: 'user', data: { id: 'u1' } } } },
+    },
+    {
+      id: 'cf-mobile', account_id: 'acc', numbers: ['5001'],
+      flow: { module: 'device', data: { id: 'd3', timeout: 5 }, children: { _: { module: 'resources', data: { to_did: '15551234567' } } } },
+    },
     { id: 'cf-did', account_id: 'other', numbers: ['4420000'], flow: { module: 'device', data: { id: 'd3' } } },
   ],
 });
@@ -98,4 +107,18 @@ t.test('trunk caller: DID matched across accounts, never sent back offnet', asyn
   await t.rejects(router.route(fromTrunk, ['15551234567']), NoRouteError, 'a trunk cannot reach another trunk by a no-match');
   const viaTo = await router.route(fromTrunk, ['gateway-user', '2000']);
   t.equal(viaTo.callflow?.id, 'cf-dev', 'the To user is tried after the Request-URI user');
+});
+
+t.test('callflow continues with child _: unregistered device skipped at once, timeout bounds the stage', async (t) => {
+  const skipped = await router.route(fromDevice, ['5000']);
+  t.equal(skipped.callee.kind, CalleeKind.User, 'the unregistered device fell through to the user');
+  t.equal(skipped.fallback, undefined);
+  t.equal(await router.fallback(skipped), undefined, 'nothing after the user');
+  const first = await router.route(fromDevice, ['5001']);
+  t.equal(first.callee.kind, CalleeKind.Device);
+  t.equal(first.stages[0].timeoutSec, 5, "the device's timeout bounds its ringing");
+  const next = await router.fallback(first);
+  t.equal(next?.callee.kind, CalleeKind.Resource);
+  t.equal(next?.number, '15551234567', 'to_did is dialled out');
+  t.same(next?.stages.map((s) => s.targets[0].uri), ['sip:15551234567@192.0.2.1', 'sip:15551234567@192.0.2.2:5080']);
 });
