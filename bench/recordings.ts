@@ -1,0 +1,170 @@
+/**
+ * `npm run bench:recordings`: the most concurrent recorded calls this machine sustains with no
+ * packet missing from the files. The whole service runs in this process (embedded engine,
+ * supervised rtpengine, recorder with its encoder workers, delivery to a local upload server);
+ * SIPp plays a carrier calling a DID (127.0.0.2, 1 kHz tone by play_pcap_audio) and a second
+ * carrier answering it (127.0.0.3, 400 Hz), so every call is offnet -> offnet through rtpengine
+ * and recorded by the account's rule as stereo MP3 at 16 kHz (Kazoo's defaults), from the answer.
+ *
+ * Steps (REC_STEPS, default 50,100,150,200,250,300 concurrent calls): each call holds
+ * REC_HOLD_SECONDS (default 20); SIPp keeps N calls up for two hold periods (2N calls). A step
+ * passes when no call failed, every recording completed and was uploaded, and the recorder's
+ * jitter buffers counted no lost and no late packet on any leg. Prints per step the calls,
+ * recordings, RTP received / lost / late, CPU of this process and of rtpengine, load average;
+ * then the highest step passed. Stops at the first failing step.
+ */
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../test/helpers/ports';
+import { startTestService, type TestService } from '../test/helpers/service';
+import { SCENARIO_DIR, startSipp } from '../test/helpers/sipp';
+import { UploadServer } from '../test/helpers/upload-server';
+import { writeTonePcap } from '../test/integration/recorder/pcap';
+
+const STEPS = (process.env.REC_STEPS ?? '50,100,150,200,250,300').split(',').map(Number);
+const HOLD = Number(process.env.REC_HOLD_SECONDS ?? 20);
+const CALLER = '127.0.0.2';
+const CALLEE = '127.0.0.3';
+const DID = '5550000';
+
+function cpuSeconds(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+interface Counters {
+  completed: number;
+  discarded: number;
+  failed: number;
+  uploads: number;
+  received: number;
+  lost: number;
+  late: number;
+}
+
+async function counters(svc: TestService): Promise<Counters> {
+  const m = svc.service.metrics;
+  const fin = (await m.recordingsFinished.get()).values;
+  const rtp = (await m.rtpPackets.get()).values;
+  const up = (await m.uploadAttempts.get()).values;
+  type Labelled = { labels: Partial<Record<string, string | number>>; value: number };
+  const sum = (vals: readonly Labelled[], pred: (l: Partial<Record<string, string | number>>) => boolean): number =>
+    vals.filter((v) => pred(v.labels)).reduce((s, v) => s + v.value, 0);
+  return {
+    completed: sum(fin, (l) => l.outcome === 'completed'),
+    discarded: sum(fin, (l) => l.outcome === 'discarded_short'),
+    failed: sum(fin, (l) => l.outcome === 'failed'),
+    uploads: sum(up, (l) => l.result === 'success'),
+    received: sum(rtp, (l) => l.kind === 'received'),
+    lost: sum(rtp, (l) => l.kind === 'lost'),
+    late: sum(rtp, (l) => l.kind === 'late'),
+  };
+}
+
+function scenario(dir: string, name: string, pcap: string, ms: number): string {
+  const out = join(dir, name);
+  writeFileSync(out, readFileSync(join(SCENARIO_DIR, name), 'utf8').replace(/@PCAP@/g, pcap).replace(/@MS@/g, String(ms)));
+  return out;
+}
+
+async function waitUntil(pred: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await pred()) return true;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return pred();
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-rec-'));
+  // The pcap outlasts the hold so both parties send until the BYE.
+  const packets = Math.ceil((HOLD * 1000) / 20) + 50;
+  writeTonePcap(join(dir, 'caller.pcap'), { pt: 0, freq: 1000, packets, ssrc: 0x1111 });
+  writeTonePcap(join(dir, 'callee.pcap'), { pt: 0, freq: 400, packets, ssrc: 0x2222 });
+  const uac = scenario(dir, 'rec-bench-uac.xml', join(dir, 'caller.pcap'), HOLD * 1000);
+  const uas = scenario(dir, 'rec-bench-uas.xml', join(dir, 'callee.pcap'), 0);
+
+  const upload = await UploadServer.start();
+  const maxCalls = Math.max(...STEPS);
+  const svc = await startTestService({
+    rtpPorts: Math.min(19_000, 16 * maxCalls + 200),
+    config: {
+      delivery: { allow: ['127.0.0.0/8'] },
+      calls: { noAnswerTimeoutSec: 30, trunkAttemptTimeoutSec: 10 },
+    },
+  });
+  const uasPort = await freePort(CALLEE);
+  const acct = await svc.store.createAccount(null, {
+    name: 'bench', realm: 'bench.test',
+    call_recording: { account: { inbound: { offnet: { enabled: true, url: `${upload.url}/bench`, record_on_answer: true } } } },
+  });
+  await svc.store.create('resources', acct._id, { name: 'calling carrier', gateways: [{ server: CALLER }], rules: ['^$'] });
+  await svc.store.create('resources', acct._id, { name: 'answering carrier', gateways: [{ server: CALLEE, port: uasPort }], rules: [`^${DID}$`] });
+  await svc.store.create('callflows', acct._id, { numbers: [DID], flow: { module: 'resources', data: {} } });
+  const rtpenginePid = svc.service.media?.process?.pid;
+
+  console.log(`bench:recordings  hold ${HOLD} s, steps ${STEPS.join(',')}, stereo MP3 16 kHz from the answer, uploads to ${upload.url}`);
+  console.log('step  calls  failed  recordings(ok/disc/fail)  uploads  rtp received  lost  late  expected>=  cpu app  cpu rtpengine  load1  result');
+  let best = 0;
+  try {
+    for (const n of STEPS) {
+      const total = 2 * n;
+      const rate = n / HOLD;
+      const before = await counters(svc);
+      const cpu0 = process.cpuUsage();
+      const rtp0 = cpuSeconds(rtpenginePid);
+      const t0 = Date.now();
+      const callee = startSipp({
+        scenario: uas, localPort: uasPort, timeoutMs: (3 * HOLD + 120) * 1000,
+        args: ['-i', CALLEE, '-mi', CALLEE, '-mp', String(await freePort(CALLEE)), '-m', String(total)],
+      });
+      const caller = startSipp({
+        scenario: uac, remote: svc.sipTarget, localPort: await freePort(CALLER), timeoutMs: (3 * HOLD + 120) * 1000,
+        args: ['-i', CALLER, '-mi', CALLER, '-mp', String(await freePort(CALLER)), '-s', DID, '-l', String(n), '-r', rate.toFixed(3), '-rp', '1000', '-m', String(total)],
+      });
+      const [rc, re] = await Promise.all([caller.done, callee.done]);
+      const settled = await waitUntil(async () => {
+        const c = await counters(svc);
+        const d = svc.service.recordings?.queue.depth();
+        const finished = c.completed + c.discarded + c.failed - before.completed - before.discarded - before.failed;
+        return finished >= total && c.uploads - before.uploads >= c.completed - before.completed && d !== undefined && d.pending + d.uploading === 0;
+      }, 120_000);
+      const secs = (Date.now() - t0) / 1000;
+      const after = await counters(svc);
+      const cpu = process.cpuUsage(cpu0);
+      const rtp1 = cpuSeconds(rtpenginePid);
+      const d = (k: keyof Counters): number => after[k] - before[k];
+      const failedCalls = (rc.stats?.failed ?? total) + (re.stats?.failed ?? 0);
+      // Each leg of each call: the pcap's packets minus those played before the fork was up (< 1 s).
+      const expectedMin = total * 2 * (Math.floor((HOLD * 1000) / 20) - 50);
+      const pass = settled && failedCalls === 0 && d('completed') === total && d('uploads') === total && d('lost') === 0 && d('late') === 0 && d('received') >= expectedMin;
+      console.log([
+        String(n).padStart(4), String(total).padStart(6), String(failedCalls).padStart(7),
+        `${d('completed')}/${d('discarded')}/${d('failed')}`.padStart(25), String(d('uploads')).padStart(8),
+        String(d('received')).padStart(13), String(d('lost')).padStart(5), String(d('late')).padStart(5), String(expectedMin).padStart(11),
+        `${(((cpu.user + cpu.system) / 1e6 / secs) * 100).toFixed(0)}%`.padStart(8),
+        `${rtp0 !== null && rtp1 !== null ? (((rtp1 - rtp0) / secs) * 100).toFixed(0) : '?'}%`.padStart(14),
+        loadavg()[0].toFixed(1).padStart(6), pass ? 'PASS' : `FAIL${settled ? '' : ' (not settled)'}${rc.code !== 0 ? ` sipp ${rc.code}` : ''}`,
+      ].join(' '));
+      if (!pass) break;
+      best = n;
+    }
+  } finally {
+    console.log(`most concurrent recorded calls sustained with no packet missing: ${best} (goal 300)`);
+    await svc.close();
+    await upload.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
