@@ -51,7 +51,7 @@ class CpuMeter {
 
 /** Spawns a node process and resolves with it once a stdout line satisfies `ready`. */
 function spawnNode(script: string, env: NodeJS.ProcessEnv, ready: (line: string) => boolean): Promise<{ child: ChildProcess; lines: string[] }> {
-  const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...(process.env.CPS_NODE_ARGS ? process.env.CPS_NODE_ARGS.split(' ') : []), script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: string[] = [];
   return new Promise((res, rej) => {
     const timer = setTimeout(() => rej(new Error(`${script} did not start`)), 15000);

@@ -2,7 +2,7 @@
  * Small pure helpers over SIP header field values the dialog layer needs (tags, name-addr
  * URIs, host/port of a URI). Lenient: they work on the text as received.
  */
-import { randomBytes } from 'node:crypto';
+import { newCallId as coreCallId, newTag as coreTag } from '../sip';
 import type { Endpoint, TransportName } from '../drachtio/sip-port';
 
 /** The `tag` parameter of a From/To value (RFC 3261 19.3), outside any <...>. */
@@ -72,11 +72,12 @@ export function isLooseRoute(entry: string): boolean {
 
 /** A tag from a strong random source (RFC 3261 19.3 asks for at least 32 bits of randomness). */
 export function newTag(): string {
-  return randomBytes(8).toString('hex');
+  return coreTag();
 }
 
+/** 128 random bits, drawn from the core's pooled CSPRNG buffer (no syscall per id). */
 export function newCallId(): string {
-  return randomBytes(16).toString('hex');
+  return coreCallId();
 }
 
 /** `<seq> <METHOD>` of a CSeq value, or null. */

@@ -27,6 +27,7 @@ export class AppConnection extends EventEmitter<AppEvents> {
   state = AppState.AwaitingAuth;
   tags: string[] = [];
   private readonly decoder: FrameDecoder;
+  private corked = false;
   private readonly authTimer: NodeJS.Timeout;
 
   constructor(readonly id: string, private readonly socket: Socket, readonly log: Logger, authTimeoutMs = 5000) {
@@ -55,7 +56,10 @@ export class AppConnection extends EventEmitter<AppEvents> {
     this.state = to;
     clearTimeout(this.authTimer);
     if (to === AppState.Closed) {
-      this.socket.destroy();
+      // Flush what is queued (e.g. the NOK to a bad secret) before closing; bounded by a timer.
+      this.socket.uncork();
+      this.socket.end();
+      setTimeout(() => this.socket.destroy(), 1000).unref();
       this.emit('close');
     }
   }
@@ -65,6 +69,16 @@ export class AppConnection extends EventEmitter<AppEvents> {
     if (this.socket.writableLength > MAX_WRITE_BACKLOG) {
       this.close('write backlog exceeded');
       return;
+    }
+    // Coalesce the frames of one event-loop turn into one write: a syscall per frame was a
+    // tenth of the engine's CPU at 300 calls/s.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      setImmediate(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
     }
     this.socket.write(encodeFrame(payload));
   }
