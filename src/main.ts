@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * The service's entry point: `node dist/src/main.js`. Configuration from loadConfig
- * (B2BUA_CONFIG file or config/default.json, B2BUA_* environment overrides); SIGTERM / SIGINT
- * close every part (calls get their BYE first) and exit.
+ * (B2BUA_CONFIG file or config/default.json, B2BUA_* environment overrides). SIGTERM drains
+ * (new INVITEs 503, calls in progress continue up to service.shutdown.drainSec, recordings
+ * finalized and queued) and exits 0; SIGINT, or a second signal, hangs up at once.
  */
 import pino from 'pino';
 import { loadConfig } from './config';
@@ -14,12 +15,20 @@ async function main(): Promise<void> {
   const service = new Service(config, logger);
   let stopping = false;
   const stop = (signal: string): void => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal while draining: stop waiting for calls.
+      void service.close();
+      return;
+    }
     stopping = true;
     logger.info({ signal }, 'stopping');
-    const force = setTimeout(() => process.exit(1), 15_000);
+    const { drainSec, uploadGraceSec } = config.service.shutdown;
+    const drain = signal === 'SIGTERM' ? drainSec + uploadGraceSec : 0;
+    // Last resort if a part hangs while closing: the drain and grace plus a margin.
+    const force = setTimeout(() => process.exit(1), (drain + 15) * 1000);
     force.unref();
-    service.close().then(() => process.exit(0), (err: unknown) => {
+    const done = signal === 'SIGTERM' ? service.drainAndClose(signal).then(() => undefined) : service.close();
+    done.then(() => process.exit(0), (err: unknown) => {
       logger.error({ err }, 'error while stopping');
       process.exit(1);
     });

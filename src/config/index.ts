@@ -10,6 +10,7 @@ import { MediaSection } from './sections/media';
 import { SignallingSection } from './sections/signalling';
 import { RecorderSection } from './sections/recorder';
 import { CallsSection } from './sections/calls';
+import { ServiceSection } from './sections/service';
 
 export { ConfigError } from './errors';
 
@@ -30,6 +31,7 @@ export const ConfigSchema = Type.Object({
   signalling: SignallingSection,
   recorder: RecorderSection,
   calls: CallsSection,
+  service: ServiceSection,
 });
 
 export type Config = Static<typeof ConfigSchema>;

@@ -10,6 +10,19 @@ export type RecordingOutcome = 'completed' | 'discarded_short' | 'failed';
 export type UploadResult = 'success' | 'http_error' | 'network_error' | 'refused';
 export type LegRole = 'caller' | 'callee';
 
+/**
+ * The engine's own counters (a subset of its stats()), read at scrape time so the engine stays
+ * free of prom-client. undefined when no embedded engine runs (external drachtio-server).
+ */
+export interface EngineCounters {
+  serverTransactions: number;
+  clientTransactions: number;
+  retransmissionsSent: number;
+  retransmissionsAbsorbed: number;
+  activeTransactions: number;
+}
+export type EngineStatsSource = () => EngineCounters | undefined;
+
 export interface Metrics {
   readonly registry: Registry;
   callsTotal: Counter<'caller' | 'callee' | 'outcome'>;
@@ -24,11 +37,22 @@ export interface Metrics {
   encoderSeconds: Counter<'format'>;
   engineTransactions: Counter<'kind'>;
   engineRetransmissions: Counter<'direction'>;
+  engineActiveTransactions: Gauge;
+  /** Where the engine counters are read from at each scrape (set once the engine exists). */
+  setEngineStatsSource(source: EngineStatsSource | undefined): void;
 }
 
 export function createMetrics(registry: Registry = new Registry(), withDefaults = true): Metrics {
   if (withDefaults) collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  let source: EngineStatsSource | undefined;
+  // Counters only go up: the engine's cumulative values are added as deltas since the last scrape.
+  const seen = new Map<string, number>();
+  const advance = (counter: Counter<string>, labels: Record<string, string>, key: string, value: number): void => {
+    const delta = value - (seen.get(key) ?? 0);
+    seen.set(key, value);
+    if (delta > 0) counter.inc(labels, delta);
+  };
   return {
     registry,
     callsTotal: new Counter({
@@ -87,12 +111,36 @@ export function createMetrics(registry: Registry = new Registry(), withDefaults 
       help: 'SIP transactions created by the engine, by kind (server/client)',
       labelNames: ['kind'] as const,
       registers,
+      collect() {
+        const s = source?.();
+        if (!s) return;
+        advance(this, { kind: 'server' }, 'server', s.serverTransactions);
+        advance(this, { kind: 'client' }, 'client', s.clientTransactions);
+      },
     }),
     engineRetransmissions: new Counter({
       name: 'b2bua_sip_retransmissions_total',
       help: 'SIP retransmissions: sent by the engine, or received and absorbed',
       labelNames: ['direction'] as const,
       registers,
+      collect() {
+        const s = source?.();
+        if (!s) return;
+        advance(this, { direction: 'sent' }, 'sent', s.retransmissionsSent);
+        advance(this, { direction: 'received' }, 'received', s.retransmissionsAbsorbed);
+      },
     }),
+    engineActiveTransactions: new Gauge({
+      name: 'b2bua_sip_active_transactions',
+      help: 'SIP transactions the engine currently holds',
+      registers,
+      collect() {
+        const s = source?.();
+        if (s) this.set(s.activeTransactions);
+      },
+    }),
+    setEngineStatsSource(s) {
+      source = s;
+    },
   };
 }

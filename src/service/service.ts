@@ -13,6 +13,7 @@ import { metricsRoute, registrationsRoute } from './api-routes';
 import { Recordings } from '../recording';
 import { recordingsRoute } from '../api/routes/recordings';
 import { StoreDirectory } from './store-directory';
+import { GracefulShutdown, type ShutdownReport } from './shutdown';
 
 /**
  * The whole product in one process: store, API, embedded SIP engine (or an external
@@ -67,9 +68,26 @@ export class Service {
   recordings: Recordings | undefined;
   api: (ApiServer & { url: string }) | undefined;
   private closing: Promise<void> | undefined;
+  /** SIGTERM path: drain calls, then close (see shutdown.ts). */
+  readonly shutdown: GracefulShutdown;
 
   constructor(readonly config: FrozenConfig, private readonly log: Logger, registry: Registry = new Registry()) {
     this.metrics = createMetrics(registry);
+    this.metrics.setEngineStatsSource(() => this.engine?.stats().sip);
+    this.shutdown = new GracefulShutdown({
+      activeCalls: () => this.b2bua?.activeCalls ?? 0,
+      uploadsInFlight: () => {
+        const d = this.recordings?.queue.depth();
+        return d ? d.pending + d.uploading : 0;
+      },
+      hangUpAll: async () => { await this.b2bua?.close(); },
+      closeAll: () => this.close(),
+    }, config.service.shutdown, log.child({ part: 'shutdown' }));
+  }
+
+  /** Graceful stop: new INVITEs get 503, calls drain up to service.shutdown.drainSec, then close(). */
+  drainAndClose(reason = 'requested'): Promise<ShutdownReport> {
+    return this.shutdown.run(reason);
   }
 
   get state(): ServiceState {
@@ -116,6 +134,8 @@ export class Service {
       events: { onChange: () => { void this.countRegistrations(); } },
     });
     this.signalling = signalling;
+    // Before authentication: a draining node refuses new calls at once.
+    srf.use('invite', this.shutdown.inviteGate());
     signalling.mount(srf);
     const router = new Router({
       directory,
@@ -134,6 +154,7 @@ export class Service {
     });
     this.recordings = recordings;
     await step('recordings', () => recordings.start());
+    recordings.mountAnswering(srf, directory);
     recordings.mount(b2bua);
     b2bua.mount();
     await step('trunk registrations', () => signalling.startTrunkRegistrations(srf));
