@@ -66,13 +66,15 @@ t.test('UAC app calls a SIPp UAS (srf.createUAC), hangs up', async (t) => {
   });
 });
 
-interface Pair { name: string; uac: string; uas: string; calls: number; expectAnswered: number; uasArgs?: string[] }
+interface Pair { name: string; uac: string; uas: string; calls: number; expectAnswered: number; tcp?: boolean }
 const pairs: Pair[] = [
   { name: 'BYE from caller', uac: 'uac-basic.xml', uas: 'uas-basic.xml', calls: 5, expectAnswered: 5 },
   { name: 'BYE from callee', uac: 'uac-wait-bye.xml', uas: 'uas-hangup.xml', calls: 5, expectAnswered: 5 },
   { name: 'CANCEL before answer', uac: 'uac-cancel.xml', uas: 'uas-ring-cancel.xml', calls: 3, expectAnswered: 0 },
   { name: 'busy callee (486 relayed)', uac: 'uac-busy.xml', uas: 'uas-busy.xml', calls: 3, expectAnswered: 0 },
   { name: 're-INVITE relayed', uac: 'uac-reinvite.xml', uas: 'uas-reinvite.xml', calls: 3, expectAnswered: 3 },
+  { name: 'both legs over TCP, BYE from callee', uac: 'uac-wait-bye.xml', uas: 'uas-hangup.xml', calls: 3, expectAnswered: 3, tcp: true },
+  { name: 'both legs over TCP, re-INVITE', uac: 'uac-reinvite.xml', uas: 'uas-reinvite.xml', calls: 3, expectAnswered: 3, tcp: true },
 ];
 
 for (const p of pairs) {
@@ -80,12 +82,13 @@ for (const p of pairs) {
     await withApp(async (srf) => {
       const calleePort = await freePort();
       const c = newCounters();
-      installB2bua(srf, `sip:callee@127.0.0.1:${calleePort}`, c);
-      const callee = startSipp({ scenario: p.uas, localPort: calleePort, args: ['-m', String(p.calls)], timeoutMs: 60000 });
+      const t1 = p.tcp ? ['-t', 't1'] : [];
+      installB2bua(srf, `sip:callee@127.0.0.1:${calleePort}${p.tcp ? ';transport=tcp' : ''}`, c);
+      const callee = startSipp({ scenario: p.uas, localPort: calleePort, args: ['-m', String(p.calls), ...t1], timeoutMs: 60000 });
       await new Promise((r) => setTimeout(r, 300));
       const caller = await runSipp({
         scenario: p.uac, remote: `127.0.0.1:${h.sipPort}`, localPort: await freePort(),
-        args: ['-m', String(p.calls), '-r', '10', '-s', 'svc'], timeoutMs: 60000,
+        args: ['-m', String(p.calls), '-r', '10', '-s', 'svc', ...t1], timeoutMs: 60000,
       });
       const calleeRes = await callee.done;
       t.equal(caller.stats?.successful, p.calls, `caller scenario completes ${caller.errors}`);
