@@ -51,7 +51,8 @@ export function createMetrics(registry: Registry = new Registry(), withDefaults 
   const advance = (counter: Counter<string>, labels: Record<string, string>, key: string, value: number): void => {
     const delta = value - (seen.get(key) ?? 0);
     seen.set(key, value);
-    if (delta > 0) counter.inc(labels, delta);
+    // inc by 0 too, so every labelled series is exported from the first scrape.
+    counter.inc(labels, Math.max(0, delta));
   };
   return {
     registry,
