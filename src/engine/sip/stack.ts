@@ -32,6 +32,8 @@ export interface SipStackOptions {
   tcpIdleTimeoutMs?: number;
   /** Accepted TCP connections per listener beyond this are refused (default 10000). */
   maxTcpConnections?: number;
+  /** A TCP peer must complete a message it started within this long (default 30 s). */
+  tcpPartialMessageTimeoutMs?: number;
 }
 
 export interface SendOptions {
@@ -96,6 +98,7 @@ export class SipStack extends EventEmitter {
       limits: { maxMessageBytes: opts.maxMessageBytes, maxHeaders: opts.maxHeaders },
       idleTimeoutMs: opts.tcpIdleTimeoutMs ?? 120_000,
       maxConnections: opts.maxTcpConnections ?? 10_000,
+      partialMessageTimeoutMs: opts.tcpPartialMessageTimeoutMs ?? 30_000,
       logger: this.log,
     }, {
       onMessage: (m, ctx) => this.guard(() => this.onMessage(m, ctx)),

@@ -19,6 +19,8 @@ export interface TransportOptions {
   idleTimeoutMs: number;
   /** Accepted connections per TCP listener; more are refused (bounded memory under a flood). */
   maxConnections: number;
+  /** A partially received message must complete within this long, else the connection closes. */
+  partialMessageTimeoutMs: number;
   logger: Logger;
 }
 
@@ -125,7 +127,7 @@ export class TransportLayer {
       onMessage: (m, c) => this.handlers.onMessage(m, c),
       onMalformed: (e, c) => this.handlers.onMalformed(e, c),
       onClosed: (c) => { if (this.conns.get(c.key) === c) this.conns.delete(c.key); },
-    }, connecting);
+    }, connecting, this.opts.partialMessageTimeoutMs);
     const old = this.conns.get(conn.key);
     if (old && old !== conn) old.destroy();
     this.conns.set(conn.key, conn);

@@ -34,6 +34,8 @@ export class TcpConnection {
     idleMs: number,
     private readonly handlers: ConnectionHandlers,
     connecting: boolean,
+    /** A started message must be complete within this long (slow-drip peers are cut off). */
+    private readonly partialMs: number,
   ) {
     this.key = connKey(remote.address, remote.port);
     this.ctx = { source: remote, local };
@@ -65,8 +67,20 @@ export class TcpConnection {
     this.socket.write(data);
   }
 
+  private partialTimer?: NodeJS.Timeout;
+
   private onData(chunk: Buffer): void {
     const outputs = this.framer.push(chunk);
+    // The deadline runs from the start of the message now pending: completing any message
+    // restarts it, so a busy stream whose chunks never align with messages is not cut off.
+    if (this.framer.buffered === 0 || outputs.length > 0) {
+      if (this.partialTimer) clearTimeout(this.partialTimer);
+      this.partialTimer = undefined;
+    }
+    if (this.framer.buffered > 0 && !this.partialTimer) {
+      this.partialTimer = setTimeout(() => this.destroy(), this.partialMs);
+      this.partialTimer.unref();
+    }
     for (const o of outputs) {
       if (this.closed) return;
       if (o.kind === 'message') this.handlers.onMessage(o.message, this.ctx);
@@ -96,6 +110,7 @@ export class TcpConnection {
 
   private markClosed(): void {
     this.closed = true;
+    if (this.partialTimer) clearTimeout(this.partialTimer);
     this.handlers.onClosed(this);
   }
 }

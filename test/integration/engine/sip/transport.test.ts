@@ -162,3 +162,26 @@ t.test('sendRequest over a transport without a listener reports transportError',
   t.equal((err as Error & { code: string }).code, 'ERR_SIP_NO_TRANSPORT');
   t.equal(stack.stats().activeTransactions, 0);
 });
+
+t.test('TCP slow-drip peer is cut off when a started message does not complete in time', async (t) => {
+  const port = await freePort();
+  const stack = new SipStack({
+    listen: [{ host: '127.0.0.1', port, transports: ['tcp'] }], t1: 20, t2: 40, t4: 100, maxMessageBytes: 65535, maxHeaders: 64,
+    tcpPartialMessageTimeoutMs: 300,
+  });
+  await stack.start();
+  t.teardown(() => stack.close());
+  const sock = connect({ host: '127.0.0.1', port });
+  sock.on('error', () => undefined);
+  const closed = new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), 5000);
+    sock.on('close', () => { clearTimeout(timer); resolve(true); });
+  });
+  await new Promise<void>((r) => sock.on('connect', () => r()));
+  // one byte every 100 ms keeps the idle timer happy but never completes the message
+  const drip = setInterval(() => { if (!sock.destroyed) sock.write('X'); }, 100);
+  sock.write('OPTIONS sip:x@y SIP/2.0\r\n');
+  const ok = await closed;
+  clearInterval(drip);
+  t.ok(ok, 'connection closed by the stack');
+});
