@@ -1,0 +1,139 @@
+/**
+ * Graceful shutdown of the real process: `node dist/src/main.js` configured by environment on
+ * free loopback ports, SIPp phones making recorded calls, SIGTERM while they are up.
+ *  - calls shorter than the drain time finish on their own; a new INVITE meanwhile gets 503;
+ *    every recording is uploaded to the test server; exit code 0.
+ *  - calls longer than the drain time are hung up by the service (BYE to both phones); their
+ *    recordings are still finalized and delivered; exit code 0.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { openStore } from '../../../src/store';
+import { freePort } from '../../helpers/ports';
+import { runSipp, startSipp, type SippResult } from '../../helpers/sipp';
+import { UploadServer } from '../../helpers/upload-server';
+import { childEnv, startChild, waitExit, type ChildService } from './child-service';
+import { sample } from './prom-text';
+import { inviteStatus } from './sip-probe';
+
+const REALM = 'ops.test';
+
+function csv(fields: string[]): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'ops-csv-')), 'fields.csv');
+  writeFileSync(file, `SEQUENTIAL\n${fields.join(';')}\n`);
+  return file;
+}
+
+/** Account with phones 1001 and 2001, number 2000 rings 2001, every onnet call recorded (wav). */
+function seed(path: string, uploadUrl: string): Promise<void> {
+  const store = openStore({ driver: 'sqlite', path });
+  return (async () => {
+    const acct = await store.createAccount(null, {
+      name: 'ops', realm: REALM,
+      call_recording: { account: { inbound: { onnet: { enabled: true, url: `${uploadUrl}/rec`, format: 'wav' } } } },
+    });
+    const dev = async (u: string): Promise<string> => (await store.create('devices', acct._id, { name: `phone ${u}`, sip: { username: u, password: `pw-${u}` } }))._id;
+    await dev('1001');
+    const callee = await dev('2001');
+    await store.create('callflows', acct._id, { numbers: ['2000'], flow: { module: 'device', data: { id: callee } } });
+  })().finally(() => store.close());
+}
+
+async function register(target: string, user: string, port: number): Promise<void> {
+  const r = await runSipp({
+    scenario: 'phone-register.xml', remote: target, localPort: port, timeoutMs: 20_000,
+    args: ['-m', '1', '-inf', csv([user, REALM, `pw-${user}`, '', '0']), '-au', user, '-ap', `pw-${user}`, '-auth_uri', REALM],
+  });
+  if (r.code !== 0) throw new Error(`REGISTER ${user}: ${r.code} ${r.errors}`);
+}
+
+async function metricValue(apiUrl: string, name: string): Promise<number | undefined> {
+  return sample(await (await fetch(`${apiUrl}/metrics`)).text(), name);
+}
+
+async function until(what: string, cond: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+interface Run {
+  svc: ChildService;
+  caller: SippResult;
+  callee: SippResult;
+  probe: number;
+  exit: { code: number | null; signal: NodeJS.Signals | null };
+}
+
+/** Two calls up, SIGTERM, a probe INVITE, then everything to its end. */
+async function callsThenSigterm(upload: UploadServer, callerScenario: string, env: Record<string, string>): Promise<Run> {
+  const e = await childEnv(env);
+  await seed(e.env.B2BUA_STORE__PATH, upload.url);
+  const svc = await startChild(e);
+  try {
+    const target = `127.0.0.1:${svc.sipPort}`;
+    const [callerPort, calleePort] = [await freePort(), await freePort()];
+    await register(target, '1001', callerPort);
+    await register(target, '2001', calleePort);
+    const callee = startSipp({ scenario: 'rec-phone-answer.xml', localPort: calleePort, timeoutMs: 60_000, args: ['-m', '2', '-key', 'rtpport', '9'] });
+    const caller = startSipp({
+      scenario: callerScenario, remote: target, localPort: callerPort, timeoutMs: 60_000,
+      args: ['-m', '2', '-l', '2', '-r', '10', '-inf', csv(['1001', REALM, 'pw-1001', '2000', '9']), '-au', '1001', '-ap', 'pw-1001', '-auth_uri', `2000@${REALM}`],
+    });
+    // Both calls answered (rec-phone-answer rings 1 s first).
+    await until('two calls up', async () => (await metricValue(svc.apiUrl, 'b2bua_active_calls')) === 2, 20_000);
+    // Past the callee's 1 s of ringing: both calls talking.
+    await new Promise((r) => setTimeout(r, 1500));
+    svc.child.kill('SIGTERM');
+    // The signal is handled asynchronously: probe once the service says it is draining.
+    await until('draining', () => Promise.resolve(svc.output().includes('"to":"draining"')), 5000);
+    const probe = await inviteStatus('127.0.0.1', svc.sipPort, { user: '1001', realm: REALM, number: '2000' });
+    const exit = await waitExit(svc, 60_000);
+    const [c, d] = await Promise.all([caller.done, callee.done]);
+    return { svc, caller: c, callee: d, probe, exit };
+  } catch (err) {
+    svc.child.kill('SIGKILL');
+    throw err;
+  }
+}
+
+let upload: UploadServer;
+t.before(async () => { upload = await UploadServer.start(); });
+t.teardown(() => upload?.close());
+
+function recordingsOf(): { callId: string; bytes: number; complete: boolean }[] {
+  return upload.delivered().map((u) => ({ callId: u.query.call_id ?? '', bytes: u.body.length, complete: u.complete }));
+}
+
+t.test('SIGTERM with calls shorter than the drain time: they finish, new INVITE 503, recordings uploaded, exit 0', async (t) => {
+  const before = upload.delivered().length;
+  const run = await callsThenSigterm(upload, 'rec-phone-call.xml', { B2BUA_SERVICE__SHUTDOWN__DRAIN_SEC: '30', B2BUA_SERVICE__SHUTDOWN__UPLOAD_GRACE_SEC: '15' });
+  t.equal(run.probe, 503, 'a new INVITE while draining gets 503');
+  t.same(run.exit, { code: 0, signal: null }, 'exit code 0');
+  t.equal(run.caller.code, 0, `callers hung up themselves after talking: ${run.caller.errors}`);
+  t.equal(run.caller.stats?.successful, 2, 'both calls completed normally');
+  t.equal(run.callee.code, 0, `callee: ${run.callee.errors}`);
+  const recs = recordingsOf().slice(before);
+  t.equal(recs.length, 2, 'two recordings uploaded before the exit');
+  t.equal(new Set(recs.map((r) => r.callId)).size, 2, 'one per call');
+  t.ok(recs.every((r) => r.complete && r.bytes > 44), 'complete files with audio data');
+  t.match(run.svc.output(), /"callsCut":0/, 'no call was cut');
+  t.match(run.svc.output(), /"rejectedInvites":1/, 'the probe was the one refused INVITE');
+});
+
+t.test('SIGTERM with calls longer than the drain time: hung up after it, recordings still delivered, exit 0', async (t) => {
+  const before = upload.delivered().length;
+  const run = await callsThenSigterm(upload, 'phone-call-wait-bye.xml', { B2BUA_SERVICE__SHUTDOWN__DRAIN_SEC: '2', B2BUA_SERVICE__SHUTDOWN__UPLOAD_GRACE_SEC: '15' });
+  t.equal(run.probe, 503, 'a new INVITE while draining gets 503');
+  t.same(run.exit, { code: 0, signal: null }, 'exit code 0');
+  t.equal(run.caller.code, 0, `callers got the service's BYE: ${run.caller.errors}`);
+  t.equal(run.callee.code, 0, `callee got the service's BYE: ${run.callee.errors}`);
+  const recs = recordingsOf().slice(before);
+  t.equal(recs.length, 2, 'two recordings uploaded before the exit');
+  t.ok(recs.every((r) => r.complete && r.bytes > 44), 'complete files with audio data');
+  t.match(run.svc.output(), /"callsCut":2/, 'both calls were cut by the drain limit');
+});
