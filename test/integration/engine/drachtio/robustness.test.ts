@@ -95,4 +95,7 @@ t.test('no ACK for our 200: BYE after 64*T1 and the app is told', async (t) => {
   t.ok(await waitFor(() => c.ended === 1), 'the app dialog was destroyed (unsolicited BYE)');
   t.equal(h.engine.drachtio.stats().ackTimeouts, 1);
   t.equal(h.engine.drachtio.stats().dialogs, 0);
+  // Bounded memory: once the transactions' own timers (64*T1 here = 3.2 s) have run, nothing is held.
+  t.ok(await waitFor(() => h.engine.drachtio.stats().clientTransactions === 0 && h.engine.sip.stats().activeTransactions === 0, 15000),
+    'no transaction left in the bridge or the core');
 });
