@@ -12,3 +12,5 @@ export { CallRecorder, CallRecorderState, CallRecorderStateError, stopReasonOf, 
 export { planRecordings, callerEndpoint, calleeEndpoint, type PlanInput, type RecordingItem } from './plan';
 export { recordingMeta, addressOf, displayNameOf, type CallFacts } from './meta';
 export { RecordingStoreMirror, recordingDoc } from './store-mirror';
+export { RecordCallerAnswering, type RecordCallerDeps } from './record-caller-uas';
+export { answerForRecorder, NoAcceptableCodecError, type CallerAnswer } from './caller-answer';

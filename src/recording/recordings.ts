@@ -1,8 +1,10 @@
+import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
+import type Srf from 'drachtio-srf';
 import type { B2bua, Call } from '../calls';
 import type { FrozenConfig } from '../config';
 import { DeliveryQueue, type DeliveryRecord } from '../delivery';
-import type { AccountInfo } from '../directory/types';
+import type { AccountInfo, Directory } from '../directory/types';
 import type { Metrics, UploadResult } from '../metrics';
 import type { RecordingDefaults } from '../policy';
 import { EncoderPool, encoderWorkersFrom, type LegStats, type RecordingResult } from '../recorder';
@@ -10,6 +12,7 @@ import type { DocumentStore } from '../store';
 import { CallRecorder } from './call-recorder';
 import { recordingMeta, type CallFacts } from './meta';
 import type { RecordingItem } from './plan';
+import { RecordCallerAnswering } from './record-caller-uas';
 import { RecordingStoreMirror } from './store-mirror';
 
 /**
@@ -47,6 +50,7 @@ export class Recordings {
   readonly queue: DeliveryQueue;
   private readonly mirror: RecordingStoreMirror;
   private readonly recorders = new Set<CallRecorder>();
+  private answering: RecordCallerAnswering | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly d: RecordingsDeps) {
@@ -77,12 +81,28 @@ export class Recordings {
   }
 
   async start(): Promise<void> {
+    // Recordings named by media_name are written straight into the spool directory.
+    await mkdir(this.d.config.recorder.spoolDir, { recursive: true });
     await this.queue.start();
   }
 
   /** Attaches to every call the B2BUA handles. */
   mount(b2bua: B2bua): void {
     b2bua.on('call', (call) => this.attach(call));
+  }
+
+  /**
+   * Installs the INVITE middleware that answers callflows ending in record_caller. Call after
+   * the authentication middleware and before the B2BUA's INVITE handler.
+   */
+  mountAnswering(srf: Srf, directory: Directory): void {
+    this.answering = new RecordCallerAnswering({
+      srf, directory, pool: this.pool, recorder: this.d.config.recorder, logger: this.d.logger,
+      deliver: (facts, item, outcome) => this.deliver(facts, item, outcome),
+      onStarted: (item) => this.d.metrics?.recordingsStarted.inc({ source: item.source }),
+    });
+    const mw = this.answering.middleware();
+    srf.use('invite', (req, res, next) => mw(req, res, (err) => (next as (e?: unknown) => void)(err)));
   }
 
   attach(call: Call): CallRecorder {
@@ -150,6 +170,7 @@ export class Recordings {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.allSettled([...this.recorders].map((r) => r.close('closed')));
+      await this.answering?.close();
       await this.queue.close();
       await this.mirror.flush();
       await this.pool.close();

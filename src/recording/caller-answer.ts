@@ -1,0 +1,52 @@
+import { mediaCodecs, parseSdp } from '../media';
+
+/**
+ * Pure: the SDP answer a terminal record_caller gives the caller, pointing the caller's audio
+ * straight at the recorder's socket (no callee, so nothing to anchor in rtpengine). The first
+ * audio m-line offering PCMU or PCMA (in the offerer's preference order) is accepted, with
+ * RFC 4733 telephone-event when offered (so `#` can end the recording); every other m-line is
+ * rejected with port 0 (RFC 3264 section 6). We only receive: recvonly (RFC 3264 section 6.1).
+ */
+
+export interface CallerAnswer {
+  sdp: string;
+  payloadType: number;
+  encoding: 'PCMU' | 'PCMA';
+  telephoneEventPt?: number;
+}
+
+export class NoAcceptableCodecError extends Error {
+  readonly code = 'RECORDING_NO_CODEC';
+  /** RFC 3261 21.4.26: 488 Not Acceptable Here when no offered media can be used. */
+  readonly sipStatus = 488;
+  constructor() {
+    super('the offer has no PCMU/PCMA audio stream');
+    this.name = 'NoAcceptableCodecError';
+  }
+}
+
+export function answerForRecorder(offer: string, host: string, port: number, sessionId: number): CallerAnswer {
+  const sdp = parseSdp(offer);
+  let chosen: Omit<CallerAnswer, 'sdp'> | undefined;
+  const lines: string[] = [];
+  const ip = host.includes(':') ? 'IP6' : 'IP4';
+  for (const m of sdp.media) {
+    const codecs = mediaCodecs(m);
+    const audio = m.type === 'audio' && m.port !== 0 && chosen === undefined
+      ? codecs.find((c) => /^(PCMU|PCMA)$/i.test(c.encoding) && c.clockRate === 8000)
+      : undefined;
+    if (!audio) {
+      lines.push(`m=${m.type} 0 ${m.proto} ${m.formats.join(' ')}`);
+      continue;
+    }
+    const te = codecs.find((c) => c.encoding.toLowerCase() === 'telephone-event' && c.clockRate === 8000);
+    chosen = { payloadType: audio.payloadType, encoding: audio.encoding.toUpperCase() as 'PCMU' | 'PCMA', ...(te ? { telephoneEventPt: te.payloadType } : {}) };
+    lines.push(`m=audio ${port} ${m.proto} ${audio.payloadType}${te ? ` ${te.payloadType}` : ''}`);
+    lines.push(`a=rtpmap:${audio.payloadType} ${chosen.encoding}/8000`);
+    if (te) lines.push(`a=rtpmap:${te.payloadType} telephone-event/8000`, `a=fmtp:${te.payloadType} 0-16`);
+    lines.push('a=ptime:20', 'a=recvonly');
+  }
+  if (!chosen) throw new NoAcceptableCodecError();
+  const head = ['v=0', `o=- ${sessionId} 1 IN ${ip} ${host}`, 's=-', `c=IN ${ip} ${host}`, 't=0 0'];
+  return { ...chosen, sdp: `${[...head, ...lines].join('\r\n')}\r\n` };
+}
