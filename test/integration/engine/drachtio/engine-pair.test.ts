@@ -70,3 +70,29 @@ t.test('engine to engine: UAC and UAS dialogs, in-dialog INFO both ways, OPTIONS
   await ended;
   t.ok(await waitFor(() => e1.engine.drachtio.stats().dialogs === 0 && e2.engine.drachtio.stats().dialogs === 0), 'both engines forgot the dialog');
 });
+
+t.test('engine to engine: a 401 challenge answered by srf digest auth (same Call-ID, CSeq+1, From tag kept)', async (t) => {
+  const e1 = await startEngine();
+  const e2 = await startEngine();
+  t.teardown(async () => { await e1.close(); await e2.close(); });
+  const a1 = await connectSrf(e1.drachtioPort, SECRET);
+  const a2 = await connectSrf(e2.drachtioPort, SECRET);
+  t.teardown(() => { a1.disconnect(); a2.disconnect(); });
+  const seen: { cseq: string; callId: string; from: string; auth?: string }[] = [];
+  a2.invite(async (req, res) => {
+    seen.push({ cseq: req.get('CSeq'), callId: req.get('Call-ID'), from: req.get('From'), auth: req.get('Authorization') });
+    if (!req.has('Authorization')) {
+      res.send(401, { headers: { 'WWW-Authenticate': 'Digest realm="example.com", nonce="n0nce", algorithm=MD5' } });
+      return;
+    }
+    await a2.createUAS(req, res, { localSdp: SDP });
+  });
+  const uac = await a1.createUAC(`sip:b@127.0.0.1:${e2.sipPort}`, { localSdp: SDP, auth: { username: 'alice', password: 'secret' } });
+  t.equal(seen.length, 2, 'challenged once, then accepted');
+  t.same(seen.map((s) => s.cseq), ['1 INVITE', '2 INVITE']);
+  t.equal(seen[1].callId, seen[0].callId, 'same Call-ID');
+  t.equal(seen[1].from, seen[0].from, 'same From (tag kept)');
+  t.match(seen[1].auth ?? '', /^Digest .*username="alice".*realm="example.com"/);
+  await uac.destroy();
+  t.ok(await waitFor(() => e1.engine.drachtio.stats().dialogs === 0 && e2.engine.drachtio.stats().dialogs === 0));
+});
