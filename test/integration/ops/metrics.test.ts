@@ -12,7 +12,7 @@ import { UploadServer } from '../../helpers/upload-server';
 import {
   addCallflow, addDevice, addResource, answerOn, bridged, callFrom, ended, exchangeTones, nextCall, registerPhone, seedAccount,
 } from '../calls/setup';
-import { sample, total } from './prom-text';
+import { sample, total } from './fixtures/prom-text';
 
 const CARRIER = '127.0.0.2';
 

@@ -14,9 +14,9 @@ import { openStore } from '../../../src/store';
 import { freePort } from '../../helpers/ports';
 import { runSipp, startSipp, type SippResult } from '../../helpers/sipp';
 import { UploadServer } from '../../helpers/upload-server';
-import { childEnv, startChild, waitExit, type ChildService } from './child-service';
-import { sample } from './prom-text';
-import { inviteStatus } from './sip-probe';
+import { childEnv, startChild, waitExit, type ChildService } from './fixtures/child-service';
+import { sample } from './fixtures/prom-text';
+import { inviteStatus } from './fixtures/sip-probe';
 
 const REALM = 'ops.test';
 
