@@ -11,7 +11,8 @@
  * passes when no call failed, every recording completed and was uploaded, and the recorder's
  * jitter buffers counted no lost and no late packet on any leg. Prints per step the calls,
  * recordings, RTP received / lost / late, CPU of this process and of rtpengine, load average;
- * then the highest step passed. Stops at the first failing step.
+ * then the highest step passed. Stops at the first failing step. REC_JITTER_MS overrides the
+ * recorder's jitter buffer delay (default 100 ms).
  */
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -99,6 +100,8 @@ async function main(): Promise<void> {
     config: {
       delivery: { allow: ['127.0.0.0/8'] },
       calls: { noAnswerTimeoutSec: 30, trunkAttemptTimeoutSec: 10 },
+      // REC_JITTER_MS: the recorder's playout delay; a busier box needs more before packets count as late.
+      ...(process.env.REC_JITTER_MS ? { recorder: { jitterMs: Number(process.env.REC_JITTER_MS) } } : {}),
     },
   });
   const uasPort = await freePort(CALLEE);

@@ -1,16 +1,17 @@
 import type { Logger } from 'pino';
 import type { Call, CallEnd } from '../calls';
 import { HangupCause } from '../calls';
-import type { AccountInfo } from '../directory/types';
+import type { AccountInfo, DeviceInfo } from '../directory/types';
 import type { ForkSubscription } from '../media';
-import { RecordingStart, type RecordingDefaults } from '../policy';
+import { CallDirection, RecordingStart, type RecordingDefaults } from '../policy';
 import {
   RecordingSession, RecordingState, recordingSettingsFrom, sessionOptionsFrom,
   type EncoderPool, type LegEndpoint, type Recording, type RecordingResult, type StopReason,
 } from '../recorder';
 import type { RecorderConfig } from '../config/sections/recorder';
 import { addressOf, displayNameOf, type CallFacts } from './meta';
-import { planRecordings, type RecordingItem } from './plan';
+import { planRecordings, type PlanInput, type RecordingItem } from './plan';
+import { CalleeKind } from '../signalling/direction';
 
 /**
  * The recording controller of one call. On routing it asks the policy (and the callflow's
@@ -36,7 +37,8 @@ export enum CallRecorderState {
 
 const MOVES: Record<CallRecorderState, readonly CallRecorderState[]> = {
   [CallRecorderState.Waiting]: [CallRecorderState.Idle, CallRecorderState.Starting, CallRecorderState.Closing],
-  [CallRecorderState.Idle]: [CallRecorderState.Closing],
+  // Idle -> Starting: the answering device of a `user` callee has settings of its own.
+  [CallRecorderState.Idle]: [CallRecorderState.Starting, CallRecorderState.Closing],
   [CallRecorderState.Starting]: [CallRecorderState.Recording, CallRecorderState.Closing],
   [CallRecorderState.Recording]: [CallRecorderState.Closing],
   [CallRecorderState.Closing]: [CallRecorderState.Closed],
@@ -55,6 +57,8 @@ export interface CallRecorderDeps {
   pool: EncoderPool;
   recorder: Readonly<RecorderConfig>;
   accountById(id: string): Promise<AccountInfo | undefined>;
+  /** The answering device of a `user` callee (Device > User for the callee's inbound settings). */
+  deviceById?(id: string): Promise<DeviceInfo | undefined>;
   /** Hands a finished (or discarded, or failed) recording over; never rejects. */
   deliver(facts: CallFacts, item: RecordingItem, outcome: { result: RecordingResult } | { error: Error }): Promise<void>;
   /** A recording began (metrics). */
@@ -85,6 +89,7 @@ export class CallRecorder {
   private ready: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
   private readonly log: Logger;
+  private planInput: PlanInput | undefined;
 
   constructor(private readonly call: Call, private readonly d: CallRecorderDeps) {
     this.log = call.log.child({ part: 'recording' });
@@ -137,26 +142,41 @@ export class CallRecorder {
     if (!decision || this.stateValue !== CallRecorderState.Waiting) return;
     const account = decision.accountId === call.caller.account.id ? call.caller.account : await this.d.accountById(decision.accountId);
     if (!account) throw new Error(`account ${decision.accountId} not found`);
-    const items = planRecordings({
+    this.planInput = {
       callId: call.callId, caller: call.caller, callee: decision.callee, account, actions: decision.actions,
       // CallflowInfo carries no name (the directory maps only routing fields); the label falls back to the id.
       ...(decision.callflow ? { callflowId: decision.callflow.id } : {}),
       ...(this.d.defaults ? { defaults: this.d.defaults } : {}),
-    });
+    };
+    const items = planRecordings(this.planInput);
     if ((this.stateValue as CallRecorderState) !== CallRecorderState.Waiting) return;
     if (items.length === 0) {
       this.moveTo(CallRecorderState.Idle);
       return;
     }
+    await this.open(items);
+  }
+
+  /** Opens the call's one session and creates a Recording per item; begins the `now` ones. */
+  private async open(items: readonly RecordingItem[]): Promise<void> {
     this.log.info({ recordings: items.map((i) => ({ origin: i.origin, start: i.settings.start })) }, 'recordings planned');
     this.moveTo(CallRecorderState.Starting);
-    const session = new RecordingSession(sessionOptionsFrom(this.d.recorder, call.callId, this.d.pool, this.log));
+    const session = new RecordingSession(sessionOptionsFrom(this.d.recorder, this.call.callId, this.d.pool, this.log));
     this.session = session;
     this.endpoints = await session.start();
     if ((this.stateValue as CallRecorderState) !== CallRecorderState.Starting) {
       await session.close('closed');
       return;
     }
+    this.add(items);
+    session.on('dtmf', (leg, digit) => this.onDigit(leg, digit));
+    this.moveTo(CallRecorderState.Recording);
+    this.beginWhere(RecordingStart.Now);
+  }
+
+  private add(items: readonly RecordingItem[]): void {
+    const session = this.session;
+    if (!session) return;
     const facts = this.facts();
     for (const item of items) {
       const rec = session.record(recordingSettingsFrom(item.settings, this.d.recorder, item.callerOnly ? ['caller'] : undefined));
@@ -166,9 +186,29 @@ export class CallRecorder {
         (err: Error) => this.d.deliver(facts, item, { error: err }),
       ));
     }
-    session.on('dtmf', (leg, digit) => this.onDigit(leg, digit));
-    this.moveTo(CallRecorderState.Recording);
-    this.beginWhere(RecordingStart.Now);
+  }
+
+  /**
+   * A `user` callee was planned with the user's settings; now that one of its devices answered,
+   * the callee's inbound endpoint recordings are re-planned with that device (Device > User).
+   * They all start on answer, so nothing of them has been recorded yet.
+   */
+  private async refineCallee(): Promise<void> {
+    const input = this.planInput;
+    const target = this.call.answeredTarget;
+    if (!input || input.callee.kind !== CalleeKind.User || target?.deviceId === undefined || !this.d.deviceById) return;
+    const device = await this.d.deviceById(target.deviceId);
+    if (!device) return;
+    const isCalleeEndpoint = (i: RecordingItem): boolean => i.source === 'endpoint' && i.direction === CallDirection.Inbound;
+    const fresh = planRecordings({ ...input, callee: { kind: CalleeKind.Device, device, owner: input.callee.user } }).filter(isCalleeEndpoint);
+    const stale = this.entries.filter((e) => isCalleeEndpoint(e.item) && e.rec.state === RecordingState.Pending);
+    for (const e of stale) {
+      this.entries.splice(this.entries.indexOf(e), 1);
+      void e.rec.stop('replaced');
+    }
+    if (fresh.length === 0) return;
+    if (this.stateValue === CallRecorderState.Idle) await this.open(fresh);
+    else if (this.stateValue === CallRecorderState.Recording) this.add(fresh);
   }
 
   private beginWhere(start: RecordingStart): void {
@@ -182,6 +222,11 @@ export class CallRecorder {
 
   private async onAnswered(): Promise<void> {
     await this.ready;
+    try {
+      await this.refineCallee();
+    } catch (err) {
+      this.log.warn({ err }, 'answering device look-up failed; the user\'s settings stay');
+    }
     if (this.stateValue !== CallRecorderState.Recording) return;
     // Begin first: the answer is the moment the window opens; the fork follows within ms.
     this.beginWhere(RecordingStart.Answer);

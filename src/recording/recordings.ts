@@ -51,6 +51,8 @@ export class Recordings {
   private readonly mirror: RecordingStoreMirror;
   private readonly recorders = new Set<CallRecorder>();
   private answering: RecordCallerAnswering | undefined;
+  /** Set by mountAnswering; also answers the callee-device look-ups of CallRecorders. */
+  private directory: Directory | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly d: RecordingsDeps) {
@@ -96,6 +98,7 @@ export class Recordings {
    * the authentication middleware and before the B2BUA's INVITE handler.
    */
   mountAnswering(srf: Srf, directory: Directory): void {
+    this.directory = directory;
     this.answering = new RecordCallerAnswering({
       srf, directory, pool: this.pool, recorder: this.d.config.recorder, logger: this.d.logger,
       deliver: (facts, item, outcome) => this.deliver(facts, item, outcome),
@@ -110,6 +113,7 @@ export class Recordings {
       pool: this.pool,
       recorder: this.d.config.recorder,
       accountById: (id) => this.d.accountById(id),
+      deviceById: async (id) => this.directory?.deviceById(id),
       deliver: (facts, item, outcome) => this.deliver(facts, item, outcome),
       onStarted: (item) => this.d.metrics?.recordingsStarted.inc({ source: item.source }),
       onSessionClosed: (stats) => this.countRtp(stats),

@@ -143,3 +143,22 @@ t.test('a refused upload URL: kept, listed as failed, the file served by the API
   const other = await api(`/v2/accounts/00000000000000000000000000000000/recordings`);
   t.equal(other.status, 403, 'another account is refused');
 });
+
+t.test('a user callee: the answering device\'s own inbound setting records (Device > User)', async (t) => {
+  const owner = (await svc.store.create('users', w.accountId, { first_name: 'Bob', last_name: 'Callee', call_recording: { inbound: { onnet: { enabled: false } } } }))._id;
+  await svc.store.merge('devices', w.calleeDevice, { owner_id: owner });
+  await setRecording(svc, 'devices', w.calleeDevice, { inbound: { onnet: { enabled: true, url: `${upload.url}/userdev`, format: 'wav' } } });
+  await svc.store.create('callflows', w.accountId, { numbers: ['2100'], flow: { module: 'user', data: { id: owner } } });
+  t.teardown(async () => {
+    await setRecording(svc, 'devices', w.calleeDevice, null);
+    await svc.store.merge('devices', w.calleeDevice, { owner_id: null });
+  });
+  const run = await runCall(svc, w, { from: 'phone', number: '2100', to: 'phone' });
+  t.equal(run.call.callee?.kind, 'user', 'routed to the user');
+  const [up] = await uploadsOf(upload, run.call.callId);
+  t.equal(decodeURIComponent(up.path), `/userdev/call_recording_${run.call.callId}.wav`, 'the device\'s URL and format');
+  const d = decodeBody(up.body, 'wav');
+  const talk = (run.tEnded - run.tAnswered) / 1000;
+  t.ok(Math.abs(d.durationSec - talk) <= 0.1, `from the answer: ${d.durationSec.toFixed(3)} s vs ${talk.toFixed(3)} s`);
+  t.equal(d.channels, 2);
+});
