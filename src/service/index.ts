@@ -1,3 +1,3 @@
 export { Service, ServiceState, ServiceStartError } from './service';
-export { StoreDirectory } from './store-directory';
+export { StoreDirectory } from '../directory/store-directory';
 export { metricsRoute, registrationsRoute } from './api-routes';

@@ -12,7 +12,7 @@ import { openStore, type DocumentStore } from '../store';
 import { metricsRoute, registrationsRoute } from './api-routes';
 import { Recordings } from '../recording';
 import { recordingsRoute } from '../api/routes/recordings';
-import { StoreDirectory } from './store-directory';
+import { StoreDirectory } from '../directory/store-directory';
 import { GracefulShutdown, type ShutdownReport } from './shutdown';
 
 /**
