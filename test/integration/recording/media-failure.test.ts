@@ -1,0 +1,39 @@
+/**
+ * rtpengine dies in the middle of a recorded call: the call is torn down (media failure) and
+ * the recording ends in the same finalize step as a hang-up: the audio up to the failure is
+ * kept, uploaded and listed, not lost.
+ */
+import t from 'tap';
+import { startTestService, type TestService } from '../../helpers/service';
+import { UploadServer } from '../../helpers/upload-server';
+import { decodeBody, runCall, seed, serviceConfig, setRecording, uploadsOf, type World } from './setup';
+
+let svc: TestService;
+let upload: UploadServer;
+let w: World;
+
+t.before(async () => {
+  upload = await UploadServer.start();
+  svc = await startTestService({ config: serviceConfig() });
+  w = await seed(svc);
+});
+t.teardown(async () => {
+  await svc?.close();
+  await upload?.close();
+});
+
+t.test('rtpengine killed mid-call: recording finalized and delivered', async (t) => {
+  await setRecording(svc, 'accounts', w.accountId, { account: { inbound: { onnet: { enabled: true, url: `${upload.url}/mf`, record_on_answer: true } } } });
+  const pid = svc.service.media?.process?.pid;
+  if (!pid) throw new Error('no local rtpengine');
+  svc.service.b2bua?.once('call', (c) => c.once('bridged', () => setTimeout(() => process.kill(pid, 'SIGKILL'), 1000)));
+  const run = await runCall(svc, w, { from: 'phone', number: '2000', to: 'phone' });
+  t.equal(run.call.end?.cause, 'MEDIA_TIMEOUT', 'the call ended on the media failure');
+  t.ok(run.tEnded - run.tAnswered < 3000, 'before the caller would have hung up');
+  const [up] = await uploadsOf(upload, run.call.callId);
+  const d = decodeBody(up.body, 'mp3');
+  const until = (run.tEnded - run.tAnswered) / 1000;
+  t.ok(Math.abs(d.durationSec - until) <= 0.1, `recorded up to the failure: ${d.durationSec.toFixed(3)} s vs ${until.toFixed(3)} s`);
+  const metrics = await (await fetch(`${svc.apiUrl}/metrics`)).text();
+  t.match(metrics, /b2bua_recordings_finished_total\{outcome="completed"\} 1/);
+});
