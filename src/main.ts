@@ -8,10 +8,16 @@
 import pino from 'pino';
 import { loadConfig } from './config';
 import { Service } from './service';
+import { ensureBootstrapKey } from './service/bootstrap-key';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  let config = loadConfig();
   const logger = pino({ level: config.logLevel });
+  if (config.api.bootstrapApiKey === '') {
+    const { key, file } = ensureBootstrapKey(config.store.path);
+    config = loadConfig({ ...process.env, B2BUA_API__BOOTSTRAP_API_KEY: key });
+    logger.info({ file }, 'no api.bootstrapApiKey configured: using the generated key kept in this file');
+  }
   const service = new Service(config, logger);
   let stopping = false;
   const stop = (signal: string): void => {
