@@ -6,7 +6,7 @@
  *  - calls longer than the drain time are hung up by the service (BYE to both phones); their
  *    recordings are still finalized and delivered; exit code 0.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -63,6 +63,7 @@ async function until(what: string, cond: () => Promise<boolean>, timeoutMs: numb
 
 interface Run {
   svc: ChildService;
+  e: Awaited<ReturnType<typeof childEnv>>;
   caller: SippResult;
   callee: SippResult;
   probe: number;
@@ -94,7 +95,7 @@ async function callsThenSigterm(upload: UploadServer, callerScenario: string, en
     const probe = await inviteStatus('127.0.0.1', svc.sipPort, { user: '1001', realm: REALM, number: '2000' });
     const exit = await waitExit(svc, 60_000);
     const [c, d] = await Promise.all([caller.done, callee.done]);
-    return { svc, caller: c, callee: d, probe, exit };
+    return { svc, e, caller: c, callee: d, probe, exit };
   } catch (err) {
     svc.child.kill('SIGKILL');
     throw err;
@@ -136,4 +137,35 @@ t.test('SIGTERM with calls longer than the drain time: hung up after it, recordi
   t.equal(recs.length, 2, 'two recordings uploaded before the exit');
   t.ok(recs.every((r) => r.complete && r.bytes > 44), 'complete files with audio data');
   t.match(run.svc.output(), /"callsCut":2/, 'both calls were cut by the drain limit');
+});
+
+t.test('SIGTERM while the upload server is down: the recordings wait in the durable queue and go out after the restart', async (t) => {
+  const before = upload.delivered().length;
+  await upload.down();
+  let run: Run;
+  try {
+    run = await callsThenSigterm(upload, 'rec-phone-call.xml', { B2BUA_SERVICE__SHUTDOWN__DRAIN_SEC: '30', B2BUA_SERVICE__SHUTDOWN__UPLOAD_GRACE_SEC: '2' });
+  } finally {
+    await upload.up();
+  }
+  t.same(run.exit, { code: 0, signal: null }, 'exit code 0 although nothing could be uploaded');
+  t.equal(upload.delivered().length, before, 'nothing was delivered');
+  const metaDir = join(run.e.dir, 'spool', 'meta');
+  const queued = readdirSync(metaDir).filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(metaDir, f), 'utf8')) as { status: string; meta: { callId: string } });
+  t.equal(queued.length, 2, 'both recordings are in the durable queue on disk');
+  t.ok(queued.every((q) => q.status !== 'uploaded' && q.status !== 'failed'), `still to be delivered (${queued.map((q) => q.status).join(', ')})`);
+
+  // The next start replays the queue.
+  const again = await startChild(run.e);
+  try {
+    await upload.waitFor(() => upload.delivered().length >= before + 2, 30_000, 'the replayed uploads');
+    const ids = upload.delivered().slice(before).map((u) => u.query.call_id);
+    t.same(ids.sort(), queued.map((q) => q.meta.callId).sort(), 'the queued recordings were delivered after the restart');
+    again.child.kill('SIGTERM');
+    t.same(await waitExit(again, 60_000), { code: 0, signal: null }, 'the second run exits 0 too');
+  } catch (err) {
+    again.child.kill('SIGKILL');
+    throw err;
+  }
 });
