@@ -27,7 +27,7 @@ t.before(async () => {
   svc = await startTestService({ config: serviceConfig() });
   w = await seed(svc);
   await svc.store.create('callflows', w.accountId, { numbers: ['3002'], flow: { module: 'record_caller', data: { url: `${upload.url}/greeting`, format: 'wav', time_limit: 20 } } });
-  await svc.store.create('callflows', w.accountId, { numbers: ['3003'], flow: { module: 'record_caller', data: { url: `${upload.url}/short`, format: 'wav', time_limit: 2 } } });
+  await svc.store.create('callflows', w.accountId, { numbers: ['3003'], flow: { module: 'record_caller', data: { url: `${upload.url}/short`, format: 'wav', time_limit: 2, method: 'post' } } });
   dir = mkdtempSync(join(tmpdir(), 'rec-caller-'));
 });
 t.teardown(async () => {
@@ -67,7 +67,7 @@ t.test('answered by the service, caller alone, ended by #', async (t) => {
   t.match(list.find((x) => x.call_id === up.query.call_id), { origin: 'callflow : record_caller', status: 'uploaded', media_type: 'wav' });
 });
 
-t.test('time_limit ends the greeting and the call', async (t) => {
+t.test('time_limit ends the greeting and the call; uploaded by POST', async (t) => {
   const pcap = join(dir, 'long.pcap');
   writeToneKeyPcap(pcap, { freq: CALLER_TONE, before: 250, event: 1, after: 10, ssrc: 0x5252 });
   const r = await callFrom(svc, scenarioWith(pcap), { user: '1001', number: '3003', rtpPort: await freePort(), port: await freePort() });
@@ -76,6 +76,7 @@ t.test('time_limit ends the greeting and the call', async (t) => {
   const up = upload.delivered().find((u) => u.path.startsWith('/short/'));
   if (!up) throw new Error('no upload');
   // WAV: ffmpeg reports 8 kHz mono MP3 (MPEG 2.5) about 0.16 s long (encoder padding), see the recorder's notes.
+  t.equal(up.method, 'POST', 'method post from the action');
   const d = decodeBody(up.body, 'wav');
   t.ok(Math.abs(d.durationSec - 2) <= 0.1, `cut at the 2 s limit (${d.durationSec.toFixed(3)} s); a digit other than # did not end it`);
 });
