@@ -162,3 +162,15 @@ t.test('a user callee: the answering device\'s own inbound setting records (Devi
   t.ok(Math.abs(d.durationSec - talk) <= 0.1, `from the answer: ${d.durationSec.toFixed(3)} s vs ${talk.toFixed(3)} s`);
   t.equal(d.channels, 2);
 });
+
+t.test('record_on_bridge: the recording starts when both legs are bridged', async (t) => {
+  await setRecording(svc, 'accounts', w.accountId, { account: { inbound: { onnet: { enabled: true, url: `${upload.url}/bridge`, record_on_bridge: true, format: 'wav' } } } });
+  t.teardown(() => setRecording(svc, 'accounts', w.accountId, null));
+  const run = await runCall(svc, w, { from: 'phone', number: '2000', to: 'phone' });
+  t.ok(run.tBridged >= run.tAnswered, 'bridged after answered');
+  const [up] = await uploadsOf(upload, run.call.callId);
+  const d = decodeBody(up.body, 'wav');
+  const fromBridge = (run.tEnded - run.tBridged) / 1000;
+  t.ok(Math.abs(d.durationSec - fromBridge) <= 0.1, `${d.durationSec.toFixed(3)} s vs bridge -> hang-up ${fromBridge.toFixed(3)} s`);
+  t.ok(d.durationSec < (run.tEnded - run.tRouted) / 1000 - 0.9, 'no ringing in it');
+});

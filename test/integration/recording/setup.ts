@@ -62,6 +62,7 @@ export interface CallRun {
   /** performance.now() at routing, callee answer, and the start of the hang-up. */
   tRouted: number;
   tAnswered: number;
+  tBridged: number;
   tEnded: number;
   caller: SippResult;
   callee: SippResult;
@@ -101,6 +102,8 @@ export async function runCall(svc: TestService, w: World, p: CallPlan): Promise<
     let tRouted = performance.now();
     let tAnswered = 0;
     let tEnded = 0;
+    let tBridged = 0;
+    call.once('bridged', () => { tBridged = performance.now(); });
     call.once('routed', () => { tRouted = performance.now(); });
     call.once('answered', () => { tAnswered = performance.now(); });
     call.onClose(() => { tEnded = performance.now(); });
@@ -118,7 +121,7 @@ export async function runCall(svc: TestService, w: World, p: CallPlan): Promise<
     await Promise.all([callerSends, sendTone(calleeRtp, ports.toCalleeSide, CALLEE_TONE, frames, b)]);
     const [caller, callee] = await Promise.all([uac, uas.done]);
     await ended(call);
-    return { call, tRouted, tAnswered, tEnded, caller, callee, toneStartSec };
+    return { call, tRouted, tAnswered, tBridged, tEnded, caller, callee, toneStartSec };
   } finally {
     callerRtp.close();
     calleeRtp.close();
