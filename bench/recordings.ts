@@ -22,6 +22,8 @@ import { startTestService, type TestService } from '../test/helpers/service';
 import { SCENARIO_DIR, startSipp } from '../test/helpers/sipp';
 import { UploadServer } from '../test/helpers/upload-server';
 import { writeTonePcap } from '../test/integration/recorder/pcap';
+import { toneSpan } from '../test/integration/recording/media';
+import { decodeBody } from '../test/integration/recording/setup';
 
 const STEPS = (process.env.REC_STEPS ?? '50,100,150,200,250,300').split(',').map(Number);
 const HOLD = Number(process.env.REC_HOLD_SECONDS ?? 20);
@@ -115,13 +117,14 @@ async function main(): Promise<void> {
   const rtpenginePid = svc.service.media?.process?.pid;
 
   console.log(`bench:recordings  hold ${HOLD} s, steps ${STEPS.join(',')}, stereo MP3 16 kHz from the answer, uploads to ${upload.url}`);
-  console.log('step  calls  failed  recordings(ok/disc/fail)  uploads  rtp received  lost  late  expected>=  cpu app  cpu rtpengine  load1  result');
+  console.log('step  calls  failed  recordings(ok/disc/fail)  uploads  rtp received  lost  late  expected>=  cpu app  cpu rtpengine  load1       files checked  result');
   let best = 0;
   try {
     for (const n of STEPS) {
       const total = 2 * n;
       const rate = n / HOLD;
       const before = await counters(svc);
+      const uploadsBefore = upload.delivered().length;
       const cpu0 = process.cpuUsage();
       const rtp0 = cpuSeconds(rtpenginePid);
       const t0 = Date.now();
@@ -148,14 +151,22 @@ async function main(): Promise<void> {
       const failedCalls = (rc.stats?.failed ?? total) + (re.stats?.failed ?? 0);
       // Each leg of each call: the pcap's packets minus those played before the fork was up (< 1 s).
       const expectedMin = total * 2 * (Math.floor((HOLD * 1000) / 20) - 50);
-      const pass = settled && failedCalls === 0 && d('completed') === total && d('uploads') === total && d('lost') === 0 && d('late') === 0 && d('received') >= expectedMin;
+      // Decode a sample of this step's files: each channel's tone without a 20 ms gap.
+      const files = upload.delivered().slice(uploadsBefore);
+      const sample = files.filter((_, i) => i % Math.max(1, Math.floor(files.length / 10)) === 0).slice(0, 10);
+      let gaps = 0;
+      for (const f of sample) {
+        const dec = decodeBody(f.body, 'mp3');
+        gaps += toneSpan(dec.ch[0], dec.sampleRate, 1000).gaps + toneSpan(dec.ch[1], dec.sampleRate, 400).gaps;
+      }
+      const pass = gaps === 0 && settled && failedCalls === 0 && d('completed') === total && d('uploads') === total && d('lost') === 0 && d('late') === 0 && d('received') >= expectedMin;
       console.log([
         String(n).padStart(4), String(total).padStart(6), String(failedCalls).padStart(7),
         `${d('completed')}/${d('discarded')}/${d('failed')}`.padStart(25), String(d('uploads')).padStart(8),
         String(d('received')).padStart(13), String(d('lost')).padStart(5), String(d('late')).padStart(5), String(expectedMin).padStart(11),
         `${(((cpu.user + cpu.system) / 1e6 / secs) * 100).toFixed(0)}%`.padStart(8),
         `${rtp0 !== null && rtp1 !== null ? (((rtp1 - rtp0) / secs) * 100).toFixed(0) : '?'}%`.padStart(14),
-        loadavg()[0].toFixed(1).padStart(6), pass ? 'PASS' : `FAIL${settled ? '' : ' (not settled)'}${rc.code !== 0 ? ` sipp ${rc.code}` : ''}`,
+        loadavg()[0].toFixed(1).padStart(6), `${sample.length} decoded, ${gaps} gaps`.padStart(20), pass ? 'PASS' : `FAIL${settled ? '' : ' (not settled)'}${rc.code !== 0 ? ` sipp ${rc.code}` : ''}`,
       ].join(' '));
       if (!pass) break;
       best = n;
