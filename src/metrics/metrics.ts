@@ -38,6 +38,9 @@ export interface Metrics {
   engineTransactions: Counter<'kind'>;
   engineRetransmissions: Counter<'direction'>;
   engineActiveTransactions: Gauge;
+  /** 1 from SIGTERM on (new calls refused), for load balancers and alerts. */
+  draining: Gauge;
+  invitesRefused: Counter<'reason'>;
   /** Where the engine counters are read from at each scrape (set once the engine exists). */
   setEngineStatsSource(source: EngineStatsSource | undefined): void;
 }
@@ -139,6 +142,13 @@ export function createMetrics(registry: Registry = new Registry(), withDefaults 
         const s = source?.();
         if (s) this.set(s.activeTransactions);
       },
+    }),
+    draining: new Gauge({ name: 'b2bua_draining', help: '1 while the service drains for shutdown (new INVITEs get 503)', registers }),
+    invitesRefused: new Counter({
+      name: 'b2bua_invites_refused_total',
+      help: 'New INVITEs refused before routing, by reason',
+      labelNames: ['reason'] as const,
+      registers,
     }),
     setEngineStatsSource(s) {
       source = s;

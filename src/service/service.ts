@@ -13,7 +13,7 @@ import { metricsRoute, registrationsRoute } from './api-routes';
 import { Recordings } from '../recording';
 import { recordingsRoute } from '../api/routes/recordings';
 import { StoreDirectory } from '../directory/store-directory';
-import { GracefulShutdown, type ShutdownReport } from './shutdown';
+import { GracefulShutdown, ShutdownState, type ShutdownReport } from './shutdown';
 
 /**
  * The whole product in one process: store, API, embedded SIP engine (or an external
@@ -82,7 +82,11 @@ export class Service {
       },
       hangUpAll: async () => { await this.b2bua?.close(); },
       closeAll: () => this.close(),
-    }, config.service.shutdown, log.child({ part: 'shutdown' }));
+    }, config.service.shutdown, log.child({ part: 'shutdown' }), {
+      state: (st) => this.metrics.draining.set(st === ShutdownState.Running ? 0 : 1),
+      refused: () => this.metrics.invitesRefused.inc({ reason: 'draining' }),
+    });
+    this.metrics.draining.set(0);
   }
 
   /** Graceful stop: new INVITEs get 503, calls drain up to service.shutdown.drainSec, then close(). */

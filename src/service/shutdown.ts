@@ -54,6 +54,12 @@ export interface ShutdownSettings {
   pollMs?: number;
 }
 
+/** Optional observer (metrics). */
+export interface ShutdownObserver {
+  state?(s: ShutdownState): void;
+  refused?(): void;
+}
+
 export interface ShutdownReport {
   reason: string;
   /** Calls still up when the drain time ran out (hung up by us). */
@@ -71,7 +77,12 @@ export class GracefulShutdown {
   private running: Promise<ShutdownReport> | undefined;
   private rejected = 0;
 
-  constructor(private readonly target: ShutdownTarget, private readonly settings: ShutdownSettings, private readonly log: Logger) {}
+  constructor(
+    private readonly target: ShutdownTarget,
+    private readonly settings: ShutdownSettings,
+    private readonly log: Logger,
+    private readonly observer: ShutdownObserver = {},
+  ) {}
 
   get state(): ShutdownState {
     return this.stateValue;
@@ -91,6 +102,7 @@ export class GracefulShutdown {
     return (req, res, next) => {
       if (this.accepting || req.method !== 'INVITE' || !req.isNewInvite) { next(); return; }
       this.rejected++;
+      this.observer.refused?.();
       res.send(503, { headers: { 'Retry-After': '30' } });
     };
   }
@@ -105,6 +117,7 @@ export class GracefulShutdown {
     if (!MOVES[this.stateValue].includes(next)) throw new ShutdownStateError(this.stateValue, next);
     this.log.info({ from: this.stateValue, to: next }, 'shutdown state');
     this.stateValue = next;
+    this.observer.state?.(next);
   }
 
   private async sequence(reason: string): Promise<ShutdownReport> {

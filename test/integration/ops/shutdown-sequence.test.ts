@@ -53,7 +53,11 @@ for (const c of cases) {
 }
 
 t.test('the INVITE gate', async (t) => {
-  const s = new GracefulShutdown(scripted({ calls: [1], uploads: [0] }, []), { drainSec: 0, uploadGraceSec: 0, pollMs: 5 }, log);
+  const seen: string[] = [];
+  const s = new GracefulShutdown(scripted({ calls: [1], uploads: [0] }, []), { drainSec: 0, uploadGraceSec: 0, pollMs: 5 }, log, {
+    state: (st) => seen.push(st),
+    refused: () => seen.push('refused'),
+  });
   const gate = s.inviteGate();
   const sent: { status: number; headers?: Record<string, string> }[] = [];
   const through = (method: string, isNewInvite: boolean): boolean => {
@@ -75,4 +79,5 @@ t.test('the INVITE gate', async (t) => {
   t.same(sent, [{ status: 503, headers: { 'Retry-After': '30' } }], 'one 503 with Retry-After (RFC 3261 21.5.4)');
   t.equal((await done).rejectedInvites, 1, 'counted in the report');
   t.equal(through('INVITE', true), false, 'still refused once closed');
+  t.same(seen, ['draining', 'refused', 'flushing', 'closing', 'done', 'refused'], 'observer sees every state and refusal');
 });

@@ -67,6 +67,7 @@ interface Run {
   caller: SippResult;
   callee: SippResult;
   probe: number;
+  drainingMetrics: string;
   exit: { code: number | null; signal: NodeJS.Signals | null };
 }
 
@@ -93,9 +94,11 @@ async function callsThenSigterm(upload: UploadServer, callerScenario: string, en
     // The signal is handled asynchronously: probe once the service says it is draining.
     await until('draining', () => Promise.resolve(svc.output().includes('"to":"draining"')), 5000);
     const probe = await inviteStatus('127.0.0.1', svc.sipPort, { user: '1001', realm: REALM, number: '2000' });
+    // The API (and /metrics) stays up while calls drain.
+    const drainingMetrics = await (await fetch(`${svc.apiUrl}/metrics`)).text();
     const exit = await waitExit(svc, 60_000);
     const [c, d] = await Promise.all([caller.done, callee.done]);
-    return { svc, e, caller: c, callee: d, probe, exit };
+    return { svc, e, caller: c, callee: d, probe, drainingMetrics, exit };
   } catch (err) {
     svc.child.kill('SIGKILL');
     throw err;
@@ -124,6 +127,9 @@ t.test('SIGTERM with calls shorter than the drain time: they finish, new INVITE 
   t.ok(recs.every((r) => r.complete && r.bytes > 44), 'complete files with audio data');
   t.match(run.svc.output(), /"callsCut":0/, 'no call was cut');
   t.match(run.svc.output(), /"rejectedInvites":1/, 'the probe was the one refused INVITE');
+  t.equal(sample(run.drainingMetrics, 'b2bua_draining'), 1, '/metrics shows the drain');
+  t.equal(sample(run.drainingMetrics, 'b2bua_invites_refused_total', { reason: 'draining' }), 1, 'and the refused INVITE');
+  t.equal(sample(run.drainingMetrics, 'b2bua_active_calls'), 2, 'with both calls still up');
 });
 
 t.test('SIGTERM with calls longer than the drain time: hung up after it, recordings still delivered, exit 0', async (t) => {
