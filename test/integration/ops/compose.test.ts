@@ -159,3 +159,10 @@ t.test('the shipped upload receiver stores a PUT recording', async (t) => {
   const bad = await fetch(`http://127.0.0.1:${port}/..%2F..%2Fetc%2Fpasswd`, { method: 'PUT', body, signal: AbortSignal.timeout(10_000) });
   t.equal(bad.status, 400, 'no path escapes');
 });
+
+t.test('every variable the compose file interpolates is documented in deploy/env.example', async (t) => {
+  const used = new Set([...readFileSync(COMPOSE, 'utf8').matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]));
+  const documented = new Set([...readFileSync(join(ROOT, 'deploy/env.example'), 'utf8').matchAll(/^([A-Za-z_][A-Za-z0-9_]*)=/gm)].map((m) => m[1]));
+  t.ok(used.size >= 3, `${used.size} variables`);
+  for (const v of used) t.ok(documented.has(v), `${v} documented`);
+});
