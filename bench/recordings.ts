@@ -157,7 +157,15 @@ async function main(): Promise<void> {
       let gaps = 0;
       for (const f of sample) {
         const dec = decodeBody(f.body, 'mp3');
-        gaps += toneSpan(dec.ch[0], dec.sampleRate, 1000).gaps + toneSpan(dec.ch[1], dec.sampleRate, 400).gaps;
+        const l = toneSpan(dec.ch[0], dec.sampleRate, 1000);
+        const r = toneSpan(dec.ch[1], dec.sampleRate, 400);
+        gaps += l.gaps + r.gaps;
+        if (l.gaps + r.gaps > 0) {
+          // Keep the evidence: the file and where its tones start and end.
+          const kept = join(dir, `gaps-${n}-${f.query.call_id ?? 'x'}.mp3`);
+          writeFileSync(kept, f.body);
+          console.log(`  ${kept}: ${dec.durationSec.toFixed(2)} s; left ${l.firstSec.toFixed(2)}-${l.lastSec.toFixed(2)} gaps ${l.gaps}; right ${r.firstSec.toFixed(2)}-${r.lastSec.toFixed(2)} gaps ${r.gaps}`);
+        }
       }
       const pass = gaps === 0 && settled && failedCalls === 0 && d('completed') === total && d('uploads') === total && d('lost') === 0 && d('late') === 0 && d('received') >= expectedMin;
       console.log([
