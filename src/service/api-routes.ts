@@ -19,10 +19,14 @@ export function metricsRoute(registry: Registry): ApiRouteModule {
 
 export type RegistrationsSource = (accountId: string) => Promise<readonly object[]>;
 
-/** `GET /v2/accounts/{id}/registrations` (Kazoo's registrations API, read-only). */
-export function registrationsRoute(source: RegistrationsSource): ApiRouteModule {
+/**
+ * `GET /v2/accounts/{id}/registrations` (Kazoo's registrations API, read-only): the phones
+ * registered to us. The same shape serves `GET /v2/accounts/{id}/resources/registrations`: our
+ * own registrations to the providers of resources that ask for it (state, expiry, last error).
+ */
+export function registrationsRoute(source: RegistrationsSource, path = 'registrations'): ApiRouteModule {
   return (app, ctx) => {
-    app.get<{ Params: { accountId: string } }>('/v2/accounts/:accountId/registrations', async (request, reply) => {
+    app.get<{ Params: { accountId: string } }>(`/v2/accounts/:accountId/${path}`, async (request, reply) => {
       const account = await accessAccount(ctx, request, request.params.accountId);
       const list = await source(account._id);
       return sendSuccess(request, reply, JSON.parse(JSON.stringify(list)) as JsonValue);

@@ -164,7 +164,9 @@ export class Service {
     await step('trunk registrations', () => signalling.startTrunkRegistrations(srf));
     this.api = await step('api', () => startApiServer({
       store, config: c.api, logger: this.log.child({ part: 'api' }),
-      routes: [metricsRoute(this.metrics.registry), registrationsRoute((id) => signalling.registrations(id)), recordingsRoute(recordings.queue)],
+      routes: [metricsRoute(this.metrics.registry), registrationsRoute((id) => signalling.registrations(id)),
+        registrationsRoute(async (id) => signalling.trunkRegistrations?.statusOfAccount(id) ?? [], 'resources/registrations'),
+        recordingsRoute(recordings.queue)],
     }));
     this.stateValue = ServiceState.Running;
     this.log.info({ api: this.api.url, sip: this.sipListeners(), drachtio }, 'service started');
