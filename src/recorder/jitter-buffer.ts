@@ -47,6 +47,32 @@ export interface JitterOptions {
   readonly maxDriftSamples: number;
 }
 
+/**
+ * RFC 3550 A.1 limits: a forward sequence jump larger than MAX_DROPOUT, or a backward one larger
+ * than MAX_MISORDER, is a sender restart (new sequence base), not loss or reordering.
+ */
+const MAX_DROPOUT = 3000;
+const MAX_MISORDER = 100;
+
+/** RFC 3550 A.1 sequence arithmetic: signed distance from `from` to `to` modulo 2^16. */
+function seqDelta(to: number, from: number): number {
+  return ((to - from + 0x8000) & 0xffff) - 0x8000;
+}
+
+/** Packets of one sequence run never received: the holes between its lowest and highest seq. */
+function runLost(s: { maxSeq: number; minSeq: number; received: number }): number {
+  return Math.max(0, s.maxSeq - s.minSeq + 1 - s.received);
+}
+
+/**
+ * Loss accounting (what `lost` counts): a packet is lost when the sender numbered it between two
+ * packets we received from the same SSRC (so its time lies inside the recorded stream) and it
+ * never arrived in time to be written. That covers holes inside a segment, holes across a
+ * re-anchor of the same SSRC (timestamp jump / long stall) and late packets (counted in `late`
+ * too). Not counted, because nothing tells what was sent: packets before a stream's first or
+ * after its last packet, across an SSRC change, and across a sequence restart (jump beyond the
+ * RFC 3550 A.1 limits) -- a restart begins a new sequence run, whatever the timestamps do.
+ */
 export interface JitterStats {
   received: number;
   duplicates: number;
@@ -98,7 +124,7 @@ export class JitterBuffer {
 
   stats(): JitterStats {
     const s = this.seg;
-    const segLost = s ? Math.max(0, s.maxSeq - s.minSeq + 1 - s.received) : 0;
+    const segLost = s ? runLost(s) : 0;
     return { ...this.counts, lost: this.closedLost + segLost };
   }
 
@@ -107,7 +133,17 @@ export class JitterBuffer {
     if (seg === null || seg.ssrc !== p.ssrc) return this.openSegment(p);
     const extTs = seg.lastExtTs + ((p.timestamp - seg.lastRawTs) | 0);
     const rel = extTs - seg.baseTs;
-    if (Math.abs(rel + seg.offset - p.arrival) > this.opts.maxDriftSamples) return this.openSegment(p);
+    if (Math.abs(rel + seg.offset - p.arrival) > this.opts.maxDriftSamples) {
+      // A straggler numbered just before this segment's first packet belongs to the previous
+      // time base, which was drained when this segment opened: late (already a hole there),
+      // not a new segment -- re-anchoring on it would also count the packets after it as lost.
+      const behind = seqDelta(p.sequenceNumber, seg.minSeq & 0xffff);
+      if (behind < 0 && behind >= -MAX_MISORDER) {
+        this.counts.late++;
+        return PushOutcome.Late;
+      }
+      return this.openSegment(p);
+    }
     if (!seg.started && p.arrival - rel < seg.offset) {
       // Until the first frame is released the anchor follows the earliest-arriving packet
       // (least delayed), so one late first packet does not shift the whole leg.
@@ -183,12 +219,13 @@ export class JitterBuffer {
     const old = this.seg;
     if (old !== null) {
       this.drainSegment(old);
-      this.closedLost += Math.max(0, old.maxSeq - old.minSeq + 1 - old.received);
+      this.closedLost += runLost(old);
       if (old.ssrc === p.ssrc) {
-        // Same source re-anchored (timestamp jump, long stall): packets skipped between the
-        // segments are lost too (RFC 3550 A.1 sequence arithmetic).
-        const delta = ((p.sequenceNumber - old.lastRawSeq + 0x8000) & 0xffff) - 0x8000;
-        if (delta > 1) this.closedLost += delta - 1;
+        // Same source re-anchored (timestamp jump, long stall): packets numbered between the
+        // old segment's newest and this one were sent during the recorded time and never came,
+        // unless the jump is a sequence restart (RFC 3550 A.1 MAX_DROPOUT).
+        const delta = seqDelta(p.sequenceNumber, old.lastRawSeq);
+        if (delta > 1 && delta <= MAX_DROPOUT) this.closedLost += delta - 1;
       }
     }
     this.filled.fill(0);
@@ -221,7 +258,19 @@ export class JitterBuffer {
 
   /** RFC 3550 A.1: extend the 16-bit sequence number by choosing the nearest value to the last one. */
   private countSeq(seg: Segment, seq: number): void {
-    const delta = ((seq - seg.lastRawSeq + 0x8000) & 0xffff) - 0x8000;
+    const delta = seqDelta(seq, seg.lastRawSeq);
+    if (delta > MAX_DROPOUT || delta < -MAX_MISORDER) {
+      // Sequence restart inside a segment (timing still continuous): close the old run's
+      // holes and number from here; the jump itself is not loss.
+      this.closedLost += runLost(seg);
+      seg.lastRawSeq = seq;
+      seg.lastExtSeq = seq;
+      seg.minSeq = seq;
+      seg.maxSeq = seq;
+      seg.received = 1;
+      this.counts.received++;
+      return;
+    }
     const ext = seg.lastExtSeq + delta;
     if (delta > 0) {
       seg.lastExtSeq = ext;

@@ -115,6 +115,85 @@ t.test('push/flush scenarios', (t) => {
   t.end();
 });
 
+t.test('lost: which gaps count (packets numbered between two received packets of one SSRC run)', (t) => {
+  const R = 2 * F; // arrival of the packet after seqs(0, 1)
+  const cases: Array<{ name: string; in: P[]; lost: number; late?: number; segments: number }> = [
+    { name: 'no gap', in: seqs(0, 1, 2), lost: 0, segments: 1 },
+    { name: 'hole inside a segment', in: seqs(0, 1, 4, 5), lost: 2, segments: 1 },
+    {
+      name: 'timestamp jump, same SSRC, seq continuous (DTX / re-based clock): nothing lost',
+      in: [...seqs(0, 1), { seq: 2, ts: 7_000_000, at: 1000 + R }],
+      lost: 0,
+      segments: 2,
+    },
+    {
+      name: 'timestamp jump, same SSRC, 10 packets skipped',
+      in: [...seqs(0, 1), { seq: 12, ts: 7_000_000, at: 1000 + R + 10 * F }, { seq: 13, ts: 7_000_160, at: 1000 + R + 11 * F }],
+      lost: 10,
+      segments: 2,
+    },
+    {
+      name: 'long stall (timestamps follow, arrival far later), 100 packets skipped',
+      in: [...seqs(0, 1), { seq: 102, ts: 102 * F, at: 1000 + 102 * F + 9000 }],
+      lost: 100,
+      segments: 2,
+    },
+    {
+      name: 'hole across a re-anchor with sequence wrap',
+      in: [{ seq: 65534, ts: 0, at: 0 }, { seq: 65535, ts: F, at: F }, { seq: 3, ts: 9_000_000, at: 6 * F }],
+      lost: 3,
+      segments: 2,
+    },
+    {
+      name: 'holes in both segments and across the re-anchor add up',
+      in: [...seqs(0, 2), { seq: 5, ts: 7_000_000, at: 1000 + 5 * F }, { seq: 7, ts: 7_000_000 + 2 * F, at: 1000 + 7 * F }],
+      lost: 1 + 2 + 1,
+      segments: 2,
+    },
+    {
+      name: 'sequence restart (jump > 3000) with a timestamp jump: not loss',
+      in: [...seqs(0, 1), { seq: 5000, ts: 7_000_000, at: 1000 + R }, { seq: 5002, ts: 7_000_320, at: 1000 + R + 2 * F }],
+      lost: 1,
+      segments: 2,
+    },
+    {
+      name: 'sequence restart with continuous timestamps: new sequence run, jump not loss',
+      in: [...seqs(0, 1), { seq: 20000, ts: 2 * F, at: 1000 + R }, { seq: 20001, ts: 3 * F, at: 1000 + R + F }],
+      lost: 0,
+      segments: 1,
+    },
+    {
+      name: 'sequence jump beyond half the space (would read as backwards) with continuous timestamps',
+      in: [...seqs(0, 1), { seq: 40000, ts: 2 * F, at: 1000 + R }, { seq: 40002, ts: 4 * F, at: 1000 + R + 2 * F }],
+      lost: 1,
+      segments: 1,
+    },
+    {
+      name: 'SSRC change: what the old source sent after its last packet is unknowable',
+      in: [...seqs(0, 1), { seq: 500, ts: 99, at: 1000 + R, ssrc: 2 }, { seq: 502, ts: 99 + 2 * F, at: 1000 + R + 2 * F, ssrc: 2 }],
+      lost: 1,
+      segments: 2,
+    },
+    {
+      name: 'straggler of the old time base after a re-anchor is late (already a hole), not a new segment',
+      in: [...seqs(0, 1), { seq: 3, ts: 7_000_000, at: 1000 + 3 * F }, { seq: 2, ts: 2 * F, at: 1000 + 3 * F + 5 }, { seq: 4, ts: 7_000_000 + F, at: 1000 + 4 * F }],
+      lost: 1,
+      late: 1,
+      segments: 2,
+    },
+  ];
+  for (const c of cases) {
+    const jb = new JitterBuffer(opts);
+    for (const p of c.in) jb.push(pkt(p));
+    jb.flush();
+    const st = jb.stats();
+    t.equal(st.lost, c.lost, `${c.name}: lost`);
+    t.equal(st.segments, c.segments, `${c.name}: segments`);
+    t.equal(st.late, c.late ?? 0, `${c.name}: late`);
+  }
+  t.end();
+});
+
 t.test('30 ms frame straddling two packets takes samples from both', (t) => {
   const jb = new JitterBuffer(opts);
   jb.push(pkt({ seq: 0, ts: 0, at: 0, n: 240 }));
