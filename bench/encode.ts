@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { createMp3Encoder } from 'wasm-media-encoders';
 import { mp3BitrateKbps, type Mp3SampleRate } from '../src/recorder/mp3-params';
 import { Renderer } from '../src/recorder/encoder/render';
+import { lameArgs } from '../src/recorder/encoder/mp3-lame-cli';
 import { buildRtp, parseRtp } from '../src/recorder/rtp';
 import { decodeG711, ULAW_TABLE } from '../src/recorder/g711';
 import { JitterBuffer } from '../src/recorder/jitter-buffer';
@@ -102,8 +103,7 @@ async function lameCli(c: Case, pcm: Int16Array[], dir: string, quality?: number
   for (let i = 0; i < pcm[0].length; i++) for (let ch = 0; ch < c.channels; ch++) interleaved[i * c.channels + ch] = pcm[ch][i];
   const before = childCpuSec();
   const t0 = process.cpuUsage();
-  const args = ['--quiet', '-r', '-s', String(c.rate / 1000), '--bitwidth', '16', '--signed', '--little-endian',
-    '-m', c.channels === 2 ? 's' : 'm', '-b', String(mp3BitrateKbps(c.rate, c.channels)), ...(quality === undefined ? [] : ['-q', String(quality)]), '-', out];
+  const args = lameArgs(c.rate, c.channels, mp3BitrateKbps(c.rate, c.channels), quality, out);
   const child = spawn('lame', args, { stdio: ['pipe', 'ignore', 'inherit'] });
   const done = new Promise<number>((resolve, reject) => {
     child.on('error', reject);

@@ -14,19 +14,7 @@ export class Mp3LameCliWriter implements AudioFileWriter {
 
   constructor(private readonly path: string, sampleRate: number, channels: 1 | 2, kbps?: number, lameBin = 'lame', quality?: number) {
     if (!isMp3SampleRate(sampleRate)) throw new EncoderError(`MP3 cannot carry ${sampleRate} Hz`);
-    const khz = String(sampleRate / 1000);
-    const rate = String(kbps ?? mp3BitrateKbps(sampleRate, channels));
-    // --resample: without it lame picks its own output rate for the bitrate (48 kHz mono at
-    // 48 kbps came out at 32 kHz), so the file would not have the rate the policy asked for.
-    // --abr pinned by -b/-B instead of plain CBR -b: every audio frame is still at `rate`, but in
-    // CBR lame puts the Xing/Info + LAME tag (which carries the encoder delay and padding that
-    // decoders trim) into a first frame of the stream's own bitrate, and at low rates that frame
-    // is too small (8 kHz mono 16 kbps: 144 bytes < 169 needed), so lame silently drops the tag
-    // and the file decodes ~0.14-0.16 s long. In ABR lame writes the tag into a frame of a fixed,
-    // larger bitrate, so every rate x channel mode carries it.
-    const args = ['--quiet', '-r', '-s', khz, '--resample', khz, '--bitwidth', '16', '--signed', '--little-endian',
-      '-m', channels === 2 ? 's' : 'm', '--abr', rate, '-b', rate, '-B', rate,
-      ...(quality === undefined ? [] : ['-q', String(quality)]), '-', path];
+    const args = lameArgs(sampleRate, channels, kbps ?? mp3BitrateKbps(sampleRate, channels), quality, path);
     this.child = spawn(lameBin, args, { stdio: ['pipe', 'ignore', 'ignore'] });
     this.exited = new Promise((resolve) => {
       this.child.on('error', (err) => {
@@ -56,4 +44,24 @@ export class Mp3LameCliWriter implements AudioFileWriter {
     })();
     return this.closed;
   }
+}
+
+/**
+ * The lame command line the recorder runs (raw 16-bit little-endian PCM on stdin), shared with
+ * bench/encode.ts so the benchmark measures exactly this.
+ */
+export function lameArgs(sampleRate: number, channels: 1 | 2, kbps: number, quality: number | undefined, out: string): string[] {
+  const khz = String(sampleRate / 1000);
+  const rate = String(kbps);
+  // --resample: without it lame picks its own output rate for the bitrate (48 kHz mono at
+  // 48 kbps came out at 32 kHz), so the file would not have the rate the policy asked for.
+  // --abr pinned by -b/-B instead of plain CBR -b: every audio frame is still at `rate`, but in
+  // CBR lame puts the Xing/Info + LAME tag (which carries the encoder delay and padding that
+  // decoders trim) into a first frame of the stream's own bitrate, and at low rates that frame
+  // is too small (8 kHz mono 16 kbps: 144 bytes < 169 needed), so lame silently drops the tag
+  // and the file decodes ~0.14-0.16 s long. In ABR lame writes the tag into a frame of a fixed,
+  // larger bitrate, so every rate x channel mode carries it.
+  return ['--quiet', '-r', '-s', khz, '--resample', khz, '--bitwidth', '16', '--signed', '--little-endian',
+    '-m', channels === 2 ? 's' : 'm', '--abr', rate, '-b', rate, '-B', rate,
+    ...(quality === undefined ? [] : ['-q', String(quality)]), '-', out];
 }
