@@ -42,6 +42,10 @@ export async function startTestService(o: TestServiceOptions = {}): Promise<Test
   const size = o.rtpPorts ?? 400;
   // An even start inside 20000-39999 (RTP/RTCP pairs), random so parallel test files rarely collide.
   const min = 20000 + 2 * Math.floor((Math.random() * (20000 - size - 2)) / 2);
+  // The recorder's fork sockets get their own block, disjoint from rtpengine's, also below 40000
+  // (port 0 would let the OS pick from its ephemeral range, which reaches 40000+).
+  let recMin = min;
+  while (recMin < min + size && recMin + size > min) recMin = 20000 + Math.floor(Math.random() * (20000 - size));
   const base = {
     logLevel: process.env.B2BUA_TEST_LOG ?? 'silent',
     engine: {
@@ -53,7 +57,7 @@ export async function startTestService(o: TestServiceOptions = {}): Promise<Test
     store: { path: join(dir, 'store.sqlite') },
     media: { mode: 'local', local: { ngHost: '127.0.0.1', ngPort, interface: '127.0.0.1', portMin: min, portMax: min + size - 1, logLevel: 3 } },
     delivery: { spoolDir: join(dir, 'spool') },
-    recorder: { spoolDir: join(dir, 'recordings') },
+    recorder: { spoolDir: join(dir, 'recordings'), portMin: recMin, portMax: recMin + size - 1 },
     calls: { noAnswerTimeoutSec: 30, trunkAttemptTimeoutSec: 10 },
   };
   const merged = deepMerge(base, o.config ?? {});

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
+import { freePort } from './ports';
 
 /** One request the server saw (complete, or cut off when the client went away). */
 export interface ReceivedUpload {
@@ -57,7 +58,9 @@ export class UploadServer {
   }
 
   static async start(opts: UploadServerOptions = {}): Promise<UploadServer> {
-    const s = new UploadServer(opts, opts.port ?? 0);
+    // A probed port below 40000 rather than port 0: the OS's ephemeral range here reaches into
+    // 40000+, which other processes on these machines use.
+    const s = new UploadServer(opts, opts.port ?? (await freePort(opts.host ?? '127.0.0.1')));
     await s.up();
     return s;
   }

@@ -8,14 +8,15 @@ import { Value } from '@sinclair/typebox/value';
 import { startApiServer } from '../../../src/api';
 import { ApiSection, type ApiConfig } from '../../../src/config/sections/api';
 import { SqliteDocumentStore, type JsonObject } from '../../../src/store';
+import { freePort } from '../../helpers/ports';
 
 const run = promisify(execFile);
 
-/** Real HTTP on 127.0.0.1 (port 0), driven by fetch and by curl with the spec's command line. */
+/** Real HTTP on 127.0.0.1 (a free port below 40000), driven by fetch and by curl with the spec's command line. */
 t.test("over real HTTP: api_auth, then the spec's curl PATCH as written", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'api-http-'));
   const store = new SqliteDocumentStore({ path: join(dir, 'b2bua.sqlite') });
-  const config = Value.Default(ApiSection, { port: 0, bootstrapApiKey: 'http-bootstrap' }) as ApiConfig;
+  const config = Value.Default(ApiSection, { port: await freePort(), bootstrapApiKey: 'http-bootstrap' }) as ApiConfig;
   const { app, url } = await startApiServer({ store, config });
   t.teardown(async () => {
     await app.close();

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type Socket } from 'node:net';
 import { UploadServer } from '../../helpers/upload-server';
+import { freePort } from '../../helpers/ports';
 import { DeliveryStatus } from '../../../src/delivery';
 import { makeRecording, meta, startQueue, testConfig, waitStatus, workDirs } from './common';
 
@@ -73,7 +74,8 @@ t.test('a TLS handshake that never completes ends in connect_timeout', async (t)
   // Accepts TCP and then says nothing: the connection is never established as far as TLS goes.
   const held = new Set<Socket>();
   const mute = createServer((sock) => held.add(sock));
-  await new Promise<void>((r) => mute.listen(0, '127.0.0.1', () => r()));
+  const mutePort = await freePort();
+  await new Promise<void>((r) => mute.listen(mutePort, '127.0.0.1', () => r()));
   t.teardown(() => {
     for (const s of held) s.destroy();
     mute.close();
