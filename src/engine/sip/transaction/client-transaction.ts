@@ -1,41 +1,36 @@
-import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { SipTransactionError } from '../errors';
 import type { SipRequest, SipResponse } from '../message/message';
 import type { Endpoint } from '../transport/types';
 import { isReliable } from '../transport/types';
-import { TimerSet } from './timers';
+import { Transaction } from './transaction';
 import { TxState, type ClientTxEvents, type TransactionHost } from './types';
 
 /**
  * Common part of the INVITE and non-INVITE client transactions (RFC 3261 17.1). The request is
  * sent once its destination has resolved; subclasses own the state machine and its timers.
  */
-export abstract class ClientTransaction extends EventEmitter<ClientTxEvents> {
+export abstract class ClientTransaction extends Transaction<ClientTxEvents> {
   readonly kind = 'client' as const;
-  protected _state: TxState;
-  protected readonly timers = new TimerSet((err) => this.log.error({ err }, 'error in transaction timer'));
   protected reliable = false;
   /** Resolved destination, once known. */
   protected dest?: Endpoint;
   protected wire?: Buffer;
-  private _log?: Logger;
   /** Where the request is (or will be) sent. Never rejects unobserved: a failure also emits 'transportError'. */
   readonly destination: Promise<Endpoint>;
 
   constructor(
-    readonly id: string,
+    id: string,
     /** Table key per RFC 3261 17.1.3: branch + CSeq method. */
-    readonly key: string,
-    readonly request: SipRequest,
+    key: string,
+    request: SipRequest,
     destination: Promise<Endpoint>,
-    protected readonly host: TransactionHost,
-    private readonly baseLogger: Logger,
+    host: TransactionHost,
+    baseLogger: Logger,
     initial: TxState,
     serialize: (r: SipRequest) => Buffer,
   ) {
-    super();
-    this._state = initial;
+    super(id, key, request, host, baseLogger, initial);
     this.destination = destination;
     destination.then(
       (d) => {
@@ -59,14 +54,6 @@ export abstract class ClientTransaction extends EventEmitter<ClientTxEvents> {
     });
   }
 
-  get state(): TxState {
-    return this._state;
-  }
-
-  protected get log(): Logger {
-    return (this._log ??= this.baseLogger.child({ tx: this.id, callId: this.request.headers.get('call-id'), method: this.request.method }));
-  }
-
   /** First transmission done: start the state's timers. */
   protected abstract onSent(): void;
   /** A response matched this transaction (RFC 3261 17.1.3). */
@@ -85,35 +72,5 @@ export abstract class ClientTransaction extends EventEmitter<ClientTxEvents> {
   protected retransmit(): void {
     this.host.countRetransmitSent();
     this.sendWire();
-  }
-
-  protected onTransportError(err: Error): void {
-    if (this._state === TxState.Terminated) return;
-    this.log.warn({ err: err.message }, 'transport error');
-    this.safeEmit('transportError', err);
-    this.terminate();
-  }
-
-  /** Emits to the TU; a throwing handler is logged, never unwinds into the state machine. */
-  protected safeEmit<K extends keyof ClientTxEvents>(event: K, ...args: ClientTxEvents[K]): void {
-    try {
-      (this.emit as (e: K, ...a: ClientTxEvents[K]) => boolean)(event, ...args);
-    } catch (err) {
-      this.log.error({ err, event }, 'error in a transaction event handler');
-    }
-  }
-
-  /** Idempotent: clears timers, forgets the transaction, emits 'terminated' once. */
-  terminate(): void {
-    if (this._state === TxState.Terminated) return;
-    this._state = TxState.Terminated;
-    this.timers.clear();
-    this.onTerminate();
-    this.host.forget(this);
-    this.safeEmit('terminated');
-  }
-
-  protected onTerminate(): void {
-    /* subclasses settle pending work */
   }
 }
