@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { freePort } from '../test/helpers/ports';
 import { SCENARIO_DIR, runSipp, startSipp, type SippProcess, type SippResult } from '../test/helpers/sipp';
 import { UploadServer } from '../test/helpers/upload-server';
-import { writeTonePcap } from '../test/integration/recorder/pcap';
+import { writeTonePcap } from '../test/helpers/pcap';
 import { childEnv, startChild, waitExit } from '../test/integration/ops/fixtures/child-service';
 import { sample, total } from '../test/integration/ops/fixtures/prom-text';
 import { phoneCallScenario } from '../test/integration/ops/fixtures/load-scenario';

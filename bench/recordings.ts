@@ -21,7 +21,7 @@ import { freePort } from '../test/helpers/ports';
 import { startTestService, type TestService } from '../test/helpers/service';
 import { SCENARIO_DIR, startSipp } from '../test/helpers/sipp';
 import { UploadServer } from '../test/helpers/upload-server';
-import { writeTonePcap } from '../test/integration/recorder/pcap';
+import { writeTonePcap } from '../test/helpers/pcap';
 import { toneSpan } from '../test/integration/recording/media';
 import { decodeBody } from '../test/integration/recording/setup';
 

@@ -6,7 +6,7 @@ import { freePorts } from '../../helpers/ports';
 import { startSipp, runSipp } from '../../helpers/sipp';
 import { EncoderPool } from '../../../src/recorder/encoder/pool';
 import { RecordingSession } from '../../../src/recorder/session';
-import { writeTonePcap } from './pcap';
+import { writeTonePcap } from '../../helpers/pcap';
 import { decode, rms } from './decode';
 import { dominant } from '../../unit/recorder/dsp';
 

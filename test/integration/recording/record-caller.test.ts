@@ -14,7 +14,7 @@ import { SCENARIO_DIR } from '../../helpers/sipp';
 import { UploadServer } from '../../helpers/upload-server';
 import { callFrom, registerPhone } from '../calls/setup';
 import { goertzel, toneSpan } from './media';
-import { writeToneKeyPcap } from './pcap';
+import { writeToneKeyPcap } from '../../helpers/pcap';
 import { CALLER_TONE, apiClient, decodeBody, seed, serviceConfig, type World } from './setup';
 
 let svc: TestService;
