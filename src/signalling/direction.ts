@@ -1,15 +1,13 @@
 import type { AccountInfo, DeviceInfo, ResourceInfo, UserInfo } from '../directory/types';
+import { Network } from '../policy/types';
 
 /**
  * Who is calling and who is called, and from that the call's direction as the recording
  * policy sees it: each side onnet (a device of ours) or offnet (a trunk / the outside world).
- * The values are the spec's words, so they can be passed to the policy as they are.
+ * The network sides are the policy's own enum, so a classified call is passed to it as it is.
  */
 
-export enum Network {
-  Onnet = 'onnet',
-  Offnet = 'offnet',
-}
+export { Network };
 
 export enum CallerKind {
   /** An INVITE that authenticated as one of our devices. */
