@@ -35,6 +35,13 @@ export interface B2buaDeps {
   records?: CallRecords;
 }
 
+/**
+ * A callflow step that runs after the caller's offer is anchored and before anyone is rung
+ * (record_caller before a routing module answers the caller first). Resolves with the offer to
+ * ring the callee with; it may answer the caller with `answerCaller` (then it sets `call.uas`).
+ */
+export type BeforeRinging = (call: Call, offer: string, answerCaller: (localSdp: string) => Promise<Srf.Dialog>) => Promise<string>;
+
 export interface B2buaEvents {
   /** A new call; attach to its events (answered/bridged/ended) here. */
   call: [Call];
@@ -78,6 +85,8 @@ function maxForwardsOf(req: Srf.SrfRequest): number {
 export class B2bua extends EventEmitter<B2buaEvents> {
   private readonly calls = new Map<string, Call>();
   private closing: Promise<void> | undefined;
+  /** Set by the recording part (record_caller before routing). */
+  beforeRinging: BeforeRinging | undefined;
 
   constructor(private readonly d: B2buaDeps) {
     super();
@@ -159,8 +168,12 @@ export class B2bua extends EventEmitter<B2buaEvents> {
       media.on('failed', (err) => fail(new MediaFailedError(err)));
       // rtpengine refusing the offer (ports exhausted, instance down) is the service's failure:
       // 503 lets the caller retry elsewhere (RFC 3261 21.5.4).
-      const offer = await media.offerFromCaller(req.body).catch((err: unknown) => { throw new MediaFailedError(err); });
+      let offer = await media.offerFromCaller(req.body).catch((err: unknown) => { throw new MediaFailedError(err); });
       if (call.ended) return;
+      if (this.beforeRinging) {
+        offer = await this.beforeRinging(call, offer, (localSdp) => this.d.srf.createUAS(req, res, { localSdp }));
+        if (call.ended) return;
+      }
       call.moveTo(CallState.Ringing);
 
       const won = await this.ringWithFallback(call, req, res, offer);
@@ -173,17 +186,22 @@ export class B2bua extends EventEmitter<B2buaEvents> {
       call.uac = uac;
       call.answeredTarget = target;
       uac.on('destroy', () => void call.close({ cause: HangupCause.NormalClearing, by: HangupBy.Callee }, uac));
-      const sdpForCaller = await media.answerFromCallee(uac.remote.sdp, uac.sip.remoteTag)
+      // A caller answered before ringing keeps its rtpengine side: the callee's answer goes in
+      // under the tag that side already has, so the caller's session does not change.
+      const answeredEarly = call.uas !== undefined;
+      const sdpForCaller = await media.answerFromCallee(uac.remote.sdp, (answeredEarly ? media.calleeTag : undefined) ?? uac.sip.remoteTag)
         .catch((err: unknown) => { throw new MediaFailedError(err); });
       call.emit('answered', call);
       if (call.ended) return;
-      const uas = await this.d.srf.createUAS(req, res, { localSdp: sdpForCaller });
-      call.uas = uas;
-      if (call.ended) {
-        uas.destroy();
-        return;
+      const uas = call.uas ?? await this.d.srf.createUAS(req, res, { localSdp: sdpForCaller });
+      if (!answeredEarly) {
+        call.uas = uas;
+        if (call.ended) {
+          uas.destroy();
+          return;
+        }
+        uas.on('destroy', () => void call.close({ cause: HangupCause.NormalClearing, by: HangupBy.Caller }, uas));
       }
-      uas.on('destroy', () => void call.close({ cause: HangupCause.NormalClearing, by: HangupBy.Caller }, uas));
       call.moveTo(CallState.Answered);
       installRelays(uas, uac, media, log, {
         onRenegotiated: (side) => call.emit('renegotiated', call, side),

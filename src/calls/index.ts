@@ -1,4 +1,4 @@
-export { B2bua, type B2buaDeps, type B2buaEvents, type B2buaSettings } from './b2bua';
+export { B2bua, type BeforeRinging, type B2buaDeps, type B2buaEvents, type B2buaSettings } from './b2bua';
 export { Call, CallState, CallStateError, HangupBy, canMove, type CallEnd, type CallEvents } from './call';
 export * from './errors';
 export { Fork, type ForkOutcome, type ForkRequest } from './fork';

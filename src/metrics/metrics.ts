@@ -7,6 +7,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export type NetworkSide = 'onnet' | 'offnet';
 export type CallOutcome = 'answered' | 'rejected' | 'cancelled' | 'failed' | 'no_answer';
 export type RecordingOutcome = 'completed' | 'discarded_short' | 'failed';
+export type RecordingRefusal = 'no_url';
 export type UploadResult = 'success' | 'http_error' | 'network_error' | 'refused';
 export type LegRole = 'caller' | 'callee';
 
@@ -30,6 +31,8 @@ export interface Metrics {
   registrations: Gauge;
   recordingsStarted: Counter<'source'>;
   recordingsFinished: Counter<'outcome'>;
+  /** Recordings asked for (policy or callflow) and refused at planning, by reason (no_url). */
+  recordingsRefused: Counter<'reason'>;
   uploadAttempts: Counter<'result'>;
   uploadDuration: Histogram<'result'>;
   uploadQueueDepth: Gauge<'status'>;
@@ -77,6 +80,12 @@ export function createMetrics(registry: Registry = new Registry(), withDefaults 
       name: 'b2bua_recordings_finished_total',
       help: 'Recordings finished, by outcome (discarded_short: under record_min_sec)',
       labelNames: ['outcome'] as const,
+      registers,
+    }),
+    recordingsRefused: new Counter({
+      name: 'b2bua_recordings_refused_total',
+      help: 'Recordings asked for and not started, by reason (no_url: no upload URL in the settings and none configured)',
+      labelNames: ['reason'] as const,
       registers,
     }),
     uploadAttempts: new Counter({

@@ -10,7 +10,7 @@ import {
 } from '../recorder';
 import type { RecorderConfig } from '../config/sections/recorder';
 import { addressOf, displayNameOf, type CallFacts } from './meta';
-import { planRecordings, type PlanInput, type RecordingItem } from './plan';
+import { planCall, planRecordings, type PlanInput, type RecordingItem, type RefusedRecording } from './plan';
 import { CalleeKind } from '../signalling/direction';
 
 /**
@@ -65,6 +65,8 @@ export interface CallRecorderDeps {
   onStarted?(item: RecordingItem): void;
   /** The session is done: per-leg RTP counters (metrics). */
   onSessionClosed?(stats: ReturnType<RecordingSession['legStats']>): void;
+  /** Recordings refused at planning (no URL), once per call (warn line and metric). */
+  onRefused?(facts: CallFacts, refused: readonly RefusedRecording[], log: Logger): void;
   defaults?: Partial<RecordingDefaults>;
 }
 
@@ -148,7 +150,8 @@ export class CallRecorder {
       ...(decision.callflow ? { callflowId: decision.callflow.id } : {}),
       ...(this.d.defaults ? { defaults: this.d.defaults } : {}),
     };
-    const items = planRecordings(this.planInput);
+    const { items, refused } = planCall(this.planInput);
+    if (refused.length > 0) this.d.onRefused?.(this.facts(), refused, this.log);
     if ((this.stateValue as CallRecorderState) !== CallRecorderState.Waiting) return;
     if (items.length === 0) {
       this.moveTo(CallRecorderState.Idle);

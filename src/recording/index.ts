@@ -9,8 +9,13 @@
  */
 export { Recordings, uploadResultOf, type RecordingsDeps } from './recordings';
 export { CallRecorder, CallRecorderState, CallRecorderStateError, stopReasonOf, type CallRecorderDeps } from './call-recorder';
-export { planRecordings, callerEndpoint, calleeEndpoint, type PlanInput, type RecordingItem } from './plan';
-export { recordingMeta, addressOf, displayNameOf, type CallFacts } from './meta';
+export {
+  planRecordings, planCall, recordCallerSteps, refuseWithoutUrl, callflowDirection, callerEndpoint, calleeEndpoint, RefusalReason,
+  type CallPlan, type PlanInput, type RecordingItem, type RefusedRecording,
+} from './plan';
+export { recordingMeta, addressOf, displayNameOf, factsFromHeaders, type CallFacts } from './meta';
 export { RecordingStoreMirror, recordingDoc } from './store-mirror';
 export { RecordCallerAnswering, type RecordCallerDeps } from './record-caller-uas';
-export { answerForRecorder, NoAcceptableCodecError, type CallerAnswer } from './caller-answer';
+export { answerForRecorder, restrictOffer, NoAcceptableCodecError, type AnswerDirection, type CallerAnswer } from './caller-answer';
+export { CallerRecorder, type CallerRecorderDeps } from './caller-recorder';
+export { RecordCallerFirst, RecordCallerCodecError, type RecordCallerFirstDeps } from './answer-first';

@@ -55,3 +55,21 @@ export function recordingMeta(call: CallFacts, item: RecordingItem, result: Reco
     method: item.settings.method,
   };
 }
+
+/**
+ * Pure: a call's facts from its SIP From / To header values (the caller's INVITE), the
+ * account and the dialled number.
+ */
+export function factsFromHeaders(accountId: string, callId: string, fromHeader: string, toHeader: string, dialled?: string): CallFacts {
+  const from = addressOf(fromHeader);
+  const to = addressOf(toHeader);
+  const name = displayNameOf(fromHeader);
+  const callee = dialled ?? to?.split('@')[0];
+  return {
+    accountId, callId,
+    ...(from !== undefined ? { from, callerIdNumber: from.split('@')[0] } : {}),
+    ...(to !== undefined ? { to } : {}),
+    ...(name !== undefined ? { callerIdName: name } : {}),
+    ...(callee !== undefined ? { calleeIdNumber: callee } : {}),
+  };
+}

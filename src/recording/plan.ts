@@ -1,6 +1,6 @@
 import {
-  CallDirection, RecordingKind, RecordingStart, recordingsForCall, resolveRecordCall, resolveRecordCaller,
-  type AccountDoc, type EndpointDocs, type PlannedRecording, type RecordingDefaults, type ResolvedRecordingSettings,
+  CallDirection, RecordingKind, recordingsForCall, resolveRecordCall, resolveRecordCaller,
+  type ActionContext, type AccountDoc, type EndpointDocs, type PlannedRecording, type RecordingDefaults, type ResolvedRecordingSettings,
 } from '../policy';
 import type { AccountInfo, DeviceInfo, UserInfo } from '../directory/types';
 import { CalleeKind, CallerKind, Network, type Callee, type Caller } from '../signalling/direction';
@@ -59,11 +59,6 @@ export function calleeEndpoint(c: Callee): EndpointDocs | undefined {
   }
 }
 
-/** Kazoo reports a callflow recording's direction from the caller's side. */
-function callflowDirection(caller: Caller): CallDirection {
-  return caller.kind === CallerKind.Device ? CallDirection.Outbound : CallDirection.Inbound;
-}
-
 function fromPolicy(p: PlannedRecording): RecordingItem {
   return {
     source: p.kind === RecordingKind.Account ? 'account' : 'endpoint',
@@ -76,13 +71,59 @@ function fromPolicy(p: PlannedRecording): RecordingItem {
   };
 }
 
+/** Why a planned recording is not started. */
+export enum RefusalReason {
+  /**
+   * No http(s) URL in its settings (policy or action) and none configured for the system
+   * (delivery has no default URL): delivery could never send it, so the file would be kept
+   * forever as failed. Kazoo refuses the same case at start ("misconfigured call record
+   * (missing url and disabled store_recordings)") when it has no database to store into.
+   */
+  NoUrl = 'no_url',
+}
+
+/** A recording the policy or the callflow asked for and planning refused. */
+export interface RefusedRecording {
+  source: RecordingItem['source'];
+  origin: string;
+  direction: CallDirection;
+  reason: RefusalReason;
+}
+
+export interface CallPlan {
+  /** Recordings to start (each has a URL). */
+  items: RecordingItem[];
+  /** Recordings asked for but not started, with why (logged once per call and counted). */
+  refused: RefusedRecording[];
+}
+
+/** Kazoo reports a callflow recording's direction from the caller's side. */
+export function callflowDirection(caller: Caller): CallDirection {
+  return caller.kind === CallerKind.Device ? CallDirection.Outbound : CallDirection.Inbound;
+}
+
 /**
- * Policy recordings first (account, caller's endpoint, callee's endpoint), then the callflow
- * actions in the order the flow meets them. A record_call `stop` removes the record_call
- * recordings planned before it (cf_record_call's stop ends the recording that flow started);
- * record_caller without a usable URL is skipped, as Kazoo moves on to the next module.
+ * Pure: the planning rule for a URL. An item whose settings carry no usable URL is refused
+ * (RefusalReason.NoUrl); everything else is kept, in order.
  */
-export function planRecordings(input: PlanInput): RecordingItem[] {
+export function refuseWithoutUrl(items: readonly RecordingItem[]): CallPlan {
+  const out: CallPlan = { items: [], refused: [] };
+  for (const i of items) {
+    if (i.settings.url !== undefined && i.settings.url !== '') out.items.push(i);
+    else out.refused.push({ source: i.source, origin: i.origin, direction: i.direction, reason: RefusalReason.NoUrl });
+  }
+  return out;
+}
+
+/**
+ * Policy recordings first (account, caller's endpoint, callee's endpoint), then the callflow's
+ * record_call actions in the order the flow meets them. A record_call `stop` removes the
+ * record_call recordings planned before it (cf_record_call's stop ends the recording that flow
+ * started). record_caller actions are not recordings of the bridged call: they run before the
+ * callee is rung (recordCallerSteps, RecordCallerFirst) and are left out here. Recordings
+ * without a URL are refused (refuseWithoutUrl).
+ */
+export function planCall(input: PlanInput): CallPlan {
   const callerNet = input.caller.kind === CallerKind.Device ? Network.Onnet : Network.Offnet;
   const calleeNet = input.callee.kind === CalleeKind.Resource ? Network.Offnet : Network.Onnet;
   const account: AccountDoc = { id: input.account.id, ...(input.account.call_recording ? { call_recording: input.account.call_recording } : {}) };
@@ -95,33 +136,55 @@ export function planRecordings(input: PlanInput): RecordingItem[] {
     ...(ee ? { calleeEndpoint: ee } : {}),
     ...(input.defaults ? { defaults: input.defaults } : {}),
   }).map(fromPolicy);
-  const ctx = {
+  const ctx = actionContext(input);
+  let out = items;
+  for (const a of input.actions) {
+    if (a.module !== 'record_call') continue;
+    const d = resolveRecordCall(a.data, ctx);
+    if (d.action === 'stop') {
+      out = out.filter((i) => i.source !== 'callflow');
+      continue;
+    }
+    out.push({
+      source: 'callflow', origin: d.origin, label: d.label, direction: callflowDirection(input.caller),
+      settings: d.settings, callerOnly: false, terminators: [],
+    });
+  }
+  return refuseWithoutUrl(out);
+}
+
+/** The recordings to start for the call (planCall's items). */
+export function planRecordings(input: PlanInput): RecordingItem[] {
+  return planCall(input).items;
+}
+
+function actionContext(input: Pick<PlanInput, 'callflowName' | 'callflowId' | 'defaults'>): ActionContext {
+  return {
     ...(input.callflowName !== undefined ? { callflowName: input.callflowName } : {}),
     ...(input.callflowId !== undefined ? { callflowId: input.callflowId } : {}),
     ...(input.defaults ? { defaults: input.defaults } : {}),
   };
-  let out = items;
+}
+
+/**
+ * Pure: the record_caller nodes met before the routing module, in flow order, each as the
+ * recording it makes (the caller alone, mono, from the moment it is answered) or refused
+ * without a URL (Kazoo's cf_record_caller then goes straight on to its child).
+ */
+export function recordCallerSteps(
+  input: Pick<PlanInput, 'callId' | 'caller' | 'actions' | 'callflowName' | 'callflowId' | 'defaults'>,
+): CallPlan {
+  const ctx = actionContext(input);
+  const out: CallPlan = { items: [], refused: [] };
   for (const a of input.actions) {
-    if (a.module === 'record_call') {
-      const d = resolveRecordCall(a.data, ctx);
-      if (d.action === 'stop') {
-        out = out.filter((i) => i.source !== 'callflow');
-        continue;
-      }
-      out.push({
-        source: 'callflow', origin: d.origin, label: d.label, direction: callflowDirection(input.caller),
-        settings: d.settings, callerOnly: false, terminators: [],
-      });
-    } else if (a.module === 'record_caller') {
-      const d = resolveRecordCaller(a.data, input.callId, ctx);
-      if (d.action === 'skip') continue;
-      out.push({
-        source: 'caller', origin: 'callflow : record_caller', direction: callflowDirection(input.caller),
-        // The B2BUA answers the caller when the callee answers, so the caller's audio starts then.
-        settings: { ...d.settings, start: RecordingStart.Answer },
-        callerOnly: true, terminators: d.terminators,
-      });
+    if (a.module !== 'record_caller') continue;
+    const d = resolveRecordCaller(a.data, input.callId, ctx);
+    const base = { source: 'caller' as const, origin: 'callflow : record_caller', direction: callflowDirection(input.caller) };
+    if (d.action === 'skip') {
+      out.refused.push({ ...base, reason: RefusalReason.NoUrl });
+      continue;
     }
+    out.items.push({ ...base, settings: d.settings, callerOnly: true, terminators: d.terminators });
   }
   return out;
 }

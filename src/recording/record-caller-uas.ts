@@ -5,13 +5,13 @@ import { MatchKind, lookupCallflow, type CallflowMatch } from '../callflow/looku
 import { ActionModule, dialledNumbers, walkFlow } from '../calls';
 import type { RecorderConfig } from '../config/sections/recorder';
 import type { Directory } from '../directory/types';
-import { CallDirection, resolveRecordCaller } from '../policy';
-import { RecordingSession, recordingSettingsFrom, sessionOptionsFrom, type EncoderPool, type RecordingResult } from '../recorder';
+import type { EncoderPool, RecordingResult } from '../recorder';
 import { callerOf } from '../signalling/auth/invite-auth';
 import { CallerKind, type Caller } from '../signalling/direction';
 import { answerForRecorder, NoAcceptableCodecError } from './caller-answer';
-import { addressOf, displayNameOf, type CallFacts } from './meta';
-import type { RecordingItem } from './plan';
+import { CallerRecorder } from './caller-recorder';
+import { factsFromHeaders, type CallFacts } from './meta';
+import { recordCallerSteps, type RecordingItem, type RefusedRecording } from './plan';
 
 /**
  * `record_caller` as the last module of a callflow (voicemail greetings, IVR prompts): nobody is
@@ -20,8 +20,8 @@ import type { RecordingItem } from './plan';
  * (RFC 4733), time_limit, or the caller's BYE. Installed as an INVITE middleware after the
  * authentication middleware and before the B2BUA, it takes only the calls whose flow ends in
  * record_caller; every other call goes on to the B2BUA (next()). A record_caller followed by a
- * routing module is handled by the per-call CallRecorder instead (the callee's answer answers
- * the caller there).
+ * routing module is answered the same way by the B2BUA's before-ringing step (answer-first.ts),
+ * which then lets the callflow continue to that module.
  */
 
 export interface RecordCallerDeps {
@@ -32,6 +32,8 @@ export interface RecordCallerDeps {
   logger: Logger;
   deliver(facts: CallFacts, item: RecordingItem, outcome: { result: RecordingResult } | { error: Error }): Promise<void>;
   onStarted?(item: RecordingItem): void;
+  /** A record_caller without URL (refused at planning; the call gets 404). */
+  onRefused?(facts: CallFacts, refused: readonly RefusedRecording[], log: Logger): void;
 }
 
 /** The callflow the router would pick (the caller's account; a trunk's DID in any account). */
@@ -89,60 +91,32 @@ export class RecordCallerAnswering {
   private async run(req: Srf.SrfRequest, res: Srf.SrfResponse, t: { caller: Caller; accountId: string; data: Record<string, unknown> }): Promise<void> {
     const callId = req.get('Call-ID');
     const log = this.d.logger.child({ callId, accountId: t.accountId, part: 'record_caller' });
-    const decision = resolveRecordCaller(t.data, callId);
-    if (decision.action === 'skip') {
+    const facts = factsFromHeaders(t.accountId, callId, req.has('From') ? req.get('From') : '', req.has('To') ? req.get('To') : '');
+    const steps = recordCallerSteps({ callId, caller: t.caller, actions: [{ module: 'record_caller', data: t.data }] });
+    const item = steps.items[0];
+    if (item === undefined) {
       // Kazoo moves on to the next module; there is none, so the call ends.
-      log.info('record_caller without a usable url: nothing to do');
+      this.d.onRefused?.(facts, steps.refused, log);
       res.send(404);
       return;
     }
-    const item: RecordingItem = {
-      source: 'caller', origin: 'callflow : record_caller',
-      direction: t.caller.kind === CallerKind.Device ? CallDirection.Outbound : CallDirection.Inbound,
-      settings: decision.settings, callerOnly: true, terminators: decision.terminators,
-    };
-    const from = req.has('From') ? req.get('From') : '';
-    const to = req.has('To') ? req.get('To') : '';
-    const fromAddr = addressOf(from);
-    const toAddr = addressOf(to);
-    const name = displayNameOf(from);
-    const facts: CallFacts = {
-      accountId: t.accountId, callId,
-      ...(fromAddr !== undefined ? { from: fromAddr, callerIdNumber: fromAddr.split('@')[0] } : {}),
-      ...(toAddr !== undefined ? { to: toAddr, calleeIdNumber: toAddr.split('@')[0] } : {}),
-      ...(name !== undefined ? { callerIdName: name } : {}),
-    };
-    const session = new RecordingSession({ ...sessionOptionsFrom(this.d.recorder, callId, this.d.pool, log), legs: ['caller'] });
-    const [ep] = await session.start();
-    let uas: Srf.Dialog | undefined;
+    const rc = new CallerRecorder({ pool: this.d.pool, recorder: this.d.recorder, log, deliver: this.d.deliver, ...(this.d.onStarted ? { onStarted: this.d.onStarted } : {}) }, callId, facts);
     try {
+      const ep = await rc.start();
       const answer = answerForRecorder(req.body, ep.host, ep.port, randomInt(1, 2 ** 31));
-      session.setLegCodec('caller', { payloadType: answer.payloadType, encoding: answer.encoding, ...(answer.telephoneEventPt !== undefined ? { telephoneEventPt: answer.telephoneEventPt } : {}) });
-      const rec = session.record(recordingSettingsFrom(item.settings, this.d.recorder, ['caller']));
-      const delivered = rec.finished.then(
-        (result) => this.d.deliver(facts, item, { result }),
-        (err: Error) => this.d.deliver(facts, item, { error: err }),
-      );
-      uas = await this.d.srf.createUAS(req, res, { localSdp: answer.sdp });
-      rec.begin();
-      this.d.onStarted?.(item);
+      rc.setCodec(answer);
+      const dialog = await this.d.srf.createUAS(req, res, { localSdp: answer.sdp });
       log.info({ port: ep.port, codec: answer.encoding }, 'record_caller answered');
-      const dialog = uas;
       let hungUp = false;
       dialog.on('destroy', () => {
         hungUp = true;
-        void session.close('hangup');
-      });
-      session.on('dtmf', (leg, digit) => {
-        if (leg === 'caller' && item.terminators.includes(digit)) void rec.stop('dtmf');
+        void rc.close('hangup');
       });
       // Whatever ended the recording (#, time limit, hang-up), the call ends with it.
-      await rec.finished.catch(() => undefined);
+      await rc.record(item);
       if (!hungUp) dialog.destroy();
-      await session.close('hangup');
-      await delivered;
     } finally {
-      await session.close('closed');
+      await rc.close('closed');
     }
   }
 

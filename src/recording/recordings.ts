@@ -13,6 +13,8 @@ import { CallRecorder } from './call-recorder';
 import { recordingMeta, type CallFacts } from './meta';
 import type { RecordingItem } from './plan';
 import { RecordCallerAnswering } from './record-caller-uas';
+import { RecordCallerFirst } from './answer-first';
+import type { RefusedRecording } from './plan';
 import { RecordingStoreMirror } from './store-mirror';
 
 /**
@@ -51,6 +53,7 @@ export class Recordings {
   private readonly mirror: RecordingStoreMirror;
   private readonly recorders = new Set<CallRecorder>();
   private answering: RecordCallerAnswering | undefined;
+  private callerFirst: RecordCallerFirst | undefined;
   /** Set by mountAnswering; also answers the callee-device look-ups of CallRecorders. */
   private directory: Directory | undefined;
   private closing: Promise<void> | undefined;
@@ -91,6 +94,27 @@ export class Recordings {
   /** Attaches to every call the B2BUA handles. */
   mount(b2bua: B2bua): void {
     b2bua.on('call', (call) => this.attach(call));
+    // record_caller before a routing module: answer and record the caller before ringing.
+    this.callerFirst = new RecordCallerFirst({
+      pool: this.pool, recorder: this.d.config.recorder,
+      deliver: (facts, item, outcome) => this.deliver(facts, item, outcome),
+      onStarted: (item) => this.d.metrics?.recordingsStarted.inc({ source: item.source }),
+      onRefused: (facts, refused, log) => this.refused(facts, refused, log),
+      ...(this.d.defaults ? { defaults: this.d.defaults } : {}),
+    });
+    b2bua.beforeRinging = this.callerFirst.beforeRinging;
+  }
+
+  /**
+   * Recordings refused at planning: one warn line per call naming each (origin, why) and one
+   * count per recording. Without any URL delivery could never send the file, so it is not made.
+   */
+  refused(facts: CallFacts, refused: readonly RefusedRecording[], log: Logger = this.d.logger): void {
+    log.warn({
+      accountId: facts.accountId, callId: facts.callId,
+      refused: refused.map((r) => ({ origin: r.origin, source: r.source, reason: r.reason })),
+    }, `recording refused: no upload URL in its settings and none configured (${refused.map((r) => r.origin).join(', ')})`);
+    for (const r of refused) this.d.metrics?.recordingsRefused.inc({ reason: r.reason });
   }
 
   /**
@@ -103,6 +127,7 @@ export class Recordings {
       srf, directory, pool: this.pool, recorder: this.d.config.recorder, logger: this.d.logger,
       deliver: (facts, item, outcome) => this.deliver(facts, item, outcome),
       onStarted: (item) => this.d.metrics?.recordingsStarted.inc({ source: item.source }),
+      onRefused: (facts, refused, log) => this.refused(facts, refused, log),
     });
     const mw = this.answering.middleware();
     srf.use('invite', (req, res, next) => mw(req, res, (err) => (next as (e?: unknown) => void)(err)));
@@ -117,6 +142,7 @@ export class Recordings {
       deliver: (facts, item, outcome) => this.deliver(facts, item, outcome),
       onStarted: (item) => this.d.metrics?.recordingsStarted.inc({ source: item.source }),
       onSessionClosed: (stats) => this.countRtp(stats),
+      onRefused: (facts, refused, log) => this.refused(facts, refused, log),
       ...(this.d.defaults ? { defaults: this.d.defaults } : {}),
     });
     this.recorders.add(recorder);
@@ -175,6 +201,7 @@ export class Recordings {
     this.closing ??= (async () => {
       await Promise.allSettled([...this.recorders].map((r) => r.close('closed')));
       await this.answering?.close();
+      await this.callerFirst?.close();
       await this.queue.close();
       await this.mirror.flush();
       await this.pool.close();
