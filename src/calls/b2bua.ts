@@ -100,6 +100,11 @@ export class B2bua extends EventEmitter<B2buaEvents> {
     return this.calls.get(callId);
   }
 
+  /** The calls in progress (the channels API lists them). */
+  callList(): Call[] {
+    return [...this.calls.values()];
+  }
+
   /** Installs the INVITE handler (after signalling's authenticateInvite middleware). */
   mount(): void {
     this.d.srf.invite((req, res) => {
@@ -231,6 +236,8 @@ export class B2bua extends EventEmitter<B2buaEvents> {
         call.decision = next;
         call.direction = classifyDirection(call.caller, next.callee);
         call.log.info({ status: err.sipStatus, callee: next.callee.kind, direction: call.direction.label }, 'callflow continues after failure');
+        call.emit('rerouted', call);
+        if (call.ended) return undefined;
       }
     }
   }

@@ -64,6 +64,11 @@ export interface CallEnd {
 export interface CallEvents {
   /** Routing decided who is called: direction and parties are known. */
   routed: [Call];
+  /**
+   * The routing module failed and the callflow continues (Kazoo's child `_`): `decision` is now
+   * the continuation, whose `actions` are the record nodes met on the way to its routing module.
+   */
+  rerouted: [Call];
   /** The callee answered (B leg up, rtpengine has both legs). */
   answered: [Call];
   /** The caller has the 200 too: both legs are bridged through rtpengine. */

@@ -146,7 +146,11 @@ export class Router {
       return await run();
     } catch (err) {
       // An unregistered device or user fails its module at once; Kazoo then goes on with `_`.
-      if (err instanceof NotRegisteredError && step.next) return this.execute(accountId, number, match, step.next);
+      // The record actions met before the failed module still apply: they run before it in Kazoo.
+      if (err instanceof NotRegisteredError && step.next) {
+        const rest = await this.execute(accountId, number, match, step.next);
+        return { ...rest, actions: [...step.actions, ...rest.actions] };
+      }
       throw err;
     }
   }

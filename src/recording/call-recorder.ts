@@ -11,6 +11,7 @@ import {
 import type { RecorderConfig } from '../config/sections/recorder';
 import { addressOf, displayNameOf, type CallFacts } from './meta';
 import { planCall, planRecordings, type PlanInput, type RecordingItem, type RefusedRecording } from './plan';
+import { describeStep, diffPolicy, midcallSteps, type MidcallAction, type MidcallStep } from './midcall';
 import { CalleeKind } from '../signalling/direction';
 
 /**
@@ -75,6 +76,19 @@ interface Entry {
   rec: Recording;
 }
 
+/** A recording of the call as the channels API shows it. */
+export interface RecordingView {
+  source: RecordingItem['source'];
+  origin: string;
+  label?: string;
+  format: string;
+  state: RecordingState;
+}
+
+function isLive(e: Entry): boolean {
+  return e.rec.state === RecordingState.Pending || e.rec.state === RecordingState.Recording;
+}
+
 /** Why the recordings end, from how the call ended. */
 export function stopReasonOf(end: CallEnd | undefined): StopReason {
   if (end?.cause === HangupCause.MediaTimeout) return 'media_failed';
@@ -92,6 +106,9 @@ export class CallRecorder {
   private closing: Promise<void> | undefined;
   private readonly log: Logger;
   private planInput: PlanInput | undefined;
+  private answered = false;
+  private bridged = false;
+  private forking: Promise<void> | undefined;
 
   constructor(private readonly call: Call, private readonly d: CallRecorderDeps) {
     this.log = call.log.child({ part: 'recording' });
@@ -101,8 +118,16 @@ export class CallRecorder {
         void this.close('failed');
       });
     });
-    call.once('answered', () => void this.onAnswered());
-    call.once('bridged', () => void this.ready.then(() => this.beginWhere(RecordingStart.Bridge)));
+    call.once('answered', () => {
+      this.answered = true;
+      void this.onAnswered();
+    });
+    call.once('bridged', () => {
+      this.bridged = true;
+      void this.ready.then(() => this.beginWhere(RecordingStart.Bridge));
+    });
+    // The callflow went on after a failed routing module: its record nodes act on this call.
+    call.on('rerouted', () => void this.serial(() => this.onRerouted()));
     // Ends the recordings at hang-up time; finalizing and delivery go on without holding the BYEs.
     call.onClose(() => {
       void this.close(stopReasonOf(call.end));
@@ -214,6 +239,100 @@ export class CallRecorder {
     else if (this.stateValue === CallRecorderState.Recording) this.add(fresh);
   }
 
+  /** Runs `fn` after everything queued before it (set-up, earlier actions); `ready` never rejects. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.ready.then(fn);
+    this.ready = run.then(() => undefined, (err: unknown) => this.log.error({ err }, 'recording action failed'));
+    return run;
+  }
+
+  private live(): Entry[] {
+    return this.entries.filter(isLive);
+  }
+
+  /**
+   * The callflow continues with another callee (Kazoo's `_` after a failed device/user/
+   * resources). The policy is planned again for the new callee: recordings both plans share go
+   * on, those of the failed callee end (not begun: dropped; running: stopped and delivered), the
+   * new callee's are added. Then the record nodes met on the way are applied in order.
+   */
+  private async onRerouted(): Promise<void> {
+    const decision = this.call.decision;
+    const input = this.planInput;
+    if (!decision || !input || !this.isOpenForActions()) return;
+    const next: PlanInput = { ...input, callee: decision.callee, actions: [] };
+    this.planInput = next;
+    const diff = diffPolicy(this.live(), planRecordings(next));
+    for (const e of diff.drop) {
+      if (e.rec.state === RecordingState.Pending) {
+        this.entries.splice(this.entries.indexOf(e), 1);
+        void e.rec.stop('replaced');
+      } else {
+        void e.rec.stop('rerouted');
+      }
+    }
+    if (diff.add.length > 0) await this.startItems(diff.add);
+    const steps = midcallSteps(decision.actions, this.liveSources(), (a) => planRecordings({ ...next, actions: [a] }));
+    if (steps.length > 0) this.log.info({ steps: steps.map(describeStep) }, 'callflow record actions after reroute');
+    await this.applySteps(steps);
+  }
+
+  private isOpenForActions(): boolean {
+    const st = this.stateValue;
+    return st === CallRecorderState.Idle || st === CallRecorderState.Recording;
+  }
+
+  private liveSources(): Set<RecordingItem['source']> {
+    return new Set(this.live().map((e) => e.item.source));
+  }
+
+  /** Adds recordings to the running call: opens the session if there was none, begins what is due. */
+  private async startItems(items: readonly RecordingItem[]): Promise<void> {
+    if (this.stateValue === CallRecorderState.Idle) await this.open(items);
+    else if (this.stateValue === CallRecorderState.Recording) this.add(items);
+    else return;
+    this.beginDue();
+    void this.ensureFork();
+  }
+
+  private async applySteps(steps: readonly MidcallStep[]): Promise<void> {
+    for (const step of steps) {
+      if (step.kind === 'stop') this.stopCallflowRecordings();
+      else if (step.kind === 'start') await this.startItems(step.items);
+    }
+  }
+
+  /**
+   * Applies record_call actions to the call now (the API's metaflow): `stop` ends the callflow
+   * recording (one finalize step, delivered as usual), `start` begins one unless one runs.
+   * Queued behind set-up and earlier actions. Undefined when the call's recordings are over.
+   */
+  apply(actions: readonly MidcallAction[]): Promise<MidcallStep[] | undefined> {
+    return this.serial(async () => {
+      if (!this.planInput || !this.isOpenForActions()) return undefined;
+      const input = this.planInput;
+      const steps = midcallSteps(actions, this.liveSources(), (a) => planRecordings({ ...input, actions: [a] }));
+      this.log.info({ steps: steps.map(describeStep) }, 'record actions on the running call');
+      await this.applySteps(steps);
+      return steps;
+    });
+  }
+
+  /** The call's recordings (channels API). */
+  views(): RecordingView[] {
+    return this.entries.map((e) => ({
+      source: e.item.source, origin: e.item.origin, ...(e.item.label !== undefined ? { label: e.item.label } : {}),
+      format: e.item.settings.format, state: e.rec.state,
+    }));
+  }
+
+  /** Begins every pending recording whose moment has come (now, answer, bridge). */
+  private beginDue(): void {
+    this.beginWhere(RecordingStart.Now);
+    if (this.answered) this.beginWhere(RecordingStart.Answer);
+    if (this.bridged) this.beginWhere(RecordingStart.Bridge);
+  }
+
   private beginWhere(start: RecordingStart): void {
     if (this.stateValue !== CallRecorderState.Recording) return;
     for (const e of this.entries) {
@@ -233,6 +352,17 @@ export class CallRecorder {
     if (this.stateValue !== CallRecorderState.Recording) return;
     // Begin first: the answer is the moment the window opens; the fork follows within ms.
     this.beginWhere(RecordingStart.Answer);
+    await this.ensureFork();
+  }
+
+  /** ONE fork per call, once the callee answered and a session exists (idempotent). */
+  private ensureFork(): Promise<void> {
+    if (!this.answered || this.stateValue !== CallRecorderState.Recording) return Promise.resolve();
+    this.forking ??= this.forkMedia();
+    return this.forking;
+  }
+
+  private async forkMedia(): Promise<void> {
     const media = this.call.media;
     const session = this.session;
     if (!media || !session) return;
@@ -269,7 +399,7 @@ export class CallRecorder {
 
   /** Stops the callflow's record_call recordings (a record_call `stop` action). */
   stopCallflowRecordings(): void {
-    for (const e of this.entries) if (e.item.source === 'callflow') void e.rec.stop('stop');
+    for (const e of this.entries) if (e.item.source === 'callflow' && isLive(e)) void e.rec.stop('stop');
   }
 
   /**

@@ -8,7 +8,8 @@
  *   ... await recordings.close();      // after the calls
  */
 export { Recordings, uploadResultOf, type RecordingsDeps } from './recordings';
-export { CallRecorder, CallRecorderState, CallRecorderStateError, stopReasonOf, type CallRecorderDeps } from './call-recorder';
+export { CallRecorder, CallRecorderState, CallRecorderStateError, stopReasonOf, type CallRecorderDeps, type RecordingView } from './call-recorder';
+export { midcallSteps, recordCallAction, diffPolicy, policyKey, describeStep, type MidcallAction, type MidcallStep, type PolicyDiff } from './midcall';
 export {
   planRecordings, planCall, recordCallerSteps, refuseWithoutUrl, callflowDirection, callerEndpoint, calleeEndpoint, RefusalReason,
   type CallPlan, type PlanInput, type RecordingItem, type RefusedRecording,

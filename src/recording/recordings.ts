@@ -52,6 +52,8 @@ export class Recordings {
   readonly queue: DeliveryQueue;
   private readonly mirror: RecordingStoreMirror;
   private readonly recorders = new Set<CallRecorder>();
+  /** The running calls' recorders by Call-ID (the channels API acts on them). */
+  private readonly byCallId = new Map<string, CallRecorder>();
   private answering: RecordCallerAnswering | undefined;
   private callerFirst: RecordCallerFirst | undefined;
   /** Set by mountAnswering; also answers the callee-device look-ups of CallRecorders. */
@@ -146,10 +148,17 @@ export class Recordings {
       ...(this.d.defaults ? { defaults: this.d.defaults } : {}),
     });
     this.recorders.add(recorder);
+    this.byCallId.set(call.callId, recorder);
     call.once('ended', () => {
+      if (this.byCallId.get(call.callId) === recorder) this.byCallId.delete(call.callId);
       void recorder.close().then(() => this.recorders.delete(recorder));
     });
     return recorder;
+  }
+
+  /** The recorder of a call in progress. */
+  recorderOf(callId: string): CallRecorder | undefined {
+    return this.byCallId.get(callId);
   }
 
   /** A finished recording: to the durable queue, or recorded as discarded; never rejects. */

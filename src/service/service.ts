@@ -12,6 +12,8 @@ import { openStore, type DocumentStore } from '../store';
 import { metricsRoute, registrationsRoute } from './api-routes';
 import { Recordings } from '../recording';
 import { recordingsRoute } from '../api/routes/recordings';
+import { channelsRoute } from '../api/routes/channels';
+import { ServiceChannels } from './channels';
 import { StoreDirectory } from '../directory/store-directory';
 import { GracefulShutdown, ShutdownState, type ShutdownReport } from './shutdown';
 
@@ -166,7 +168,7 @@ export class Service {
       store, config: c.api, logger: this.log.child({ part: 'api' }),
       routes: [metricsRoute(this.metrics.registry), registrationsRoute((id) => signalling.registrations(id)),
         registrationsRoute(async (id) => signalling.trunkRegistrations?.statusOfAccount(id) ?? [], 'resources/registrations'),
-        recordingsRoute(recordings.queue)],
+        recordingsRoute(recordings.queue), channelsRoute(new ServiceChannels(b2bua, recordings))],
     }));
     this.stateValue = ServiceState.Running;
     this.log.info({ api: this.api.url, sip: this.sipListeners(), drachtio }, 'service started');
