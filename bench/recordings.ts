@@ -16,6 +16,7 @@
  */
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { freePort } from '../test/helpers/ports';
 import { startTestService, type TestService } from '../test/helpers/service';
@@ -40,6 +41,32 @@ function cpuSeconds(pid: number | undefined): number | null {
   } catch {
     return null;
   }
+}
+
+/** CPU seconds of this process's waited-for children (lame encoders, finished SIPp runs). */
+function childrenCpuSeconds(): number {
+  const f = readFileSync('/proc/self/stat', 'utf8');
+  const x = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return (Number(x[13]) + Number(x[14])) / 100;
+}
+
+/** Keeps the last CPU reading of processes that will exit before the step ends (SIPp). */
+function trackCpu(pids: readonly (number | undefined)[]): { stop(): number } {
+  const last = new Map<number, number>();
+  const read = (): void => {
+    for (const pid of pids) {
+      const v = pid === undefined ? null : cpuSeconds(pid);
+      if (pid !== undefined && v !== null) last.set(pid, v);
+    }
+  };
+  const timer = setInterval(read, 1000);
+  return {
+    stop: () => {
+      read();
+      clearInterval(timer);
+      return [...last.values()].reduce((a, b) => a + b, 0);
+    },
+  };
 }
 
 interface Counters {
@@ -117,7 +144,7 @@ async function main(): Promise<void> {
   const rtpenginePid = svc.service.media?.process?.pid;
 
   console.log(`bench:recordings  hold ${HOLD} s, steps ${STEPS.join(',')}, stereo MP3 16 kHz from the answer, uploads to ${upload.url}`);
-  console.log('step  calls  failed  recordings(ok/disc/fail)  uploads  rtp received  lost  late  expected>=  cpu app  cpu rtpengine  load1       files checked  result');
+  console.log('step  calls  failed  recordings(ok/disc/fail)  uploads  rtp received  lost  late  expected>=  cpu app  cpu rtpengine  cpu lame  cpu sipp  load1  loop lag p99/max ms       files checked  result');
   let best = 0;
   try {
     for (const n of STEPS) {
@@ -125,6 +152,8 @@ async function main(): Promise<void> {
       const rate = n / HOLD;
       const before = await counters(svc);
       const uploadsBefore = upload.delivered().length;
+      const lag = monitorEventLoopDelay({ resolution: 10 });
+      lag.enable();
       const cpu0 = process.cpuUsage();
       const rtp0 = cpuSeconds(rtpenginePid);
       const t0 = Date.now();
@@ -136,7 +165,10 @@ async function main(): Promise<void> {
         scenario: uac, remote: svc.sipTarget, localPort: await freePort(CALLER), timeoutMs: (3 * HOLD + 120) * 1000,
         args: ['-i', CALLER, '-mi', CALLER, '-mp', String(await freePort(CALLER)), '-s', DID, '-l', String(n), '-r', rate.toFixed(3), '-rp', '1000', '-m', String(total)],
       });
+      const sippCpu = trackCpu([caller.child.pid, callee.child.pid]);
+      const kids0 = childrenCpuSeconds();
       const [rc, re] = await Promise.all([caller.done, callee.done]);
+      const sippSec = sippCpu.stop();
       const settled = await waitUntil(async () => {
         const c = await counters(svc);
         const d = svc.service.recordings?.queue.depth();
@@ -146,7 +178,10 @@ async function main(): Promise<void> {
       const secs = (Date.now() - t0) / 1000;
       const after = await counters(svc);
       const cpu = process.cpuUsage(cpu0);
+      lag.disable();
       const rtp1 = cpuSeconds(rtpenginePid);
+      // Waited-for children over the step: the lame encoders plus the two SIPp (measured apart).
+      const lameSec = Math.max(0, childrenCpuSeconds() - kids0 - sippSec);
       const d = (k: keyof Counters): number => after[k] - before[k];
       const failedCalls = (rc.stats?.failed ?? total) + (re.stats?.failed ?? 0);
       // Each leg of each call: the pcap's packets minus those played before the fork was up (< 1 s).
@@ -174,7 +209,10 @@ async function main(): Promise<void> {
         String(d('received')).padStart(13), String(d('lost')).padStart(5), String(d('late')).padStart(5), String(expectedMin).padStart(11),
         `${(((cpu.user + cpu.system) / 1e6 / secs) * 100).toFixed(0)}%`.padStart(8),
         `${rtp0 !== null && rtp1 !== null ? (((rtp1 - rtp0) / secs) * 100).toFixed(0) : '?'}%`.padStart(14),
-        loadavg()[0].toFixed(1).padStart(6), `${sample.length} decoded, ${gaps} gaps`.padStart(20), pass ? 'PASS' : `FAIL${settled ? '' : ' (not settled)'}${rc.code !== 0 ? ` sipp ${rc.code}` : ''}`,
+        `${((lameSec / secs) * 100).toFixed(0)}%`.padStart(9), `${((sippSec / secs) * 100).toFixed(0)}%`.padStart(9),
+        loadavg()[0].toFixed(1).padStart(6),
+        `${(lag.percentile(99) / 1e6).toFixed(0)}/${(lag.max / 1e6).toFixed(0)}`.padStart(18),
+        `${sample.length} decoded, ${gaps} gaps`.padStart(20), pass ? 'PASS' : `FAIL${settled ? '' : ' (not settled)'}${rc.code !== 0 ? ` sipp ${rc.code}` : ''}`,
       ].join(' '));
       if (!pass) break;
       best = n;

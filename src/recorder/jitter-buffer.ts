@@ -194,11 +194,22 @@ export class JitterBuffer {
     return PushOutcome.Accepted;
   }
 
-  /** Releases every frame that ends at or before `horizon` (call-clock samples), plus any forced out. */
-  pull(horizon: number): Frame[] {
+  /**
+   * Releases every stored frame that ends at or before `horizon` (call-clock samples), plus any
+   * forced out. With `finalBefore`, time before it is closed even where nothing arrived: missing
+   * frames are released up to there, so a packet for that time arriving afterwards is counted
+   * late (and lost) instead of being dropped unseen by the aligner, which pads the same time
+   * with silence to keep the legs aligned.
+   */
+  pull(horizon: number, finalBefore?: number): Frame[] {
     const seg = this.seg;
     if (seg !== null) {
-      while (seg.nextOut < seg.maxEnd && seg.nextOut + this.opts.frameSamples + seg.offset <= horizon) this.emitFrame(seg);
+      const f = this.opts.frameSamples;
+      while (seg.nextOut < seg.maxEnd && seg.nextOut + f + seg.offset <= horizon) this.emitFrame(seg);
+      if (finalBefore !== undefined) {
+        while (seg.nextOut + f + seg.offset <= finalBefore) this.emitFrame(seg);
+        if (seg.maxEnd < seg.nextOut) seg.maxEnd = seg.nextOut;
+      }
     }
     return this.take();
   }
@@ -288,17 +299,17 @@ export class JitterBuffer {
 
   private emitFrame(seg: Segment): void {
     const f = this.opts.frameSamples;
-    const out = new Int16Array(f);
-    let have = 0;
+    // Allocated only when some sample is there: a silent stretch costs no garbage per tick.
+    let out: Int16Array | null = null;
     for (let i = 0; i < f; i++) {
       const idx = (seg.nextOut + i) & this.mask;
       if (this.filled[idx] === 1) {
+        out ??= new Int16Array(f);
         out[i] = this.ring[idx];
         this.filled[idx] = 0;
-        have++;
       }
     }
-    this.ready.push({ pos: seg.nextOut + seg.offset, samples: have === 0 ? null : out });
+    this.ready.push({ pos: seg.nextOut + seg.offset, samples: out });
     seg.nextOut += f;
     seg.started = true;
   }

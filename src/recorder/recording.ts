@@ -84,8 +84,12 @@ const ALLOWED: Record<RecordingState, readonly RecordingState[]> = {
 };
 
 const IN_RATE = 8000;
-/** Samples per leg gathered before a message to the encoder worker (100 ms at 8 kHz). */
-const BATCH = 800;
+/**
+ * Samples per leg gathered before a message to the encoder worker (500 ms at 8 kHz): one
+ * message, one resampler run and one pipe write to lame per half second of audio instead of ten,
+ * for a few kilobytes per recording held meanwhile.
+ */
+const BATCH = 4000;
 
 /**
  * Checks settings against what the recorder can produce; returns the recorded legs' indexes in

@@ -193,12 +193,12 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
     return Math.round(((this.now() - this.clock0) * RATE) / 1000);
   }
 
-  /** @internal Driven by the shared ticker every 20 ms: release what the jitter delay allows. */
+  /** @internal Driven by the shared ticker: release what the jitter delay allows. */
   tick(): void {
     if (this.stateValue !== SessionState.Running) return;
     const horizon = this.nowPos() - this.jitterSamples;
     // A frame straddling the horizon may still arrive; everything before horizon - FRAME is final.
-    this.release((leg) => leg.jitter.pull(horizon), horizon - FRAME);
+    this.release((leg) => leg.jitter.pull(horizon, horizon - FRAME), horizon - FRAME);
   }
 
   /**

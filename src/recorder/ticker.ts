@@ -1,17 +1,20 @@
-/** Something driven every 20 ms. */
+/** Something driven periodically by the shared ticker. */
 export interface Tickable {
   tick(): void;
 }
 
 /**
- * One 20 ms interval shared by every recording session instead of a timer per call; it runs
- * only while sessions exist and does not keep the process alive by itself.
+ * One interval shared by every recording session instead of a timer per call; it runs only
+ * while sessions exist and does not keep the process alive by itself. 50 ms: each run moves
+ * every session's released audio towards its encoders, and nothing downstream needs it sooner
+ * (a recorder has no playout deadline), while the per-run cost is mostly per session, so a
+ * longer period cuts the signalling thread's recorder work (300 calls: 6,000 runs/s at 20 ms).
  */
 export class Ticker {
   private readonly members = new Set<Tickable>();
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly periodMs = 20) {}
+  constructor(private readonly periodMs = 50) {}
 
   add(t: Tickable): void {
     this.members.add(t);

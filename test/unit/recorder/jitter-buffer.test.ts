@@ -215,6 +215,35 @@ t.test('pull releases only frames ending at or before the horizon; late packets 
   t.end();
 });
 
+t.test('time closed by finalBefore is released as missing, and its packets then count as late', (t) => {
+  // A stalled sender or event loop: packets 2-4 come after the session padded their time with
+  // silence; they must be counted (late and lost), not merged unseen into time already written.
+  const jb = new JitterBuffer(opts);
+  for (const p of seqs(0, 1)) jb.push(pkt(p));
+  t.same(show(jb.pull(1000 + 2 * F, 1000 + 4 * F)), [[1000, 0], [1160, 1], [1320, 'missing'], [1480, 'missing']]);
+  t.same(show(jb.pull(1000 + 4 * F, 1000 + 4 * F + F - 1)), [], 'a frame not yet wholly before finalBefore stays open');
+  t.equal(jb.push(pkt(seqs(2)[0])), PushOutcome.Late, 'seq 2: its time was closed');
+  t.equal(jb.push(pkt(seqs(3)[0])), PushOutcome.Late, 'seq 3: its time was closed');
+  t.equal(jb.push(pkt(seqs(4)[0])), PushOutcome.Accepted, 'seq 4: still open');
+  t.equal(jb.push(pkt(seqs(5)[0])), PushOutcome.Accepted);
+  t.same(show(jb.flush()), [[1640, 4], [1800, 5]]);
+  t.same(jb.stats(), { received: 4, duplicates: 0, late: 2, lost: 2, segments: 1 });
+  t.end();
+});
+
+t.test('closing time past a silent stretch keeps the segment: resumed packets continue it', (t) => {
+  const jb = new JitterBuffer(opts);
+  jb.push(pkt(seqs(0)[0]));
+  // 100 frames of nothing (longer than the ring), closed tick by tick as the session does.
+  let released = 0;
+  for (let k = 1; k <= 100; k++) released += jb.pull(1000 + k * F, 1000 + k * F).length;
+  t.equal(released, 100, 'one frame per tick: the received one, then missing ones');
+  t.equal(jb.push(pkt({ seq: 1, ts: 101 * F, at: 1000 + 101 * F })), PushOutcome.Accepted, 'same time base: no new segment');
+  t.same(show(jb.flush()), [[1000 + 100 * F, 'missing'], [1000 + 101 * F, 1]]);
+  t.same(jb.stats(), { received: 2, duplicates: 0, late: 0, lost: 0, segments: 1 });
+  t.end();
+});
+
 t.test('memory stays bounded: frames are forced out when the window is exceeded', (t) => {
   const jb = new JitterBuffer(opts);
   let released = 0;
