@@ -1,13 +1,13 @@
 /**
  * Limits and callflow actions end to end: a recording under record_min_sec is discarded (never
  * uploaded, listed as discarded, counted), time_limit cuts a long call's recording, a
- * record_call action in a callflow records with its label/origin, and record_caller records the
- * caller alone (mono) until the caller presses # (RFC 4733 through rtpengine's fork).
+ * record_call action in a callflow records with its label/origin. (record_caller before a
+ * routing module answers and records the caller before ringing: record-caller-first.test.ts.)
  */
 import t from 'tap';
 import { startTestService, type TestService } from '../../helpers/service';
 import { UploadServer } from '../../helpers/upload-server';
-import { goertzel, toneSpan } from './media';
+import { goertzel } from './media';
 import {
   CALLEE_TONE, CALLER_TONE, apiClient, decodeBody, runCall, seed, serviceConfig, setRecording, uploadsOf, type World,
 } from './setup';
@@ -24,13 +24,6 @@ t.before(async () => {
     name: 'sales line', numbers: ['3000'],
     flow: {
       module: 'record_call', data: { action: 'start', label: 'sales', url: `${upload.url}/cf`, record_on_answer: true, media_name: 'sales-call' },
-      children: { _: { module: 'device', data: { id: w.calleeDevice } } },
-    },
-  });
-  await svc.store.create('callflows', w.accountId, {
-    numbers: ['3001'],
-    flow: {
-      module: 'record_caller', data: { url: `${upload.url}/vm`, format: 'wav' },
       children: { _: { module: 'device', data: { id: w.calleeDevice } } },
     },
   });
@@ -94,24 +87,6 @@ t.test('record_call in a callflow: started by the flow, origin "callflow : <labe
   // the file is still kept only when delivery keeps uploaded files; the metadata answers either way
   const audio = await api(`/v2/accounts/${w.accountId}/recordings/${String(list.find((r) => r.call_id === run.call.callId)?.id)}`, 'audio/mpeg');
   t.ok(audio.status === 404 || (audio.status === 200 && audio.headers.get('content-type') === 'audio/mpeg'), `file request answered (${audio.status})`);
-});
-
-t.test('record_caller: the caller alone, mono 8 kHz, ended by # while the call goes on', async (t) => {
-  const run = await runCall(svc, w, { from: 'phone', number: '3001', to: 'phone', toneFrames: 150, hashAfterFrames: 50 });
-  t.equal(run.caller.code, 0, `caller scenario ${run.caller.errors}`);
-  const [up] = await uploadsOf(upload, run.call.callId);
-  t.equal(decodeURIComponent(up.path), `/vm/call_recording_${run.call.callId}.wav`);
-  const d = decodeBody(up.body, 'wav');
-  t.equal(d.channels, 1, 'mono');
-  t.equal(d.sampleRate, 8000, '8 kHz (mono default)');
-  const span = toneSpan(d.ch[0], 8000, CALLER_TONE);
-  t.ok(span.firstSec >= 0, 'caller tone recorded');
-  t.ok(goertzel(d.ch[0], 8000, CALLER_TONE) > 20 * goertzel(d.ch[0], 8000, CALLEE_TONE), 'only the caller');
-  const talk = (run.tEnded - run.tAnswered) / 1000;
-  // # after 1 s of tone (sent from the bridge on): the file ends about there, long before the hang-up.
-  const expected = run.toneStartSec + 1.0;
-  t.ok(Math.abs(d.durationSec - expected) <= 0.25, `ended on # at ~${expected.toFixed(2)} s (${d.durationSec.toFixed(3)} s), call lasted ${talk.toFixed(2)} s`);
-  t.ok(talk - d.durationSec > 1.5, 'the call went on after #');
 });
 
 t.test('a refused upload URL: kept, listed as failed, the file served by the API', async (t) => {
