@@ -61,8 +61,9 @@ function hangUp(call: Call): void {
 export class ServiceChannels implements ChannelSource {
   constructor(private readonly b2bua: B2bua, private readonly recordings: Recordings | undefined) {}
 
+  /** By the caller's Call-ID, or by the B leg's (Kazoo lists both legs as channels). */
   private find(accountId: string, callId: string): Call | undefined {
-    const call = this.b2bua.call(callId);
+    const call = this.b2bua.call(callId) ?? this.b2bua.callList().find((c) => c.uac?.sip.callId === callId);
     return call && !call.ended && callBelongsTo(call, accountId) ? call : undefined;
   }
 
@@ -89,7 +90,7 @@ export class ServiceChannels implements ChannelSource {
     let pending: MetaflowStep[] = [];
     const flush = async (): Promise<boolean> => {
       if (pending.length === 0) return true;
-      const recorder = this.recordings?.recorderOf(callId);
+      const recorder = this.recordings?.recorderOf(call.callId);
       const done = recorder ? await recorder.apply(pending) : undefined;
       pending = [];
       return done !== undefined;

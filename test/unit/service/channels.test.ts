@@ -6,7 +6,11 @@
 import t from 'tap';
 import { compileValidator, createAjv } from '../../../src/api/validation';
 import { MetaflowRecordCall, parseMetaflow, requestAction } from '../../../src/api/routes/channels';
-import { gregorianSeconds } from '../../../src/service/channels';
+import pino from 'pino';
+import { Call } from '../../../src/calls';
+import { RecordingState } from '../../../src/recorder';
+import { callBelongsTo, channelView, gregorianSeconds } from '../../../src/service/channels';
+import { CalleeKind, CallerKind, type Caller } from '../../../src/signalling/direction';
 
 const validators = { record_call: compileValidator(createAjv(), MetaflowRecordCall) };
 
@@ -73,4 +77,28 @@ t.test('parseMetaflow: a chain deeper than 16 nodes is refused', async (t) => {
 t.test('gregorianSeconds: Kazoo\'s calendar seconds', async (t) => {
   t.equal(gregorianSeconds(new Date(0)), 62167219200);
   t.equal(gregorianSeconds(new Date('2015-06-01T00:00:00.999Z')), 62167219200 + 1433116800);
+});
+
+t.test('channelView and callBelongsTo: a trunk call routed to another account', async (t) => {
+  const trunkAcct = { id: 'carrier-acct', realm: 'c.test' };
+  const caller: Caller = { kind: CallerKind.Trunk, account: trunkAcct, resource: { id: 'res1', account_id: 'carrier-acct', rules: [], gateways: [] }, sourceAddress: '192.0.2.9' };
+  const call = new Call('cid-1', caller, pino({ level: 'silent' }), { noAnswerMs: 1000, onNoAnswer: () => undefined });
+  t.ok(callBelongsTo(call, 'carrier-acct'), 'the caller\'s account before routing');
+  call.decision = { accountId: 'did-acct', number: '4420000', callee: { kind: CalleeKind.Device, device: { id: 'd', account_id: 'did-acct', sip: { username: '2001', password: 'x' } } }, stages: [], actions: [] };
+  t.ok(callBelongsTo(call, 'did-acct'), 'the routing account');
+  t.ok(callBelongsTo(call, 'carrier-acct'), 'and still the trunk\'s');
+  t.notOk(callBelongsTo(call, 'third'));
+  const v = channelView(call, [{ source: 'account', origin: 'inbound from offnet to onnet', format: 'mp3', state: RecordingState.Recording }]);
+  t.same({ ...v, timestamp: 0 }, {
+    uuid: 'cid-1', answered: false, state: 'routing', direction: 'inbound', call_direction: null,
+    authorizing_type: 'resource', authorizing_id: 'res1', destination: '4420000', other_leg: null, timestamp: 0,
+    recordings: [{ source: 'account', origin: 'inbound from offnet to onnet', format: 'mp3', state: 'recording' }],
+  });
+  t.equal(v.timestamp, gregorianSeconds(call.startedAt));
+});
+
+t.test('channelView: a device caller carries username, presence and owner', async (t) => {
+  const caller: Caller = { kind: CallerKind.Device, account: { id: 'a', realm: 'a.test' }, device: { id: 'dev', account_id: 'a', owner_id: 'u1', sip: { username: '1001', password: 'x' } } };
+  const call = new Call('cid-2', caller, pino({ level: 'silent' }), { noAnswerMs: 1000, onNoAnswer: () => undefined });
+  t.match(channelView(call, []), { authorizing_type: 'device', authorizing_id: 'dev', owner_id: 'u1', username: '1001', presence_id: '1001@a.test', recordings: [] });
 });
