@@ -12,7 +12,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { writeToneKeyPcap } from '../../helpers/pcap';
+import { createSocket } from 'node:dgram';
+import { writeToneKeyPcap, writeTonePcap } from '../../helpers/pcap';
 import { freePort } from '../../helpers/ports';
 import { startTestService, type TestService } from '../../helpers/service';
 import { SCENARIO_DIR } from '../../helpers/sipp';
@@ -133,5 +134,38 @@ t.test('answered first, the caller alone recorded until #, then the device is ru
     t.match(list.find((x) => x.call_id === call.callId), { origin: 'callflow : record_caller', status: 'uploaded', media_type: 'wav' });
   } finally {
     callee.rtp.close();
+  }
+});
+
+t.test('the caller hangs up during the recording: finalized and delivered, nobody rung', async (t) => {
+  const pcap = join(dir, 'hangup.pcap');
+  writeTonePcap(pcap, { pt: 0, freq: CALLER_TONE, packets: 150, ssrc: 0x6262 });
+  const callee = await registerPhone(svc, '2001');
+  callee.rtp.close();
+  // Whatever reaches the callee's registered SIP address would be an INVITE: there must be none.
+  const sip = createSocket('udp4');
+  const seen: Buffer[] = [];
+  sip.on('message', (m) => seen.push(m));
+  await new Promise<void>((resolve, reject) => {
+    sip.once('error', reject);
+    sip.bind(callee.port, '127.0.0.1', () => resolve());
+  });
+  try {
+    const callP = nextCall(svc);
+    const uac = callFrom(svc, callerScenario(pcap, 1500), { user: '1001', number: '3010', rtpPort: await freePort(), port: await freePort() });
+    const call = await callP;
+    const rc = await uac;
+    await ended(call);
+    t.equal(rc.code, 0, `caller: answered, hung up after 1.5 s ${rc.errors}`);
+    t.equal(call.end?.by, 'caller', 'ended by the caller');
+    t.equal(call.uac, undefined, 'no callee leg');
+    const [up] = await uploadsOf(upload, call.callId);
+    const d = decodeBody(up.body, 'wav');
+    t.equal(d.channels, 1, 'mono');
+    t.ok(Math.abs(d.durationSec - 1.5) <= 0.1, `recorded up to the hang-up (${d.durationSec.toFixed(3)} s of ~1.5 s sent)`);
+    t.equal(toneSpan(d.ch[0], 8000, CALLER_TONE).gaps, 0, 'no gap in the caller\'s tone');
+    t.same(seen.map((m) => m.toString('latin1').split('\r\n')[0]), [], 'the device was never rung');
+  } finally {
+    sip.close();
   }
 });
