@@ -3,7 +3,7 @@
  * responses go back on the server transaction. Mirrors drachtio-server's
  * PendingRequestController / SipDialogController::doRespondToSipRequest.
  */
-import { Dialog } from '../dialog/dialog';
+import { Dialog, contentTypeProblem } from '../dialog/dialog';
 import { splitList, tagOf, newTag, uriOf, parseCSeq } from '../dialog/fields';
 import { contactFor, fixLocalhost, metaOf, newTransactionId, toResponse, type BridgeContext } from './context';
 import { formatApiResponse, formatSentResponse, formatSipEvent } from './protocol';
@@ -138,6 +138,14 @@ export class UasBridge {
     }
     const { req, ctx } = p;
     const m = this.responseFrom(req, sl.status, sl.reason, text, p.toTag);
+    // RFC 3261 20.15: a non-empty body needs a Content-Type; as drachtio-server does, an
+    // unlabelled SDP body gets application/sdp (apps answer with `{ body: sdp }` alone), and any
+    // other unlabelled body is refused rather than sent unreadable.
+    const typeProblem = contentTypeProblem(m);
+    if (typeProblem !== null) {
+      this.c.send(app, formatApiResponse(msgId, false, typeProblem));
+      return;
+    }
     fixLocalhost(this.c.stack, m, ctx.local.transport);
     if (p.toTag && tagOf(getHeader(m, 'to'))) p.toTag = tagOf(getHeader(m, 'to')) as string;
     const is2xx = sl.status >= 200 && sl.status < 300;
