@@ -23,11 +23,14 @@ import { startTestService, type TestService } from '../test/helpers/service';
 import { SCENARIO_DIR, startSipp } from '../test/helpers/sipp';
 import { UploadServer } from '../test/helpers/upload-server';
 import { writeTonePcap } from '../test/helpers/pcap';
+import { linearToUlaw } from '../src/recorder/g711';
 import { toneSpan } from '../test/integration/recording/media';
 import { decodeBody } from '../test/integration/recording/setup';
 
 const STEPS = (process.env.REC_STEPS ?? '50,100,150,200,250,300').split(',').map(Number);
 const HOLD = Number(process.env.REC_HOLD_SECONDS ?? 20);
+/** REC_MEDIA=pcap: SIPp's play_pcap_audio (a thread per call) instead of rtp_stream. */
+const STREAM = (process.env.REC_MEDIA ?? 'stream') !== 'pcap';
 const CALLER = '127.0.0.2';
 const CALLEE = '127.0.0.3';
 const DID = '5550000';
@@ -98,6 +101,14 @@ async function counters(svc: TestService): Promise<Counters> {
   };
 }
 
+/** `seconds` of a tone as raw G.711 u-law (SIPp rtp_stream loops it for the whole call). */
+function writeToneUlaw(path: string, freq: number, seconds: number): void {
+  const n = 8000 * seconds;
+  const out = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) out[i] = linearToUlaw(Math.round(8000 * Math.sin((2 * Math.PI * freq * i) / 8000)));
+  writeFileSync(path, out);
+}
+
 function scenario(dir: string, name: string, pcap: string, ms: number): string {
   const out = join(dir, name);
   writeFileSync(out, readFileSync(join(SCENARIO_DIR, name), 'utf8').replace(/@PCAP@/g, pcap).replace(/@MS@/g, String(ms)));
@@ -117,10 +128,19 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-rec-'));
   // The pcap outlasts the hold so both parties send until the BYE.
   const packets = Math.ceil((HOLD * 1000) / 20) + 50;
-  writeTonePcap(join(dir, 'caller.pcap'), { pt: 0, freq: 1000, packets, ssrc: 0x1111 });
-  writeTonePcap(join(dir, 'callee.pcap'), { pt: 0, freq: 400, packets, ssrc: 0x2222 });
-  const uac = scenario(dir, 'rec-bench-uac.xml', join(dir, 'caller.pcap'), HOLD * 1000);
-  const uas = scenario(dir, 'rec-bench-uas.xml', join(dir, 'callee.pcap'), 0);
+  let uac: string;
+  let uas: string;
+  if (STREAM) {
+    writeToneUlaw(join(dir, 'caller.ulaw'), 1000, 2);
+    writeToneUlaw(join(dir, 'callee.ulaw'), 400, 2);
+    uac = scenario(dir, 'rec-bench-stream-uac.xml', join(dir, 'caller.ulaw'), HOLD * 1000);
+    uas = scenario(dir, 'rec-bench-stream-uas.xml', join(dir, 'callee.ulaw'), 0);
+  } else {
+    writeTonePcap(join(dir, 'caller.pcap'), { pt: 0, freq: 1000, packets, ssrc: 0x1111 });
+    writeTonePcap(join(dir, 'callee.pcap'), { pt: 0, freq: 400, packets, ssrc: 0x2222 });
+    uac = scenario(dir, 'rec-bench-uac.xml', join(dir, 'caller.pcap'), HOLD * 1000);
+    uas = scenario(dir, 'rec-bench-uas.xml', join(dir, 'callee.pcap'), 0);
+  }
 
   const upload = await UploadServer.start();
   const maxCalls = Math.max(...STEPS);
@@ -194,8 +214,11 @@ async function main(): Promise<void> {
         const dec = decodeBody(f.body, 'mp3');
         const l = toneSpan(dec.ch[0], dec.sampleRate, 1000);
         const r = toneSpan(dec.ch[1], dec.sampleRate, 400);
-        gaps += l.gaps + r.gaps;
-        if (l.gaps + r.gaps > 0) {
+        // A channel whose tone is missing, starts late or stops early lost audio too.
+        const short = (x: { firstSec: number; lastSec: number }): number =>
+          x.firstSec < 0 || x.firstSec > 1 || x.lastSec < dec.durationSec - 1 ? 1 : 0;
+        gaps += l.gaps + r.gaps + short(l) + short(r);
+        if (l.gaps + r.gaps + short(l) + short(r) > 0) {
           // Keep the evidence: the file and where its tones start and end.
           const kept = join(dir, `gaps-${n}-${f.query.call_id ?? 'x'}.mp3`);
           writeFileSync(kept, f.body);
@@ -214,6 +237,15 @@ async function main(): Promise<void> {
         `${(lag.percentile(99) / 1e6).toFixed(0)}/${(lag.max / 1e6).toFixed(0)}`.padStart(18),
         `${sample.length} decoded, ${gaps} gaps`.padStart(20), pass ? 'PASS' : `FAIL${settled ? '' : ' (not settled)'}${rc.code !== 0 ? ` sipp ${rc.code}` : ''}`,
       ].join(' '));
+      // CPU per concurrent call: each component's CPU-seconds over the step's call-seconds
+      // (2N calls x HOLD), i.e. the share of one core one call costs; 2 cores / the sum is the
+      // ceiling this machine would have if nothing else ran and nothing had to wait.
+      const callSec = total * HOLD;
+      const appSec = (cpu.user + cpu.system) / 1e6;
+      const rtpSec = rtp0 !== null && rtp1 !== null ? rtp1 - rtp0 : 0;
+      const per = (x: number): string => `${((x / callSec) * 100).toFixed(2)}%`;
+      const sum = appSec + rtpSec + lameSec + sippSec;
+      console.log(`      step ${secs.toFixed(0)} s, per concurrent call: app ${per(appSec)} rtpengine ${per(rtpSec)} lame ${per(lameSec)} SIPp ${per(sippSec)} = ${per(sum)} of a core -> ceiling ~${(2 / (sum / callSec)).toFixed(0)} calls on 2 cores`);
       if (!pass) break;
       best = n;
     }

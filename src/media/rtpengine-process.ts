@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { FrozenConfig } from '../config';
 import { NgClient } from './ng/ng-client';
 import { RtpengineStartError } from './errors';
+import { WATCHDOG_FRESH, afterMissedPing, madeProgress, processCpuSeconds, type WatchdogCounts } from './watchdog';
 
 /** Mutable (tests) and frozen (loadConfig) sections are both accepted. */
 type LocalConfig = FrozenConfig['media']['local'];
@@ -32,7 +33,6 @@ export interface RtpengineProcessEvents {
 
 const PING_INTERVAL_MS = 100;
 const PING_TIMEOUT_MS = 300;
-const WATCHDOG_MISSES = 3;
 
 /**
  * Supervises one local userspace rtpengine (`--table=-1`, no kernel module): starts it, waits
@@ -45,7 +45,7 @@ export class RtpengineProcess extends EventEmitter<RtpengineProcessEvents> {
   private restartTimer: NodeJS.Timeout | undefined;
   private watchdogTimer: NodeJS.Timeout | undefined;
   private watchdog: NgClient | undefined;
-  private watchdogMisses = 0;
+  private watchdogCounts: WatchdogCounts = WATCHDOG_FRESH;
   private failures = 0;
   private restarts = 0;
   private closing: Promise<void> | undefined;
@@ -130,20 +130,33 @@ export class RtpengineProcess extends EventEmitter<RtpengineProcessEvents> {
     this.log.debug({ from: prev, to: next }, 'rtpengine supervisor state');
   }
 
-  /** Pings the running rtpengine; WATCHDOG_MISSES timeouts in a row and it is killed (then restarted). */
+  /**
+   * Pings the running rtpengine; it is killed (then restarted) after STALLED_MISSES timeouts in a
+   * row during which it also did no work, or BUSY_MISSES while working (see watchdog.ts).
+   */
   private startWatchdog(): void {
     this.watchdog ??= new NgClient({ host: this.cfg.ngHost, port: this.cfg.ngPort }, Math.max(PING_TIMEOUT_MS, Math.floor(this.cfg.watchdogMs / 2)));
-    this.watchdogMisses = 0;
+    this.watchdogCounts = WATCHDOG_FRESH;
     const child = this.child;
+    let cpu = processCpuSeconds(child?.pid);
     this.watchdogTimer = setInterval(() => {
       this.watchdog?.send('ping').then(
-        () => (this.watchdogMisses = 0),
+        () => {
+          this.watchdogCounts = WATCHDOG_FRESH;
+          cpu = processCpuSeconds(child?.pid);
+        },
         () => {
           if (this.child !== child || this.state !== ProcessState.Running) return;
-          this.watchdogMisses++;
-          if (this.watchdogMisses === WATCHDOG_MISSES) {
-            this.log.error({ pid: child?.pid }, 'rtpengine stopped answering ping: killing it');
+          const now = processCpuSeconds(child?.pid);
+          const progressed = madeProgress(cpu, now, this.cfg.watchdogMs);
+          cpu = now;
+          const { counts, kill } = afterMissedPing(this.watchdogCounts, progressed);
+          this.watchdogCounts = counts;
+          if (kill) {
+            this.log.error({ pid: child?.pid, ...counts }, 'rtpengine stopped answering ping: killing it');
             child?.kill('SIGKILL');
+          } else {
+            this.log.warn({ pid: child?.pid, progressed, ...counts }, 'rtpengine missed a ping');
           }
         },
       );

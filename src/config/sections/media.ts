@@ -31,8 +31,9 @@ export const MediaSection = Type.Object({
     /** Bound between SIGTERM and SIGKILL on close (ms). */
     killTimeoutMs: Type.Integer({ minimum: 10, default: 3000 }),
     /**
-     * Liveness ping while running (ms; 0 = off): three missed pings in a row mean rtpengine
-     * hangs, and it is killed (SIGKILL) so that the supervisor restarts it.
+     * Liveness ping while running (ms; 0 = off). Three missed pings in a row while rtpengine
+     * also used no CPU mean it hangs, and it is killed (SIGKILL) so that the supervisor restarts
+     * it; a busy rtpengine that answers late (overload) is killed only after fifteen.
      */
     watchdogMs: Type.Integer({ minimum: 0, default: 2000 }),
     /** Extra command-line arguments appended verbatim. */

@@ -9,8 +9,13 @@ export const RecorderSection = Type.Object({
   /** Port range for the RTP sockets; 0/0 lets the OS choose. */
   portMin: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
   portMax: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
-  /** Reordering window and playout delay of the jitter buffer, in milliseconds. */
-  jitterMs: Type.Integer({ minimum: 20, maximum: 1000, default: 100 }),
+  /**
+   * Reordering window and playout delay of the jitter buffer, in milliseconds. A recorder has no
+   * listener waiting, so the delay only has to outlast the worst stall of this process's event
+   * loop under load (GC, a fork for lame, CPU contention): a packet read after its time was
+   * written as silence is lost from the file. 300 ms costs 4096 samples of ring per leg.
+   */
+  jitterMs: Type.Integer({ minimum: 20, maximum: 1000, default: 300 }),
   /** Encoder worker threads (resampling, mixing and encoding run there). 0 = cores - 1, at least 1. */
   encoderWorkers: Type.Integer({ minimum: 0, maximum: 64, default: 0 }),
   /** MP3 encoder: the native lame CLI (chosen by `npm run bench:encode`) or LAME in WebAssembly. */

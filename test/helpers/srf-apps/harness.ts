@@ -17,6 +17,18 @@ export interface EngineHandle {
 }
 
 export async function startEngine(opts: { t1?: number; logLevel?: string } = {}): Promise<EngineHandle> {
+  // freePort() probes then releases a port; another test process can take it before the engine
+  // binds. That race is the harness's, not the engine's: pick new ports and try again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startEngineOnce(opts);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 5) throw err;
+    }
+  }
+}
+
+async function startEngineOnce(opts: { t1?: number; logLevel?: string }): Promise<EngineHandle> {
   const sipPort = await freePort();
   const drachtioPort = await freePort();
   const cfg = parseConfig({
@@ -27,7 +39,13 @@ export async function startEngine(opts: { t1?: number; logLevel?: string } = {})
   });
   const logger = pino({ level: opts.logLevel ?? process.env.ENGINE_TEST_LOG ?? 'silent' });
   const engine = new Engine(cfg.engine, logger);
-  await engine.start();
+  try {
+    await engine.start();
+  } catch (err) {
+    // Whatever did bind before the failure is released before a retry.
+    await engine.close().catch(() => undefined);
+    throw err;
+  }
   return { engine, sipPort, drachtioPort, close: () => engine.close() };
 }
 
