@@ -2,21 +2,24 @@
  * `npm run bench:recordings`: the most concurrent recorded calls this machine sustains with no
  * packet missing from the files. The whole service runs in this process (embedded engine,
  * supervised rtpengine, recorder with its encoder workers, delivery to a local upload server);
- * SIPp plays a carrier calling a DID (127.0.0.2, 1 kHz tone by play_pcap_audio) and a second
- * carrier answering it (127.0.0.3, 400 Hz), so every call is offnet -> offnet through rtpengine
- * and recorded by the account's rule as stereo MP3 at 16 kHz (Kazoo's defaults), from the answer.
+ * SIPp plays a carrier calling a DID (127.0.0.2, 1 kHz tone) and a second carrier answering it
+ * (127.0.0.3, 400 Hz), both with rtp_stream (REC_MEDIA=pcap: play_pcap_audio, a thread per call
+ * and about three times SIPp's CPU), so every call is offnet -> offnet through rtpengine and
+ * recorded by the account's rule as stereo MP3 at 16 kHz (Kazoo's defaults), from the answer.
  *
- * Steps (REC_STEPS, default 50,100,150,200,250,300 concurrent calls): each call holds
- * REC_HOLD_SECONDS (default 20); SIPp keeps N calls up for two hold periods (2N calls). A step
- * passes when no call failed, every recording completed and was uploaded, and the recorder's
- * jitter buffers counted no lost and no late packet on any leg. Prints per step the calls,
- * recordings, RTP received / lost / late, CPU of this process and of rtpengine, load average;
- * then the highest step passed. Stops at the first failing step. REC_JITTER_MS overrides the
- * recorder's jitter buffer delay (default 100 ms).
+ * Steps (REC_STEPS, default 100,150,200,250,300 concurrent calls): each call holds
+ * REC_HOLD_SECONDS (default 60); SIPp keeps N calls up for two hold periods (2N calls). A step
+ * passes when no call failed, every recording completed and was uploaded, the recorder's jitter
+ * buffers counted no lost and no late packet on any leg, and ten decoded files have each tone on
+ * its channel from start to end without a 20 ms gap. Prints per step the calls, recordings, RTP
+ * received / lost / late, CPU of this process, rtpengine, the lame encoders and SIPp, load
+ * average, event-loop lag, then CPU per concurrent call and the ceiling it implies; then the
+ * highest step passed. Stops at the first failing step. REC_JITTER_MS overrides the recorder's
+ * jitter buffer delay (default 300 ms).
  */
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { freePort } from '../test/helpers/ports';
 import { startTestService, type TestService } from '../test/helpers/service';
@@ -27,8 +30,8 @@ import { linearToUlaw } from '../src/recorder/g711';
 import { toneSpan } from '../test/integration/recording/media';
 import { decodeBody } from '../test/integration/recording/setup';
 
-const STEPS = (process.env.REC_STEPS ?? '50,100,150,200,250,300').split(',').map(Number);
-const HOLD = Number(process.env.REC_HOLD_SECONDS ?? 20);
+const STEPS = (process.env.REC_STEPS ?? '100,150,200,250,300').split(',').map(Number);
+const HOLD = Number(process.env.REC_HOLD_SECONDS ?? 60);
 /** REC_MEDIA=pcap: SIPp's play_pcap_audio (a thread per call) instead of rtp_stream. */
 const STREAM = (process.env.REC_MEDIA ?? 'stream') !== 'pcap';
 const CALLER = '127.0.0.2';
@@ -174,6 +177,15 @@ async function main(): Promise<void> {
       const uploadsBefore = upload.delivered().length;
       const lag = monitorEventLoopDelay({ resolution: 10 });
       lag.enable();
+      // GC pauses of this thread: the longest one is a floor for the loop lag above.
+      const gc = { max: 0, total: 0 };
+      const gcWatch = new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) {
+          gc.max = Math.max(gc.max, e.duration);
+          gc.total += e.duration;
+        }
+      });
+      gcWatch.observe({ entryTypes: ['gc'] });
       const cpu0 = process.cpuUsage();
       const rtp0 = cpuSeconds(rtpenginePid);
       const t0 = Date.now();
@@ -199,6 +211,7 @@ async function main(): Promise<void> {
       const after = await counters(svc);
       const cpu = process.cpuUsage(cpu0);
       lag.disable();
+      gcWatch.disconnect();
       const rtp1 = cpuSeconds(rtpenginePid);
       // Waited-for children over the step: the lame encoders plus the two SIPp (measured apart).
       const lameSec = Math.max(0, childrenCpuSeconds() - kids0 - sippSec);
@@ -245,7 +258,7 @@ async function main(): Promise<void> {
       const rtpSec = rtp0 !== null && rtp1 !== null ? rtp1 - rtp0 : 0;
       const per = (x: number): string => `${((x / callSec) * 100).toFixed(2)}%`;
       const sum = appSec + rtpSec + lameSec + sippSec;
-      console.log(`      step ${secs.toFixed(0)} s, per concurrent call: app ${per(appSec)} rtpengine ${per(rtpSec)} lame ${per(lameSec)} SIPp ${per(sippSec)} = ${per(sum)} of a core -> ceiling ~${(2 / (sum / callSec)).toFixed(0)} calls on 2 cores`);
+      console.log(`      step ${secs.toFixed(0)} s, per concurrent call: app ${per(appSec)} rtpengine ${per(rtpSec)} lame ${per(lameSec)} SIPp ${per(sippSec)} = ${per(sum)} of a core -> ceiling ~${(2 / (sum / callSec)).toFixed(0)} calls on 2 cores; main-thread GC ${(gc.total / 1000).toFixed(1)} s, longest pause ${gc.max.toFixed(0)} ms`);
       if (!pass) break;
       best = n;
     }

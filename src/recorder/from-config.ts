@@ -36,6 +36,7 @@ export function recordingSettingsFrom(
     mp3Backend: cfg.mp3Encoder,
     lamePath: cfg.lamePath,
     mp3Quality: cfg.mp3Quality,
+    encoderNice: cfg.encoderNice,
     ...(cfg.mp3BitrateKbps > 0 ? { mp3BitrateKbps: cfg.mp3BitrateKbps } : {}),
   };
 }

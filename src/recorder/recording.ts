@@ -24,6 +24,8 @@ export interface RecordingSettings {
   readonly lamePath?: string;
   /** lame -q for the lame-cli backend (default 7). */
   readonly mp3Quality?: number;
+  /** Niceness of the lame process (lame-cli backend). */
+  readonly encoderNice?: number;
 }
 
 export enum RecordingState {
@@ -175,6 +177,7 @@ export class Recording {
       mp3BitrateKbps: this.settings.mp3BitrateKbps,
       lamePath: this.settings.lamePath,
       mp3Quality: this.settings.mp3Quality ?? 7,
+      ...(this.settings.encoderNice !== undefined ? { encoderNice: this.settings.encoderNice } : {}),
     });
     this.transition(RecordingState.Recording);
   }

@@ -27,6 +27,13 @@ export const RecorderSection = Type.Object({
    * encoder's speed over LAME's default and is transparent for G.711-sourced speech.
    */
   mp3Quality: Type.Integer({ minimum: 0, maximum: 9, default: 7 }),
+  /**
+   * Scheduling niceness of each lame process (0 = as the service, 19 = lowest). Encoding can
+   * lag a little behind without losing anything (it reads a pipe), while RTP reception cannot:
+   * with hundreds of encoders runnable at once, equal priority let them delay the recorder's
+   * event loop past the jitter delay on a saturated machine (bench:recordings).
+   */
+  encoderNice: Type.Integer({ minimum: 0, maximum: 19, default: 10 }),
   /** Constant MP3 bitrate in kbps; 0 = chosen from sample rate and channels. */
   mp3BitrateKbps: Type.Integer({ minimum: 0, maximum: 320, default: 0 }),
 }, { default: {} });

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { endianness } from 'node:os';
+import { endianness, setPriority } from 'node:os';
 import type { Writable } from 'node:stream';
 import type { AudioFileWriter } from './writer';
 import { mp3BitrateKbps, isMp3SampleRate } from '../mp3-params';
@@ -13,10 +13,18 @@ export class Mp3LameCliWriter implements AudioFileWriter {
   private closed: Promise<number> | null = null;
   private failure: Error | null = null;
 
-  constructor(private readonly path: string, sampleRate: number, channels: 1 | 2, kbps?: number, lameBin = 'lame', quality?: number) {
+  constructor(private readonly path: string, sampleRate: number, channels: 1 | 2, kbps?: number, lameBin = 'lame', quality?: number, nice = 0) {
     if (!isMp3SampleRate(sampleRate)) throw new EncoderError(`MP3 cannot carry ${sampleRate} Hz`);
     const args = lameArgs(sampleRate, channels, kbps ?? mp3BitrateKbps(sampleRate, channels), quality, path);
     this.child = spawn(lameBin, args, { stdio: ['pipe', 'ignore', 'ignore'] });
+    if (nice > 0 && this.child.pid !== undefined) {
+      try {
+        // Lower priority only (an unprivileged process may always do that to its child).
+        setPriority(this.child.pid, nice);
+      } catch {
+        // It has already exited (reported below), or the platform refuses: encode at our priority.
+      }
+    }
     this.exited = new Promise((resolve) => {
       this.child.on('error', (err) => {
         this.failure = err;
@@ -27,6 +35,11 @@ export class Mp3LameCliWriter implements AudioFileWriter {
     this.child.stdin.on('error', (err) => {
       this.failure ??= err;
     });
+  }
+
+  /** The lame process (for diagnostics and tests). */
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   async write(interleaved: Int16Array): Promise<void> {

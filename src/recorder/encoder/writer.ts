@@ -21,4 +21,6 @@ export interface OutputSpec {
   readonly lamePath?: string;
   /** lame -q (0-9) for the lame-cli backend. */
   readonly mp3Quality?: number;
+  /** Niceness of the lame process (lame-cli backend); 0 or absent: unchanged. */
+  readonly encoderNice?: number;
 }
