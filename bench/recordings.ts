@@ -238,6 +238,7 @@ async function main(): Promise<void> {
           console.log(`  ${kept}: ${dec.durationSec.toFixed(2)} s; left ${l.firstSec.toFixed(2)}-${l.lastSec.toFixed(2)} gaps ${l.gaps}; right ${r.firstSec.toFixed(2)}-${r.lastSec.toFixed(2)} gaps ${r.gaps}`);
         }
       }
+      upload.releaseBodies();
       const pass = gaps === 0 && settled && failedCalls === 0 && d('completed') === total && d('uploads') === total && d('lost') === 0 && d('late') === 0 && d('received') >= expectedMin;
       console.log([
         String(n).padStart(4), String(total).padStart(6), String(failedCalls).padStart(7),

@@ -26,7 +26,7 @@ export interface SessionOptions {
   /** Fixed port per leg (tests); otherwise portRange, otherwise the OS chooses. */
   readonly ports?: Readonly<Record<string, number>>;
   readonly portRange?: { readonly min: number; readonly max: number };
-  /** Jitter buffer window and playout delay (default 300 ms, as recorder.jitterMs). */
+  /** Jitter buffer window and playout delay (default 500 ms, as recorder.jitterMs). */
   readonly jitterMs?: number;
   /** Directory and prefix for default recording paths. */
   readonly spoolDir?: string;
@@ -100,7 +100,7 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
     super();
     this.now = opts.now ?? (() => performance.now());
     this.log = (opts.logger ?? pino({ level: 'silent' })).child({ callId: opts.callId, part: 'recorder' });
-    this.jitterSamples = Math.round(((opts.jitterMs ?? 300) * RATE) / 1000);
+    this.jitterSamples = Math.round(((opts.jitterMs ?? 500) * RATE) / 1000);
     this.legs = (opts.legs ?? ['caller', 'callee']).map((name) => ({
       name,
       socket: null,

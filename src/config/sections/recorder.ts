@@ -13,9 +13,9 @@ export const RecorderSection = Type.Object({
    * Reordering window and playout delay of the jitter buffer, in milliseconds. A recorder has no
    * listener waiting, so the delay only has to outlast the worst stall of this process's event
    * loop under load (GC, a fork for lame, CPU contention): a packet read after its time was
-   * written as silence is lost from the file. 300 ms costs 4096 samples of ring per leg.
+   * written as silence is lost from the file. 500 ms costs 8192 samples of ring per leg.
    */
-  jitterMs: Type.Integer({ minimum: 20, maximum: 1000, default: 300 }),
+  jitterMs: Type.Integer({ minimum: 20, maximum: 2000, default: 500 }),
   /** Encoder worker threads (resampling, mixing and encoding run there). 0 = cores - 1, at least 1. */
   encoderWorkers: Type.Integer({ minimum: 0, maximum: 64, default: 0 }),
   /** MP3 encoder: the native lame CLI (chosen by `npm run bench:encode`) or LAME in WebAssembly. */

@@ -23,7 +23,7 @@ t.test('policy settings + recorder config -> recording settings', (t) => {
 t.test('session options and worker count from config', (t) => {
   const pool = {} as EncoderPool;
   const d = recorderConfig({});
-  t.same(sessionOptionsFrom(d, 'c1', pool), { callId: 'c1', pool, host: '127.0.0.1', spoolDir: 'spool/recordings', jitterMs: 300 });
+  t.same(sessionOptionsFrom(d, 'c1', pool), { callId: 'c1', pool, host: '127.0.0.1', spoolDir: 'spool/recordings', jitterMs: 500 });
   const r = recorderConfig({ portMin: 30000, portMax: 30099, encoderWorkers: 3 });
   t.same(sessionOptionsFrom(r, 'c2', pool).portRange, { min: 30000, max: 30099 });
   t.equal(encoderWorkersFrom(r), 3);
