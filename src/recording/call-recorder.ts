@@ -1,18 +1,21 @@
 import type { Logger } from 'pino';
-import type { Call, CallEnd } from '../calls';
-import { HangupCause } from '../calls';
-import type { AccountInfo, DeviceInfo } from '../directory/types';
+import type { Call } from '../calls';
 import type { ForkSubscription } from '../media';
-import { CallDirection, RecordingStart, type RecordingDefaults } from '../policy';
+import { CallDirection, RecordingStart } from '../policy';
 import {
   RecordingSession, RecordingState, recordingSettingsFrom, sessionOptionsFrom,
-  type EncoderPool, type LegEndpoint, type Recording, type RecordingResult, type StopReason,
+  type LegEndpoint, type Recording, type StopReason,
 } from '../recorder';
-import type { RecorderConfig } from '../config/sections/recorder';
 import { addressOf, displayNameOf, type CallFacts } from './meta';
-import { planCall, planRecordings, type PlanInput, type RecordingItem, type RefusedRecording } from './plan';
+import { planCall, planRecordings, type PlanInput, type RecordingItem } from './plan';
 import { describeStep, diffPolicy, midcallSteps, type MidcallAction, type MidcallStep } from './midcall';
+import {
+  CALL_RECORDER_MOVES, CallRecorderState, CallRecorderStateError, stopReasonOf,
+  type CallRecorderDeps, type RecordingView,
+} from './call-recorder-contract';
 import { CalleeKind } from '../signalling/direction';
+
+export { CALL_RECORDER_MOVES, CallRecorderState, CallRecorderStateError, stopReasonOf, type CallRecorderDeps, type RecordingView };
 
 /**
  * The recording controller of one call. On routing it asks the policy (and the callflow's
@@ -24,75 +27,13 @@ import { CalleeKind } from '../signalling/direction';
  * recording is handed to `deliver`.
  */
 
-export enum CallRecorderState {
-  /** Attached; the call is not routed yet. */
-  Waiting = 'waiting',
-  /** Routed, nothing to record. */
-  Idle = 'idle',
-  /** Session opening / recordings created. */
-  Starting = 'starting',
-  Recording = 'recording',
-  Closing = 'closing',
-  Closed = 'closed',
-}
-
-const MOVES: Record<CallRecorderState, readonly CallRecorderState[]> = {
-  [CallRecorderState.Waiting]: [CallRecorderState.Idle, CallRecorderState.Starting, CallRecorderState.Closing],
-  // Idle -> Starting: the answering device of a `user` callee has settings of its own.
-  [CallRecorderState.Idle]: [CallRecorderState.Starting, CallRecorderState.Closing],
-  [CallRecorderState.Starting]: [CallRecorderState.Recording, CallRecorderState.Closing],
-  [CallRecorderState.Recording]: [CallRecorderState.Closing],
-  [CallRecorderState.Closing]: [CallRecorderState.Closed],
-  [CallRecorderState.Closed]: [],
-};
-
-export class CallRecorderStateError extends Error {
-  readonly code = 'RECORDING_BAD_STATE';
-  constructor(from: CallRecorderState, to: CallRecorderState) {
-    super(`call recorder cannot move from ${from} to ${to}`);
-    this.name = 'CallRecorderStateError';
-  }
-}
-
-export interface CallRecorderDeps {
-  pool: EncoderPool;
-  recorder: Readonly<RecorderConfig>;
-  accountById(id: string): Promise<AccountInfo | undefined>;
-  /** The answering device of a `user` callee (Device > User for the callee's inbound settings). */
-  deviceById?(id: string): Promise<DeviceInfo | undefined>;
-  /** Hands a finished (or discarded, or failed) recording over; never rejects. */
-  deliver(facts: CallFacts, item: RecordingItem, outcome: { result: RecordingResult } | { error: Error }): Promise<void>;
-  /** A recording began (metrics). */
-  onStarted?(item: RecordingItem): void;
-  /** The session is done: per-leg RTP counters (metrics). */
-  onSessionClosed?(stats: ReturnType<RecordingSession['legStats']>): void;
-  /** Recordings refused at planning (no URL), once per call (warn line and metric). */
-  onRefused?(facts: CallFacts, refused: readonly RefusedRecording[], log: Logger): void;
-  defaults?: Partial<RecordingDefaults>;
-}
-
 interface Entry {
   item: RecordingItem;
   rec: Recording;
 }
 
-/** A recording of the call as the channels API shows it. */
-export interface RecordingView {
-  source: RecordingItem['source'];
-  origin: string;
-  label?: string;
-  format: string;
-  state: RecordingState;
-}
-
 function isLive(e: Entry): boolean {
   return e.rec.state === RecordingState.Pending || e.rec.state === RecordingState.Recording;
-}
-
-/** Why the recordings end, from how the call ended. */
-export function stopReasonOf(end: CallEnd | undefined): StopReason {
-  if (end?.cause === HangupCause.MediaTimeout) return 'media_failed';
-  return 'hangup';
 }
 
 export class CallRecorder {
@@ -144,7 +85,7 @@ export class CallRecorder {
   }
 
   private moveTo(next: CallRecorderState): void {
-    if (!MOVES[this.stateValue].includes(next)) throw new CallRecorderStateError(this.stateValue, next);
+    if (!CALL_RECORDER_MOVES[this.stateValue].includes(next)) throw new CallRecorderStateError(this.stateValue, next);
     this.log.debug({ from: this.stateValue, to: next }, 'recorder state');
     this.stateValue = next;
   }
