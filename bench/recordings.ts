@@ -27,6 +27,7 @@ import { SCENARIO_DIR, startSipp } from '../test/helpers/sipp';
 import { UploadServer } from '../test/helpers/upload-server';
 import { writeTonePcap } from '../test/helpers/pcap';
 import { linearToUlaw } from '../src/recorder/g711';
+import { processCpuSeconds } from '../src/media/watchdog';
 import { toneSpan } from '../test/integration/recording/media';
 import { decodeBody } from '../test/integration/recording/setup';
 
@@ -37,17 +38,6 @@ const STREAM = (process.env.REC_MEDIA ?? 'stream') !== 'pcap';
 const CALLER = '127.0.0.2';
 const CALLEE = '127.0.0.3';
 const DID = '5550000';
-
-function cpuSeconds(pid: number | undefined): number | null {
-  if (!pid) return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return null;
-  }
-}
 
 /** CPU seconds of this process's waited-for children (lame encoders, finished SIPp runs). */
 function childrenCpuSeconds(): number {
@@ -61,7 +51,7 @@ function trackCpu(pids: readonly (number | undefined)[]): { stop(): number } {
   const last = new Map<number, number>();
   const read = (): void => {
     for (const pid of pids) {
-      const v = pid === undefined ? null : cpuSeconds(pid);
+      const v = pid === undefined ? null : processCpuSeconds(pid);
       if (pid !== undefined && v !== null) last.set(pid, v);
     }
   };
@@ -187,7 +177,7 @@ async function main(): Promise<void> {
       });
       gcWatch.observe({ entryTypes: ['gc'] });
       const cpu0 = process.cpuUsage();
-      const rtp0 = cpuSeconds(rtpenginePid);
+      const rtp0 = processCpuSeconds(rtpenginePid);
       const t0 = Date.now();
       const callee = startSipp({
         scenario: uas, localPort: uasPort, timeoutMs: (3 * HOLD + 120) * 1000,
@@ -212,7 +202,7 @@ async function main(): Promise<void> {
       const cpu = process.cpuUsage(cpu0);
       lag.disable();
       gcWatch.disconnect();
-      const rtp1 = cpuSeconds(rtpenginePid);
+      const rtp1 = processCpuSeconds(rtpenginePid);
       // Waited-for children over the step: the lame encoders plus the two SIPp (measured apart).
       const lameSec = Math.max(0, childrenCpuSeconds() - kids0 - sippSec);
       const d = (k: keyof Counters): number => after[k] - before[k];

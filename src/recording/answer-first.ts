@@ -1,8 +1,8 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
-import { CallError, HangupBy, HangupCause, MediaFailedError, type BeforeRinging } from '../calls';
+import { HangupBy, HangupCause, MediaFailedError, type BeforeRinging } from '../calls';
 import type { RecordingDefaults } from '../policy';
-import { answerForRecorder, NoAcceptableCodecError, restrictOffer, type CallerAnswer } from './caller-answer';
+import { answerForRecorder, restrictOffer, type CallerAnswer } from './caller-answer';
 import { CallerRecorder, type CallerRecorderDeps } from './caller-recorder';
 import { factsFromHeaders, type CallFacts } from './meta';
 import { recordCallerSteps, type RefusedRecording } from './plan';
@@ -22,16 +22,6 @@ import { recordCallerSteps, type RefusedRecording } from './plan';
  * codec) does not change and needs no re-INVITE. The callee is offered only the codec the caller
  * was answered with (restrictOffer).
  */
-
-/** The caller's offer has no codec the recorder decodes (RFC 3261 21.4.26: 488). */
-export class RecordCallerCodecError extends CallError {
-  readonly code = 'record_caller_no_codec';
-  readonly sipStatus = 488;
-  constructor() {
-    super('record_caller: the offer has no PCMU/PCMA audio stream');
-    this.name = 'RecordCallerCodecError';
-  }
-}
 
 export interface RecordCallerFirstDeps extends Omit<CallerRecorderDeps, 'log'> {
   /** record_caller steps refused at planning (no URL): one call, the list. */
@@ -70,13 +60,8 @@ export class RecordCallerFirst {
     call.onClose(() => void finished('hangup'));
     const tracked = (async () => {
       const ep = await rc.start();
-      let answer: CallerAnswer;
-      try {
-        answer = answerForRecorder(offer, ep.host, ep.port, randomInt(1, 2 ** 31), 'sendrecv');
-      } catch (err) {
-        if (err instanceof NoAcceptableCodecError) throw new RecordCallerCodecError();
-        throw err;
-      }
+      // No PCMU/PCMA offered: NoAcceptableCodecError, a CallError, so the B2BUA answers 488.
+      const answer: CallerAnswer = answerForRecorder(offer, ep.host, ep.port, randomInt(1, 2 ** 31), 'sendrecv');
       rc.setCodec(answer);
       // A tag of our own: rtpengine only uses it to name that side; the callee takes it over.
       const tag = `rc-${randomBytes(6).toString('hex')}`;

@@ -1,3 +1,4 @@
+import { CallError } from '../calls';
 import { mediaCodecs, parseSdp } from '../media';
 
 /**
@@ -20,7 +21,8 @@ export interface CallerAnswer {
   telephoneEventPt?: number;
 }
 
-export class NoAcceptableCodecError extends Error {
+/** A CallError, so a call failing on it before the answer gets its 488. */
+export class NoAcceptableCodecError extends CallError {
   readonly code = 'RECORDING_NO_CODEC';
   /** RFC 3261 21.4.26: 488 Not Acceptable Here when no offered media can be used. */
   readonly sipStatus = 488;

@@ -19,4 +19,4 @@ export { RecordingStoreMirror, recordingDoc } from './store-mirror';
 export { RecordCallerAnswering, type RecordCallerDeps } from './record-caller-uas';
 export { answerForRecorder, restrictOffer, NoAcceptableCodecError, type AnswerDirection, type CallerAnswer } from './caller-answer';
 export { CallerRecorder, type CallerRecorderDeps } from './caller-recorder';
-export { RecordCallerFirst, RecordCallerCodecError, type RecordCallerFirstDeps } from './answer-first';
+export { RecordCallerFirst, type RecordCallerFirstDeps } from './answer-first';
