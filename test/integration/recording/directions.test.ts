@@ -6,25 +6,24 @@
  * no gap in the 2 s where both parties sent packets.
  */
 import t, { type Test } from 'tap';
-import { startTestService, type TestService } from '../../helpers/service';
+import type { TestService } from '../../helpers/service';
 import { UploadServer } from '../../helpers/upload-server';
 import { goertzel, toneSpan } from './media';
 import {
-  CALLEE_TONE, CALLER_TONE, apiClient, decodeBody, runCall, seed, serviceConfig, setRecording, uploadsOf, type World,
+  CALLEE_TONE, CALLER_TONE, apiClient, decodeBody, runCall, setRecording, uploadsOf, type World, startRecordingEnv, type RecordingEnv,
 } from './setup';
 
 let svc: TestService;
 let upload: UploadServer;
 let w: World;
+let env: RecordingEnv | undefined;
 
 t.before(async () => {
-  upload = await UploadServer.start();
-  svc = await startTestService({ config: serviceConfig() });
-  w = await seed(svc);
+  env = await startRecordingEnv();
+  ({ svc, upload, w } = env);
 });
 t.teardown(async () => {
-  await svc?.close();
-  await upload?.close();
+  await env?.close();
 });
 
 const TONE_SEC = 2;

@@ -5,21 +5,21 @@
  * routing module answers and records the caller before ringing: record-caller-first.test.ts.)
  */
 import t from 'tap';
-import { startTestService, type TestService } from '../../helpers/service';
+import type { TestService } from '../../helpers/service';
 import { UploadServer } from '../../helpers/upload-server';
 import { goertzel } from './media';
 import {
-  CALLEE_TONE, CALLER_TONE, apiClient, decodeBody, runCall, seed, serviceConfig, setRecording, uploadsOf, type World,
+  CALLEE_TONE, CALLER_TONE, apiClient, decodeBody, runCall, setRecording, uploadsOf, type World, startRecordingEnv, type RecordingEnv,
 } from './setup';
 
 let svc: TestService;
 let upload: UploadServer;
 let w: World;
+let env: RecordingEnv | undefined;
 
 t.before(async () => {
-  upload = await UploadServer.start();
-  svc = await startTestService({ config: serviceConfig() });
-  w = await seed(svc);
+  env = await startRecordingEnv();
+  ({ svc, upload, w } = env);
   await svc.store.create('callflows', w.accountId, {
     name: 'sales line', numbers: ['3000'],
     flow: {
@@ -29,8 +29,7 @@ t.before(async () => {
   });
 });
 t.teardown(async () => {
-  await svc?.close();
-  await upload?.close();
+  await env?.close();
 });
 
 t.test('shorter than record_min_sec: discarded, not uploaded, listed as discarded', async (t) => {

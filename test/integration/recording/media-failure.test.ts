@@ -4,22 +4,23 @@
  * kept, uploaded and listed, not lost.
  */
 import t from 'tap';
-import { startTestService, type TestService } from '../../helpers/service';
+import type { TestService } from '../../helpers/service';
 import { UploadServer } from '../../helpers/upload-server';
-import { decodeBody, runCall, seed, serviceConfig, setRecording, uploadsOf, type World } from './setup';
+import {
+  decodeBody, runCall, setRecording, uploadsOf, type World, startRecordingEnv, type RecordingEnv,
+} from './setup';
 
 let svc: TestService;
 let upload: UploadServer;
 let w: World;
+let env: RecordingEnv | undefined;
 
 t.before(async () => {
-  upload = await UploadServer.start();
-  svc = await startTestService({ config: serviceConfig() });
-  w = await seed(svc);
+  env = await startRecordingEnv();
+  ({ svc, upload, w } = env);
 });
 t.teardown(async () => {
-  await svc?.close();
-  await upload?.close();
+  await env?.close();
 });
 
 t.test('rtpengine killed mid-call: recording finalized and delivered', async (t) => {

@@ -12,15 +12,18 @@
  */
 import t from 'tap';
 import { freePort } from '../../helpers/ports';
-import { startTestService, type TestService } from '../../helpers/service';
+import type { TestService } from '../../helpers/service';
 import { UploadServer } from '../../helpers/upload-server';
 import { answerOn, bridged, callFrom, ended, nextCall, registerPhone } from '../calls/setup';
 import { goertzel, newStream, rtpengineTargets, sendTone } from './media';
-import { API_KEY, CALLEE_TONE, CALLER_TONE, decodeBody, seed, serviceConfig, setRecording, uploadsOf, type World } from './setup';
+import {
+  API_KEY, CALLEE_TONE, CALLER_TONE, decodeBody, setRecording, uploadsOf, type World, startRecordingEnv, type RecordingEnv,
+} from './setup';
 
 let svc: TestService;
 let upload: UploadServer;
 let w: World;
+let env: RecordingEnv | undefined;
 let token = '';
 let otherAccount = '';
 let otherToken = '';
@@ -55,9 +58,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const recordCall = (data: Record<string, unknown>): Record<string, unknown> => ({ action: 'metaflow', data: { module: 'record_call', data } });
 
 t.before(async () => {
-  upload = await UploadServer.start();
-  svc = await startTestService({ config: serviceConfig() });
-  w = await seed(svc);
+  env = await startRecordingEnv();
+  ({ svc, upload, w } = env);
   token = await login(API_KEY);
   otherAccount = (await svc.store.createAccount(null, { name: 'other', realm: 'other.test', pvt_api_key: 'other-key' }))._id;
   otherToken = await login('other-key');
@@ -86,8 +88,7 @@ t.before(async () => {
   });
 });
 t.teardown(async () => {
-  await svc?.close();
-  await upload?.close();
+  await env?.close();
 });
 
 t.test('callflow continuation: stop ends the first recording, a start with other settings records the rest', async (t) => {

@@ -15,16 +15,19 @@ import t from 'tap';
 import { createSocket } from 'node:dgram';
 import { writeToneKeyPcap, writeTonePcap } from '../../helpers/pcap';
 import { freePort } from '../../helpers/ports';
-import { startTestService, type TestService } from '../../helpers/service';
+import type { TestService } from '../../helpers/service';
 import { SCENARIO_DIR } from '../../helpers/sipp';
 import { UploadServer } from '../../helpers/upload-server';
 import { answerOn, callFrom, ended, nextCall, registerPhone } from '../calls/setup';
 import { goertzel, toneSpan } from './media';
-import { CALLEE_TONE, CALLER_TONE, apiClient, decodeBody, seed, serviceConfig, uploadsOf, type World } from './setup';
+import {
+  CALLEE_TONE, CALLER_TONE, apiClient, decodeBody, uploadsOf, type World, startRecordingEnv, type RecordingEnv,
+} from './setup';
 
 let svc: TestService;
 let upload: UploadServer;
 let w: World;
+let env: RecordingEnv | undefined;
 let dir: string;
 
 /** Tone packets before #, and after it; the # takes 5 update packets before its end packet. */
@@ -32,9 +35,8 @@ const BEFORE = 75;
 const AFTER = 150;
 
 t.before(async () => {
-  upload = await UploadServer.start();
-  svc = await startTestService({ config: serviceConfig() });
-  w = await seed(svc);
+  env = await startRecordingEnv();
+  ({ svc, upload, w } = env);
   await svc.store.create('callflows', w.accountId, {
     numbers: ['3010'],
     flow: {
@@ -45,8 +47,7 @@ t.before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rec-caller-first-'));
 });
 t.teardown(async () => {
-  await svc?.close();
-  await upload?.close();
+  await env?.close();
 });
 
 /**

@@ -9,30 +9,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { freePort } from '../../helpers/ports';
-import { startTestService, type TestService } from '../../helpers/service';
+import type { TestService } from '../../helpers/service';
 import { SCENARIO_DIR } from '../../helpers/sipp';
 import { UploadServer } from '../../helpers/upload-server';
 import { callFrom, registerPhone } from '../calls/setup';
 import { goertzel, toneSpan } from './media';
 import { writeToneKeyPcap } from '../../helpers/pcap';
-import { CALLER_TONE, apiClient, decodeBody, seed, serviceConfig, type World } from './setup';
+import {
+  CALLER_TONE, apiClient, decodeBody, type World, startRecordingEnv, type RecordingEnv,
+} from './setup';
 
 let svc: TestService;
 let upload: UploadServer;
 let w: World;
+let env: RecordingEnv | undefined;
 let dir: string;
 
 t.before(async () => {
-  upload = await UploadServer.start();
-  svc = await startTestService({ config: serviceConfig() });
-  w = await seed(svc);
+  env = await startRecordingEnv();
+  ({ svc, upload, w } = env);
   await svc.store.create('callflows', w.accountId, { numbers: ['3002'], flow: { module: 'record_caller', data: { url: `${upload.url}/greeting`, format: 'wav', time_limit: 20 } } });
   await svc.store.create('callflows', w.accountId, { numbers: ['3003'], flow: { module: 'record_caller', data: { url: `${upload.url}/short`, format: 'wav', time_limit: 2, method: 'post' } } });
   dir = mkdtempSync(join(tmpdir(), 'rec-caller-'));
 });
 t.teardown(async () => {
-  await svc?.close();
-  await upload?.close();
+  await env?.close();
 });
 
 function scenarioWith(pcap: string): string {

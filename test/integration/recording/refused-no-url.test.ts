@@ -7,29 +7,30 @@
 import { existsSync, readdirSync } from 'node:fs';
 import pino from 'pino';
 import t from 'tap';
-import { startTestService, type TestService } from '../../helpers/service';
+import type { TestService } from '../../helpers/service';
 import { UploadServer } from '../../helpers/upload-server';
-import { apiClient, runCall, seed, serviceConfig, setRecording, type World } from './setup';
+import {
+  apiClient, runCall, setRecording, type World, startRecordingEnv, type RecordingEnv,
+} from './setup';
 
 let svc: TestService;
 let upload: UploadServer;
 let w: World;
+let env: RecordingEnv | undefined;
 /** The service's warn-and-above log lines (JSON), to check the refusal's one line per call. */
 const warnings: Array<Record<string, unknown>> = [];
 
 t.before(async () => {
-  upload = await UploadServer.start();
   const logger = pino({ level: 'warn' }, { write: (line: string) => { warnings.push(JSON.parse(line) as Record<string, unknown>); } });
-  svc = await startTestService({ config: serviceConfig(), logger });
-  w = await seed(svc);
+  env = await startRecordingEnv({ logger });
+  ({ svc, upload, w } = env);
   await svc.store.create('callflows', w.accountId, {
     numbers: ['3020'],
     flow: { module: 'record_call', data: { action: 'start', label: 'nourl' }, children: { _: { module: 'device', data: { id: w.calleeDevice } } } },
   });
 });
 t.teardown(async () => {
-  await svc?.close();
-  await upload?.close();
+  await env?.close();
 });
 
 async function metric(name: string, labels: string): Promise<number> {

@@ -12,8 +12,9 @@ import type { JsonObject, JsonValue } from '../../../src/store';
 import { freePort } from '../../helpers/ports';
 import { RtpEndpoint } from '../../helpers/rtp';
 import type { SippResult } from '../../helpers/sipp';
-import type { TestService } from '../../helpers/service';
-import type { ReceivedUpload, UploadServer } from '../../helpers/upload-server';
+import type { Logger } from 'pino';
+import { startTestService, type TestService } from '../../helpers/service';
+import { UploadServer, type ReceivedUpload } from '../../helpers/upload-server';
 import { CALLEE_TONE, CALLER_TONE, REALM, answerOn, bridged, callFrom, ended, nextCall, registerPhone } from '../calls/setup';
 import { decode, type Decoded } from '../recorder/decode';
 import { newStream, pressKey, rtpengineTargets, sendTone } from './media';
@@ -50,6 +51,29 @@ export async function seed(svc: TestService): Promise<World> {
   const carrierPort = await freePort(CARRIER);
   await svc.store.create('resources', accountId, { name: 'carrier', gateways: [{ server: CARRIER, port: carrierPort }], rules: ['^\\+?1555[0-9]{7}$'] });
   return { accountId, callerDevice, calleeDevice, callerOwner, carrierPort };
+}
+
+/** What every recorded-call test file starts with: an upload receiver, the service, the seeded world. */
+export interface RecordingEnv {
+  svc: TestService;
+  upload: UploadServer;
+  w: World;
+  close(): Promise<void>;
+}
+
+export async function startRecordingEnv(o: { logger?: Logger } = {}): Promise<RecordingEnv> {
+  const upload = await UploadServer.start();
+  let svc: TestService | undefined;
+  try {
+    svc = await startTestService({ config: serviceConfig(), ...(o.logger ? { logger: o.logger } : {}) });
+    const w = await seed(svc);
+    const started = svc;
+    return { svc: started, upload, w, close: async () => { await started.close(); await upload.close(); } };
+  } catch (err) {
+    await svc?.close();
+    await upload.close();
+    throw err;
+  }
 }
 
 /** Sets (or with null removes) a document's call_recording. */
