@@ -91,7 +91,12 @@ t.teardown(async () => {
   await env?.close();
 });
 
-t.test('callflow continuation: stop ends the first recording, a start with other settings records the rest', async (t) => {
+/**
+ * Phone 1001 calls `number`, whose callflow rings phone 3001 (which only rings) and then, in
+ * its continuation, phone 2001 (which answers with a tone): the three phones, the three SIPp
+ * runs and the call.
+ */
+async function callViaFallback(number: string) {
   const ringing = await registerPhone(svc, '3001');
   const callee = await registerPhone(svc, '2001');
   const caller = await registerPhone(svc, '1001');
@@ -99,8 +104,17 @@ t.test('callflow continuation: stop ends the first recording, a start with other
     const ringUas = answerOn(ringing.port, 'phone-ring.xml', ringing.rtp.port);
     const uas = answerOn(callee.port, 'rec-phone-answer.xml', callee.rtp.port);
     const callP = nextCall(svc);
-    const uac = callFrom(svc, 'rec-phone-call.xml', { user: '1001', number: '3100', rtpPort: caller.rtp.port, port: await freePort() });
-    const call = await callP;
+    const uac = callFrom(svc, 'rec-phone-call.xml', { user: '1001', number, rtpPort: caller.rtp.port, port: await freePort() });
+    return { ringing, callee, caller, ringUas, uas, uac, call: await callP };
+  } catch (err) {
+    for (const p of [ringing, callee, caller]) p.rtp.close();
+    throw err;
+  }
+}
+
+t.test('callflow continuation: stop ends the first recording, a start with other settings records the rest', async (t) => {
+  const { ringing, callee, caller, ringUas, uas, uac, call } = await callViaFallback('3100');
+  try {
     let tRouted = performance.now();
     let tRerouted = 0;
     let tAnswered = 0;
@@ -145,9 +159,7 @@ t.test('callflow continuation: stop ends the first recording, a start with other
     const mine = (list.body.data as Record<string, unknown>[]).filter((x) => x.call_id === call.callId);
     t.same(mine.map((x) => x.origin).sort(), ['callflow : first', 'callflow : second'], 'exactly the two recordings');
   } finally {
-    ringing.rtp.close();
-    callee.rtp.close();
-    caller.rtp.close();
+    for (const p of [ringing, callee, caller]) p.rtp.close();
   }
 });
 
@@ -161,15 +173,8 @@ t.test('callflow continuation: the callee\'s endpoint recording is the answering
     await setRecording(svc, 'devices', ringer, null);
     await setRecording(svc, 'devices', w.calleeDevice, null);
   });
-  const ringing = await registerPhone(svc, '3001');
-  const callee = await registerPhone(svc, '2001');
-  const caller = await registerPhone(svc, '1001');
+  const { ringing, callee, caller, ringUas, uas, uac, call } = await callViaFallback('3200');
   try {
-    const ringUas = answerOn(ringing.port, 'phone-ring.xml', ringing.rtp.port);
-    const uas = answerOn(callee.port, 'rec-phone-answer.xml', callee.rtp.port);
-    const callP = nextCall(svc);
-    const uac = callFrom(svc, 'rec-phone-call.xml', { user: '1001', number: '3200', rtpPort: caller.rtp.port, port: await freePort() });
-    const call = await callP;
     let tAnswered = 0;
     let tEnded = 0;
     call.once('answered', () => { tAnswered = performance.now(); });
@@ -187,9 +192,7 @@ t.test('callflow continuation: the callee\'s endpoint recording is the answering
     await svc.service.recordings?.flush();
     t.equal(upload.delivered().filter((u) => u.query.call_id === call.callId).length, 1, 'nothing for the device that only rang');
   } finally {
-    ringing.rtp.close();
-    callee.rtp.close();
-    caller.rtp.close();
+    for (const p of [ringing, callee, caller]) p.rtp.close();
   }
 });
 
