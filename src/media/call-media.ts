@@ -232,7 +232,10 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
       plan = buildRecorderAnswer(parseSdp(req.sdp), target.host, target.ports, target.accept ?? RECORDER_CODECS);
       await this.guard(() => this.server.subscribeAnswer({
         callId: this.callId, toTag: req.toTag, sdp: serializeSdp(plan.sdp),
-        transcode: plan.transcode ? [TRANSCODE_TARGET] : undefined,
+        // The request asked for the transcode target, so the answer must allow transcoding
+        // too, whichever codecs it picks: rtpengine 10.5 refuses ("Failed to process
+        // subscription answer") an answer that drops codecs of a multi-codec offer otherwise.
+        transcode: [TRANSCODE_TARGET],
       }));
     } catch (err) {
       // do not leave a half-made subscriber behind in rtpengine
@@ -251,7 +254,7 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
       return sub;
     }
     this.forks.add(sub);
-    this.log.info({ toTag: req.toTag, streams: streams.map((s) => ({ p: s.participant, port: s.port, codec: s.codec.encoding })) }, 'fork started');
+    this.log.info({ toTag: req.toTag, streams: streams.map((s) => ({ p: s.participant, port: s.port, codecs: s.codecs.map((c) => c.encoding).join(',') })) }, 'fork started');
     return sub;
   }
 

@@ -322,7 +322,7 @@ export class CallRecorder {
       // Channel order assumes rtpengine lists the caller's monologue first (it does: creation order).
       if (leg !== s.participant) this.log.warn({ leg, participant: s.participant }, 'fork streams arrived in an unexpected order');
       try {
-        session.setLegCodec(leg, { payloadType: s.codec.payloadType, encoding: s.codec.encoding, ...(s.telephoneEventPt !== undefined ? { telephoneEventPt: s.telephoneEventPt } : {}) });
+        for (const c of s.codecs) session.setLegCodec(leg, { payloadType: c.payloadType, encoding: c.encoding, ...(s.telephoneEventPt !== undefined ? { telephoneEventPt: s.telephoneEventPt } : {}) });
       } catch (err) {
         this.log.warn({ err, leg }, 'fork codec not decodable');
       }

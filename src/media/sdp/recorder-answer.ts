@@ -12,8 +12,13 @@ export interface RecorderStreamPlan {
   /** Index of the m-line in rtpengine's subscribe offer. */
   index: number;
   port: number;
-  /** Codec the recorder will receive on this stream. */
+  /** The codec the recorder expects first on this stream (the first of `codecs`). */
   codec: Rtpmap;
+  /**
+   * Every audio codec answered on this stream, in the offer's order: the sender may switch
+   * between them at any packet (RFC 3264 section 6.1), e.g. a phone offering PCMU and PCMA.
+   */
+  codecs: Rtpmap[];
   /** Payload type of RFC 4733 telephone-event on this stream, if kept. */
   telephoneEventPt?: number;
   /** True when rtpengine must transcode this stream to `codec`. */
@@ -30,26 +35,26 @@ export interface RecorderAnswer {
 const isAudioCodec = (c: Rtpmap): boolean => !/^(telephone-event|CN)$/i.test(c.encoding);
 
 /**
- * The first offered codec the recorder accepts. rtpengine lists the participant's own codec
- * first and codecs it can transcode to (requested with codec.transcode) after it, so picking
- * anything but the first audio codec means rtpengine transcodes.
+ * Every offered codec the recorder accepts, in the offer's order. rtpengine lists the
+ * participant's own codecs first and the codecs it can transcode to (requested with
+ * codec.transcode) after them, so when the first offered audio codec is not among ours
+ * rtpengine transcodes. Answering ALL the accepted codecs matters: rtpengine 10.5 refuses a
+ * subscribe answer that narrows a multi-codec offer (PCMU+PCMA, as most phones offer) to one
+ * codec unless transcoding is allowed, and a phone may switch between PCMU and PCMA.
  */
-function chooseCodec(offered: Rtpmap[], accepted: readonly string[]): { codec: Rtpmap; transcode: boolean } {
+function chooseCodecs(offered: Rtpmap[], accepted: readonly string[]): { codecs: Rtpmap[]; transcode: boolean } {
   const audio = offered.filter(isAudioCodec);
-  for (const c of audio) {
-    if (accepted.some((a) => a.toUpperCase() === c.encoding.toUpperCase()) && c.clockRate === 8000) {
-      return { codec: c, transcode: c !== audio[0] };
-    }
-  }
+  const ours = audio.filter((c) => c.clockRate === 8000 && accepted.some((a) => a.toUpperCase() === c.encoding.toUpperCase()));
+  if (ours.length > 0) return { codecs: ours, transcode: ours[0] !== audio[0] };
   const target = Object.values(STATIC_PAYLOADS).find((p) => p.encoding === TRANSCODE_TARGET);
   if (!target) throw new SdpError(`no static payload type for ${TRANSCODE_TARGET}`);
-  return { codec: target, transcode: true };
+  return { codecs: [target], transcode: true };
 }
 
 /**
  * Builds the recorder's SDP answer to rtpengine's subscribe offer (RFC 3264 section 6): one
  * recvonly m-line per offered m-line, in the same order, pointing at `ports[i]` on `host`,
- * with the first offered codec the recorder accepts, else PCMA (to be transcoded by rtpengine).
+ * with every offered codec the recorder accepts, else PCMA (to be transcoded by rtpengine).
  */
 export function buildRecorderAnswer(
   offer: Sdp,
@@ -70,12 +75,12 @@ export function buildRecorderAnswer(
       return { type: m.type, port: 0, proto: m.proto, formats: m.formats, rtpmaps: [], otherAttributes: [], otherLines: [] };
     }
     const offered = mediaCodecs(m);
-    const { codec, transcode } = chooseCodec(offered, accepted);
+    const { codecs, transcode } = chooseCodecs(offered, accepted);
     const te = keepTelephoneEvent ? offered.find((c) => c.encoding.toLowerCase() === 'telephone-event' && c.clockRate === 8000) : undefined;
-    const plan: RecorderStreamPlan = { index, port: ports[index], codec, transcode };
+    const plan: RecorderStreamPlan = { index, port: ports[index], codec: codecs[0], codecs, transcode };
     if (te) plan.telephoneEventPt = te.payloadType;
     streams.push(plan);
-    const rtpmaps = te ? [codec, te] : [codec];
+    const rtpmaps = te ? [...codecs, te] : codecs;
     const answer: SdpMedia = {
       type: 'audio', port: ports[index], proto: m.proto,
       formats: rtpmaps.map((r) => String(r.payloadType)),

@@ -12,16 +12,22 @@ function subscribeOffer(mlines: string[][]): string {
 }
 
 t.test('codec choice per stream (table)', async (t) => {
-  const rows: Array<{ name: string; offer: string[][]; codecs: string[]; transcode: boolean[] }> = [
-    { name: 'PCMU both legs', offer: [['0 PCMU/8000', '8 PCMA/8000', '101 telephone-event/8000'], ['0 PCMU/8000', '8 PCMA/8000']], codecs: ['PCMU', 'PCMU'], transcode: [false, false] },
-    { name: 'PCMA call', offer: [['8 PCMA/8000'], ['8 PCMA/8000']], codecs: ['PCMA', 'PCMA'], transcode: [false, false] },
-    { name: 'G722 with PCMA added by transcode request', offer: [['9 G722/8000', '8 PCMA/8000'], ['9 G722/8000', '8 PCMA/8000']], codecs: ['PCMA', 'PCMA'], transcode: [true, true] },
-    { name: 'opus without PCMA offered: still PCMA, transcode', offer: [['96 opus/48000/2'], ['96 opus/48000/2']], codecs: ['PCMA', 'PCMA'], transcode: [true, true] },
-    { name: 'mixed legs', offer: [['0 PCMU/8000', '8 PCMA/8000'], ['9 G722/8000', '8 PCMA/8000']], codecs: ['PCMU', 'PCMA'], transcode: [false, true] },
+  // codecs: every answered audio codec per stream, in the offer's order (a phone offering PCMU
+  // and PCMA may send either; rtpengine refuses an answer that narrows such an offer).
+  const rows: Array<{ name: string; offer: string[][]; codecs: string[][]; transcode: boolean[] }> = [
+    { name: 'PCMU and PCMA both legs', offer: [['0 PCMU/8000', '8 PCMA/8000', '101 telephone-event/8000'], ['0 PCMU/8000', '8 PCMA/8000']], codecs: [['PCMU', 'PCMA'], ['PCMU', 'PCMA']], transcode: [false, false] },
+    { name: 'PCMA first', offer: [['8 PCMA/8000', '0 PCMU/8000'], ['8 PCMA/8000']], codecs: [['PCMA', 'PCMU'], ['PCMA']], transcode: [false, false] },
+    { name: 'PCMA call', offer: [['8 PCMA/8000'], ['8 PCMA/8000']], codecs: [['PCMA'], ['PCMA']], transcode: [false, false] },
+    { name: 'G722 with PCMA added by transcode request', offer: [['9 G722/8000', '8 PCMA/8000'], ['9 G722/8000', '8 PCMA/8000']], codecs: [['PCMA'], ['PCMA']], transcode: [true, true] },
+    { name: 'G722 first, PCMU and PCMA after', offer: [['9 G722/8000', '0 PCMU/8000', '8 PCMA/8000', '101 telephone-event/8000']], codecs: [['PCMU', 'PCMA']], transcode: [true] },
+    { name: 'opus without PCMA offered: still PCMA, transcode', offer: [['96 opus/48000/2'], ['96 opus/48000/2']], codecs: [['PCMA'], ['PCMA']], transcode: [true, true] },
+    { name: 'a 16 kHz codec named PCMU is not ours', offer: [['97 PCMU/16000', '8 PCMA/8000']], codecs: [['PCMA']], transcode: [true] },
+    { name: 'mixed legs', offer: [['0 PCMU/8000', '8 PCMA/8000'], ['9 G722/8000', '8 PCMA/8000']], codecs: [['PCMU', 'PCMA'], ['PCMA']], transcode: [false, true] },
   ];
   for (const r of rows) {
     const a = buildRecorderAnswer(parseSdp(subscribeOffer(r.offer)), '127.0.0.1', [31000, 31002]);
-    t.same(a.streams.map((s) => s.codec.encoding), r.codecs, `${r.name}: codecs`);
+    t.same(a.streams.map((s) => s.codecs.map((c) => c.encoding)), r.codecs, `${r.name}: codecs`);
+    t.same(a.streams.map((s) => s.codec.encoding), r.codecs.map((c) => c[0]), `${r.name}: first codec`);
     t.same(a.streams.map((s) => s.transcode), r.transcode, `${r.name}: transcode`);
     t.equal(a.transcode, r.transcode.some(Boolean), `${r.name}: any transcode`);
   }
