@@ -12,6 +12,7 @@ export type DeliveryErrorCode =
   | 'http_status'
   | 'too_many_redirects'
   | 'file_missing'
+  | 'no_media'
   | 'horizon_reached'
   | 'invalid_transition'
   | 'aborted';

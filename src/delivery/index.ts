@@ -10,7 +10,7 @@
 export { DeliveryQueue } from './queue';
 export type { DeliveryQueueEvents, DeliveryQueueDeps, QueueDepth, ReadonlyDeliveryConfig } from './queue';
 export { DeliveryStatus, DeliveryEvent, nextStatus } from './status';
-export type { DeliveryJob, DeliveryRecord, RecordingMeta, RecordingFormat, UploadMethod, DeliveryErrorInfo } from './types';
+export type { DeliveryJob, DeliveryRecord, RecordingMeta, RecordingMediaInfo, RecordingFormat, UploadMethod, DeliveryErrorInfo } from './types';
 export { buildUploadUrl, contentTypeFor, recordingName, uriEncode, GREGORIAN_UNIX_OFFSET } from './url';
 export type { UrlFields } from './url';
 export { NetworkPolicy, BUILTIN_DENY, parseCidr, parseIp, CidrSyntaxError } from './netpolicy';

@@ -148,7 +148,8 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
     await moveDurably(job.filePath, this.journal.filePath(rec.file), dirname(job.filePath), this.journal.filesDir);
     this.records.set(rec.id, rec);
     this.childLog(rec).info({ url: rec.targetUrl, size: rec.size }, 'recording queued for delivery');
-    if (invalid) await this.fail(rec, invalid, true);
+    if (job.hold) await this.fail(rec, new DeliveryError(job.hold.code, job.hold.message, false), true);
+    else if (invalid) await this.fail(rec, invalid, true);
     this.emit('depth', this.depth());
     this.pump();
     return structuredClone(rec);

@@ -29,12 +29,28 @@ export interface RecordingMeta {
   /** The customer's storage URL from the recording settings. */
   url: string;
   method?: UploadMethod;
+  /** Whether the file holds the media the call carried (the recorder's check against rtpengine's counters). */
+  media?: RecordingMediaInfo;
+}
+
+export interface RecordingMediaInfo {
+  /** complete: every party's media reached the file; partial: some of it is missing; failed: none did. */
+  status: 'complete' | 'partial' | 'failed';
+  /** Why not complete; null when complete. */
+  reason: string | null;
+  /** Per leg: packets rtpengine received from the party, and those that reached the recorder. */
+  legs?: Record<string, { forwarded: number; received: number }>;
 }
 
 export interface DeliveryJob {
   /** Path of the finished recording; the file is moved into the spool by enqueue(). */
   filePath: string;
   meta: RecordingMeta;
+  /**
+   * Keep the file but do not send it: the record is failed at once with this code and message
+   * (e.g. a recording that received no media). An operator may still requeue it.
+   */
+  hold?: { code: DeliveryErrorCode; message: string };
 }
 
 export interface DeliveryErrorInfo {

@@ -79,6 +79,9 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
   private lateOffer = false;
   private readonly forks = new Set<ForkSubscription>();
   private closing: Promise<void> | undefined;
+  /** A fork was made: close() reads the final counters before the delete. */
+  private forkedOnce = false;
+  private finalStats: Promise<Record<Side, PartyStats> | undefined> | undefined;
   private instance: NgTarget | undefined;
   private readonly onInstanceLost = (t: NgTarget): void => {
     if (this.instance && t.host === this.instance.host && t.port === this.instance.port) {
@@ -186,7 +189,18 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
    * metrics and for proving media flowed. Missing parties read as zero.
    */
   async stats(): Promise<Record<Side, PartyStats>> {
-    const q = await this.guard(() => this.server.query(this.callId));
+    if (this.state === CallMediaState.Closed) {
+      // After close: the counters read just before the delete (kept when the call was forked,
+      // so a recording finishing after the hang-up can still compare them with its own).
+      const last = await this.finalStats;
+      if (!last) throw new MediaClosedError(`CallMedia ${this.callId}`);
+      return last;
+    }
+    return this.guard(() => this.readStats());
+  }
+
+  private async readStats(): Promise<Record<Side, PartyStats>> {
+    const q = await this.server.query(this.callId);
     const read = (tag: string | undefined): PartyStats => {
       const out: PartyStats = { packets: 0, bytes: 0, errors: 0 };
       const medias = tag !== undefined ? q.tags?.[tag]?.medias ?? [] : [];
@@ -254,6 +268,7 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
       return sub;
     }
     this.forks.add(sub);
+    this.forkedOnce = true;
     this.log.info({ toTag: req.toTag, streams: streams.map((s) => ({ p: s.participant, port: s.port, codecs: s.codecs.map((c) => c.encoding).join(',') })) }, 'fork started');
     return sub;
   }
@@ -271,7 +286,9 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
       this.transition(CallMediaState.Closed);
       this.forks.clear();
       this.server.off('instance-lost', this.onInstanceLost);
-      this.closing = (wasAnchored ? this.server.delete({ callId: this.callId }) : Promise.resolve())
+      const last = wasAnchored && this.forkedOnce ? this.readStats().catch(() => undefined) : Promise.resolve(undefined);
+      this.finalStats = last;
+      this.closing = (wasAnchored ? last.then(() => this.server.delete({ callId: this.callId })) : Promise.resolve())
         .catch((err: unknown) => this.log.warn({ err }, 'rtpengine delete failed'))
         .then(() => {
           this.emit('closed');

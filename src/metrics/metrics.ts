@@ -31,6 +31,8 @@ export interface Metrics {
   registrations: Gauge;
   recordingsStarted: Counter<'source'>;
   recordingsFinished: Counter<'outcome'>;
+  /** Recordings that did not get all of the call's media (alert on any increase). */
+  recordingsMediaMissing: Counter<'status'>;
   /** Recordings asked for (policy or callflow) and refused at planning, by reason (no_url). */
   recordingsRefused: Counter<'reason'>;
   uploadAttempts: Counter<'result'>;
@@ -78,8 +80,14 @@ export function createMetrics(registry: Registry = new Registry(), withDefaults 
     }),
     recordingsFinished: new Counter({
       name: 'b2bua_recordings_finished_total',
-      help: 'Recordings finished, by outcome (discarded_short: under record_min_sec)',
+      help: 'Recordings finished, by outcome (completed; partial: some media missing; failed: no media or recorder error; discarded_short: under record_min_sec)',
       labelNames: ['outcome'] as const,
+      registers,
+    }),
+    recordingsMediaMissing: new Counter({
+      name: 'b2bua_recordings_media_missing_total',
+      help: 'Recordings whose fork failed or delivered far less RTP than rtpengine received from the parties (partial: some missing, sent; failed: none, kept and not sent). Alert on any increase.',
+      labelNames: ['status'] as const,
       registers,
     }),
     recordingsRefused: new Counter({

@@ -51,6 +51,8 @@ export interface LegStats {
   malformed: number;
   /** Packets of a payload type the recorder does not decode (telephone-event, CN...). */
   ignored: number;
+  /** Of those, audio in a codec the recorder cannot decode (not telephone-event, not CN): lost audio. */
+  undecodable: number;
   segments: number;
 }
 

@@ -15,6 +15,8 @@ import { sharedTicker, type Tickable } from './ticker';
 
 const RATE = 8000;
 const FRAME = 160; // 20 ms at 8 kHz
+/** Comfort noise (RFC 3389), static payload type 13: silence, not a codec we miss. */
+const PT_CN = 13;
 
 export interface SessionOptions {
   readonly callId: string;
@@ -64,6 +66,7 @@ interface Leg {
   readonly aligner: LegAligner;
   malformed: number;
   ignored: number;
+  undecodable: number;
   lastEventTs: number | null;
   /** Payload type -> G.711 decode table (static 0/8 plus what the fork negotiated). */
   readonly codecs: Map<number, Readonly<Int16Array>>;
@@ -108,6 +111,7 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
       aligner: new LegAligner(0),
       malformed: 0,
       ignored: 0,
+      undecodable: 0,
       lastEventTs: null,
       codecs: new Map([[PT_PCMU, ULAW_TABLE], [PT_PCMA, ALAW_TABLE]]),
       telephoneEventPt: opts.telephoneEventPt ?? 101,
@@ -183,7 +187,7 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
     const out: Record<string, LegStats> = {};
     for (const l of this.legs) {
       const j = l.jitter.stats();
-      out[l.name] = { received: j.received, lost: j.lost, late: j.late, duplicates: j.duplicates, malformed: l.malformed, ignored: l.ignored, segments: j.segments };
+      out[l.name] = { received: j.received, lost: j.lost, late: j.late, duplicates: j.duplicates, malformed: l.malformed, ignored: l.ignored, undecodable: l.undecodable, segments: j.segments };
     }
     return out;
   }
@@ -258,6 +262,7 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
     if (table === undefined) {
       leg.ignored++;
       if (p.payloadType === leg.telephoneEventPt) this.onTelephoneEvent(leg, p.timestamp, p.payload);
+      else if (p.payloadType !== PT_CN) leg.undecodable++;
       return;
     }
     if (p.payload.length === 0 || p.payload.length > 4 * this.jitterSamples + 4 * FRAME) {

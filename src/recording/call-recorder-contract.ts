@@ -7,6 +7,7 @@ import type { EncoderPool, LegStats, RecordingResult, RecordingState, StopReason
 import type { RecorderConfig } from '../config/sections/recorder';
 import type { CallFacts } from './meta';
 import type { RecordingItem, RefusedRecording } from './plan';
+import type { MediaVerdict } from './media-check';
 
 /**
  * What a CallRecorder is and needs: its states and their allowed moves, its dependencies, what
@@ -50,7 +51,7 @@ export interface CallRecorderDeps {
   /** The answering device of a `user` callee (Device > User for the callee's inbound settings). */
   deviceById?(id: string): Promise<DeviceInfo | undefined>;
   /** Hands a finished (or discarded, or failed) recording over; never rejects. */
-  deliver(facts: CallFacts, item: RecordingItem, outcome: { result: RecordingResult } | { error: Error }): Promise<void>;
+  deliver(facts: CallFacts, item: RecordingItem, outcome: { result: RecordingResult; media?: MediaVerdict } | { error: Error }): Promise<void>;
   /** A recording began (metrics). */
   onStarted?(item: RecordingItem): void;
   /** The session is done: per-leg RTP counters (metrics). */

@@ -4,7 +4,7 @@ import type { ForkSubscription } from '../media';
 import { CallDirection, RecordingStart } from '../policy';
 import {
   RecordingSession, RecordingState, recordingSettingsFrom, sessionOptionsFrom,
-  type LegEndpoint, type Recording, type StopReason,
+  type LegEndpoint, type Recording, type RecordingResult, type StopReason,
 } from '../recorder';
 import { addressOf, displayNameOf, type CallFacts } from './meta';
 import { planCall, planRecordings, type PlanInput, type RecordingItem } from './plan';
@@ -14,6 +14,7 @@ import {
   type CallRecorderDeps, type RecordingView,
 } from './call-recorder-contract';
 import { CalleeKind } from '../signalling/direction';
+import { MediaWitness, type MediaBase, type MediaVerdict } from './media-check';
 
 export { CALL_RECORDER_MOVES, CallRecorderState, CallRecorderStateError, stopReasonOf, type CallRecorderDeps, type RecordingView };
 
@@ -30,6 +31,8 @@ export { CALL_RECORDER_MOVES, CallRecorderState, CallRecorderStateError, stopRea
 interface Entry {
   item: RecordingItem;
   rec: Recording;
+  /** Counters when it began after the fork started (else the fork's own base is used). */
+  base?: MediaBase;
 }
 
 function isLive(e: Entry): boolean {
@@ -50,6 +53,8 @@ export class CallRecorder {
   private answered = false;
   private bridged = false;
   private forking: Promise<void> | undefined;
+  /** Compares what reached the session with what rtpengine received (never `completed` without media). */
+  private witness: MediaWitness | undefined;
 
   constructor(private readonly call: Call, private readonly d: CallRecorderDeps) {
     this.log = call.log.child({ part: 'recording' });
@@ -132,6 +137,7 @@ export class CallRecorder {
     this.moveTo(CallRecorderState.Starting);
     const session = new RecordingSession(sessionOptionsFrom(this.d.recorder, this.call.callId, this.d.pool, this.log));
     this.session = session;
+    this.witness = new MediaWitness(() => this.call.media, session);
     this.endpoints = await session.start();
     if ((this.stateValue as CallRecorderState) !== CallRecorderState.Starting) {
       await session.close('closed');
@@ -149,9 +155,10 @@ export class CallRecorder {
     const facts = this.facts();
     for (const item of items) {
       const rec = session.record(recordingSettingsFrom(item.settings, this.d.recorder, item.callerOnly ? ['caller'] : undefined));
-      this.entries.push({ item, rec });
+      const entry: Entry = { item, rec };
+      this.entries.push(entry);
       this.deliveries.push(rec.finished.then(
-        (result) => this.d.deliver(facts, item, { result }),
+        async (result) => this.d.deliver(facts, item, { result, media: await this.verdictOf(entry, result) }),
         (err: Error) => this.d.deliver(facts, item, { error: err }),
       ));
     }
@@ -279,6 +286,7 @@ export class CallRecorder {
     for (const e of this.entries) {
       if (e.item.settings.start !== start || e.rec.state !== RecordingState.Pending) continue;
       e.rec.begin();
+      e.base = this.witness?.baseForBegin();
       this.d.onStarted?.(e.item);
     }
   }
@@ -313,9 +321,11 @@ export class CallRecorder {
       this.fork = await media.fork({ host: this.endpoints[0]?.host ?? '127.0.0.1', ports });
     } catch (err) {
       this.log.error({ err }, 'recording fork failed');
+      this.witness?.forkFailed(err instanceof Error ? err.message : String(err));
       await this.close('media_failed');
       return;
     }
+    this.witness?.forked(this.fork.streams.map((s) => ({ leg: this.endpoints.find((e) => e.port === s.port)?.leg ?? s.participant, transcoded: s.transcode })));
     for (const s of this.fork.streams) {
       const leg = this.endpoints.find((e) => e.port === s.port)?.leg;
       if (leg === undefined) continue;
@@ -326,6 +336,20 @@ export class CallRecorder {
       } catch (err) {
         this.log.warn({ err, leg }, 'fork codec not decodable');
       }
+    }
+  }
+
+  /** The media check of a finished recording (a failed check reads as complete: it must not lose the file). */
+  private async verdictOf(e: Entry, result: RecordingResult): Promise<MediaVerdict | undefined> {
+    if (!this.witness || result.startedAt === null || result.discarded) return undefined;
+    if (result.reason === 'media_failed') this.witness.anchorFailed();
+    try {
+      const v = await this.witness.verdict(e.base, result);
+      if (v.status !== 'complete') this.log.warn({ origin: e.item.origin, media: v.status, reason: v.reason, legs: v.legs }, 'recording did not get all of the call\'s media');
+      return v;
+    } catch (err) {
+      this.log.warn({ err }, 'recording media check failed');
+      return undefined;
     }
   }
 

@@ -1,4 +1,4 @@
-import type { RecordingMeta } from '../delivery';
+import type { RecordingMediaInfo, RecordingMeta } from '../delivery';
 import type { RecordingResult } from '../recorder';
 import type { RecordingItem } from './plan';
 
@@ -34,7 +34,7 @@ export function displayNameOf(header: string | undefined): string | undefined {
  * Pure: the delivery metadata of a finished recording. `startedAt` is when the recording began
  * (not the call), `durationMs` what the file holds; the URL and method come from the settings.
  */
-export function recordingMeta(call: CallFacts, item: RecordingItem, result: RecordingResult): RecordingMeta {
+export function recordingMeta(call: CallFacts, item: RecordingItem, result: RecordingResult, media?: RecordingMediaInfo): RecordingMeta {
   return {
     accountId: call.accountId,
     callId: call.callId,
@@ -53,6 +53,7 @@ export function recordingMeta(call: CallFacts, item: RecordingItem, result: Reco
     sampleRate: result.sampleRate,
     url: item.settings.url ?? '',
     method: item.settings.method,
+    ...(media ? { media } : {}),
   };
 }
 

@@ -16,6 +16,7 @@ import { RecordCallerAnswering } from './record-caller-uas';
 import { RecordCallerFirst } from './answer-first';
 import type { RefusedRecording } from './plan';
 import { RecordingStoreMirror } from './store-mirror';
+import type { MediaVerdict } from './media-check';
 
 /**
  * The recording part of the service: one encoder pool and one delivery queue per process, a
@@ -75,7 +76,8 @@ export class Recordings {
       });
       this.queue.on('failure', (e) => {
         const result = uploadResultOf(e.code);
-        m.uploadAttempts.inc({ result });
+        // A recording held for lack of media was never sent: no upload attempt to count.
+        if (e.code !== 'no_media') m.uploadAttempts.inc({ result });
         if (e.latencyMs !== undefined) m.uploadDuration.observe({ result }, e.latencyMs / 1000);
         if (e.final) m.recordingsFinished.inc({ outcome: 'failed' });
       });
@@ -161,8 +163,12 @@ export class Recordings {
     return this.byCallId.get(callId);
   }
 
-  /** A finished recording: to the durable queue, or recorded as discarded; never rejects. */
-  private async deliver(facts: CallFacts, item: RecordingItem, outcome: { result: RecordingResult } | { error: Error }): Promise<void> {
+  /**
+   * A finished recording: to the durable queue, or recorded as discarded; never rejects. A
+   * recording whose media check failed (nothing reached the recorder) is kept and recorded as
+   * failed, not sent; a partial one is sent and marked partial (metadata, API, webhook, metric).
+   */
+  private async deliver(facts: CallFacts, item: RecordingItem, outcome: { result: RecordingResult; media?: MediaVerdict } | { error: Error }): Promise<void> {
     const m = this.d.metrics;
     const log = this.d.logger.child({ callId: facts.callId, accountId: facts.accountId, origin: item.origin });
     if ('error' in outcome) {
@@ -174,16 +180,25 @@ export class Recordings {
     // Never begun (e.g. record_on_answer on a call nobody answered): nothing was recorded.
     if (r.startedAt === null) return;
     m?.encoderSeconds.inc({ format: r.format }, r.encoderSec);
-    const meta = recordingMeta(facts, item, r);
+    const v = outcome.media;
+    const media = v ? { status: v.status, reason: v.reason, legs: Object.fromEntries(Object.entries(v.legs).map(([l, x]) => [l, { forwarded: x.forwarded, received: x.received }])) } : undefined;
+    const meta = recordingMeta(facts, item, r, media);
     try {
       if (r.discarded) {
         m?.recordingsFinished.inc({ outcome: 'discarded_short' });
         await this.queue.discard(meta, `shorter than record_min_sec (${r.durationSec.toFixed(2)} s < ${item.settings.record_min_sec} s)`);
         return;
       }
-      m?.recordingsFinished.inc({ outcome: 'completed' });
-      const rec = await this.queue.enqueue({ filePath: r.path, meta });
-      log.info({ id: rec.id, durationSec: r.durationSec, bytes: r.bytes, reason: r.reason }, 'recording queued for delivery');
+      const status = v?.status ?? 'complete';
+      // A failed one is counted by the queue's final-failure event (as an upload that cannot succeed).
+      if (status !== 'failed') m?.recordingsFinished.inc({ outcome: status === 'complete' ? 'completed' : status });
+      if (status !== 'complete') m?.recordingsMediaMissing.inc({ status });
+      const hold = status === 'failed' ? { code: 'no_media' as const, message: v?.reason ?? 'no media' } : undefined;
+      const rec = await this.queue.enqueue({ filePath: r.path, meta, ...(hold ? { hold } : {}) });
+      const line = { id: rec.id, durationSec: r.durationSec, bytes: r.bytes, reason: r.reason, media: status, mediaReason: v?.reason ?? undefined };
+      if (status === 'failed') log.error(line, 'recording holds no media: kept, not sent');
+      else if (status === 'partial') log.warn(line, 'recording is partial: queued for delivery');
+      else log.info(line, 'recording queued for delivery');
     } catch (err) {
       log.error({ err, path: r.path }, 'recording not queued');
     }

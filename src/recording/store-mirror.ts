@@ -40,6 +40,10 @@ export function recordingDoc(r: DeliveryRecord): JsonObject {
     uploaded_at: r.uploadedAt,
     http_status: r.httpStatus,
     file_kept: r.fileKept,
+    // Whether the file holds the call's media (complete | partial | failed), and why not.
+    media_status: m.media?.status ?? null,
+    media_error: m.media?.reason ?? null,
+    media_legs: m.media?.legs ?? null,
   };
 }
 

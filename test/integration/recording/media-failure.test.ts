@@ -35,6 +35,14 @@ t.test('rtpengine killed mid-call: recording finalized and delivered', async (t)
   const d = decodeBody(up.body, 'mp3');
   const until = (run.tEnded - run.tAnswered) / 1000;
   t.ok(Math.abs(d.durationSec - until) <= 0.1, `recorded up to the failure: ${d.durationSec.toFixed(3)} s vs ${until.toFixed(3)} s`);
+  // The audio up to the failure is kept and sent, but it is not the whole call: partial, never completed.
   const metrics = await (await fetch(`${svc.apiUrl}/metrics`)).text();
-  t.match(metrics, /b2bua_recordings_finished_total\{outcome="completed"\} 1/);
+  t.match(metrics, /b2bua_recordings_finished_total\{outcome="partial"\} 1/);
+  t.notMatch(metrics, /b2bua_recordings_finished_total\{outcome="completed"\}/);
+  t.match(metrics, /b2bua_recordings_media_missing_total\{status="partial"\} 1/);
+  t.equal(up.query.call_id, run.call.callId);
+  await svc.service.recordings?.flush();
+  const docs = await svc.store.list('recordings', w.accountId);
+  t.same(docs.map((d) => [d.media_status, d.status]), [['partial', 'uploaded']], 'listed as partial (and uploaded)');
+  t.match(String(docs[0]?.media_error), /media anchor failed/);
 });

@@ -61,11 +61,14 @@ export interface RecordingEnv {
   close(): Promise<void>;
 }
 
-export async function startRecordingEnv(o: { logger?: Logger } = {}): Promise<RecordingEnv> {
+export async function startRecordingEnv(o: { logger?: Logger; webhookPath?: string } = {}): Promise<RecordingEnv> {
   const upload = await UploadServer.start();
   let svc: TestService | undefined;
   try {
-    svc = await startTestService({ config: serviceConfig(), ...(o.logger ? { logger: o.logger } : {}) });
+    const config = serviceConfig();
+    // The webhook's POSTs land on the same receiver, under their own path.
+    if (o.webhookPath) config.delivery = { ...(config.delivery as object), webhookUrl: `${upload.url}${o.webhookPath}` };
+    svc = await startTestService({ config, ...(o.logger ? { logger: o.logger } : {}) });
     const w = await seed(svc);
     const started = svc;
     return { svc: started, upload, w, close: async () => { await started.close(); await upload.close(); } };

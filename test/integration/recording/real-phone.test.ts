@@ -1,0 +1,170 @@
+/**
+ * Recorded calls between real softphones (Debian's baresip, not written here) registering
+ * through the product with their default codec list (PCMU and PCMA, as desk phones offer),
+ * sending their own sine tones (caller 1 kHz, callee 400 Hz). Issue 11: such a call used to
+ * give a 0.1 s recording reported as uploaded and completed, because rtpengine refused the
+ * fork's answer; every suite phone offered PCMU alone and never saw it.
+ * Also: hold and resume, and a fork that delivers nothing (unsubscribed in rtpengine) ending
+ * as failed in the API, the metrics and the webhook, never as completed.
+ */
+import t from 'tap';
+import type { Call } from '../../../src/calls';
+import { Baresip } from '../../helpers/baresip';
+import type { TestService } from '../../helpers/service';
+import type { UploadServer } from '../../helpers/upload-server';
+import { bridged, ended, nextCall } from '../calls/setup';
+import { goertzel } from '../../unit/recorder/dsp';
+import { CALLEE_TONE, CALLER_TONE, REALM, decodeBody, setRecording, startRecordingEnv, uploadsOf, type RecordingEnv, type World } from './setup';
+
+let env: RecordingEnv | undefined;
+let svc: TestService;
+let upload: UploadServer;
+let w: World;
+const phones: Baresip[] = [];
+let caller: Baresip;
+let callee: Baresip;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+t.before(async () => {
+  env = await startRecordingEnv({ webhookPath: '/hook' });
+  ({ svc, upload, w } = env);
+  await setRecording(svc, 'accounts', w.accountId, { account: { inbound: { onnet: { enabled: true, url: `${upload.url}/real`, record_on_answer: true } } } });
+  // Both phones register through the product (digest auth) before any call.
+  callee = await phone('2001', CALLEE_TONE);
+  caller = await phone('1001', CALLER_TONE);
+});
+t.teardown(async () => {
+  await Promise.allSettled(phones.map((p) => p.close()));
+  await env?.close();
+});
+
+async function phone(user: string, toneHz: number, extra: Partial<Parameters<typeof Baresip.start>[0]> = {}): Promise<Baresip> {
+  const p = await Baresip.start({ user, realm: REALM, password: `pw-${user}`, proxy: svc.sipTarget, toneHz, ...extra });
+  phones.push(p);
+  return p;
+}
+
+interface RealCall {
+  call: Call;
+  tAnswered: number;
+  tEnded: number;
+}
+
+/** 1001 dials 2000 (device 2001, auto-answer); `during` runs once bridged; then the caller hangs up. */
+async function realCall(during: (call: Call) => Promise<void>): Promise<RealCall> {
+  const marks = [caller.seen().length, callee.seen().length];
+  const callP = nextCall(svc);
+  caller.dial(`sip:2000@${REALM}`);
+  // The callee answers as a person would: when it rings (baresip's ctrl `accept`).
+  void callee.waitFor((e) => e.type === 'CALL_INCOMING', 15_000, 'callee rings', marks[1]).then(() => callee.command('accept'), () => undefined);
+  const call = await callP;
+  await bridged(call).catch((err: Error) => { throw new Error(`${err.message}; callee said ${callee.output().slice(-1500)}; caller events ${JSON.stringify(caller.seen().slice(marks[0]))}`); });
+  const tAnswered = performance.now();
+  await during(call);
+  caller.hangup();
+  await ended(call);
+  const tEnded = performance.now();
+  await Promise.all([
+    caller.waitFor((e) => e.type === 'CALL_CLOSED', 10_000, 'caller closed', marks[0]),
+    callee.waitFor((e) => e.type === 'CALL_CLOSED', 10_000, 'callee closed', marks[1]),
+  ]);
+  return { call, tAnswered, tEnded };
+}
+
+/** The call's recording record once it reached `status` (the store mirror follows the queue). */
+async function recordingDoc(callId: string, status: string): Promise<Record<string, unknown>> {
+  let last: Record<string, unknown> | undefined;
+  for (let i = 0; i < 100; i++) {
+    await svc.service.recordings?.flush();
+    const docs = await svc.store.list('recordings', w.accountId);
+    last = docs.find((d) => d.call_id === callId) as Record<string, unknown> | undefined;
+    if (last?.status === status) return last;
+    await sleep(100);
+  }
+  throw new Error(`recording of ${callId} not ${status}: ${JSON.stringify(last)}`);
+}
+
+/** Share of 100 ms blocks in [from, to) s of channel c where `freq` dominates `other`. */
+function coverage(ch: Int16Array, rate: number, freq: number, other: number, from: number, to: number): number {
+  const block = rate / 10;
+  let hit = 0;
+  let n = 0;
+  for (let a = Math.floor(from * rate); a + block <= Math.min(ch.length, to * rate); a += block) {
+    const seg = ch.subarray(a, a + block);
+    n++;
+    if (goertzel(seg, rate, freq) > 10 * goertzel(seg, rate, other) && goertzel(seg, rate, freq) > 1000) hit++;
+  }
+  return n === 0 ? 0 : hit / n;
+}
+
+t.test('baresip calls baresip, default codecs (PCMU+PCMA): both tones recorded whole, listed complete', async (t) => {
+  const run = await realCall(() => sleep(4000));
+  const [up] = await uploadsOf(upload, run.call.callId);
+  const d = decodeBody(up.body, 'mp3');
+  const talk = (run.tEnded - run.tAnswered) / 1000;
+  t.same([d.sampleRate, d.channels], [16000, 2], 'stereo 16 kHz');
+  t.ok(Math.abs(d.durationSec - talk) < 0.5, `file ${d.durationSec.toFixed(2)} s for ${talk.toFixed(2)} s of call (the old defect gave ~0.1 s)`);
+  const left = coverage(d.ch[0], d.sampleRate, CALLER_TONE, CALLEE_TONE, 0.5, d.durationSec - 0.5);
+  const right = coverage(d.ch[1], d.sampleRate, CALLEE_TONE, CALLER_TONE, 0.5, d.durationSec - 0.5);
+  t.ok(left >= 0.9, `left = caller's 1 kHz in ${(left * 100).toFixed(0)}% of the call`);
+  t.ok(right >= 0.9, `right = callee's 400 Hz in ${(right * 100).toFixed(0)}% of the call`);
+  const doc = await recordingDoc(run.call.callId, 'uploaded');
+  t.equal(doc.media_status, 'complete', `media check: ${String(doc.media_error)}`);
+  const legs = doc.media_legs as Record<string, { forwarded: number; received: number }>;
+  t.ok(legs.caller.forwarded > 150 && legs.callee.forwarded > 150, `rtpengine saw both phones' RTP (${JSON.stringify(legs)})`);
+});
+
+t.test('hold and resume (baresip re-INVITEs): the recording goes on, the tone returns after resume', async (t) => {
+  const holdAt = 1.5;
+  const resumeAt = 3.0;
+  const run = await realCall(async () => {
+    await sleep(holdAt * 1000);
+    caller.hold();
+    await sleep((resumeAt - holdAt) * 1000);
+    caller.resume();
+    await sleep(2000);
+  });
+  const [up] = await uploadsOf(upload, run.call.callId);
+  const d = decodeBody(up.body, 'mp3');
+  const before = coverage(d.ch[0], d.sampleRate, CALLER_TONE, CALLEE_TONE, 0.3, holdAt - 0.2);
+  const after = coverage(d.ch[0], d.sampleRate, CALLER_TONE, CALLEE_TONE, resumeAt + 0.6, d.durationSec - 0.3);
+  t.ok(before >= 0.8, `caller's tone before hold: ${(before * 100).toFixed(0)}%`);
+  t.ok(after >= 0.8, `caller's tone after resume: ${(after * 100).toFixed(0)}%`);
+  const doc = await recordingDoc(run.call.callId, 'uploaded');
+  t.not(doc.media_status, 'failed', `media check after hold: ${String(doc.media_status)} ${String(doc.media_error)}`);
+});
+
+t.test('the fork delivers nothing (its subscription removed in rtpengine): failed, kept, not sent, counted, webhook says failed', async (t) => {
+  const server = svc.service.media?.server;
+  if (!server) throw new Error('no media server');
+  const before = upload.requests.length;
+  const run = await realCall(async (call) => {
+    // The recorder's subscription is the tag that is neither the caller's nor the callee's.
+    let sub: string | undefined;
+    for (let i = 0; i < 50 && !sub; i++) {
+      const q = await server.query(call.callId);
+      sub = Object.keys(q.tags ?? {}).find((tag) => tag !== call.media?.callerTag && tag !== call.media?.calleeTag);
+      if (!sub) await sleep(20);
+    }
+    if (!sub) throw new Error('no subscription in rtpengine');
+    await server.unsubscribe({ callId: call.callId, toTag: sub });
+    await sleep(3000);
+  });
+  const doc = await recordingDoc(run.call.callId, 'failed');
+  t.equal(doc.media_status, 'failed');
+  t.match(String(doc.media_error), /no media reached the recorder/);
+  t.match(doc.last_error, { code: 'no_media' });
+  t.equal(doc.file_kept, true, 'the file is kept for an operator');
+  await upload.waitFor(() => upload.requests.some((r) => r.path === '/hook' && r.body.toString().includes(run.call.callId)), 10_000, 'webhook');
+  const sent = upload.requests.slice(before).filter((r) => r.path.startsWith('/real'));
+  t.same(sent.map((r) => r.query.call_id), [], 'nothing uploaded for it');
+  const hook = upload.requests.find((r) => r.path === '/hook' && r.body.toString().includes(run.call.callId));
+  const body = JSON.parse(hook?.body.toString() ?? '{}') as { event?: string; recording?: { meta?: { media?: { status?: string } } } };
+  t.equal(body.event, 'recording.failed');
+  t.equal(body.recording?.meta?.media?.status, 'failed');
+  const metrics = await (await fetch(`${svc.apiUrl}/metrics`)).text();
+  const lines = metrics.split('\n').filter((l) => l.startsWith('b2bua_recordings_')).join('; ');
+  t.match(metrics, /b2bua_recordings_media_missing_total\{status="failed"\} 1/, lines);
+  t.match(metrics, /b2bua_recordings_finished_total\{outcome="failed"\} 1/, lines);
+});
