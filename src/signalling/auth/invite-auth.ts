@@ -11,7 +11,7 @@ import { rankTrunks } from './trunk-match';
  * address is that trunk (offnet caller); anything else must answer a 407 digest challenge as
  * one of our devices (onnet caller, RFC 3261 22.3 proxy-style authentication, as the B2BUA
  * sits in the path of the call). A From domain that is no account's realm, bad credentials,
- * or a rate-limited source get 403. See identifyCaller for the order when a phone and a trunk
+ * or a user rate-limited from this source get 403. See identifyCaller for the order when a phone and a trunk
  * share an address.
  */
 
