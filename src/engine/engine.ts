@@ -57,6 +57,9 @@ export class Engine {
       t4: s.t4,
       maxMessageBytes: s.maxMessageBytes,
       maxHeaders: s.maxHeaders,
+      tcpIdleTimeoutMs: s.tcpIdleTimeoutMs,
+      maxServerTransactions: s.maxServerTransactions,
+      maxPendingInvitesPerSource: s.maxPendingInvitesPerSource,
       logger: this.log.child({ part: 'sip' }),
     });
     const d = settings.drachtio;

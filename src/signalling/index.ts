@@ -56,7 +56,7 @@ export class Signalling {
     });
     this.limiter = new FailedAuthLimiter({
       maxFailures: c.rateLimit.maxFailures, windowMs: c.rateLimit.windowSec * 1000,
-      blockMs: c.rateLimit.blockSec * 1000, maxSources: c.rateLimit.maxSources,
+      blockMs: c.rateLimit.blockSec * 1000, maxKeysPerSource: c.rateLimit.maxKeysPerSource, maxEntries: c.rateLimit.maxEntries,
     });
     this.verifier = new DigestVerifier({
       // A random per-process secret still works on one node; several nodes must share one.
@@ -74,7 +74,7 @@ export class Signalling {
   mount(srf: Srf): void {
     this.registrar.mount(srf);
     srf.use('invite', authenticateInvite({
-      directory: this.o.directory, auth: this.auth, limiter: this.limiter, logger: this.o.logger.child({ part: 'invite-auth' }),
+      directory: this.o.directory, auth: this.auth, logger: this.o.logger.child({ part: 'invite-auth' }),
     }));
   }
 

@@ -24,6 +24,18 @@ export const EngineSection = Type.Object({
     maxHeaders: Type.Integer({ minimum: 16, maximum: 1024, default: 128 }),
     /** TCP connections without traffic for this long are closed (ms). */
     tcpIdleTimeoutMs: Type.Integer({ minimum: 1000, default: 120000 }),
+    /**
+     * Server transactions held at once (each lives until its final response and, over UDP,
+     * 64*T1 after it, RFC 3261 17.2). Beyond it new requests get 503 with Retry-After
+     * (RFC 3261 21.5.4), so a flood of requests never answered or ACKed cannot grow the heap at will.
+     */
+    maxServerTransactions: Type.Integer({ minimum: 100, default: 100000 }),
+    /**
+     * INVITE server transactions one source IP may hold pending (no final response yet, or a
+     * non-2xx final not ACKed); beyond it that source's new INVITEs get 503 with Retry-After.
+     * Answered calls (2xx sent) do not count.
+     */
+    maxPendingInvitesPerSource: Type.Integer({ minimum: 1, default: 1000 }),
   }, { default: {} }),
   /** The drachtio wire protocol endpoint (embedded server listens here; external one is reached here). */
   drachtio: Type.Object({

@@ -14,13 +14,19 @@ export const SignallingSection = Type.Object({
     maxTrackedNonces: Type.Integer({ minimum: 100, maximum: 10_000_000, default: 100_000 }),
   }, { default: {} }),
   rateLimit: Type.Object({
-    /** Failed authentications from one source IP within `windowSec` before it is refused outright. */
+    /**
+     * Failed authentications of one user (user@realm) from one source IP within `windowSec`
+     * before that user is refused outright from that address. Only a wrong answer over a valid
+     * nonce we issued counts (forged nonces, unknown users, missing credentials never do).
+     */
     maxFailures: Type.Integer({ minimum: 1, default: 10 }),
     windowSec: Type.Integer({ minimum: 1, default: 60 }),
-    /** How long a source stays blocked once over the limit. */
+    /** How long a (source, user) stays blocked once over the limit. */
     blockSec: Type.Integer({ minimum: 1, default: 300 }),
-    /** Upper bound on tracked source addresses (oldest evicted first). */
-    maxSources: Type.Integer({ minimum: 16, default: 100_000 }),
+    /** Users tracked per source address (unblocked ones evicted first; all blocked: the address is refused for new users). */
+    maxKeysPerSource: Type.Integer({ minimum: 1, default: 32 }),
+    /** Upper bound on tracked (source, user) keys in all (least recently touched evicted first). */
+    maxEntries: Type.Integer({ minimum: 16, default: 100_000 }),
   }, { default: {} }),
   registrar: Type.Object({
     /** RFC 3261 10.3 step 7: a registrar may refuse too short intervals with 423. */

@@ -206,8 +206,11 @@ export class UasBridge {
 
   /** ACK for our 2xx goes to the app with the dialog id; none in time means BYE (drachtio's ACK timeout). */
   private watchAck(p: PendingServerTx, d: Dialog): void {
-    p.tx.on('ack', (ack: SipRequestPort) => this.deliver(d.init.owner, ack, p.ctx, newTransactionId(), d.id));
-    p.tx.on('ackTimeout', () => {
+    // The listeners keep what they use, not `p`: p.req is the whole request, which the
+    // transaction itself has let go of by now (it lives up to 64*T1 in Accepted).
+    const { tx, ctx } = p;
+    tx.on('ack', (ack: SipRequestPort) => this.deliver(d.init.owner, ack, ctx, newTransactionId(), d.id));
+    tx.on('ackTimeout', () => {
       this.c.counters.ackTimeouts++;
       this.onAckTimeout(d);
     });

@@ -5,9 +5,10 @@ import { SipTransportError, type SipParseError } from './errors';
 import { createResponse, newBranch, newTag } from './message/create';
 import { parseCSeq, parseVia, type Via } from './message/fields';
 import { SipRequest, type SipMessage, type SipResponse } from './message/message';
-import { getHeaderParam, setHeaderParam } from './message/params';
+import { getHeaderParam } from './message/params';
 import { serialize } from './message/serializer';
 import { formatHost } from './message/uri';
+import { Refusal, ServerAdmission } from './transaction/admission';
 import { ClientTransaction } from './transaction/client-transaction';
 import { InviteClientTransaction } from './transaction/invite-client';
 import { InviteServerTransaction } from './transaction/invite-server';
@@ -19,6 +20,7 @@ import { TxState, type TimerConfig, type TransactionHost } from './transaction/t
 import { TransportLayer } from './transport/layer';
 import { nextHop, resolveHop, type NextHop } from './transport/resolve';
 import { isReliable, type Endpoint, type InboundContext, type ListenSpec, type TransportName } from './transport/types';
+import { responseTarget, stampVia } from './transport/via';
 
 export interface SipStackOptions {
   listen: readonly ListenSpec[];
@@ -34,7 +36,14 @@ export interface SipStackOptions {
   maxTcpConnections?: number;
   /** A TCP peer must complete a message it started within this long (default 30 s). */
   tcpPartialMessageTimeoutMs?: number;
+  /** Server transactions held at once; beyond, new requests get 503 (default 100000). */
+  maxServerTransactions?: number;
+  /** Pending INVITE server transactions per source IP; beyond, new INVITEs get 503 (default 1000). */
+  maxPendingInvitesPerSource?: number;
 }
+
+/** Retry-After (seconds) on the 503 of a request refused for overload (RFC 3261 21.5.4). */
+const OVERLOAD_RETRY_AFTER_SEC = 5;
 
 export interface SendOptions {
   /** Send here instead of the Route / Request-URI derived next hop. */
@@ -51,6 +60,11 @@ export interface SipStackStats {
   strayResponses: number;
   /** Open TCP connections (accepted and opened by us). */
   tcpConnections: number;
+  /** Server transactions held now. */
+  serverTransactionsActive: number;
+  /** Requests answered 503 for overload: over maxServerTransactions / over maxPendingInvitesPerSource. */
+  refusedTotalLimit: number;
+  refusedSourceLimit: number;
 }
 
 export type SipStackEvents = {
@@ -84,6 +98,7 @@ export class SipStack extends EventEmitter {
   private readonly clients = new Map<string, ClientTransaction>();
   private readonly accepted = new Map<string, InviteServerTransaction>();
   private readonly host: TransactionHost;
+  private readonly admission: ServerAdmission;
   private readonly counters = { server: 0, client: 0, retransSent: 0, absorbed: 0, malformed: 0, stray: 0 };
   private readonly idPrefix = newTag().slice(0, 6);
   private seq = 0;
@@ -103,6 +118,10 @@ export class SipStack extends EventEmitter {
     }, {
       onMessage: (m, ctx) => this.guard(() => this.onMessage(m, ctx)),
       onMalformed: (e, ctx) => this.guard(() => this.onMalformed(e, ctx)),
+    });
+    this.admission = new ServerAdmission({
+      maxServerTransactions: opts.maxServerTransactions ?? 100_000,
+      maxPendingInvitesPerSource: opts.maxPendingInvitesPerSource ?? 1000,
     });
     const timers: TimerConfig = { t1: opts.t1, t2: opts.t2, t4: opts.t4 };
     const c = this.counters;
@@ -173,7 +192,15 @@ export class SipStack extends EventEmitter {
       activeTransactions: this.servers.size + this.clients.size,
       strayResponses: c.stray,
       tcpConnections: this.transport.connectionCount(),
+      serverTransactionsActive: this.servers.size,
+      refusedTotalLimit: this.admission.refused[Refusal.Total],
+      refusedSourceLimit: this.admission.refused[Refusal.Source],
     };
+  }
+
+  /** INVITE server transactions from `address` still pending (no final yet, or a non-2xx final not ACKed). */
+  pendingInvitesFrom(address: string): number {
+    return this.admission.pendingInvitesFrom(address);
   }
 
   /**
@@ -253,7 +280,7 @@ export class SipStack extends EventEmitter {
       this.onResponse(msg, ctx);
       return;
     }
-    const via = this.stampVia(msg, ctx);
+    const via = stampVia(msg, ctx);
     if (!via) return;
     const method = msg.method;
     if (method === 'ACK') {
@@ -266,12 +293,19 @@ export class SipStack extends EventEmitter {
       existing.receiveRetransmission();
       return;
     }
-    const target = this.responseTarget(via, ctx);
+    // A CANCEL for an INVITE we hold is always taken: it ends a transaction, it cannot add up.
+    const cancelsHeld = method === 'CANCEL' && this.servers.has(serverKey(msg, via, 'INVITE'));
+    if (!cancelsHeld && this.admission.check(method, ctx.source.address, this.servers.size)) {
+      this.replyStateless(msg, via, ctx, 503, [['Retry-After', String(OVERLOAD_RETRY_AFTER_SEC)]]);
+      return;
+    }
+    const target = responseTarget(via, ctx);
     const fallback = isReliable(ctx.source.transport)
       ? { transport: ctx.source.transport, address: via.received ?? via.host, port: via.port ?? 5060 } : undefined;
     if (method === 'INVITE') {
       const tx = new InviteServerTransaction(this.nextId('s'), key, msg, ctx, target, this.host, this.log, TxState.Proceeding);
       tx.responseFallback = fallback;
+      tx.releasePending = this.admission.holdInvite(ctx.source.address);
       this.servers.set(key, tx);
       this.counters.server++;
       // RFC 3261 17.2.1: the server transaction sends 100 Trying (immediately here).
@@ -333,55 +367,26 @@ export class SipStack extends EventEmitter {
     this.emit('strayResponse', res, ctx);
   }
 
-  /**
-   * RFC 3261 18.2.1 and RFC 3581 4: received= when the sent-by host differs from the source
-   * address, and rport filled in (with received=) when the client asked for it.
-   */
-  private stampVia(req: SipRequest, ctx: InboundContext): Via | null {
-    const raw = req.headers.get('via');
-    const via = raw ? parseVia(raw) : null;
-    if (!raw || !via) return null;
-    const src = ctx.source;
-    let value = raw;
-    if (via.rport === null) {
-      value = setHeaderParam(setHeaderParam(value, 'received', src.address), 'rport', String(src.port));
-      via.received = src.address;
-      via.rport = src.port;
-    } else if (via.host !== src.address) {
-      value = setHeaderParam(value, 'received', src.address);
-      via.received = src.address;
-    }
-    if (value !== raw) req.headers.replaceFirst('Via', value);
-    return via;
-  }
-
-  /** RFC 3261 18.2.2 (with RFC 3581): where responses to this request go. */
-  private responseTarget(via: Via, ctx: InboundContext): Endpoint {
-    // Reliable: back on the connection the request came on (the transport reuses it by source).
-    if (isReliable(ctx.source.transport)) return ctx.source;
-    const address = via.received ?? via.host;
-    const port = typeof via.rport === 'number' ? via.rport : via.port ?? 5060;
-    return { transport: ctx.source.transport, address, port };
-  }
-
   private onMalformed(err: SipParseError, ctx: InboundContext): void {
     this.counters.malformed++;
     const reason = `${err.code}: ${err.message}`;
     this.log.debug({ source: ctx.source, reason }, 'malformed message');
     const req = err.request;
-    if (req) {
-      // RFC 3261 8.2 / 21.4.1: a 400 goes back when the request is addressable (it has a Via).
-      const via = this.stampVia(req, ctx);
-      if (via) {
-        try {
-          const res = createResponse(req, 400, 'Bad Request');
-          this.transport.send(serialize(res), this.responseTarget(via, ctx), ctx.local, () => undefined);
-        } catch (e) {
-          this.log.debug({ err: e }, 'could not answer a malformed request');
-        }
-      }
-    }
+    // RFC 3261 8.2 / 21.4.1: a 400 goes back when the request is addressable (it has a Via).
+    const via = req ? stampVia(req, ctx) : null;
+    if (req && via) this.replyStateless(req, via, ctx, 400);
     this.emit('malformed', { source: ctx.source, reason });
+  }
+
+  /** A response sent without a transaction (nothing is kept, retransmissions are answered anew). */
+  private replyStateless(req: SipRequest, via: Via, ctx: InboundContext, status: number, headers: [string, string][] = []): void {
+    try {
+      const res = createResponse(req, status);
+      for (const [n, v] of headers) res.headers.append(n, v);
+      this.transport.send(serialize(res), responseTarget(via, ctx), ctx.local, () => undefined);
+    } catch (e) {
+      this.log.debug({ err: e, status }, 'could not answer a request statelessly');
+    }
   }
 }
 

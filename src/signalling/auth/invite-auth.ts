@@ -4,7 +4,6 @@ import { dialledNumber } from '../../callflow/lookup';
 import type { Directory, ResourceInfo } from '../../directory/types';
 import { CallerKind, type Caller } from '../direction';
 import { AuthDecision, type SipAuthenticator } from './sip-auth';
-import type { FailedAuthLimiter } from './rate-limiter';
 import { rankTrunks } from './trunk-match';
 
 /**
@@ -12,7 +11,7 @@ import { rankTrunks } from './trunk-match';
  * address is that trunk (offnet caller); anything else must answer a 407 digest challenge as
  * one of our devices (onnet caller, RFC 3261 22.3 proxy-style authentication, as the B2BUA
  * sits in the path of the call). A From domain that is no account's realm, bad credentials,
- * or a rate-limited source get 403. See identifyCaller for the order when a phone and a trunk
+ * or a user rate-limited from this source get 403. See identifyCaller for the order when a phone and a trunk
  * share an address.
  */
 
@@ -26,9 +25,7 @@ export function callerOf(req: object): Caller | undefined {
 export interface InviteAuthDeps {
   directory: Directory;
   auth: SipAuthenticator;
-  limiter: FailedAuthLimiter;
   logger: Logger;
-  clock?: () => number;
 }
 
 // drachtio-srf types `next` as Function; narrowed where called.
@@ -80,18 +77,17 @@ export async function identifyCaller(
     if (loose) return loose;
   }
 
-  const nowMs = (d.clock ?? Date.now)();
-  if (d.limiter.isBlocked(source, nowMs)) return { status: 403, reason: 'rate limited' };
   const realm = from?.host;
   const account = realm ? await d.directory.accountByRealm(realm) : undefined;
   if (!realm || !account) {
-    // No device can authenticate in an unknown domain: refuse without a challenge.
-    d.limiter.recordFailure(source, nowMs);
+    // No device can authenticate in an unknown domain: refuse without a challenge. Not counted
+    // as a failure: it proves nothing and its UDP source may be spoofed.
     return { status: 403, reason: 'unknown source' };
   }
   const r = await d.auth.authenticate({
     source, method: 'INVITE', requestUri: req.uri, realm,
     credentials: req.has('Proxy-Authorization') ? req.get('Proxy-Authorization') : undefined,
+    ...(from?.user !== undefined ? { claimedUser: from.user } : {}),
   });
   switch (r.decision) {
     case AuthDecision.Challenge:

@@ -1,14 +1,25 @@
 /**
- * Failed-authentication limiter per source IP: a fixed window counter plus a block period.
- * Pure over the clock (`nowMs` is passed in). Memory is bounded: at most `maxSources` entries,
- * the least recently touched evicted first, so a scan from many addresses cannot grow it.
+ * Failed-authentication limiter keyed by (source IP, user@realm): a fixed window counter plus a
+ * block period. Keying by the user as well as the address means that a guesser at one address
+ * locks out only the user it guesses for, not every phone behind the same NAT; and since only
+ * wrong answers over nonces we issued are counted (see sip-auth.ts), a forged or spoofed request
+ * counts nothing at all.
+ *
+ * Pure over the clock (`nowMs` is passed in). Memory is bounded twice: at most
+ * `maxKeysPerSource` users are tracked per address and at most `maxEntries` keys in all
+ * (least recently touched first out). Within an address, entries that are not blocked are
+ * evicted first; an address whose every tracked user is blocked is itself blocked for new users
+ * (a guesser cannot unblock a user by cycling through others).
  */
 
 export interface RateLimiterOptions {
   maxFailures: number;
   windowMs: number;
   blockMs: number;
-  maxSources: number;
+  /** Distinct users tracked per source address. */
+  maxKeysPerSource: number;
+  /** Keys tracked in all. */
+  maxEntries: number;
 }
 
 interface Entry {
@@ -18,43 +29,96 @@ interface Entry {
 }
 
 export class FailedAuthLimiter {
-  private readonly entries = new Map<string, Entry>();
+  /** source -> (user@realm -> entry); both levels in least-recently-touched-first order. */
+  private readonly sources = new Map<string, Map<string, Entry>>();
+  private total = 0;
 
   constructor(private readonly o: RateLimiterOptions) {}
 
-  /** True while `source` is blocked: refuse without a challenge. */
-  isBlocked(source: string, nowMs: number): boolean {
-    const e = this.entries.get(source);
-    return e !== undefined && e.blockedUntil > nowMs;
+  /** True while `subject` (user@realm) is blocked from `source`: refuse without a challenge. */
+  isBlocked(source: string, subject: string, nowMs: number): boolean {
+    const keys = this.sources.get(source);
+    if (!keys) return false;
+    const e = keys.get(subject.toLowerCase());
+    if (e) return e.blockedUntil > nowMs;
+    return this.saturated(keys, nowMs);
   }
 
-  /** Counts one failure; returns true when this failure (or an earlier one) blocks the source. */
-  recordFailure(source: string, nowMs: number): boolean {
-    let e = this.entries.get(source);
-    if (e) this.entries.delete(source);
+  /** Counts one failure; returns true when this failure (or an earlier one) blocks the key. */
+  recordFailure(source: string, subject: string, nowMs: number): boolean {
+    const key = subject.toLowerCase();
+    let keys = this.sources.get(source);
+    if (keys) this.sources.delete(source);
+    keys ??= new Map<string, Entry>();
+    this.sources.set(source, keys);
+    let e = keys.get(key);
+    if (e) {
+      keys.delete(key);
+    } else {
+      if (keys.size >= this.o.maxKeysPerSource && !this.evictOneOf(keys, nowMs)) return true;
+      this.total++;
+    }
     if (!e || nowMs - e.windowStart >= this.o.windowMs) {
       e = { windowStart: nowMs, failures: 0, blockedUntil: e?.blockedUntil ?? 0 };
     }
     e.failures += 1;
     if (e.failures >= this.o.maxFailures) e.blockedUntil = Math.max(e.blockedUntil, nowMs + this.o.blockMs);
-    this.entries.set(source, e);
-    while (this.entries.size > this.o.maxSources) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.entries.delete(oldest);
-    }
+    keys.set(key, e);
+    this.trimTotal();
     return e.blockedUntil > nowMs;
   }
 
-  /** A success clears the source's failures (but not an active block). */
-  recordSuccess(source: string, nowMs: number): void {
-    const e = this.entries.get(source);
-    if (!e) return;
-    if (e.blockedUntil > nowMs) return;
-    this.entries.delete(source);
+  /** A correct authentication clears the key's failures (an active block is never reached: checked first). */
+  recordSuccess(source: string, subject: string, nowMs: number): void {
+    const keys = this.sources.get(source);
+    const key = subject.toLowerCase();
+    const e = keys?.get(key);
+    if (!keys || !e || e.blockedUntil > nowMs) return;
+    keys.delete(key);
+    this.total--;
+    if (keys.size === 0) this.sources.delete(source);
   }
 
+  /** Keys tracked in all. */
   get size(): number {
-    return this.entries.size;
+    return this.total;
+  }
+
+  /** Keys tracked for one source address. */
+  sizeOf(source: string): number {
+    return this.sources.get(source)?.size ?? 0;
+  }
+
+  /** Full, and every tracked user blocked: the address is refused for new users too. */
+  private saturated(keys: Map<string, Entry>, nowMs: number): boolean {
+    if (keys.size < this.o.maxKeysPerSource) return false;
+    for (const e of keys.values()) if (e.blockedUntil <= nowMs) return false;
+    return true;
+  }
+
+  /** Drops the least recently touched unblocked entry of a source; false when all are blocked. */
+  private evictOneOf(keys: Map<string, Entry>, nowMs: number): boolean {
+    for (const [k, e] of keys) {
+      if (e.blockedUntil > nowMs) continue;
+      keys.delete(k);
+      this.total--;
+      return true;
+    }
+    return false;
+  }
+
+  /** Beyond maxEntries, the least recently touched source loses its oldest key. */
+  private trimTotal(): void {
+    while (this.total > this.o.maxEntries) {
+      const first = this.sources.entries().next().value;
+      if (!first) return;
+      const [source, keys] = first;
+      const oldest = keys.keys().next().value;
+      if (oldest !== undefined) {
+        keys.delete(oldest);
+        this.total--;
+      }
+      if (keys.size === 0) this.sources.delete(source);
+    }
   }
 }

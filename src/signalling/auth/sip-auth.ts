@@ -1,7 +1,7 @@
 import type { DeviceMatch, Directory } from '../../directory/types';
 import { parseDigestCredentials } from './digest';
 import type { FailedAuthLimiter } from './rate-limiter';
-import { AuthOutcome, type DigestVerifier } from './verifier';
+import { AuthOutcome, NonceState, type DigestVerifier } from './verifier';
 
 /**
  * Digest authentication of a SIP request against the directory's devices, shared by the
@@ -15,7 +15,7 @@ export enum AuthDecision {
   Challenge = 'challenge',
   /** Answer 403: bad credentials, unknown user, disabled device. */
   Forbidden = 'forbidden',
-  /** Answer 403 without a challenge: the source is rate-limited. */
+  /** Answer 403 without a challenge: this user is rate-limited from this source. */
   Blocked = 'blocked',
 }
 
@@ -26,7 +26,7 @@ export type AuthResult =
   | { decision: AuthDecision.Blocked };
 
 export interface AuthRequest {
-  /** Source IP the request came from (rate limiting is per address). */
+  /** Source IP the request came from (rate limiting is per address and user). */
   source: string;
   method: string;
   requestUri: string;
@@ -36,6 +36,8 @@ export interface AuthRequest {
   credentials?: string;
   /** When set, the authenticated username must equal it (RFC 3261 10.3 step 3 for REGISTER). */
   expectedUser?: string;
+  /** The user a request without credentials claims to be (the From user of an INVITE): checked against blocks. */
+  claimedUser?: string;
 }
 
 export interface SipAuthenticatorDeps {
@@ -45,6 +47,13 @@ export interface SipAuthenticatorDeps {
   clock?: () => number;
 }
 
+/**
+ * What counts as a failure: only a wrong answer computed over a valid, unexpired nonce this
+ * service issued (HMAC-checked) for a device that exists. Anything else proves nothing about a
+ * password and can be sent blind or with a spoofed UDP source, so it never counts: a missing,
+ * forged or expired nonce gets a new challenge, a replayed nonce-count too, and protocol errors
+ * (malformed header, another user's credentials in a REGISTER, wrong realm) get 403.
+ */
 export class SipAuthenticator {
   private readonly clock: () => number;
 
@@ -55,41 +64,50 @@ export class SipAuthenticator {
   async authenticate(r: AuthRequest): Promise<AuthResult> {
     const nowMs = this.clock();
     const nowSec = Math.floor(nowMs / 1000);
-    if (this.d.limiter.isBlocked(r.source, nowMs)) return { decision: AuthDecision.Blocked };
+    const subject = (user: string): string => `${user}@${r.realm}`;
     const challenge = (stale: boolean): AuthResult =>
       ({ decision: AuthDecision.Challenge, challenge: this.d.verifier.challenge(r.realm, nowSec, stale), stale });
-    const fail = (reason: string): AuthResult => {
-      this.d.limiter.recordFailure(r.source, nowMs);
-      return { decision: AuthDecision.Forbidden, reason };
-    };
+    const forbid = (reason: string): AuthResult => ({ decision: AuthDecision.Forbidden, reason });
 
-    if (r.credentials === undefined) return challenge(false);
+    if (r.credentials === undefined) {
+      const claimed = r.expectedUser ?? r.claimedUser;
+      if (claimed !== undefined && this.d.limiter.isBlocked(r.source, subject(claimed), nowMs)) return { decision: AuthDecision.Blocked };
+      return challenge(false);
+    }
     const creds = parseDigestCredentials(r.credentials);
-    if (!creds) return fail('malformed credentials');
-    if (r.expectedUser !== undefined && creds.username !== r.expectedUser) return fail('credentials for another user');
+    if (!creds) return forbid('malformed credentials');
+    if (r.expectedUser !== undefined && creds.username !== r.expectedUser) return forbid('credentials for another user');
+    const key = subject(creds.username);
+    if (this.d.limiter.isBlocked(r.source, key, nowMs)) return { decision: AuthDecision.Blocked };
     const match = await this.d.directory.deviceBySipCredentials(creds.username, r.realm);
-    // Unknown user and wrong password answer alike, so names cannot be probed.
-    if (!match) return fail('unknown user');
+    if (!match) {
+      // Not counted. With a nonce of ours it is answered like a wrong password (403), so
+      // names cannot be probed; with any other nonce it is challenged like everyone else.
+      return this.d.verifier.nonceState(r.realm, creds.nonce, nowSec) === NonceState.Valid ? forbid('unknown user') : challenge(false);
+    }
     const outcome = this.d.verifier.verify({
       credentials: creds, realm: r.realm, password: match.device.sip.password, method: r.method,
       requestUri: r.requestUri, nowSec,
     });
     switch (outcome) {
       case AuthOutcome.Ok:
-        if (match.device.enabled === false || match.account.enabled === false) return { decision: AuthDecision.Forbidden, reason: 'disabled' };
-        this.d.limiter.recordSuccess(r.source, nowMs);
+        this.d.limiter.recordSuccess(r.source, key, nowMs);
+        if (match.device.enabled === false || match.account.enabled === false) return forbid('disabled');
         return { decision: AuthDecision.Authenticated, match };
       case AuthOutcome.Stale:
         return challenge(true);
+      case AuthOutcome.BadResponse:
+        // The one outcome that is a failed guess (see the class comment).
+        this.d.limiter.recordFailure(r.source, key, nowMs);
+        return forbid(outcome);
       case AuthOutcome.BadNonce:
-        // Not ours (e.g. issued before a secret change): a new challenge costs nothing, and a
-        // guessed password cannot be tested without a valid nonce, so it is not a failure.
-        return challenge(false);
+      case AuthOutcome.ExpiredNonce:
       case AuthOutcome.Replay:
-        this.d.limiter.recordFailure(r.source, nowMs);
+        // Not a nonce of ours, an old one (e.g. a capture), or a replayed nonce-count: a new
+        // challenge costs nothing, and no password was tested against a nonce we stand behind.
         return challenge(false);
       default:
-        return fail(outcome);
+        return forbid(outcome);
     }
   }
 }

@@ -4,6 +4,8 @@ import {
   type DigestCredentials,
 } from './digest';
 
+export { NonceState } from './digest';
+
 /**
  * Remembers the highest nonce-count seen per nonce so that a captured request cannot be
  * replayed (RFC 2617 3.2.2: the server should check nc increases). Memory is bounded: beyond
@@ -38,8 +40,14 @@ export enum AuthOutcome {
   Ok = 'ok',
   /** Right password on an expired nonce: challenge again with stale=true. */
   Stale = 'stale',
+  /** Not a nonce we issued (bad format or MAC). */
   BadNonce = 'bad_nonce',
+  /** Wrong answer on an expired nonce of ours: could be an old capture, proves nothing now. */
+  ExpiredNonce = 'expired_nonce',
+  /** Wrong answer on a valid, unexpired nonce of ours: the only outcome that is a failed guess. */
   BadResponse = 'bad_response',
+  /** qop=auth without cnonce or a well-formed nc (RFC 2617 3.2.2): a protocol error, not a guess. */
+  Malformed = 'malformed',
   Replay = 'replay',
   RealmMismatch = 'realm_mismatch',
   UriMismatch = 'uri_mismatch',
@@ -75,6 +83,11 @@ export class DigestVerifier {
     return buildChallenge({ realm, nonce: createNonce(this.o.secret, realm, nowSec), stale });
   }
 
+  /** Whether `nonce` is one of ours and still valid in `realm` (for answers naming no known user). */
+  nonceState(realm: string, nonce: string, nowSec: number): NonceState {
+    return checkNonce(this.o.secret, realm, nonce, nowSec, this.o.nonceLifetimeSec);
+  }
+
   verify(i: VerifyInput): AuthOutcome {
     const c = i.credentials;
     const algorithm = normaliseAlgorithm(c.algorithm);
@@ -88,14 +101,16 @@ export class DigestVerifier {
     if (!/^(sips?|tel):/i.test(c.uri.trim().replace(/^</, ''))) return AuthOutcome.UriMismatch;
     const nonceState = checkNonce(this.o.secret, i.realm, c.nonce, i.nowSec, this.o.nonceLifetimeSec);
     if (nonceState === NonceState.Invalid) return AuthOutcome.BadNonce;
-    if (c.qop === 'auth' && (!c.cnonce || !c.nc || !/^[0-9a-fA-F]{8}$/.test(c.nc))) return AuthOutcome.BadResponse;
+    if (c.qop === 'auth' && (!c.cnonce || !c.nc || !/^[0-9a-fA-F]{8}$/.test(c.nc))) return AuthOutcome.Malformed;
     const expected = computeDigestResponse({
       algorithm, username: c.username, realm: c.realm, password: i.password, method: i.method,
       uri: c.uri, nonce: c.nonce, qop: c.qop === 'auth' ? 'auth' : undefined, nc: c.nc, cnonce: c.cnonce,
     });
     const a = Buffer.from(expected);
     const b = Buffer.from(c.response.toLowerCase());
-    if (a.length !== b.length || !timingSafeEqual(a, b)) return AuthOutcome.BadResponse;
+    if (a.length !== b.length || !timingSafeEqual(a, b)) {
+      return nonceState === NonceState.Stale ? AuthOutcome.ExpiredNonce : AuthOutcome.BadResponse;
+    }
     // Only a correct answer on an old nonce earns stale=true (RFC 2617 3.2.1): a wrong
     // password must not learn that its nonce merely expired.
     if (nonceState === NonceState.Stale) return AuthOutcome.Stale;

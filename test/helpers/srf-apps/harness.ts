@@ -16,7 +16,15 @@ export interface EngineHandle {
   close(): Promise<void>;
 }
 
-export async function startEngine(opts: { t1?: number; logLevel?: string } = {}): Promise<EngineHandle> {
+export interface EngineOptions {
+  t1?: number;
+  logLevel?: string;
+  /** engine.sip overload bounds. */
+  maxServerTransactions?: number;
+  maxPendingInvitesPerSource?: number;
+}
+
+export async function startEngine(opts: EngineOptions = {}): Promise<EngineHandle> {
   // freePort() probes then releases a port; another test process can take it before the engine
   // binds. That race is the harness's, not the engine's: pick new ports and try again.
   for (let attempt = 1; ; attempt++) {
@@ -28,12 +36,16 @@ export async function startEngine(opts: { t1?: number; logLevel?: string } = {})
   }
 }
 
-async function startEngineOnce(opts: { t1?: number; logLevel?: string }): Promise<EngineHandle> {
+async function startEngineOnce(opts: EngineOptions): Promise<EngineHandle> {
   const sipPort = await freePort();
   const drachtioPort = await freePort();
   const cfg = parseConfig({
     engine: {
-      sip: { listen: [{ host: '127.0.0.1', port: sipPort, transports: ['udp', 'tcp'] }], t1: opts.t1 ?? 500 },
+      sip: {
+        listen: [{ host: '127.0.0.1', port: sipPort, transports: ['udp', 'tcp'] }], t1: opts.t1 ?? 500,
+        ...(opts.maxServerTransactions !== undefined ? { maxServerTransactions: opts.maxServerTransactions } : {}),
+        ...(opts.maxPendingInvitesPerSource !== undefined ? { maxPendingInvitesPerSource: opts.maxPendingInvitesPerSource } : {}),
+      },
       drachtio: { host: '127.0.0.1', port: drachtioPort, secret: SECRET },
     },
   });

@@ -2,7 +2,7 @@
  * Registrar and call authentication on the real embedded engine with SIPp as the phones:
  * REGISTER with the right and the wrong password, several contacts and unregister, 423,
  * binding expiry; INVITE with a challenge, with a wrong password, from an unknown source, from a
- * trunk address; a rate-limited source.
+ * trunk address; a rate-limited (source, user).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -115,10 +115,10 @@ t.test('INVITE from a trunk address is accepted as that trunk', async (t) => {
   }
 });
 
-t.test('a rate-limited source gets 403 without a challenge', async (t) => {
+t.test('a rate-limited (source, user) gets 403 without a challenge', async (t) => {
   const now = Date.now();
-  for (let i = 0; i < 1000; i++) rig.signalling.limiter.recordFailure('127.0.0.1', now);
-  t.ok(rig.signalling.limiter.isBlocked('127.0.0.1', Date.now()));
+  for (let i = 0; i < 1000; i++) rig.signalling.limiter.recordFailure('127.0.0.1', '1001@a.test', now);
+  t.ok(rig.signalling.limiter.isBlocked('127.0.0.1', '1001@a.test', Date.now()));
   // A known domain would normally be challenged (407); blocked, it is refused outright.
   okOne(t, await sipp('invite_auth_refused.xml', [['1001', 'a.test', 'secret1001', '2000']]), 'blocked INVITE');
   okOne(t, await sipp('register_auth_refused.xml', [['1001', 'a.test', 'secret1001', '300']]), 'blocked REGISTER');

@@ -85,7 +85,8 @@ t.test('verifier outcomes', async (t) => {
   t.equal(verify(answer({ nc: '00000002' })), AuthOutcome.Replay);
   t.equal(verify(answer({ password: 'wrong', nc: '00000003' })), AuthOutcome.BadResponse);
   t.equal(verify(answer({ nc: '00000009' }), 5061), AuthOutcome.Stale, 'right password, expired nonce');
-  t.equal(verify(answer({ password: 'wrong', nc: '0000000a' }), 5061), AuthOutcome.BadResponse, 'wrong password never learns stale');
+  t.equal(verify(answer({ password: 'wrong', nc: '0000000a' }), 5061), AuthOutcome.ExpiredNonce, 'wrong password never learns stale (and is told apart from a guess on a valid nonce)');
+  t.equal(verify(answer({ nc: '0000000a' }).replace(/cnonce="[^"]*"/, '')), AuthOutcome.Malformed, 'qop=auth without cnonce');
   t.equal(verify(answer({ uri: 'sip:127.0.0.1:5060', nc: '0000000b' })), AuthOutcome.Ok, 'next-hop address as digest-uri (SIPp does this)');
   t.equal(verify(answer({ uri: '/index.html', nc: '0000000f' })), AuthOutcome.UriMismatch, 'not a SIP URI');
   t.equal(verify(answer({ realm: 'b.com', nc: '0000000c' })), AuthOutcome.RealmMismatch);

@@ -73,3 +73,19 @@ export function createResponse(req: SipRequest, status: number, reason?: string,
   h.append('Content-Length', '0');
   return new SipResponse(status, reason ?? REASONS[status] ?? 'Unknown', h);
 }
+
+/** Headers a response to a request is built from (RFC 3261 8.2.6.2) and an ACK is matched by (17.2.3). */
+const KEPT_AFTER_FINAL = new Set(['via', 'from', 'to', 'call-id', 'cseq']);
+
+/**
+ * What a server transaction keeps of its request once a final response is out: the method,
+ * Request-URI and the identity headers, no body. Values are copied into strings of their own
+ * (the parser's values are slices of the whole header section, which would keep all of it
+ * alive), so a large request costs its full size only until it is answered.
+ */
+export function transactionCopy(req: SipRequest): SipRequest {
+  const own = (s: string): string => Buffer.from(s, 'utf8').toString('utf8');
+  const kept: [string, string][] = [];
+  for (const e of req.headers.entries()) if (KEPT_AFTER_FINAL.has(e.key)) kept.push([own(e.name), own(e.value)]);
+  return new SipRequest(own(req.method), own(req.uri), kept);
+}

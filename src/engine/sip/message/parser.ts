@@ -116,7 +116,8 @@ function parseUnsafe(buf: Buffer, limits: ParseLimits): ParseResult {
   msg.headers = headers;
 
   // Body: Content-Length decides; a datagram may carry less (truncated) or more (extra ignored,
-  // RFC 3261 18.3). Without Content-Length the rest of the datagram is the body.
+  // RFC 3261 18.3). Without Content-Length the rest of the datagram is the body. Copied out, so
+  // the message does not keep the datagram (whose header bytes are already in `head`) alive.
   const bodyStart = end.at + end.sep;
   const available = buf.length - bodyStart;
   const clStr = headers.get('content-length');
@@ -124,8 +125,8 @@ function parseUnsafe(buf: Buffer, limits: ParseLimits): ParseResult {
     if (!/^\d{1,9}$/.test(clStr)) return fail(ParseErrorCode.BadContentLength, `bad Content-Length ${JSON.stringify(clStr.slice(0, 20))}`);
     const cl = Number(clStr);
     if (cl > available) return fail(ParseErrorCode.Truncated, `body shorter (${available}) than Content-Length ${cl}`);
-    if (cl > 0) msg.body = buf.subarray(bodyStart, bodyStart + cl);
-  } else if (available > 0) msg.body = buf.subarray(bodyStart);
+    if (cl > 0) msg.body = Buffer.from(buf.subarray(bodyStart, bodyStart + cl));
+  } else if (available > 0) msg.body = Buffer.from(buf.subarray(bodyStart));
 
   // Mandatory headers. Via first: without it no response can be addressed at all.
   const topVia = headers.get('via');

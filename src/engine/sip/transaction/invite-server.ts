@@ -16,6 +16,8 @@ export class InviteServerTransaction extends ServerTransaction {
   private ackReceived = false;
   private dialogKey?: string;
   private retransmitInterval = 0;
+  /** Set by the stack: called once when the transaction stops pending (Accepted, Confirmed or Terminated). */
+  releasePending?: () => void;
 
   respond(res: SipResponse): void {
     const s = this._state;
@@ -77,6 +79,7 @@ export class InviteServerTransaction extends ServerTransaction {
       return;
     }
     this._state = to;
+    if (to === TxState.Accepted || to === TxState.Confirmed) this.releasePending?.();
     switch (to) {
       case TxState.Completed:
         // Timer G (unreliable only): T1 doubling, capped at T2. Timer H: 64*T1 waiting for the ACK.
@@ -133,6 +136,7 @@ export class InviteServerTransaction extends ServerTransaction {
   }
 
   protected override onTerminate(): void {
+    this.releasePending?.();
     if (this.dialogKey) this.host.unregisterAccepted(this.dialogKey, this);
   }
 }

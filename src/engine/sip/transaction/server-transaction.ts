@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { transactionCopy } from '../message/create';
 import { serialize } from '../message/serializer';
 import { getHeaderParam } from '../message/params';
 import type { SipRequest, SipResponse } from '../message/message';
@@ -59,6 +60,9 @@ export abstract class ServerTransaction extends Transaction<ServerTxEvents> {
       if (tag) this.toTag = tag;
     }
     const buf = serialize(res);
+    // Only the first final response releases the request: its body and other headers are not
+    // needed any more (Completed/Accepted/Confirmed resend lastResponse and match ACKs by key).
+    if (res.status >= 200 && this.lastStatus < 200) this._request = transactionCopy(this._request);
     this.lastResponse = buf;
     this.lastStatus = res.status;
     this.sendBuf(buf);

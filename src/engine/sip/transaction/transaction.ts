@@ -15,6 +15,7 @@ type CommonTxEvents = { transportError: [err: Error]; terminated: [] };
 export abstract class Transaction<E extends CommonTxEvents & Record<keyof E, unknown[]>> extends EventEmitter<E> {
   abstract readonly kind: 'client' | 'server';
   protected _state: TxState;
+  protected _request: SipRequest;
   protected readonly timers = new TimerSet((err) => this.log.error({ err }, 'error in transaction timer'));
   private _log?: Logger;
 
@@ -22,17 +23,23 @@ export abstract class Transaction<E extends CommonTxEvents & Record<keyof E, unk
     readonly id: string,
     /** Table key per RFC 3261 17.1.3 (client: branch + CSeq method) or 17.2.3 (server: branch + sent-by + method). */
     readonly key: string,
-    readonly request: SipRequest,
+    request: SipRequest,
     protected readonly host: TransactionHost,
     private readonly baseLogger: Logger,
     initial: TxState,
   ) {
     super();
     this._state = initial;
+    this._request = request;
   }
 
   get state(): TxState {
     return this._state;
+  }
+
+  /** The request (server transactions keep only its identity headers once a final response is out). */
+  get request(): SipRequest {
+    return this._request;
   }
 
   /** Child logger, created on first use so the hot path does not pay for it. */
