@@ -3,6 +3,7 @@ import type { ApiConfig } from '../config/sections/api';
 import {
   ConflictError,
   NotFoundError,
+  isAccountEnabled,
   isJsonObject,
   publicFields,
   type AccountDoc,
@@ -10,7 +11,7 @@ import {
   type JsonObject,
   type StoredDoc,
 } from '../store';
-import { BadIdentifierError, ConflictApiError, ForbiddenError, InvalidCredentialsError, ValidationError } from './errors';
+import { AccountDisabledError, BadIdentifierError, ConflictApiError, ForbiddenError, InvalidCredentialsError, ValidationError } from './errors';
 import type { TokenStore } from './tokens';
 import type Ajv from 'ajv';
 
@@ -40,15 +41,21 @@ declare module 'fastify' {
   }
 }
 
-/** Checks X-Auth-Token; the token's account must still exist. */
+/**
+ * Checks X-Auth-Token on every request: the token's account must still exist, and it and its
+ * ancestors must be enabled. The enabled check runs here, per request, rather than when tokens
+ * are issued, so disabling an account suspends the tokens it already holds at once; the token
+ * itself is kept, and works again as soon as an ancestor re-enables the account.
+ */
 export async function authenticate(ctx: ApiContext, request: FastifyRequest): Promise<AuthInfo> {
   const header = request.headers['x-auth-token'];
   const token = typeof header === 'string' ? header : undefined;
   if (token === undefined || token.length === 0) throw new InvalidCredentialsError();
   const grant = ctx.tokens.check(token);
   if (grant === undefined) throw new InvalidCredentialsError();
+  let account: AccountDoc;
   try {
-    await ctx.store.readAccount(grant.accountId);
+    account = await ctx.store.readAccount(grant.accountId);
   } catch (err) {
     if (err instanceof NotFoundError) {
       ctx.tokens.revoke(token);
@@ -56,6 +63,7 @@ export async function authenticate(ctx: ApiContext, request: FastifyRequest): Pr
     }
     throw err;
   }
+  if (!(await isAccountEnabled(ctx.store, account))) throw new AccountDisabledError();
   return { accountId: grant.accountId, token };
 }
 

@@ -53,6 +53,21 @@ export class ForbiddenError extends ApiError {
   }
 }
 
+/**
+ * The token's account, or one of its ancestors, is disabled (`enabled: false`): the account is
+ * suspended and every request of it is refused until an ancestor enables it again. Said plainly,
+ * unlike ForbiddenError: the caller already proved it holds this account's credentials.
+ */
+export class AccountDisabledError extends ApiError {
+  readonly status = 403;
+  readonly code = 'account_disabled';
+  readonly data = { message: 'account disabled' };
+  constructor() {
+    super('account disabled');
+    this.name = 'AccountDisabledError';
+  }
+}
+
 export class BadIdentifierError extends ApiError {
   readonly status = 404;
   readonly code = 'bad_identifier';

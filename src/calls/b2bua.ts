@@ -161,7 +161,7 @@ export class B2bua extends EventEmitter<B2buaEvents> {
     });
 
     try {
-      const decision = await this.d.router.route(caller, dialledNumbers(req.uri, req.has('To') ? req.get('To') : undefined));
+      const decision = await this.d.router.route(caller, dialledNumbers(req.uri, req.has('To') ? req.get('To') : undefined), log);
       call.decision = decision;
       call.direction = classifyDirection(caller, decision.callee);
       log.info({ direction: call.direction.label, number: decision.number, callee: decision.callee.kind, stages: decision.stages.length }, 'call routed');
@@ -231,7 +231,7 @@ export class B2bua extends EventEmitter<B2buaEvents> {
       } catch (err) {
         const current = call.decision;
         if (!(err instanceof CalleeFailedError) || call.ended || !current) throw err;
-        const next = await this.d.router.fallback(current);
+        const next = await this.d.router.fallback(current, call.log);
         if (!next) throw err;
         call.decision = next;
         call.direction = classifyDirection(call.caller, next.callee);

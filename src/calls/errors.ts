@@ -17,6 +17,35 @@ export class NoRouteError extends CallError {
   }
 }
 
+/**
+ * A device or user module names a target that cannot be rung: absent, disabled, or another
+ * account's. Kazoo's cf_device / cf_user continue with child `_` when the endpoint cannot be
+ * built; with nothing after it the call is answered 404, the same for all three causes, so a
+ * caller cannot tell another tenant's id from one that does not exist.
+ */
+export class UnusableTargetError extends CallError {
+  readonly code = 'unusable_target';
+  readonly sipStatus = 404;
+  constructor(readonly number: string, readonly what: string) {
+    super(`${number}: ${what} cannot be rung`);
+    this.name = 'UnusableTargetError';
+  }
+}
+
+/**
+ * The account the dialled number belongs to is suspended (it or an ancestor `enabled: false`):
+ * 403 Forbidden (RFC 3261 21.4.3), the answer its own phones get too; a carrier should not retry
+ * the call elsewhere, as it would with a 5xx.
+ */
+export class AccountDisabledError extends CallError {
+  readonly code = 'account_disabled';
+  readonly sipStatus = 403;
+  constructor(readonly accountId: string) {
+    super(`account ${accountId} is disabled`);
+    this.name = 'AccountDisabledError';
+  }
+}
+
 /** The callee exists but has no registered contact (answered 480 Temporarily Unavailable). */
 export class NotRegisteredError extends CallError {
   readonly code = 'not_registered';

@@ -1,8 +1,9 @@
+import pino, { type Logger } from 'pino';
 import { MatchKind, dialledNumber, lookupCallflow, type CallflowMatch } from '../callflow/lookup';
-import type { CallflowInfo, CallflowNode, DeviceInfo, Directory, ResourceInfo } from '../directory/types';
+import type { CallflowInfo, CallflowNode, DeviceInfo, Directory, ResourceInfo, UserInfo } from '../directory/types';
 import { CalleeKind, CallerKind, type Callee, type Caller } from '../signalling/direction';
 import type { RouteTarget } from '../signalling/registrar/registrations';
-import { BadCallflowError, NoRouteError, NotRegisteredError } from './errors';
+import { AccountDisabledError, BadCallflowError, NoRouteError, NotRegisteredError, UnusableTargetError } from './errors';
 import {
   RouteModule, TargetKind, matchingResources, resourceStages, walkFlow,
   type FlowAction, type Stage, type Target,
@@ -24,6 +25,9 @@ export interface RouterDeps {
   registrations: RegistrationLookup;
   trunkAttemptTimeoutSec: number;
 }
+
+/** For callers that pass no call logger (unit tests). */
+const SILENT = pino({ level: 'silent' });
 
 export interface RouteDecision {
   /** The account whose callflow or resources route the call. */
@@ -57,15 +61,16 @@ export function dialledNumbers(requestUri: string, toUri: string | undefined): s
 export class Router {
   constructor(private readonly d: RouterDeps) {}
 
-  async route(caller: Caller, numbers: readonly string[]): Promise<RouteDecision> {
+  /** `log` is the call's logger (refused targets are warned about there, with the call-id). */
+  async route(caller: Caller, numbers: readonly string[], log: Logger = SILENT): Promise<RouteDecision> {
     if (numbers.length === 0) throw new NoRouteError('', 'no dialled number');
-    return caller.kind === CallerKind.Device ? this.fromDevice(caller.account.id, numbers[0]) : this.fromTrunk(caller.account.id, numbers);
+    return caller.kind === CallerKind.Device ? this.fromDevice(caller.account.id, numbers[0], log) : this.fromTrunk(caller.account.id, numbers, log);
   }
 
   /** Onnet caller: the account's callflow, else offnet when a resource matches, else 404. */
-  private async fromDevice(accountId: string, number: string): Promise<RouteDecision> {
+  private async fromDevice(accountId: string, number: string, log: Logger): Promise<RouteDecision> {
     const match = await lookupCallflow(this.d.directory, accountId, number);
-    if (match) return this.execute(accountId, number, match);
+    if (match) return this.execute(accountId, number, match, log);
     const resources = matchingResources(await this.d.directory.resourcesOfAccount(accountId), number);
     if (resources.length === 0) throw new NoRouteError(number);
     return this.offnet(accountId, number, resources, []);
@@ -76,12 +81,20 @@ export class Router {
    * every account's numbers (a DID belongs to one account). Trunk calls never go back offnet
    * through a no-match: that would make the B2BUA an open relay between carriers.
    */
-  private async fromTrunk(trunkAccountId: string, numbers: readonly string[]): Promise<RouteDecision> {
+  private async fromTrunk(trunkAccountId: string, numbers: readonly string[], log: Logger): Promise<RouteDecision> {
     for (const number of numbers) {
       const own = await lookupCallflow(this.d.directory, trunkAccountId, number);
-      if (own) return this.execute(trunkAccountId, number, own);
+      if (own) return this.execute(trunkAccountId, number, own, log);
       const any = await this.d.directory.callflowByNumberAnyAccount(number);
-      if (any) return this.execute(any.account_id, number, { callflow: any, kind: MatchKind.Number });
+      if (any) {
+        // The trunk's own account was checked when the INVITE was admitted; the DID's owner
+        // may be another account, suspended (itself or an ancestor disabled).
+        if ((await this.d.directory.accountById(any.account_id))?.enabled === false) {
+          log.info({ account_id: any.account_id, number }, 'call to a disabled account refused');
+          throw new AccountDisabledError(any.account_id);
+        }
+        return this.execute(any.account_id, number, { callflow: any, kind: MatchKind.Number }, log);
+      }
     }
     throw new NoRouteError(numbers[0], 'no account owns the number');
   }
@@ -90,12 +103,24 @@ export class Router {
    * The decision for the callflow's continuation after `previous` failed, or undefined when the
    * flow ends there (the caller then gets the failure).
    */
-  async fallback(previous: RouteDecision): Promise<RouteDecision | undefined> {
+  async fallback(previous: RouteDecision, log: Logger = SILENT): Promise<RouteDecision | undefined> {
     if (!previous.fallback || !previous.match) return undefined;
-    return this.execute(previous.accountId, previous.number, previous.match, previous.fallback);
+    return this.execute(previous.accountId, previous.number, previous.match, log, previous.fallback);
   }
 
-  private async execute(accountId: string, number: string, match: CallflowMatch, from?: CallflowNode): Promise<RouteDecision> {
+  /**
+   * Tenancy at call time: a callflow rings only its own account's devices and users, whatever
+   * the store holds (a document written before the API checked references, or written to the
+   * store directly). Anything else is refused as an unusable target, with a warn line.
+   */
+  private foreign(log: Logger, cf: CallflowInfo, kind: 'device' | 'user', target: DeviceInfo | UserInfo): boolean {
+    if (target.account_id === cf.account_id) return false;
+    log.warn({ callflow_id: cf.id, account_id: cf.account_id, [`${kind}_id`]: target.id, target_account_id: target.account_id },
+      `callflow names another account's ${kind}: refused`);
+    return true;
+  }
+
+  private async execute(accountId: string, number: string, match: CallflowMatch, log: Logger, from?: CallflowNode): Promise<RouteDecision> {
     const cf = match.callflow;
     const step = walkFlow(from ?? cf.flow);
     if (!step.ok) throw new BadCallflowError(cf.id, step.reason);
@@ -108,8 +133,10 @@ export class Router {
         case RouteModule.Device: {
           if (!id) throw new BadCallflowError(cf.id, 'device module without data.id');
           const device = await this.d.directory.deviceById(id);
-          if (!device || device.enabled === false) throw new NoRouteError(number, `device ${id} not found`);
-          const owner = device.owner_id !== undefined ? await this.d.directory.userById(device.owner_id) : undefined;
+          if (!device || device.enabled === false || this.foreign(log, cf, 'device', device)) throw new UnusableTargetError(number, `device ${id}`);
+          const user = device.owner_id !== undefined ? await this.d.directory.userById(device.owner_id) : undefined;
+          // Another tenant's user named as owner (an old document) lends the device no settings.
+          const owner = user?.account_id === device.account_id ? user : undefined;
           const targets = await this.deviceTargets([device]);
           if (targets.length === 0) throw new NotRegisteredError(`device ${id}`);
           return {
@@ -121,8 +148,9 @@ export class Router {
         case RouteModule.User: {
           if (!id) throw new BadCallflowError(cf.id, 'user module without data.id');
           const user = await this.d.directory.userById(id);
-          if (!user || user.enabled === false) throw new NoRouteError(number, `user ${id} not found`);
-          const devices = (await this.d.directory.devicesByOwner(id)).filter((d) => d.enabled !== false);
+          if (!user || user.enabled === false || this.foreign(log, cf, 'user', user)) throw new UnusableTargetError(number, `user ${id}`);
+          // A device of another account claiming this user as owner must not take its calls.
+          const devices = (await this.d.directory.devicesByOwner(id)).filter((d) => d.enabled !== false && !this.foreign(log, cf, 'device', d));
           const targets = await this.deviceTargets(devices);
           if (targets.length === 0) throw new NotRegisteredError(`user ${id}`);
           return {
@@ -145,10 +173,11 @@ export class Router {
     try {
       return await run();
     } catch (err) {
-      // An unregistered device or user fails its module at once; Kazoo then goes on with `_`.
-      // The record actions met before the failed module still apply: they run before it in Kazoo.
-      if (err instanceof NotRegisteredError && step.next) {
-        const rest = await this.execute(accountId, number, match, step.next);
+      // An unregistered or unusable device or user fails its module at once; Kazoo then goes on
+      // with `_` (cf_device / cf_user continue when no endpoint can be built). The record
+      // actions met before the failed module still apply: they run before it in Kazoo.
+      if ((err instanceof NotRegisteredError || err instanceof UnusableTargetError) && step.next) {
+        const rest = await this.execute(accountId, number, match, log, step.next);
         return { ...rest, actions: [...step.actions, ...rest.actions] };
       }
       throw err;

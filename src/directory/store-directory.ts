@@ -1,5 +1,6 @@
-import type { DocumentStore, JsonValue, StoredDoc } from '../store/types';
+import type { AccountDoc, DocumentStore, JsonValue, StoredDoc } from '../store/types';
 import { NotFoundError } from '../store/errors';
+import { isAccountEnabled } from '../store/account-state';
 import type {
   AccountInfo, CallflowInfo, CallflowNode, DeviceInfo, DeviceMatch, Directory, GatewayInfo, ResourceInfo, UserInfo,
 } from './types';
@@ -99,14 +100,34 @@ const defined = <T>(x: T | undefined): x is T => x !== undefined;
 export class StoreDirectory implements Directory {
   constructor(private readonly store: DocumentStore) {}
 
+  /**
+   * The account as signalling sees it: `enabled` is false when the account or any ancestor is
+   * disabled, so the registrar and INVITE authentication (403) and the router (calls to it
+   * refused) suspend a whole subtree with one flag.
+   */
+  private async account(doc: AccountDoc): Promise<AccountInfo | undefined> {
+    const info = toAccount(doc);
+    if (info && !(await isAccountEnabled(this.store, doc))) info.enabled = false;
+    return info;
+  }
+
+  private async accountEnabled(id: string): Promise<boolean> {
+    try {
+      return await isAccountEnabled(this.store, await this.store.readAccount(id));
+    } catch (err) {
+      if (err instanceof NotFoundError) return false;
+      throw err;
+    }
+  }
+
   async accountByRealm(realm: string): Promise<AccountInfo | undefined> {
     const a = await this.store.findAccountByRealm(realm);
-    return a ? toAccount(a) : undefined;
+    return a ? this.account(a) : undefined;
   }
 
   async accountById(id: string): Promise<AccountInfo | undefined> {
     try {
-      return toAccount(await this.store.readAccount(id));
+      return await this.account(await this.store.readAccount(id));
     } catch (err) {
       if (err instanceof NotFoundError) return undefined;
       throw err;
@@ -116,7 +137,7 @@ export class StoreDirectory implements Directory {
   async deviceBySipCredentials(username: string, realm: string): Promise<DeviceMatch | undefined> {
     const m = await this.store.findDeviceBySipCredentials(username, realm);
     if (!m) return undefined;
-    const account = toAccount(m.account);
+    const account = await this.account(m.account);
     const device = toDevice(m.device);
     return account && device ? { account, device } : undefined;
   }
@@ -141,8 +162,16 @@ export class StoreDirectory implements Directory {
     return (await this.store.list('resources', accountId)).map(toResource).filter(defined).filter((r) => r.enabled !== false);
   }
 
+  /** Resources of suspended accounts are left out: the service stops registering their trunks. */
   async allResources(): Promise<ResourceInfo[]> {
-    return (await this.store.listAllResources()).map(toResource).filter(defined).filter((r) => r.enabled !== false);
+    const live = (await this.store.listAllResources()).map(toResource).filter(defined).filter((r) => r.enabled !== false);
+    const enabled = new Map<string, boolean>();
+    const out: ResourceInfo[] = [];
+    for (const r of live) {
+      if (!enabled.has(r.account_id)) enabled.set(r.account_id, await this.accountEnabled(r.account_id));
+      if (enabled.get(r.account_id) === true) out.push(r);
+    }
+    return out;
   }
 
   async callflowByNumber(accountId: string, number: string): Promise<CallflowInfo | undefined> {

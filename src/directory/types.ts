@@ -13,6 +13,10 @@ export interface AccountInfo {
   name?: string;
   /** SIP realm of the account: devices register as username@realm. */
   realm: string;
+  /**
+   * False when the account is suspended: disabled itself or below a disabled ancestor (the
+   * store directory folds the ancestors in). Absent means enabled.
+   */
   enabled?: boolean;
   call_recording?: CallRecordingSettings;
 }

@@ -5,6 +5,7 @@ import type { DocumentStore } from './types';
 export * from './types';
 export * from './errors';
 export { SqliteDocumentStore } from './sqlite';
+export { isAccountEnabled } from './account-state';
 export type { SqliteStoreOptions } from './sqlite';
 export { typeName, newId, newApiKey, nextRevision, mergePatch, publicFields, privateFields, getPath, isJsonObject } from './doc';
 

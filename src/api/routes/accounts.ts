@@ -67,13 +67,31 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: ApiContext): vo
     return sendSuccess(request, reply, publicView(account), { revision: account._rev });
   });
 
+  /**
+   * Only an ancestor may enable or disable an account. A disabled account's own tokens are
+   * already refused (context.authenticate), so it cannot re-enable itself; refusing the change
+   * from the account itself also keeps an account (the master above all, which has no ancestor
+   * to undo it) from locking itself out.
+   */
+  const ownEnabledCheck = (request: FastifyRequest, account: AccountDoc) =>
+    async (c: ApiContext, a: AccountDoc, doc: JsonObject, selfId?: string): Promise<FieldErrors> => {
+      const errors = await spec.check(c, a, doc, selfId);
+      if (request.auth?.accountId === account._id && (doc['enabled'] !== false) !== (account['enabled'] !== false)) {
+        errors['enabled'] = { forbidden: { message: 'Only an ancestor account can enable or disable this account' } };
+      }
+      return errors;
+    };
+
   const write = async (request: FastifyRequest<{ Params: AccountParams }>, reply: FastifyReply, merge: boolean): Promise<FastifyReply> => {
     const account = await accessAccount(ctx, request, request.params.accountId);
     const input = clone(requestData(request));
     const doc = merge ? mergePatch(publicFields(account), input) : input;
-    await validateDocument(ctx, spec, account, doc, account._id);
+    await validateDocument(ctx, { validate: spec.validate, check: ownEnabledCheck(request, account) }, account, doc, account._id);
     try {
       const saved = await ctx.store.replace('accounts', account._id, doc, { rev: expectedRevision(request) ?? account._rev });
+      if ((saved['enabled'] !== false) !== (account['enabled'] !== false)) {
+        request.log.info({ account_id: account._id, enabled: saved['enabled'] !== false }, saved['enabled'] === false ? 'account disabled' : 'account enabled');
+      }
       return sendSuccess(request, reply, publicView(saved), { revision: saved._rev });
     } catch (err) {
       throw mapStoreError(err, account._id);

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { newApiKey, type AccountDoc } from '../../store';
-import { InvalidCredentialsError, TooManyRequestsError, ValidationError } from '../errors';
+import { isAccountEnabled, newApiKey, type AccountDoc } from '../../store';
+import { AccountDisabledError, InvalidCredentialsError, TooManyRequestsError, ValidationError } from '../errors';
 import { FailureLimiter } from '../limiter';
 import { sendSuccess } from '../envelope';
 import { clone, requestData, type ApiContext } from '../context';
@@ -52,10 +52,16 @@ export function registerApiAuthRoutes(app: FastifyInstance, ctx: ApiContext): vo
     if (account === undefined && ctx.config.bootstrapApiKey !== '' && sameSecret(key, ctx.config.bootstrapApiKey)) {
       account = await master();
     }
-    if (account === undefined || account['enabled'] === false) {
+    if (account === undefined) {
       limiter.fail(request.ip);
       request.log.warn({ ip: request.ip }, 'api_auth refused');
       throw new InvalidCredentialsError();
+    }
+    // A right key of a suspended account (itself or an ancestor disabled) is not a guess, so it
+    // does not count towards the failure limit; it gets the same 403 as its existing tokens.
+    if (!(await isAccountEnabled(ctx.store, account))) {
+      request.log.warn({ ip: request.ip, account_id: account._id }, 'api_auth refused: account disabled');
+      throw new AccountDisabledError();
     }
     limiter.succeed(request.ip);
     const { token, grant } = ctx.tokens.issue(account._id);

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { NotFoundError, isJsonObject, publicFields, type JsonObject } from '../../store';
+import { isJsonObject, publicFields, type JsonObject } from '../../store';
 import type { ApiContext } from '../context';
+import { checkReferences } from '../references';
 import { DeviceDocSchema } from '../schemas';
-import { compileValidator, type FieldErrors } from '../validation';
+import { compileValidator, mergeErrors, type FieldErrors } from '../validation';
 import { pick, registerCollectionRoutes, type CollectionSpec } from './collection';
 
 function sipOf(doc: JsonObject): JsonObject {
@@ -12,8 +13,9 @@ function sipOf(doc: JsonObject): JsonObject {
 
 /**
  * /v2/accounts/{ACCOUNT_ID}/devices: SIP endpoints that register as sip.username@realm.
- * Credentials must be unique within the realm they authenticate in, and the owner must be a user
- * of the same account (otherwise another tenant's recording settings would apply to the device).
+ * Credentials must be unique within the realm they authenticate in, a realm of the device's own
+ * must not be another account's, and the owner must be a user of the same account (otherwise
+ * calls to another tenant's user would ring this device, and its recording settings apply).
  */
 export function devicesSpec(ctx: ApiContext): CollectionSpec {
   return {
@@ -32,16 +34,17 @@ export function devicesSpec(ctx: ApiContext): CollectionSpec {
           }
         }
       }
-      const owner = doc['owner_id'];
-      if (typeof owner === 'string') {
-        let ok = false;
-        try {
-          ok = (await ctx.store.read('users', owner)).pvt_account_id === account._id;
-        } catch (err) {
-          if (!(err instanceof NotFoundError)) throw err;
+      const ownRealm = sip['realm'];
+      if (typeof ownRealm === 'string') {
+        // A device's own realm is where it authenticates: another account's realm would put it
+        // in that tenant's namespace (and take usernames from it).
+        const holder = await ctx.store.findAccountByRealm(ownRealm);
+        if (holder !== undefined && holder._id !== account._id) {
+          errors['sip.realm'] = { unique: { message: 'Realm belongs to another account', cause: ownRealm } };
         }
-        if (!ok) errors['owner_id'] = { not_found: { message: 'Owner is not a user of this account', cause: owner } };
       }
+      const owner = doc['owner_id'];
+      if (typeof owner === 'string') mergeErrors(errors, await checkReferences(ctx, account, [{ path: 'owner_id', collection: 'users', id: owner }]));
       return errors;
     },
     summary: (doc) => {

@@ -62,11 +62,14 @@ export async function identifyCaller(
   const found = [...await d.directory.resourcesByAddress(`${source}:${port}`), ...await d.directory.resourcesByAddress(source)];
   const { exact, address } = rankTrunks(found, source, port);
   const from = fromUserHost(req);
-  const asTrunk = async (list: ResourceInfo[]): Promise<{ caller: Caller } | undefined> => {
+  // A trunk of a suspended account (it or an ancestor disabled) is refused outright with 403,
+  // rather than treated as an unknown source: its calls are not guesses to rate-limit.
+  const asTrunk = async (list: ResourceInfo[]): Promise<{ caller: Caller } | { status: number; reason: string } | undefined> => {
     if (list.length === 0) return undefined;
     const resource = await pickResource(d.directory, list, req.uri);
     const account = await d.directory.accountById(resource.account_id);
-    if (!account || account.enabled === false) return undefined;
+    if (!account) return undefined;
+    if (account.enabled === false) return { status: 403, reason: 'account disabled' };
     return { caller: { kind: CallerKind.Trunk, account, resource, sourceAddress: source } };
   };
   const strict = await asTrunk(exact);
@@ -98,7 +101,10 @@ export async function identifyCaller(
       return { status: 403, reason: r.reason };
     case AuthDecision.Authenticated: {
       const { device } = r.match;
-      const owner = device.owner_id !== undefined ? await d.directory.userById(device.owner_id) : undefined;
+      // Only an owner of the device's own account applies (a document written before the API
+      // checked owner_id could name another tenant's user, whose settings must not apply).
+      const user = device.owner_id !== undefined ? await d.directory.userById(device.owner_id) : undefined;
+      const owner = user?.account_id === device.account_id ? user : undefined;
       return { caller: { kind: CallerKind.Device, account: r.match.account, device, ...(owner ? { owner } : {}) } };
     }
   }

@@ -35,7 +35,7 @@ const CASES: CrudCase[] = [
   },
   {
     collection: 'callflows',
-    create: { name: 'main', numbers: ['1001'], flow: { module: 'record_call', data: { format: 'mp3' }, children: { _: { module: 'device', data: { id: 'x' } } } } },
+    create: { name: 'main', numbers: ['1001'], flow: { module: 'record_call', data: { format: 'mp3' }, children: { _: { module: 'resources', data: {} } } } },
     summary: { name: 'main', numbers: ['1001'], patterns: [] },
     patch: { numbers: ['1001', '1002'] },
     replace: { numbers: ['2000'], flow: { module: 'record_caller', data: { url: 'https://rec.example.com/vm' } } },

@@ -69,13 +69,13 @@ export interface Phone {
  */
 const phonePorts = new Map<string, number>();
 
-export async function registerPhone(svc: TestService, username: string): Promise<Phone> {
+export async function registerPhone(svc: TestService, username: string, realm = REALM): Promise<Phone> {
   const key = `${svc.sipTarget}/${username}`;
   const port = phonePorts.get(key) ?? await freePort();
   phonePorts.set(key, port);
   const r = await runSipp({
     scenario: 'phone-register.xml', remote: svc.sipTarget, localPort: port, timeoutMs: 20_000,
-    args: ['-m', '1', '-inf', csv([username, REALM, `pw-${username}`, '', '0']), '-au', username, '-ap', `pw-${username}`, '-auth_uri', REALM],
+    args: ['-m', '1', '-inf', csv([username, realm, `pw-${username}`, '', '0']), '-au', username, '-ap', `pw-${username}`, '-auth_uri', realm],
   });
   if (r.code !== 0) throw new Error(`REGISTER of ${username} failed: ${r.code} ${r.errors}`);
   return { username, port, rtp: await RtpEndpoint.open() };

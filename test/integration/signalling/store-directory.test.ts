@@ -84,3 +84,27 @@ t.test('production path: SIPp registers and calls against accounts and devices i
   t.equal(call.stats?.successful, 1, `authenticated call ${call.errors}`);
   t.same(rig.callers.map((c) => (c.kind === CallerKind.Device ? [c.device.id, c.account.id] : c.kind)), [[dev._id, acc._id]]);
 });
+
+t.test('a disabled account suspends its subtree in every look-up; its trunks are not registered', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'storedir-'));
+  const store = new SqliteDocumentStore({ path: join(dir, 'docs.sqlite') });
+  t.teardown(async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); });
+  const reseller = await store.createAccount(null, { name: 'R', realm: 'r.test' });
+  const child = await store.createAccount(reseller._id, { name: 'C', realm: 'c.test' });
+  const other = await store.createAccount(null, { name: 'O', realm: 'o.test' });
+  await store.create('devices', child._id, { sip: { username: '1001', password: 'pw' } });
+  const childTrunk = await store.create('resources', child._id, { name: 't', rules: [], gateways: [{ server: '198.51.100.2', register: true, username: 'u', password: 'p' }] });
+  const otherTrunk = await store.create('resources', other._id, { name: 't', rules: [], gateways: [{ server: '198.51.100.3', register: true, username: 'u', password: 'p' }] });
+  const d = new StoreDirectory(store);
+  const view = async (): Promise<unknown[]> => [
+    (await d.accountById(child._id))?.enabled, (await d.accountByRealm('c.test'))?.enabled,
+    (await d.deviceBySipCredentials('1001', 'c.test'))?.account.enabled, (await d.allResources()).map((r) => r.id).sort(),
+  ];
+  const both = [childTrunk._id, otherTrunk._id].sort();
+  t.same(await view(), [undefined, undefined, undefined, both], 'enabled: nothing said, both trunks');
+  await store.merge('accounts', reseller._id, { enabled: false });
+  t.same(await view(), [false, false, false, [otherTrunk._id]], 'the ancestor disabled: the child is disabled everywhere');
+  t.equal((await d.accountById(other._id))?.enabled, undefined, 'another tree is untouched');
+  await store.merge('accounts', reseller._id, { enabled: true });
+  t.same(await view(), [undefined, undefined, undefined, both], 'enabled again');
+});

@@ -19,6 +19,7 @@ const dir = new MemoryDirectory({
     { id: 'd3', account_id: 'acc', sip: { username: '1003', password: 'x' } },
     { id: 'off', account_id: 'acc', owner_id: 'u1', enabled: false, sip: { username: '1009', password: 'x' } },
     { id: 'd-unreg', account_id: 'acc', sip: { username: '1010', password: 'x' } },
+    { id: 'd-other', account_id: 'other', sip: { username: '1003', password: 'x' } },
   ],
   resources: [trunk],
   callflows: [
@@ -35,7 +36,7 @@ const dir = new MemoryDirectory({
       id: 'cf-mobile', account_id: 'acc', numbers: ['5001'],
       flow: { module: 'device', data: { id: 'd3', timeout: 5 }, children: { _: { module: 'resources', data: { to_did: '15551234567' } } } },
     },
-    { id: 'cf-did', account_id: 'other', numbers: ['4420000'], flow: { module: 'device', data: { id: 'd3' } } },
+    { id: 'cf-did', account_id: 'other', numbers: ['4420000'], flow: { module: 'device', data: { id: 'd-other' } } },
   ],
 });
 
@@ -46,6 +47,7 @@ const regs: Record<string, RouteTarget[]> = {
     { uri: 'sip:1002@10.0.0.3', proxy: 'sip:198.51.100.3:5060;transport=tcp', deviceId: 'd2' },
   ],
   d3: [{ uri: 'sip:1003@10.0.0.4', proxy: 'sip:198.51.100.4:5060;transport=udp', deviceId: 'd3' }],
+  'd-other': [{ uri: 'sip:1003@10.0.1.4', proxy: 'sip:198.51.100.5:5060;transport=udp', deviceId: 'd-other' }],
   off: [{ uri: 'sip:1009@10.0.0.9', proxy: 'sip:198.51.100.9:5060;transport=udp', deviceId: 'off' }],
 };
 const router = new Router({ directory: dir, registrations: { deviceTargets: async (id) => regs[id] ?? [] }, trunkAttemptTimeoutSec: 9 });
