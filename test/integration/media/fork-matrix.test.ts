@@ -72,6 +72,7 @@ const ROWS: Row[] = [
   { name: 'SSRC change mid-call (phone restarts its stream)', offer: G711, answer: G711, caller: [s('PCMU', 0, 1000, { ssrc: 0x1111 }), s('PCMU', 1000, 2000, { ssrc: 0x2222 })], callee: [s('PCMU', 0, 2000)], status: 'complete' },
   { name: 'one-way audio: the callee sends nothing', offer: G711, answer: G711, caller: [s('PCMU', 0, 2000)], callee: [], status: 'complete' },
   { name: 'silence suppression: the caller pauses 800 ms', offer: G711, answer: G711, caller: [s('PCMU', 0, 600, { ssrc: 7 }), s('PCMU', 1400, 2000, { ssrc: 7 })], callee: [s('PCMU', 0, 2000)], status: 'complete' },
+  { name: 're-INVITE switches the call from PCMU to G.722', offer: ['PCMU', 'G722', 'TE'], answer: ['PCMU', 'G722', 'TE'], reinvite: { atMs: 1000, codecs: ['G722', 'TE'] }, caller: [s('PCMU', 0, 950, { ssrc: 11 }), s('G722', 1100, 2000, { ssrc: 11 })], callee: [s('PCMU', 0, 950, { ssrc: 12 }), s('G722', 1100, 2000, { ssrc: 12 })], status: 'complete' },
   { name: 're-INVITE switches the call from PCMU to PCMA', offer: G711, answer: G711, reinvite: { atMs: 1000, codecs: ['PCMA', 'TE'] }, caller: [s('PCMU', 0, 950, { ssrc: 9 }), s('PCMA', 1100, 2000, { ssrc: 9 })], callee: [s('PCMU', 0, 950, { ssrc: 10 }), s('PCMA', 1100, 2000, { ssrc: 10 })], status: 'complete' },
 ];
 

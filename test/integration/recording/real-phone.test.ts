@@ -52,7 +52,8 @@ interface RealCall {
 }
 
 /** 1001 dials 2000 (device 2001, auto-answer); `during` runs once bridged; then the caller hangs up. */
-async function realCall(during: (call: Call) => Promise<void>): Promise<RealCall> {
+async function realCall(during: (call: Call) => Promise<void>, from: Baresip = caller): Promise<RealCall> {
+  const caller = from;
   const marks = [caller.seen().length, callee.seen().length];
   const callP = nextCall(svc);
   caller.dial(`sip:2000@${REALM}`);
@@ -167,4 +168,17 @@ t.test('the fork delivers nothing (its subscription removed in rtpengine): faile
   const lines = metrics.split('\n').filter((l) => l.startsWith('b2bua_recordings_')).join('; ');
   t.match(metrics, /b2bua_recordings_media_missing_total\{status="failed"\} 1/, lines);
   t.match(metrics, /b2bua_recordings_finished_total\{outcome="failed"\} 1/, lines);
+});
+
+t.test('a phone on TCP offering PCMA first at ptime 30 calls a UDP phone: recorded whole, complete', async (t) => {
+  const tcpPhone = await phone('1001', CALLER_TONE, { transport: 'tcp', audioCodecs: ['PCMA', 'PCMU'], ptime: 30 });
+  const run = await realCall(() => sleep(3000), tcpPhone);
+  const [up] = await uploadsOf(upload, run.call.callId);
+  const d = decodeBody(up.body, 'mp3');
+  const left = coverage(d.ch[0], d.sampleRate, CALLER_TONE, CALLEE_TONE, 0.5, d.durationSec - 0.5);
+  const right = coverage(d.ch[1], d.sampleRate, CALLEE_TONE, CALLER_TONE, 0.5, d.durationSec - 0.5);
+  t.ok(left >= 0.9, `left = caller's 1 kHz in ${(left * 100).toFixed(0)}% of the call`);
+  t.ok(right >= 0.9, `right = callee's 400 Hz in ${(right * 100).toFixed(0)}% of the call`);
+  const doc = await recordingDoc(run.call.callId, 'uploaded');
+  t.equal(doc.media_status, 'complete', `media check: ${String(doc.media_error)}`);
 });
