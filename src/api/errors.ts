@@ -96,6 +96,18 @@ export class ConflictApiError extends ApiError {
   }
 }
 
+/** The resource exists but is not in a state that allows the action (e.g. retrying an uploaded recording). */
+export class StateConflictError extends ApiError {
+  readonly status = 409;
+  readonly code = 'conflict';
+  readonly data: JsonObject;
+  constructor(message: string, cause: string) {
+    super(message);
+    this.name = 'StateConflictError';
+    this.data = { message, cause };
+  }
+}
+
 /** A request Kazoo refuses by rule rather than by schema (e.g. deleting an account with children). */
 export class RefusedError extends ApiError {
   readonly status = 400;

@@ -9,7 +9,7 @@ import { startMedia, type Media } from '../media';
 import { createMetrics, type Metrics } from '../metrics';
 import { Signalling, deviceTargets } from '../signalling';
 import { openStore, type DocumentStore } from '../store';
-import { metricsRoute, registrationsRoute } from './api-routes';
+import { metricsRoute, recordingsPort, registrationsRoute } from './api-routes';
 import { Recordings } from '../recording';
 import { recordingsRoute } from '../api/routes/recordings';
 import { channelsRoute } from '../api/routes/channels';
@@ -168,7 +168,7 @@ export class Service {
       store, config: c.api, logger: this.log.child({ part: 'api' }),
       routes: [metricsRoute(this.metrics.registry), registrationsRoute((id) => signalling.registrations(id)),
         registrationsRoute(async (id) => signalling.trunkRegistrations?.statusOfAccount(id) ?? [], 'resources/registrations'),
-        recordingsRoute(recordings.queue), channelsRoute(new ServiceChannels(b2bua, recordings))],
+        recordingsRoute(recordingsPort(recordings.queue)), channelsRoute(new ServiceChannels(b2bua, recordings))],
     }));
     this.stateValue = ServiceState.Running;
     this.log.info({ api: this.api.url, sip: this.sipListeners(), drachtio }, 'service started');
