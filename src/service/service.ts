@@ -15,6 +15,7 @@ import { recordingsRoute } from '../api/routes/recordings';
 import { channelsRoute } from '../api/routes/channels';
 import { ServiceChannels } from './channels';
 import { StoreDirectory } from '../directory/store-directory';
+import { withUniqueBindings } from './logger';
 import { GracefulShutdown, ShutdownState, type ShutdownReport } from './shutdown';
 
 /**
@@ -73,7 +74,11 @@ export class Service {
   /** SIGTERM path: drain calls, then close (see shutdown.ts). */
   readonly shutdown: GracefulShutdown;
 
-  constructor(readonly config: FrozenConfig, private readonly log: Logger, registry: Registry = new Registry()) {
+  private readonly log: Logger;
+
+  constructor(readonly config: FrozenConfig, log: Logger, registry: Registry = new Registry()) {
+    // Every part's logger descends from this one: each line carries `part` (and any key) once.
+    this.log = withUniqueBindings(log);
     this.metrics = createMetrics(registry);
     this.metrics.setEngineStatsSource(() => this.engine?.stats().sip);
     this.shutdown = new GracefulShutdown({
@@ -84,7 +89,7 @@ export class Service {
       },
       hangUpAll: async () => { await this.b2bua?.close(); },
       closeAll: () => this.close(),
-    }, config.service.shutdown, log.child({ part: 'shutdown' }), {
+    }, config.service.shutdown, this.log.child({ part: 'shutdown' }), {
       state: (st) => this.metrics.draining.set(st === ShutdownState.Running ? 0 : 1),
       refused: () => this.metrics.invitesRefused.inc({ reason: 'draining' }),
     });
