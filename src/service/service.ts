@@ -16,7 +16,7 @@ import { channelsRoute } from '../api/routes/channels';
 import { ServiceChannels } from './channels';
 import { StoreDirectory } from '../directory/store-directory';
 import { withUniqueBindings } from './logger';
-import { GracefulShutdown, ShutdownState, type ShutdownReport } from './shutdown';
+import { GracefulShutdown, ShutdownState, queueUploads, type ShutdownReport } from './shutdown';
 
 /**
  * The whole product in one process: store, API, embedded SIP engine (or an external
@@ -83,10 +83,7 @@ export class Service {
     this.metrics.setEngineStatsSource(() => this.engine?.stats().sip);
     this.shutdown = new GracefulShutdown({
       activeCalls: () => this.b2bua?.activeCalls ?? 0,
-      uploadsInFlight: () => {
-        const d = this.recordings?.queue.depth();
-        return d ? d.pending + d.uploading : 0;
-      },
+      ...queueUploads(() => this.recordings?.queue),
       hangUpAll: async () => { await this.b2bua?.close(); },
       closeAll: () => this.close(),
     }, config.service.shutdown, this.log.child({ part: 'shutdown' }), {
