@@ -5,7 +5,8 @@ import type { ApiError } from './errors';
 /** Crossbar v2 response envelope (api_util:create_resp_envelope). */
 export interface SuccessEnvelope {
   data: JsonValue;
-  revision: string;
+  /** Present only when the answer is one document (its `_rev`); lists and actions have none. */
+  revision?: string;
   request_id: string;
   status: 'success';
   auth_token: string;
@@ -27,7 +28,11 @@ function authToken(request: FastifyRequest): string {
 
 export interface SendOptions {
   status?: number;
-  /** The document's revision; Kazoo writes "undefined" when there is none (lists). */
+  /**
+   * The document's revision. Without one the envelope has no `revision` key: Kazoo prints the
+   * Erlang atom `undefined` there, which reaches clients as the string "undefined" and reads
+   * like a revision; an absent key cannot be mistaken for one.
+   */
   revision?: string;
   /** Overrides the echoed token (api_auth answers with the token it created). */
   authToken?: string;
@@ -36,7 +41,7 @@ export interface SendOptions {
 export function sendSuccess(request: FastifyRequest, reply: FastifyReply, data: JsonValue, opts: SendOptions = {}): FastifyReply {
   const body: SuccessEnvelope = {
     data,
-    revision: opts.revision ?? 'undefined',
+    ...(opts.revision !== undefined ? { revision: opts.revision } : {}),
     request_id: request.id,
     status: 'success',
     auth_token: opts.authToken ?? authToken(request),

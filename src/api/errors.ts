@@ -32,6 +32,18 @@ export class ParseError extends ApiError {
   }
 }
 
+/** A body nested deeper than api.maxBodyDepth (not in Kazoo, whose JSON decoder has no bound). */
+export class BodyTooDeepError extends ApiError {
+  readonly status = 400;
+  readonly code = 'parse_error';
+  readonly data: JsonObject;
+  constructor(readonly maxDepth: number) {
+    super(`request body nested deeper than ${maxDepth} levels`);
+    this.name = 'BodyTooDeepError';
+    this.data = { message: `request body nested deeper than ${maxDepth} levels`, target: maxDepth };
+  }
+}
+
 export class InvalidCredentialsError extends ApiError {
   readonly status = 401;
   readonly code = 'invalid_credentials';
@@ -96,6 +108,18 @@ export class ConflictApiError extends ApiError {
   constructor() {
     super('conflicting documents');
     this.name = 'ConflictApiError';
+  }
+}
+
+/** The resource exists but is not in a state that allows the action (e.g. retrying an uploaded recording). */
+export class StateConflictError extends ApiError {
+  readonly status = 409;
+  readonly code = 'conflict';
+  readonly data: JsonObject;
+  constructor(message: string, cause: string) {
+    super(message);
+    this.name = 'StateConflictError';
+    this.data = { message, cause };
   }
 }
 

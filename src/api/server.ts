@@ -5,6 +5,7 @@ import type { ApiConfig } from '../config/sections/api';
 import type { DocumentStore } from '../store';
 import { authenticate, type ApiContext } from './context';
 import { errorEnvelope } from './envelope';
+import { parseBody } from './body';
 import { ApiError, InternalError, ParseError, PayloadTooLargeError, RouteNotFoundError } from './errors';
 import { TokenStore } from './tokens';
 import { createAjv } from './validation';
@@ -72,11 +73,10 @@ export function buildApiServer(opts: ApiServerOptions): ApiServer {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') return done(null, undefined);
     try {
-      done(null, JSON.parse(text) as unknown);
-    } catch {
-      done(new ParseError(), undefined);
+      done(null, parseBody(text, opts.config.maxBodyDepth));
+    } catch (err) {
+      done(err as Error, undefined);
     }
   });
 

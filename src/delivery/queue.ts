@@ -213,6 +213,20 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
     return d;
   }
 
+  /**
+   * Uploads in flight plus those pending whose next attempt is due at or before `epochMs`: what
+   * a shutdown may wait for. A recording waiting out a backoff past that time is not counted;
+   * it stays in the durable queue and is retried at the next start.
+   */
+  dueBy(epochMs: number): number {
+    let n = 0;
+    for (const r of this.records.values()) {
+      if (r.status === DeliveryStatus.Uploading) n++;
+      else if (r.status === DeliveryStatus.Pending && (r.nextAttemptAt ?? 0) <= epochMs) n++;
+    }
+    return n;
+  }
+
   /** Stops scheduling and aborts uploads in flight; their records stay "uploading" on disk and are resumed at the next start. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;

@@ -9,13 +9,14 @@ import { startMedia, type Media } from '../media';
 import { createMetrics, type Metrics } from '../metrics';
 import { Signalling, deviceTargets } from '../signalling';
 import { openStore, type DocumentStore } from '../store';
-import { metricsRoute, registrationsRoute } from './api-routes';
+import { metricsRoute, recordingsPort, registrationsRoute } from './api-routes';
 import { Recordings } from '../recording';
 import { recordingsRoute } from '../api/routes/recordings';
 import { channelsRoute } from '../api/routes/channels';
 import { ServiceChannels } from './channels';
 import { StoreDirectory } from '../directory/store-directory';
-import { GracefulShutdown, ShutdownState, type ShutdownReport } from './shutdown';
+import { withUniqueBindings } from './logger';
+import { GracefulShutdown, ShutdownState, queueUploads, type ShutdownReport } from './shutdown';
 
 /**
  * The whole product in one process: store, API, embedded SIP engine (or an external
@@ -73,18 +74,19 @@ export class Service {
   /** SIGTERM path: drain calls, then close (see shutdown.ts). */
   readonly shutdown: GracefulShutdown;
 
-  constructor(readonly config: FrozenConfig, private readonly log: Logger, registry: Registry = new Registry()) {
+  private readonly log: Logger;
+
+  constructor(readonly config: FrozenConfig, log: Logger, registry: Registry = new Registry()) {
+    // Every part's logger descends from this one: each line carries `part` (and any key) once.
+    this.log = withUniqueBindings(log);
     this.metrics = createMetrics(registry);
     this.metrics.setEngineStatsSource(() => this.engine?.stats().sip);
     this.shutdown = new GracefulShutdown({
       activeCalls: () => this.b2bua?.activeCalls ?? 0,
-      uploadsInFlight: () => {
-        const d = this.recordings?.queue.depth();
-        return d ? d.pending + d.uploading : 0;
-      },
+      ...queueUploads(() => this.recordings?.queue),
       hangUpAll: async () => { await this.b2bua?.close(); },
       closeAll: () => this.close(),
-    }, config.service.shutdown, log.child({ part: 'shutdown' }), {
+    }, config.service.shutdown, this.log.child({ part: 'shutdown' }), {
       state: (st) => this.metrics.draining.set(st === ShutdownState.Running ? 0 : 1),
       refused: () => this.metrics.invitesRefused.inc({ reason: 'draining' }),
     });
@@ -168,7 +170,7 @@ export class Service {
       store, config: c.api, logger: this.log.child({ part: 'api' }),
       routes: [metricsRoute(this.metrics.registry), registrationsRoute((id) => signalling.registrations(id)),
         registrationsRoute(async (id) => signalling.trunkRegistrations?.statusOfAccount(id) ?? [], 'resources/registrations'),
-        recordingsRoute(recordings.queue), channelsRoute(new ServiceChannels(b2bua, recordings))],
+        recordingsRoute(recordingsPort(recordings.queue)), channelsRoute(new ServiceChannels(b2bua, recordings))],
     }));
     this.stateValue = ServiceState.Running;
     this.log.info({ api: this.api.url, sip: this.sipListeners(), drachtio }, 'service started');

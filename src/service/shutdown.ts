@@ -1,9 +1,11 @@
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
+import type { DeliveryQueue } from '../delivery';
 
 /**
  * Graceful shutdown (SIGTERM): stop admitting calls, let the ones in progress finish up to a
- * drain time, hang up what remains, give queued uploads a short grace, then close every part.
+ * drain time, hang up what remains, give uploads in flight or due soon a short grace, then
+ * close every part.
  * A recording never depends on the grace: closing the service finalizes every recording into
  * the durable delivery queue, which is replayed at the next start.
  */
@@ -39,12 +41,25 @@ export class ShutdownStateError extends Error {
 export interface ShutdownTarget {
   /** Calls in progress. */
   activeCalls(): number;
+  /** Uploads in flight or due at or before `epochMs` (the end of the grace), 0 without delivery. */
+  uploadsDue(epochMs: number): number;
   /** Recordings queued but not yet delivered (pending + uploading), 0 without delivery. */
-  uploadsInFlight(): number;
+  uploadsQueued(): number;
   /** Hangs up every call (BYE / 503 on both legs); resolves when they are ended. */
   hangUpAll(): Promise<void>;
   /** Closes every part (recordings finalized into the durable queue first). */
   closeAll(): Promise<void>;
+}
+
+/** The shutdown's view of a delivery queue (looked up at each call: the queue starts later). */
+export function queueUploads(queue: () => Pick<DeliveryQueue, 'dueBy' | 'depth'> | undefined): Pick<ShutdownTarget, 'uploadsDue' | 'uploadsQueued'> {
+  return {
+    uploadsDue: (epochMs) => queue()?.dueBy(epochMs) ?? 0,
+    uploadsQueued: () => {
+      const d = queue()?.depth();
+      return d ? d.pending + d.uploading : 0;
+    },
+  };
 }
 
 export interface ShutdownSettings {
@@ -64,7 +79,7 @@ export interface ShutdownReport {
   reason: string;
   /** Calls still up when the drain time ran out (hung up by us). */
   callsCut: number;
-  /** Uploads still queued when the grace ran out (kept in the spool for the next start). */
+  /** Uploads still queued when the grace ended (kept in the spool for the next start), due or not. */
   uploadsLeftQueued: number;
   rejectedInvites: number;
 }
@@ -133,14 +148,17 @@ export class GracefulShutdown {
     } catch (err) {
       this.log.warn({ err }, 'hanging up failed');
     }
-    // Recordings reach the queue a moment after their call ends (encoder flush); two quiet
-    // looks in a row before the queue is judged empty.
+    // Only uploads in flight or due within the grace are worth waiting for: one waiting out a
+    // backoff past the grace would hold the stop for nothing, and the queue is durable and
+    // replayed at the next start. Recordings reach the queue a moment after their call ends
+    // (encoder flush); two quiet looks in a row before the queue is judged settled.
+    const graceEnd = Date.now() + s.uploadGraceSec * 1000;
     let quiet = 0;
     await this.waitUntil(() => {
-      quiet = this.target.uploadsInFlight() === 0 ? quiet + 1 : 0;
+      quiet = this.target.uploadsDue(graceEnd) === 0 ? quiet + 1 : 0;
       return quiet >= 2;
     }, s.uploadGraceSec * 1000);
-    const uploadsLeftQueued = this.target.uploadsInFlight();
+    const uploadsLeftQueued = this.target.uploadsQueued();
     this.to(ShutdownState.Closing);
     await this.target.closeAll();
     this.to(ShutdownState.Done);

@@ -1,21 +1,35 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { JsonObject } from '../../store';
 import { accessAccount, publicView, readOwned } from '../context';
 import { sendSuccess } from '../envelope';
-import { BadIdentifierError } from '../errors';
+import { BadIdentifierError, StateConflictError, ValidationError } from '../errors';
 import type { ApiRouteModule } from '../server';
+import { requestAction } from './channels';
 
 /**
- * Kazoo's recordings API (read-only): `GET /v2/accounts/{id}/recordings` lists the account's
- * recording records (status pending / uploading / uploaded / failed / discarded);
+ * Kazoo's recordings API: `GET /v2/accounts/{id}/recordings` lists the account's recording
+ * records (status pending / uploading / uploaded / failed / discarded);
  * `GET .../recordings/{recording_id}` is the record, or the audio itself when asked with
  * `Accept: audio/mpeg` / `audio/wav` (`audio/x-wav`) or with the `/file` suffix, while the
  * service still keeps the file (a failed upload's file is always kept).
+ * `POST .../recordings/{recording_id}` `{"data":{"action":"retry"}}` puts a failed recording back
+ * in the delivery queue (not in Kazoo, which has no upload queue; shaped like its channel
+ * actions: POST on the resource with an `action`).
  */
 
-export interface RecordingFiles {
+/** What retrying found: the record's fields after the requeue, or why nothing was done. */
+export type RetryOutcome =
+  | { outcome: 'retried'; record: JsonObject }
+  | { outcome: 'not_failed'; status: string }
+  | { outcome: 'unknown' };
+
+/** The delivery queue as the route sees it (the service builds it; see src/service/api-routes.ts). */
+export interface RecordingsPort {
   /** Path of the kept file, null when it is gone (uploaded and not kept, or discarded). */
   filePathOf(id: string): string | null;
+  /** Puts a failed recording back in the queue with a fresh retry horizon. */
+  retry(id: string): Promise<RetryOutcome>;
 }
 
 const MIME: Record<string, string> = { mp3: 'audio/mpeg', wav: 'audio/x-wav' };
@@ -26,7 +40,7 @@ export function wantsAudio(accept: string | undefined): boolean {
   return accept.split(',').some((part) => /^\s*audio\/(mpeg|mp3|wav|x-wav|\*)\s*(;|$)/i.test(part));
 }
 
-export function recordingsRoute(files: RecordingFiles): ApiRouteModule {
+export function recordingsRoute(files: RecordingsPort): ApiRouteModule {
   return (app, ctx) => {
     app.get<{ Params: { accountId: string } }>('/v2/accounts/:accountId/recordings', async (request, reply) => {
       const account = await accessAccount(ctx, request, request.params.accountId);
@@ -37,6 +51,7 @@ export function recordingsRoute(files: RecordingFiles): ApiRouteModule {
           id: v.id, call_id: v.call_id ?? null, origin: v.origin ?? null, label: v.label ?? null, direction: v.direction ?? null,
           from: v.from ?? null, to: v.to ?? null, start: v.start ?? null, duration_ms: v.duration_ms ?? null,
           media_type: v.media_type ?? null, size: v.size ?? null, status: v.status ?? null, attempts: v.attempts ?? 0,
+          last_error: v.last_error ?? null, media_status: v.media_status ?? null, media_error: v.media_error ?? null,
         };
       });
       return sendSuccess(request, reply, list);
@@ -52,6 +67,16 @@ export function recordingsRoute(files: RecordingFiles): ApiRouteModule {
       const { doc, asFile } = await one(request, false);
       if (!asFile) return sendSuccess(request, reply, publicView(doc), { revision: doc._rev });
       return sendFile(doc._id, typeof doc.media_type === 'string' ? doc.media_type : 'mp3', reply);
+    });
+
+    app.post<{ Params: { accountId: string; recordingId: string } }>('/v2/accounts/:accountId/recordings/:recordingId', async (request, reply) => {
+      const { doc } = await one(request, false);
+      checkRetryAction(request.body);
+      const r = await files.retry(doc._id);
+      if (r.outcome === 'unknown') throw new BadIdentifierError(doc._id);
+      if (r.outcome === 'not_failed') throw new StateConflictError('only a failed recording can be retried', r.status);
+      request.log.info({ recordingId: doc._id }, 'recording requeued for delivery');
+      return sendSuccess(request, reply, { ...publicView(doc), ...r.record, id: doc._id }, { status: 202 });
     });
 
     app.get<{ Params: { accountId: string; recordingId: string } }>('/v2/accounts/:accountId/recordings/:recordingId/file', async (request, reply) => {
@@ -76,4 +101,13 @@ export function recordingsRoute(files: RecordingFiles): ApiRouteModule {
         .send(createReadStream(path));
     }
   };
+}
+
+/** `action` from the envelope or from `data` (as Crossbar reads it); only `retry` exists. */
+function checkRetryAction(body: unknown): void {
+  const action = requestAction(body);
+  if (action === undefined) throw new ValidationError({ action: { required: { message: 'Field is required but missing' } } });
+  if (action !== 'retry') {
+    throw new ValidationError({ action: { enum: { message: 'Value not found in enumerated list of values', target: ['retry'], ...(typeof action === 'string' ? { cause: action } : {}) } } });
+  }
 }

@@ -23,6 +23,11 @@ export const ApiSection = Type.Object({
   authFailureWindowSec: Type.Integer({ minimum: 1, default: 60 }),
   /** Largest accepted request body, in bytes. */
   bodyLimit: Type.Integer({ minimum: 1024, maximum: 16777216, default: 1048576 }),
+  /**
+   * Deepest nesting of arrays/objects accepted in a request body (the envelope counts: a
+   * document's top level is depth 2). Documents are walked recursively, so this bounds the stack.
+   */
+  maxBodyDepth: Type.Integer({ minimum: 4, maximum: 256, default: 64 }),
 }, { default: {} });
 
 export type ApiConfig = Static<typeof ApiSection>;

@@ -168,3 +168,44 @@ t.test('bad input: 400 with exact field paths, nothing written', async (t) => {
   t.equal(stored.pvt_account_id, acc, 'owner unchanged');
   t.equal(stored['last_name'], 'Two');
 });
+
+t.test('bodies nested deeper than api.maxBodyDepth: 400 parse_error on every write, nothing written', async (t) => {
+  const { api, token, acc } = await setup(t);
+  const user = dataOf(await api.req('PUT', `/v2/accounts/${acc}/users`, token, { first_name: 'U', last_name: 'One' }));
+  const userUrl = `/v2/accounts/${acc}/users/${user['id'] as string}`;
+  let deep = '1';
+  for (let i = 0; i < 3000; i++) deep = `{"a":${deep}}`;
+  const writes: Array<['PUT' | 'POST' | 'PATCH', string, string]> = [
+    ['PUT', `/v2/accounts/${acc}/users`, `{"data":{"first_name":"x","last_name":"y","deep":${deep}}}`],
+    ['PATCH', userUrl, `{"data":{"deep":${deep}}}`],
+    ['POST', `/v2/accounts/${acc}`, `{"data":{"name":"x","deep":${deep}}}`],
+    ['PUT', `/v2/accounts/${acc}/callflows`, `{"data":{"numbers":["1"],"flow":{"module":"device","data":{"id":${'['.repeat(3000)}${']'.repeat(3000)}}}}}`],
+  ];
+  const before = { users: await api.store.list('users', acc), account: await api.store.read('accounts', acc) };
+  for (const [method, url, payload] of writes) {
+    const r = await api.app.inject({ method, url, headers: { 'x-auth-token': token }, payload });
+    t.equal(r.statusCode, 400, `${method} ${url}: 400, not a 500`);
+    t.same(r.json().data, { message: 'request body nested deeper than 64 levels', target: 64 }, `${method}: says why`);
+    t.match(r.json(), { status: 'error', error: '400', message: 'parse_error' });
+  }
+  t.same(await api.store.list('users', acc), before.users, 'no user written');
+  t.same(await api.store.read('accounts', acc), before.account, 'account unchanged');
+
+  // 64 levels in all (envelope 1, document 2, 62 more): accepted and stored.
+  let atBound = '1';
+  for (let i = 0; i < 62; i++) atBound = `{"a":${atBound}}`;
+  const ok = await api.app.inject({ method: 'PATCH', url: userUrl, headers: { 'x-auth-token': token }, payload: `{"data":{"deep":${atBound}}}` });
+  t.equal(ok.statusCode, 200, 'a body exactly at the bound is accepted');
+});
+
+t.test('revision: the document revision on single documents, no revision key on lists', async (t) => {
+  const { api, token, acc } = await setup(t);
+  const created = await api.req('PUT', `/v2/accounts/${acc}/users`, token, { first_name: 'U', last_name: 'One' });
+  t.match(created.body.revision, /^1-[0-9a-f]{32}$/);
+  const list = await api.req('GET', `/v2/accounts/${acc}/users`, token);
+  t.equal(list.status, 200);
+  t.notOk('revision' in list.body, 'a list has no revision (never the string "undefined")');
+  t.equal(list.headers['etag'], undefined, 'and no ETag');
+  const children = await api.req('GET', `/v2/accounts/${acc}/children`, token);
+  t.notOk('revision' in children.body, 'children list: no revision');
+});

@@ -1,28 +1,41 @@
 /**
  * The GracefulShutdown sequence on its own, against a scripted target (calls that end after a
  * number of looks, uploads that drain): which calls are cut, what is left queued, the order of
- * the steps, the INVITE gate, idempotence. Outcomes only; no timing is asserted.
+ * the steps, the INVITE gate, idempotence. Outcomes only; no timing is asserted. Then with the
+ * real delivery queue: an upload waiting out a backoff past the grace does not hold the stop.
  */
 import type Srf from 'drachtio-srf';
 import pino from 'pino';
 import t from 'tap';
-import { GracefulShutdown, ShutdownState, type ShutdownTarget } from '../../../src/service/shutdown';
+import { DeliveryStatus, type DeliveryQueue, type DeliveryRecord } from '../../../src/delivery';
+import { GracefulShutdown, ShutdownState, queueUploads, type ShutdownTarget } from '../../../src/service/shutdown';
+import { UploadServer } from '../../helpers/upload-server';
+import { makeRecording, meta, startQueue, testConfig, workDirs } from '../delivery/common';
 
 const log = pino({ level: 'silent' });
 
 interface Script {
   calls: number[];
+  /** Uploads in flight or due within the grace, one value per look. */
   uploads: number[];
+  /** Uploads queued in all (default: the last due count looked at). */
+  queued?: number;
 }
 
 /** A target whose counters follow a script, one value per look; the last value repeats. */
-function scripted(s: Script, steps: string[]): ShutdownTarget {
+function scripted(s: Script, steps: string[], dueAsked: number[] = []): ShutdownTarget {
   let c = 0;
   let u = 0;
+  let last = 0;
   let hungUp = false;
   return {
     activeCalls: () => (hungUp ? 0 : s.calls[Math.min(c++, s.calls.length - 1)]),
-    uploadsInFlight: () => s.uploads[Math.min(u++, s.uploads.length - 1)],
+    uploadsDue: (epochMs) => {
+      dueAsked.push(epochMs);
+      last = s.uploads[Math.min(u++, s.uploads.length - 1)] ?? 0;
+      return last;
+    },
+    uploadsQueued: () => s.queued ?? last,
     hangUpAll: async () => { steps.push('hangUpAll'); hungUp = true; },
     closeAll: async () => { steps.push('closeAll'); },
   };
@@ -34,12 +47,16 @@ const cases: { name: string; script: Script; drainSec: number; graceSec: number;
   { name: 'drain time 0 cuts every call', script: { calls: [3], uploads: [0] }, drainSec: 0, graceSec: 0, cut: 3, left: 0 },
   { name: 'uploads drain within the grace', script: { calls: [0], uploads: [2, 1, 0, 0] }, drainSec: 1, graceSec: 5, cut: 0, left: 0 },
   { name: 'uploads still queued after a zero grace stay queued', script: { calls: [0], uploads: [4] }, drainSec: 1, graceSec: 0, cut: 0, left: 4 },
+  // A 10-minute grace: waiting for uploads that are not due within it would time the test out.
+  { name: 'uploads queued but not due within the grace do not hold the stop', script: { calls: [0], uploads: [0], queued: 3 }, drainSec: 1, graceSec: 600, cut: 0, left: 3 },
 ];
 
 for (const c of cases) {
   t.test(c.name, async (t) => {
     const steps: string[] = [];
-    const s = new GracefulShutdown(scripted(c.script, steps), { drainSec: c.drainSec, uploadGraceSec: c.graceSec, pollMs: 5 }, log);
+    const dueAsked: number[] = [];
+    const t0 = Date.now();
+    const s = new GracefulShutdown(scripted(c.script, steps, dueAsked), { drainSec: c.drainSec, uploadGraceSec: c.graceSec, pollMs: 5 }, log);
     t.equal(s.state, ShutdownState.Running);
     t.equal(s.accepting, true);
     const p = s.run('test');
@@ -49,6 +66,7 @@ for (const c of cases) {
     t.same(report, { reason: 'test', callsCut: c.cut, uploadsLeftQueued: c.left, rejectedInvites: 0 });
     t.same(steps, ['hangUpAll', 'closeAll'], 'remaining calls hung up before the parts are closed');
     t.equal(s.state, ShutdownState.Done);
+    t.ok(dueAsked.length > 0 && dueAsked.every((at) => at >= t0 + c.graceSec * 1000 && at <= Date.now() + c.graceSec * 1000), 'asked for uploads due by the end of the grace');
   });
 }
 
@@ -80,4 +98,56 @@ t.test('the INVITE gate', async (t) => {
   t.equal((await done).rejectedInvites, 1, 'counted in the report');
   t.equal(through('INVITE', true), false, 'still refused once closed');
   t.same(seen, ['draining', 'refused', 'flushing', 'closing', 'done', 'refused'], 'observer sees every state and refusal');
+});
+
+/** Polls the queue until `pred` holds for the record; rejects after 10 s. */
+async function until(q: DeliveryQueue, id: string, pred: (r: DeliveryRecord) => boolean): Promise<DeliveryRecord> {
+  const end = Date.now() + 10_000;
+  for (;;) {
+    const r = q.get(id);
+    if (r && pred(r)) return r;
+    if (Date.now() > end) throw new Error(`record ${id}: ${JSON.stringify(r)}`);
+    await new Promise((res) => setTimeout(res, 10));
+  }
+}
+
+/** The real queue and uploader: one recording refused once, retried after `backoffMs` (jitter pinned to its ceiling). */
+async function refusedOnce(t: { teardown(fn: () => unknown): void }, backoffMs: number): Promise<{ q: DeliveryQueue; id: string; upload: UploadServer }> {
+  const upload = await UploadServer.start();
+  t.teardown(() => upload.close());
+  upload.failNext(1, 503);
+  const { spool, src } = await workDirs();
+  const q = await startQueue(testConfig(spool, { backoffBaseMs: backoffMs, backoffMaxMs: backoffMs }), { rand: () => 1 });
+  t.teardown(() => q.close());
+  const file = await makeRecording(src, 2000);
+  const { id } = await q.enqueue({ filePath: file.path, meta: meta(`${upload.url}/rec`) });
+  await until(q, id, (r) => r.status === DeliveryStatus.Pending && r.attempts === 1);
+  return { q, id, upload };
+}
+
+function shutdownOf(q: DeliveryQueue, uploadGraceSec: number): GracefulShutdown {
+  return new GracefulShutdown({
+    activeCalls: () => 0, ...queueUploads(() => q), hangUpAll: async () => {}, closeAll: () => q.close(),
+  }, { drainSec: 1, uploadGraceSec }, log);
+}
+
+t.test('real queue: an upload waiting out a backoff past the grace does not hold the stop', async (t) => {
+  const graceSec = 20;
+  const { q, id, upload } = await refusedOnce(t, 120_000);
+  t.ok((q.get(id)?.nextAttemptAt ?? 0) > Date.now() + graceSec * 1000, 'next attempt after the grace');
+  const t0 = Date.now();
+  const report = await shutdownOf(q, graceSec).run('test');
+  t.equal(report.uploadsLeftQueued, 1, 'reported as left queued');
+  t.equal(q.get(id)?.status, DeliveryStatus.Pending, 'still pending: kept for the next start');
+  t.equal(q.dueBy(Date.now()), 0, 'nothing in flight');
+  t.equal(upload.requests.length, 1, 'no second attempt was made');
+  t.ok(Date.now() - t0 < (graceSec * 1000) / 2, `closed without waiting out the grace (${Date.now() - t0} ms)`);
+});
+
+t.test('real queue: an upload due within the grace is waited for and delivered', async (t) => {
+  const { q, id, upload } = await refusedOnce(t, 300);
+  const report = await shutdownOf(q, 20).run('test');
+  t.equal(report.uploadsLeftQueued, 0);
+  t.equal(q.get(id)?.status, DeliveryStatus.Uploaded, 'the retry ran before the close');
+  t.equal(upload.delivered().length, 1);
 });

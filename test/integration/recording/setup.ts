@@ -8,6 +8,7 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Call } from '../../../src/calls';
+import { deepMerge } from '../../../src/config';
 import type { JsonObject, JsonValue } from '../../../src/store';
 import { freePort } from '../../helpers/ports';
 import { RtpEndpoint } from '../../helpers/rtp';
@@ -61,14 +62,14 @@ export interface RecordingEnv {
   close(): Promise<void>;
 }
 
-export async function startRecordingEnv(o: { logger?: Logger; webhookPath?: string } = {}): Promise<RecordingEnv> {
+/** `config` is deep-merged over serviceConfig(); `webhookPath` points the delivery webhook at the receiver. */
+export async function startRecordingEnv(o: { logger?: Logger; config?: Record<string, unknown>; webhookPath?: string } = {}): Promise<RecordingEnv> {
   const upload = await UploadServer.start();
   let svc: TestService | undefined;
   try {
-    const config = serviceConfig();
     // The webhook's POSTs land on the same receiver, under their own path.
-    if (o.webhookPath) config.delivery = { ...(config.delivery as object), webhookUrl: `${upload.url}${o.webhookPath}` };
-    svc = await startTestService({ config, ...(o.logger ? { logger: o.logger } : {}) });
+    const hook = o.webhookPath ? { delivery: { webhookUrl: `${upload.url}${o.webhookPath}` } } : {};
+    svc = await startTestService({ config: deepMerge(deepMerge(serviceConfig(), o.config ?? {}), hook), ...(o.logger ? { logger: o.logger } : {}) });
     const w = await seed(svc);
     const started = svc;
     return { svc: started, upload, w, close: async () => { await started.close(); await upload.close(); } };
@@ -169,11 +170,15 @@ export function decodeBody(body: Buffer, ext: string): Decoded {
   return decode(file);
 }
 
-/** An API client authenticated with the account's key. */
-export async function apiClient(svc: TestService): Promise<(path: string, accept?: string) => Promise<Response>> {
-  const auth = await fetch(`${svc.apiUrl}/v2/api_auth`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ data: { api_key: API_KEY } }) });
+/** An API client authenticated with an account's key (the seeded account's by default); `data` makes it a POST. */
+export async function apiClient(svc: TestService, apiKey = API_KEY): Promise<(path: string, accept?: string, data?: JsonValue) => Promise<Response>> {
+  const auth = await fetch(`${svc.apiUrl}/v2/api_auth`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ data: { api_key: apiKey } }) });
   const body = await auth.json() as { auth_token?: string };
   const token = body.auth_token;
   if (!token) throw new Error(`api_auth failed: ${auth.status}`);
-  return (path, accept) => fetch(`${svc.apiUrl}${path}`, { headers: { 'x-auth-token': token, ...(accept ? { accept } : {}) } });
+  return (path, accept, data) => fetch(`${svc.apiUrl}${path}`, {
+    headers: { 'x-auth-token': token, ...(accept ? { accept } : {}) },
+    ...(data === undefined ? {} : { method: 'POST', body: JSON.stringify({ data }) }),
+    signal: AbortSignal.timeout(10_000),
+  });
 }
