@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
@@ -56,6 +57,12 @@ function connectSrf(host: string, port: number, secret: string, log: Logger, tim
     srf.on('error', (err: Error) => log.warn({ err }, 'drachtio connection error'));
     srf.connect({ host, port, secret });
   });
+}
+
+/** media.local.pidFile, or by default beside the store file (the state directory). */
+function rtpenginePidFile(c: FrozenConfig): string {
+  if (c.media.local.pidFile !== '') return c.media.local.pidFile;
+  return c.store.path === ':memory:' ? '' : join(dirname(c.store.path), 'rtpengine.pid');
 }
 
 export class Service {
@@ -123,7 +130,7 @@ export class Service {
     this.store = store;
     const directory = new StoreDirectory(store);
     this.media = await step('media', () => startMedia({
-      ...c.media, local: { ...c.media.local, extraArgs: [...c.media.local.extraArgs] }, external: c.media.external.map((e) => ({ ...e })),
+      ...c.media, local: { ...c.media.local, pidFile: rtpenginePidFile(c), extraArgs: [...c.media.local.extraArgs] }, external: c.media.external.map((e) => ({ ...e })),
     }, this.log));
     let drachtio = { host: c.engine.drachtio.host, port: c.engine.drachtio.port };
     if (c.engine.embedded) {
