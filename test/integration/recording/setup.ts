@@ -13,6 +13,7 @@ import { freePort } from '../../helpers/ports';
 import { RtpEndpoint } from '../../helpers/rtp';
 import type { SippResult } from '../../helpers/sipp';
 import type { Logger } from 'pino';
+import { deepMerge } from '../../../src/config';
 import { startTestService, type TestService } from '../../helpers/service';
 import { UploadServer, type ReceivedUpload } from '../../helpers/upload-server';
 import { CALLEE_TONE, CALLER_TONE, REALM, answerOn, bridged, callFrom, ended, nextCall, registerPhone } from '../calls/setup';
@@ -61,11 +62,11 @@ export interface RecordingEnv {
   close(): Promise<void>;
 }
 
-export async function startRecordingEnv(o: { logger?: Logger } = {}): Promise<RecordingEnv> {
+export async function startRecordingEnv(o: { logger?: Logger; config?: Record<string, unknown> } = {}): Promise<RecordingEnv> {
   const upload = await UploadServer.start();
   let svc: TestService | undefined;
   try {
-    svc = await startTestService({ config: serviceConfig(), ...(o.logger ? { logger: o.logger } : {}) });
+    svc = await startTestService({ config: deepMerge(serviceConfig(), o.config ?? {}), ...(o.logger ? { logger: o.logger } : {}) });
     const w = await seed(svc);
     const started = svc;
     return { svc: started, upload, w, close: async () => { await started.close(); await upload.close(); } };
