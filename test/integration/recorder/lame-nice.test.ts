@@ -1,6 +1,7 @@
 /**
  * The lame encoders run at the configured niceness, below the service's own threads: on a
  * saturated machine the recorder's RTP reception must win over encoding, which can lag safely.
+ * The files the encoders write are owner-only (0600) whatever the umask.
  */
 import t from 'tap';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
