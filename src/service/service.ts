@@ -143,7 +143,7 @@ export class Service {
     this.srf = srf;
     const sip = this.engine?.sip.advertised('udp');
     // Registrations and API tokens live beside the documents, so a restart keeps them.
-    const bindings = new SqliteBindingStore({ path: c.store.path, onExpired: () => { void this.countRegistrations(); } });
+    const bindings = await step('registrations', () => new SqliteBindingStore({ path: c.store.path, onExpired: () => { void this.countRegistrations(); } }));
     const signalling = new Signalling({
       config: c.signalling, directory, logger: this.log, bindings,
       contactHostPort: sip ? `${sip.host}:${sip.port}` : `${c.engine.sip.listen[0]?.host ?? '127.0.0.1'}:${c.engine.sip.listen[0]?.port ?? 5060}`,
@@ -175,7 +175,7 @@ export class Service {
     b2bua.mount();
     await step('trunk registrations', () => signalling.startTrunkRegistrations(srf));
     await this.countRegistrations();
-    const tokens = new SqliteTokenStore(c.store.path, c.api.tokenTtlSec * 1000, Date.now);
+    const tokens = await step('tokens', () => new SqliteTokenStore(c.store.path, c.api.tokenTtlSec * 1000, Date.now));
     this.tokens = tokens;
     this.api = await step('api', () => startApiServer({
       store, config: c.api, logger: this.log.child({ part: 'api' }), tokens,
