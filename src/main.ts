@@ -11,6 +11,10 @@ import { Service } from './service';
 import { ensureBootstrapKey } from './service/bootstrap-key';
 
 async function main(): Promise<void> {
+  // Everything the service and its children (rtpengine, lame) create is owner-only: the state
+  // holds SIP passwords, API keys and recorded conversations. The parts also set modes
+  // themselves, so an embedding process with another umask gets the same.
+  process.umask(0o077);
   let config = loadConfig();
   const logger = pino({ level: config.logLevel });
   if (config.api.bootstrapApiKey === '') {

@@ -19,4 +19,5 @@ export { sendSuccess, errorEnvelope } from './envelope';
 export type { SuccessEnvelope, ErrorEnvelope } from './envelope';
 export * from './errors';
 export { compileValidator, toFieldErrors, type FieldErrors, type Validator } from './validation';
-export { TokenStore } from './tokens';
+export { MemoryTokenStore, type TokenStore, type TokenGrant } from './tokens';
+export { SqliteTokenStore } from './sqlite-tokens';

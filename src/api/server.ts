@@ -7,7 +7,7 @@ import { authenticate, type ApiContext } from './context';
 import { errorEnvelope } from './envelope';
 import { parseBody } from './body';
 import { ApiError, InternalError, ParseError, PayloadTooLargeError, RouteNotFoundError } from './errors';
-import { TokenStore } from './tokens';
+import { MemoryTokenStore, type TokenStore } from './tokens';
 import { createAjv } from './validation';
 import { registerApiAuthRoutes } from './routes/api-auth';
 import { registerAccountRoutes } from './routes/accounts';
@@ -37,6 +37,8 @@ export interface ApiServerOptions {
   logger?: Logger;
   /** Milliseconds since the epoch; tests inject one to expire tokens without waiting. */
   now?: () => number;
+  /** Where tokens live; the service passes a SqliteTokenStore, units default to memory. */
+  tokens?: TokenStore;
   /** Extra route modules, registered after the core ones. */
   routes?: readonly ApiRouteModule[];
 }
@@ -63,7 +65,7 @@ export function buildApiServer(opts: ApiServerOptions): ApiServer {
   }) as unknown as FastifyInstance;
   const ctx: ApiContext = {
     store: opts.store,
-    tokens: new TokenStore(opts.config.tokenTtlSec * 1000, now),
+    tokens: opts.tokens ?? new MemoryTokenStore(opts.config.tokenTtlSec * 1000, now),
     config: opts.config,
     ajv: createAjv(),
     now,

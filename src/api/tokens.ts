@@ -7,11 +7,28 @@ export interface TokenGrant {
 }
 
 /**
- * Auth tokens handed out by PUT /v2/api_auth. Opaque random strings kept in memory with their
- * expiry: a restart logs everyone out, which is acceptable for an administration API and keeps
- * secrets out of the database. (Several nodes would need a shared store or signed tokens.)
+ * Auth tokens handed out by PUT /v2/api_auth: opaque random strings with their account and
+ * expiry. The service keeps them in SQLite (sqlite-tokens.ts) so that a restart logs nobody
+ * out; MemoryTokenStore serves units and tests. Synchronous, as every check is on the request
+ * path and SQLite (better-sqlite3) answers synchronously.
  */
-export class TokenStore {
+export interface TokenStore {
+  issue(accountId: string): { token: string; grant: TokenGrant };
+  /** The grant for a live token; expired tokens are forgotten on sight. */
+  check(token: string): TokenGrant | undefined;
+  revoke(token: string): void;
+  /** Grants kept (live, or expired but not swept yet). */
+  readonly size: number;
+  close(): void;
+}
+
+/** 256 random bits, hex. */
+export function newToken(): string {
+  return randomBytes(32).toString('hex');
+}
+
+/** Tokens in memory: a restart logs everyone out. */
+export class MemoryTokenStore implements TokenStore {
   private readonly grants = new Map<string, TokenGrant>();
 
   constructor(
@@ -21,13 +38,12 @@ export class TokenStore {
 
   issue(accountId: string): { token: string; grant: TokenGrant } {
     this.sweep();
-    const token = randomBytes(32).toString('hex');
+    const token = newToken();
     const grant = { accountId, expiresAt: this.now() + this.ttlMs };
     this.grants.set(token, grant);
     return { token, grant };
   }
 
-  /** The grant for a live token; expired tokens are forgotten on sight. */
   check(token: string): TokenGrant | undefined {
     const grant = this.grants.get(token);
     if (grant === undefined) return undefined;
@@ -44,6 +60,10 @@ export class TokenStore {
 
   get size(): number {
     return this.grants.size;
+  }
+
+  close(): void {
+    this.grants.clear();
   }
 
   /** Drops expired grants; run on issue so memory stays bounded without a timer. */

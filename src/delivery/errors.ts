@@ -1,3 +1,5 @@
+import { redactUrl } from './url';
+
 /**
  * Named, coded errors of the delivery part. Callers and the persisted records match on `code`,
  * never on message text.
@@ -24,7 +26,8 @@ export class DeliveryError extends Error {
     /** false: retrying cannot help (refused or malformed target, missing file). */
     readonly retryable: boolean,
   ) {
-    super(message);
+    // Messages end up in logs, records and the API: never with a URL's credentials.
+    super(redactUrl(message));
     this.name = new.target.name;
   }
 }

@@ -20,8 +20,9 @@ export class Journal {
   }
 
   async open(): Promise<void> {
-    await fsp.mkdir(this.metaDir, { recursive: true });
-    await fsp.mkdir(this.filesDir, { recursive: true });
+    // Owner-only: the records hold upload URLs (credentials included), the files conversations.
+    await fsp.mkdir(this.metaDir, { recursive: true, mode: 0o700 });
+    await fsp.mkdir(this.filesDir, { recursive: true, mode: 0o700 });
     await fsyncDir(this.root);
   }
 
@@ -44,7 +45,7 @@ export class Journal {
   private async writeNow(id: string, data: string): Promise<void> {
     const final = join(this.metaDir, `${id}.json`);
     const tmp = `${final}.${process.pid}.tmp`;
-    const fh = await fsp.open(tmp, 'w', 0o640);
+    const fh = await fsp.open(tmp, 'w', 0o600);
     try {
       await fh.writeFile(data);
       await fh.sync();
@@ -109,8 +110,8 @@ export async function exists(path: string): Promise<boolean> {
 }
 
 /**
- * Moves a file into the spool durably: rename when on the same filesystem, else copy + fsync +
- * unlink (EXDEV). The data and both directory entries are fsynced before returning.
+ * Moves a file into the spool durably and owner-only (0600): rename when on the same
+ * filesystem, else copy + fsync + unlink (EXDEV). The data and both directory entries are fsynced before returning.
  */
 export async function moveDurably(from: string, to: string, fromDir: string, toDir: string): Promise<void> {
   try {
@@ -124,6 +125,8 @@ export async function moveDurably(from: string, to: string, fromDir: string, toD
     await fsyncDir(toDir);
     await fsp.unlink(from);
   }
+  // The spool is owner-only whoever produced the file (a recording is a conversation).
+  await fsp.chmod(to, 0o600);
   await fsyncFile(to);
   await fsyncDir(toDir);
   if (fromDir !== toDir) await fsyncDir(fromDir).catch(() => undefined);

@@ -11,7 +11,7 @@ import { NetworkPolicy } from './netpolicy';
 import { DeliveryEvent, DeliveryStatus, nextStatus } from './status';
 import type { DeliveryJob, DeliveryRecord, RecordingMeta } from './types';
 import { parseTarget, upload, type UploadOptions } from './uploader';
-import { buildUploadUrl, contentTypeFor, recordingName, urlFieldsOf } from './url';
+import { buildUploadUrl, contentTypeFor, recordingName, redactUrl, urlFieldsOf } from './url';
 import { notifyWebhook, type WebhookEvent } from './webhook';
 
 export interface QueueDepth {
@@ -147,7 +147,7 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
     await this.persist(rec);
     await moveDurably(job.filePath, this.journal.filePath(rec.file), dirname(job.filePath), this.journal.filesDir);
     this.records.set(rec.id, rec);
-    this.childLog(rec).info({ url: rec.targetUrl, size: rec.size }, 'recording queued for delivery');
+    this.childLog(rec).info({ url: redactUrl(rec.targetUrl), size: rec.size }, 'recording queued for delivery');
     if (job.hold) await this.fail(rec, new DeliveryError(job.hold.code, job.hold.message, false), true);
     else if (invalid) await this.fail(rec, invalid, true);
     this.emit('depth', this.depth());

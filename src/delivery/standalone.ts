@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import pino from 'pino';
 import { loadConfig } from '../config';
 import { DeliveryQueue } from './queue';
+import { redactUrl } from './url';
 import type { DeliveryJob } from './types';
 
 async function main(): Promise<void> {
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
   rl.on('line', (line) => {
     if (!line.trim()) return;
     q.enqueue(JSON.parse(line) as DeliveryJob)
-      .then((rec) => out('enqueued', { id: rec.id, targetUrl: rec.targetUrl }))
+      .then((rec) => out('enqueued', { id: rec.id, targetUrl: redactUrl(rec.targetUrl) }))
       .catch((err: Error) => out('error', { message: err.message }));
   });
   const stop = (): void => {

@@ -14,6 +14,18 @@ import type { RecordingFormat, RecordingMeta } from './types';
  *    field_separator is empty for recordings).
  */
 
+/**
+ * The text with the userinfo of every URL in it replaced by `***` (RFC 3986 3.2.1: userinfo
+ * carries credentials, and its password part is deprecated for this very reason), for log lines
+ * and error messages. Works on a bare URL or on free text containing URLs. The userinfo ends at
+ * the last `@` before the path's query, fragment or the next whitespace, as the WHATWG parser
+ * takes the last `@` of the authority: a password with a raw `@` or `/` is hidden whole (a path
+ * holding `@` hides a little too much, which is the safe side).
+ */
+export function redactUrl(text: string): string {
+  return text.replace(/\b([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)[^\s"'<>?#]*@/g, '$1***@');
+}
+
 /** Seconds between 0000-01-01 and 1970-01-01: Kazoo timestamps are Gregorian seconds. */
 export const GREGORIAN_UNIX_OFFSET = 62_167_219_200;
 

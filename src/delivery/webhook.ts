@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Logger } from 'pino';
 import type { DeliveryRecord } from './types';
+import { redactUrl } from './url';
 
 export type WebhookEvent = 'recording.uploaded' | 'recording.failed';
 
@@ -16,7 +17,7 @@ export function notifyWebhook(url: string, timeoutMs: number, event: WebhookEven
     try {
       target = new URL(url);
     } catch {
-      log.warn({ url }, 'webhook URL invalid');
+      log.warn({ url: redactUrl(url) }, 'webhook URL invalid');
       resolve();
       return;
     }

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { FrozenConfig } from '../config';
 import { NgClient } from './ng/ng-client';
 import { RtpengineStartError } from './errors';
+import { dieWithParent, findSetpriv, reapOrphan, removePidFile, writePidFile } from './orphans';
 import { WATCHDOG_FRESH, afterMissedPing, madeProgress, processCpuSeconds, type WatchdogCounts } from './watchdog';
 
 /** Mutable (tests) and frozen (loadConfig) sections are both accepted. */
@@ -38,6 +39,8 @@ const PING_TIMEOUT_MS = 300;
  * Supervises one local userspace rtpengine (`--table=-1`, no kernel module): starts it, waits
  * until it answers NG `ping`, restarts it with exponential backoff when it dies, and stops it
  * (SIGTERM, then SIGKILL after `killTimeoutMs`) on close(). All timers are owned by transition().
+ * It never outlives the service and an earlier run's orphan is stopped at start (orphans.ts):
+ * started through `setpriv --pdeathsig KILL`, its pid kept in `pidFile`.
  */
 export class RtpengineProcess extends EventEmitter<RtpengineProcessEvents> {
   private state: ProcessState = ProcessState.Idle;
@@ -49,6 +52,7 @@ export class RtpengineProcess extends EventEmitter<RtpengineProcessEvents> {
   private failures = 0;
   private restarts = 0;
   private closing: Promise<void> | undefined;
+  private readonly setpriv = findSetpriv();
 
   constructor(private readonly cfg: LocalConfig, private readonly log: Logger) {
     super();
@@ -89,7 +93,9 @@ export class RtpengineProcess extends EventEmitter<RtpengineProcessEvents> {
   async start(): Promise<void> {
     if (this.state !== ProcessState.Idle) throw new RtpengineStartError(`start() in state ${this.state}`);
     this.transition(ProcessState.Starting);
+    if (this.setpriv === undefined) this.log.warn('setpriv (util-linux) not found: rtpengine would outlive a killed service until the next start');
     try {
+      if (this.cfg.pidFile !== '') await reapOrphan(this.cfg.pidFile, this.cfg.binary, `${this.cfg.ngHost}:${this.cfg.ngPort}`, this.cfg.killTimeoutMs, this.log);
       await this.ensureNgPortFree();
       await this.launch();
     } catch (err) {
@@ -175,8 +181,16 @@ export class RtpengineProcess extends EventEmitter<RtpengineProcessEvents> {
   private launch(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let settled = false;
-      const child = spawn(this.cfg.binary, this.args(), { stdio: ['ignore', 'ignore', 'pipe'] });
+      const run = dieWithParent(this.setpriv, this.cfg.binary, this.args());
+      const child = spawn(run.command, run.args, { stdio: ['ignore', 'ignore', 'pipe'] });
       this.child = child;
+      if (child.pid !== undefined && this.cfg.pidFile !== '') {
+        try {
+          writePidFile(this.cfg.pidFile, child.pid);
+        } catch (err) {
+          this.log.warn({ err, file: this.cfg.pidFile }, 'cannot write the rtpengine pid file');
+        }
+      }
       const fail = (err: Error): void => {
         if (settled) return;
         settled = true;
@@ -211,8 +225,8 @@ export class RtpengineProcess extends EventEmitter<RtpengineProcessEvents> {
   }
 
   /**
-   * Another rtpengine already answering on our NG port would make our readiness check pass
-   * while our own process dies on bind: refuse to start instead.
+   * Another rtpengine already answering on our NG port (not ours: ours was reaped before) would
+   * make our readiness check pass while our own process dies on bind: refuse to start instead.
    */
   private async ensureNgPortFree(): Promise<void> {
     const ng = new NgClient({ host: this.cfg.ngHost, port: this.cfg.ngPort }, PING_TIMEOUT_MS);
@@ -276,7 +290,9 @@ export class RtpengineProcess extends EventEmitter<RtpengineProcessEvents> {
     if (!this.closing) {
       this.transition(ProcessState.Closing);
       this.watchdog?.close();
+      const pid = this.child?.pid;
       this.closing = this.stopChild().then(() => {
+        if (this.cfg.pidFile !== '') removePidFile(this.cfg.pidFile, pid);
         this.transition(ProcessState.Closed);
         this.emit('closed');
       });

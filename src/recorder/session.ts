@@ -78,7 +78,7 @@ let portCursor = 0;
 /** spoolDir/call_recording_<call-id>_<n>.<ext> (the directory is created). */
 export function defaultRecordingPath(spoolDir: string | undefined, callId: string, n: number, format: string): string {
   const dir = spoolDir ?? 'spool/recordings';
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 }); // owner-only, like every state directory
   return join(dir, `call_recording_${callId.replace(/[^A-Za-z0-9._-]/g, '_')}_${n}.${format}`);
 }
 

@@ -91,7 +91,7 @@ export class Recordings {
 
   async start(): Promise<void> {
     // Recordings named by media_name are written straight into the spool directory.
-    await mkdir(this.d.config.recorder.spoolDir, { recursive: true });
+    await mkdir(this.d.config.recorder.spoolDir, { recursive: true, mode: 0o700 }); // owner-only (recordings are conversations)
     await this.queue.start();
   }
 

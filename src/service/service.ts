@@ -1,13 +1,14 @@
+import { dirname, join } from 'node:path';
 import Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { startApiServer, type ApiServer } from '../api';
+import { SqliteTokenStore, startApiServer, type ApiServer, type TokenStore } from '../api';
 import { B2bua, CallRecords, Router } from '../calls';
 import type { FrozenConfig } from '../config';
 import { Engine } from '../engine/engine';
 import { startMedia, type Media } from '../media';
 import { createMetrics, type Metrics } from '../metrics';
-import { Signalling, deviceTargets } from '../signalling';
+import { Signalling, SqliteBindingStore, deviceTargets } from '../signalling';
 import { openStore, type DocumentStore } from '../store';
 import { metricsRoute, recordingsPort, registrationsRoute } from './api-routes';
 import { Recordings } from '../recording';
@@ -59,6 +60,12 @@ function connectSrf(host: string, port: number, secret: string, log: Logger, tim
   });
 }
 
+/** media.local.pidFile, or by default beside the store file (the state directory). */
+function rtpenginePidFile(c: FrozenConfig): string {
+  if (c.media.local.pidFile !== '') return c.media.local.pidFile;
+  return c.store.path === ':memory:' ? '' : join(dirname(c.store.path), 'rtpengine.pid');
+}
+
 export class Service {
   private stateValue = ServiceState.Idle;
   readonly metrics: Metrics;
@@ -70,6 +77,7 @@ export class Service {
   b2bua: B2bua | undefined;
   recordings: Recordings | undefined;
   api: (ApiServer & { url: string }) | undefined;
+  tokens: TokenStore | undefined;
   private closing: Promise<void> | undefined;
   /** SIGTERM path: drain calls, then close (see shutdown.ts). */
   readonly shutdown: GracefulShutdown;
@@ -124,7 +132,7 @@ export class Service {
     this.store = store;
     const directory = new StoreDirectory(store);
     this.media = await step('media', () => startMedia({
-      ...c.media, local: { ...c.media.local, extraArgs: [...c.media.local.extraArgs] }, external: c.media.external.map((e) => ({ ...e })),
+      ...c.media, local: { ...c.media.local, pidFile: rtpenginePidFile(c), extraArgs: [...c.media.local.extraArgs] }, external: c.media.external.map((e) => ({ ...e })),
     }, this.log));
     let drachtio = { host: c.engine.drachtio.host, port: c.engine.drachtio.port };
     if (c.engine.embedded) {
@@ -136,8 +144,10 @@ export class Service {
     const srf = await step('drachtio', () => connectSrf(drachtio.host, drachtio.port, c.engine.drachtio.secret, this.log));
     this.srf = srf;
     const sip = this.engine?.sip.advertised('udp');
+    // Registrations and API tokens live beside the documents, so a restart keeps them.
+    const bindings = await step('registrations', () => new SqliteBindingStore({ path: c.store.path, onExpired: () => { void this.countRegistrations(); } }));
     const signalling = new Signalling({
-      config: c.signalling, directory, logger: this.log,
+      config: c.signalling, directory, logger: this.log, bindings,
       contactHostPort: sip ? `${sip.host}:${sip.port}` : `${c.engine.sip.listen[0]?.host ?? '127.0.0.1'}:${c.engine.sip.listen[0]?.port ?? 5060}`,
       events: { onChange: () => { void this.countRegistrations(); } },
     });
@@ -166,8 +176,11 @@ export class Service {
     recordings.mount(b2bua);
     b2bua.mount();
     await step('trunk registrations', () => signalling.startTrunkRegistrations(srf));
+    await this.countRegistrations();
+    const tokens = await step('tokens', () => new SqliteTokenStore(c.store.path, c.api.tokenTtlSec * 1000, Date.now));
+    this.tokens = tokens;
     this.api = await step('api', () => startApiServer({
-      store, config: c.api, logger: this.log.child({ part: 'api' }),
+      store, config: c.api, logger: this.log.child({ part: 'api' }), tokens,
       routes: [metricsRoute(this.metrics.registry), registrationsRoute((id) => signalling.registrations(id)),
         registrationsRoute(async (id) => signalling.trunkRegistrations?.statusOfAccount(id) ?? [], 'resources/registrations'),
         recordingsRoute(recordingsPort(recordings.queue)), channelsRoute(new ServiceChannels(b2bua, recordings))],
@@ -190,6 +203,7 @@ export class Service {
           ['calls', this.b2bua && (() => this.b2bua?.close())],
           ['recordings', this.recordings && (() => this.recordings?.close())],
           ['api', this.api && (() => this.api?.app.close())],
+          ['tokens', this.tokens && (() => this.tokens?.close())],
           ['signalling', this.signalling && (() => this.signalling?.close())],
           ['drachtio', this.srf && (() => this.srf?.disconnect())],
           ['engine', this.engine && (() => this.engine?.close())],

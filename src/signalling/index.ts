@@ -16,7 +16,8 @@ export { callerOf, identifyCaller, authenticateInvite } from './auth/invite-auth
 export { trunkMatch, rankTrunks, TrunkMatch } from './auth/trunk-match';
 export { deviceTargets, routeTargets, registrationsProvider, type RouteTarget, type RegistrationView } from './registrar/registrations';
 export { classifyDirection, CalleeKind, CallerKind, Network, type Callee, type Caller, type Direction } from './direction';
-export { MemoryBindingStore, type BindingStore } from './registrar/binding-store';
+export { MemoryBindingStore, type BindingStore, type ExpiredBindings } from './registrar/binding-store';
+export { SqliteBindingStore, type SqliteBindingStoreOptions } from './registrar/sqlite-binding-store';
 export { RegState, type RegistrationStatus } from './uac/gateway-registration';
 export { SignallingError, InvalidTransitionError, RegisterTimeoutError, TooManyChallengesError } from './errors';
 export { ContactParseError } from './registrar/contact';
@@ -27,7 +28,7 @@ export interface SignallingOptions {
   config: ReadonlyDeep<SignallingConfig>;
   directory: Directory;
   logger: Logger;
-  /** Defaults to a MemoryBindingStore (one node). */
+  /** Defaults to a MemoryBindingStore (one node, forgotten on restart); the service passes a SqliteBindingStore. */
   bindings?: BindingStore;
   /** host:port put in the Contact of outbound trunk registrations. */
   contactHostPort: string;

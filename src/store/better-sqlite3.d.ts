@@ -25,7 +25,8 @@ declare module 'better-sqlite3' {
       prepare<Row = unknown>(sql: string): Statement<Row>;
       exec(sql: string): Database;
       pragma(source: string, options?: { simple?: boolean }): unknown;
-      transaction<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R;
+      /** The wrapped function runs in BEGIN (DEFERRED); `.immediate` takes the write lock first. */
+      transaction<A extends unknown[], R>(fn: (...args: A) => R): ((...args: A) => R) & { immediate: (...args: A) => R };
       close(): Database;
     }
   }

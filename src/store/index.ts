@@ -7,6 +7,7 @@ export * from './errors';
 export { SqliteDocumentStore } from './sqlite';
 export { isAccountEnabled } from './account-state';
 export type { SqliteStoreOptions } from './sqlite';
+export { openSqliteFile, STATE_DIR_MODE, STATE_FILE_MODE } from './sqlite-file';
 export { typeName, newId, newApiKey, nextRevision, mergePatch, publicFields, privateFields, getPath, isJsonObject } from './doc';
 
 /** Opens the store the configuration names. */

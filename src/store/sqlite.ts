@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqliteFile } from './sqlite-file';
 import { ConflictError, InvalidDocumentError, NotFoundError } from './errors';
 import { isJsonObject, mergePatch, newId, nextRevision, typeName } from './doc';
 import type {
@@ -57,9 +56,9 @@ export interface SqliteStoreOptions {
 }
 
 /**
- * The embedded store: one SQLite file in WAL mode (readers never block the writer, and a crash
- * loses at most the transaction in flight). Documents are kept whole as JSON in `body`; the
- * columns beside it exist only to index and to check revisions.
+ * The embedded store: one SQLite file in WAL mode, owner-only (see openSqliteFile). Documents
+ * are kept whole as JSON in `body`; the columns beside it exist only to index and to check
+ * revisions.
  */
 export class SqliteDocumentStore implements DocumentStore {
   private readonly db: Database.Database;
@@ -67,13 +66,7 @@ export class SqliteDocumentStore implements DocumentStore {
   private closed = false;
 
   constructor(opts: SqliteStoreOptions) {
-    if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
-    this.db = new Database(opts.path);
-    this.db.pragma('journal_mode = WAL');
-    // NORMAL is durable across application crashes in WAL mode; only an OS crash can lose the
-    // last transactions, which FULL would cost an fsync per write to prevent.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openSqliteFile(opts.path);
     this.db.exec(SCHEMA);
     this.now = opts.now ?? Date.now;
   }

@@ -25,6 +25,8 @@ export interface TestService {
   rtpRange: { min: number; max: number };
   dir: string;
   close(): Promise<void>;
+  /** Closes the service (SIGTERM-like, files kept) and starts a new one on the same config, ports and files. */
+  restart(): Promise<TestService>;
 }
 
 export interface TestServiceOptions {
@@ -63,22 +65,31 @@ export async function startTestService(o: TestServiceOptions = {}): Promise<Test
   const merged = deepMerge(base, o.config ?? {});
   const config = parseConfig(merged);
   const logger = o.logger ?? pino({ level: config.logLevel });
+  return launch(config, logger, { sipPort, ngPort, rtpRange: { min, max: min + size - 1 }, dir });
+}
+
+type Placement = Pick<TestService, 'sipPort' | 'ngPort' | 'rtpRange' | 'dir'>;
+
+async function launch(config: FrozenConfig, logger: Logger, p: Placement): Promise<TestService> {
   const service = new Service(config, logger);
   try {
     await service.start();
   } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(p.dir, { recursive: true, force: true });
     throw err;
   }
   const store = service.store;
   const api = service.api;
   if (!store || !api) throw new Error('service started without store or api');
   return {
-    service, config, store, apiUrl: api.url, sipPort, sipTarget: `127.0.0.1:${sipPort}`, ngPort,
-    rtpRange: { min, max: min + size - 1 }, dir,
+    ...p, service, config, store, apiUrl: api.url, sipTarget: `127.0.0.1:${p.sipPort}`,
     close: async () => {
       await service.close();
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(p.dir, { recursive: true, force: true });
+    },
+    restart: async () => {
+      await service.close();
+      return launch(config, logger, p);
     },
   };
 }

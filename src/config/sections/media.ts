@@ -36,6 +36,12 @@ export const MediaSection = Type.Object({
      * it; a busy rtpengine that answers late (overload) is killed only after fifteen.
      */
     watchdogMs: Type.Integer({ minimum: 0, default: 2000 }),
+    /**
+     * rtpengine's pid, written at each (re)start; at start, an rtpengine of an earlier run named
+     * here (checked by its command line: our binary and NG address) is stopped. '' = the
+     * service puts `rtpengine.pid` beside the store file (var/); none with a ':memory:' store.
+     */
+    pidFile: Type.String({ default: '' }),
     /** Extra command-line arguments appended verbatim. */
     extraArgs: Type.Array(Type.String(), { default: [] }),
   }, { default: {} }),

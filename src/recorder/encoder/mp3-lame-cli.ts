@@ -1,8 +1,8 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { closeSync, statSync } from 'node:fs';
 import { endianness, setPriority } from 'node:os';
 import type { Writable } from 'node:stream';
-import type { AudioFileWriter } from './writer';
+import { openPrivate, type AudioFileWriter } from './writer';
 import { mp3BitrateKbps, isMp3SampleRate } from '../mp3-params';
 import { EncoderError } from '../errors';
 
@@ -16,6 +16,9 @@ export class Mp3LameCliWriter implements AudioFileWriter {
   constructor(private readonly path: string, sampleRate: number, channels: 1 | 2, kbps?: number, lameBin = 'lame', quality?: number, nice = 0) {
     if (!isMp3SampleRate(sampleRate)) throw new EncoderError(`MP3 cannot carry ${sampleRate} Hz`);
     const args = lameArgs(sampleRate, channels, kbps ?? mp3BitrateKbps(sampleRate, channels), quality, path);
+    // lame creates its output with fopen (0666 less the umask); created owner-only here first,
+    // lame truncates it and the mode stays.
+    closeSync(openPrivate(path));
     this.child = spawn(lameBin, args, { stdio: ['pipe', 'ignore', 'ignore'] });
     if (nice > 0 && this.child.pid !== undefined) {
       try {

@@ -1,6 +1,6 @@
-import { openSync, writeSync, closeSync } from 'node:fs';
+import { writeSync, closeSync } from 'node:fs';
 import { createMp3Encoder, type WasmMediaEncoder } from 'wasm-media-encoders';
-import type { AudioFileWriter } from './writer';
+import { openPrivate, type AudioFileWriter } from './writer';
 import { mp3BitrateKbps, isMp3SampleRate } from '../mp3-params';
 import { EncoderError } from '../errors';
 
@@ -24,7 +24,7 @@ export class Mp3WasmWriter implements AudioFileWriter {
     if (!isMp3SampleRate(sampleRate)) throw new EncoderError(`MP3 cannot carry ${sampleRate} Hz`);
     const enc = await createMp3Encoder();
     enc.configure({ sampleRate, channels, bitrate: (kbps ?? mp3BitrateKbps(sampleRate, channels)) as Kbps });
-    return new Mp3WasmWriter(enc, openSync(path, 'w'), channels);
+    return new Mp3WasmWriter(enc, openPrivate(path), channels);
   }
 
   write(interleaved: Int16Array): void {

@@ -1,5 +1,5 @@
-import { openSync, writeSync, closeSync } from 'node:fs';
-import type { AudioFileWriter } from './writer';
+import { writeSync, closeSync } from 'node:fs';
+import { openPrivate, type AudioFileWriter } from './writer';
 
 /**
  * The 44-byte canonical RIFF/WAVE header for 16-bit PCM. While recording, the sizes are written
@@ -35,7 +35,7 @@ export class WavFileWriter implements AudioFileWriter {
   private closed = false;
 
   constructor(readonly path: string, private readonly sampleRate: number, private readonly channels: number) {
-    this.fd = openSync(path, 'w');
+    this.fd = openPrivate(path);
     writeSync(this.fd, wavHeader(sampleRate, channels, 0));
   }
 

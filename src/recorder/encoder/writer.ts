@@ -1,3 +1,15 @@
+import { fchmodSync, openSync } from 'node:fs';
+
+/**
+ * Opens (truncating) a recording file owner-only, whatever the process umask: a recording is
+ * a customer's conversation. fchmod narrows a file that already existed with wider bits.
+ */
+export function openPrivate(path: string): number {
+  const fd = openSync(path, 'w', 0o600);
+  fchmodSync(fd, 0o600);
+  return fd;
+}
+
 /** A file encoder fed interleaved 16-bit PCM at the recording's rate and channel count. */
 export interface AudioFileWriter {
   write(interleaved: Int16Array): void | Promise<void>;

@@ -1,8 +1,12 @@
 import type { Binding } from './bindings';
 
+/** AORs that lost bindings to expiry in a sweep, with what each has left. */
+export type ExpiredBindings = { aor: string; remaining: Binding[] }[];
+
 /**
- * Where registrations live. In memory for one node; a Redis implementation can replace it for
- * several nodes (hence asynchronous). `update` must be atomic per AOR: two REGISTERs for one
+ * Where registrations live. SQLite on one node (sqlite-binding-store.ts, the service's
+ * default: they survive a restart); in memory for tests; a Redis implementation can replace it
+ * for several nodes (hence asynchronous). `update` must be atomic per AOR: two REGISTERs for one
  * AOR must not both read the old bindings and lose one of the writes.
  */
 export interface BindingStore {
@@ -22,7 +26,7 @@ export interface BindingStore {
 }
 
 /**
- * Single-node store. Expired bindings are invisible at once (every read filters by time) and
+ * In-memory store (forgotten on restart; units and tests). Expired bindings are invisible at once (every read filters by time) and
  * swept from memory every `sweepMs`.
  */
 export class MemoryBindingStore implements BindingStore {
@@ -34,7 +38,7 @@ export class MemoryBindingStore implements BindingStore {
     sweepMs = 30_000,
     private readonly clock: () => number = Date.now,
     /** Told which AORs lost bindings to expiry in a sweep (keeps a registrations gauge true). */
-    private readonly onExpired?: (changes: { aor: string; remaining: Binding[] }[]) => void,
+    private readonly onExpired?: (changes: ExpiredBindings) => void,
   ) {
     if (sweepMs > 0) {
       this.sweeper = setInterval(() => this.sweep(this.clock()), sweepMs);
@@ -72,7 +76,7 @@ export class MemoryBindingStore implements BindingStore {
   /** Drops expired bindings from memory. */
   sweep(nowMs: number): number {
     let removed = 0;
-    const changes: { aor: string; remaining: Binding[] }[] = [];
+    const changes: ExpiredBindings = [];
     for (const [aor, list] of this.byAor) {
       const live = list.filter((b) => b.expiresAt > nowMs);
       if (live.length === list.length) continue;

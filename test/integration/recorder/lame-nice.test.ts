@@ -1,12 +1,14 @@
 /**
  * The lame encoders run at the configured niceness, below the service's own threads: on a
  * saturated machine the recorder's RTP reception must win over encoding, which can lag safely.
+ * The files the encoders write are owner-only (0600) whatever the umask.
  */
 import t from 'tap';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Mp3LameCliWriter } from '../../../src/recorder/encoder/mp3-lame-cli';
+import { WavFileWriter } from '../../../src/recorder/encoder/wav';
 
 /** Field 19 of /proc/<pid>/stat: the nice value. */
 function niceOf(pid: number): number {
@@ -30,4 +32,20 @@ t.test('lame runs at the requested niceness and still writes the file', async (t
     const bytes = await w.close();
     t.ok(bytes > 1000 && statSync(path).size === bytes, `nice ${nice}: ${bytes} bytes of MP3`);
   }
+});
+
+t.test('the file lame writes, and the WAV writer\'s, are owner-only whatever the umask', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lame-mode-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const old = process.umask(0o022); // the usual umask: lame's fopen alone would give 0644
+  t.teardown(() => { process.umask(old); });
+  const mp3 = join(dir, 'a.mp3');
+  const w = new Mp3LameCliWriter(mp3, 8000, 1, undefined, 'lame', 7);
+  await w.write(new Int16Array(8000));
+  t.ok((await w.close()) > 0, 'lame wrote the file');
+  t.equal((statSync(mp3).mode & 0o777).toString(8), '600', 'MP3 from the lame child: 0600');
+  const wav = new WavFileWriter(join(dir, 'a.wav'), 8000, 1);
+  wav.write(new Int16Array(800));
+  await wav.close();
+  t.equal((statSync(join(dir, 'a.wav')).mode & 0o777).toString(8), '600', 'WAV: 0600');
 });

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { buildUploadUrl, contentTypeFor, recordingName, uriEncode, GREGORIAN_UNIX_OFFSET, type UrlFields } from '../../../src/delivery/url';
+import { buildUploadUrl, contentTypeFor, recordingName, redactUrl, uriEncode, GREGORIAN_UNIX_OFFSET, type UrlFields } from '../../../src/delivery/url';
 
 const f: UrlFields = {
   callId: 'abc123',
@@ -70,4 +70,24 @@ t.test('content type and name as Kazoo derives them', (t) => {
   t.equal(contentTypeFor('wav'), 'audio/x-wav');
   t.equal(recordingName('x@y', 'wav'), 'call_recording_x%40y.wav');
   t.end();
+});
+
+t.test('redactUrl: userinfo of every URL in a text becomes ***, nothing else changes', async (t) => {
+  const rows: [string, string, string][] = [
+    ['user and password', 'https://user:pass@rec.example.com/up', 'https://***@rec.example.com/up'],
+    ['user only', 'http://token@rec.example.com/up', 'http://***@rec.example.com/up'],
+    ['no userinfo', 'https://rec.example.com/up?a=b', 'https://rec.example.com/up?a=b'],
+    ['port kept', 'https://u:p@rec.example.com:8443/x', 'https://***@rec.example.com:8443/x'],
+    ['raw @ in the password', 'https://u:p@ss@h.example/x', 'https://***@h.example/x'],
+    ['raw / in the password', 'https://u:pa/ss@h.example/x', 'https://***@h.example/x'],
+    ['@ in the query is not userinfo', 'https://h.example/x?mail=a@b.c', 'https://h.example/x?mail=a@b.c'],
+    ['@ in the fragment is not userinfo', 'https://h.example/x#a@b', 'https://h.example/x#a@b'],
+    ['empty password', 'https://u:@h.example/', 'https://***@h.example/'],
+    ['URL inside a message', 'more than 5 redirects from https://u:secret@h.example/a', 'more than 5 redirects from https://***@h.example/a'],
+    ['quoted URL inside a message', 'cannot parse URL "http://u:secret@[bad"', 'cannot parse URL "http://***@[bad"'],
+    ['two URLs', 'http://a:1@x/ to https://b:2@y/', 'http://***@x/ to https://***@y/'],
+    ['not a URL', 'user:pass@host', 'user:pass@host'],
+    ['empty', '', ''],
+  ];
+  for (const [name, input, want] of rows) t.equal(redactUrl(input), want, name);
 });

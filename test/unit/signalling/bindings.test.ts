@@ -1,6 +1,5 @@
 import t from 'tap';
 import { planRegister, secondsLeft, type Binding, type ExpiryLimits, type RegisterInput } from '../../../src/signalling/registrar/bindings';
-import { MemoryBindingStore } from '../../../src/signalling/registrar/binding-store';
 import { parseContactHeaders } from '../../../src/signalling/registrar/contact';
 
 const limits: ExpiryLimits = { minExpires: 60, maxExpires: 3600, defaultExpires: 1800, maxContactsPerAor: 3 };
@@ -98,28 +97,4 @@ t.test('binding keeps received address, instance and q', async (t) => {
   const { state } = run([[base(['<sip:1001@10.0.0.9:5062>;+sip.instance="<urn:uuid:abc>";reg-id=1;q=0.7'], { userAgent: 'UA/1' }), 0]]);
   t.same(state.map((b) => [b.received, b.instanceId, b.regId, b.q, b.userAgent]),
     [[{ address: '192.0.2.1', port: 40123, transport: 'udp' }, 'urn:uuid:abc', '1', 0.7, 'UA/1']]);
-});
-
-t.test('memory binding store', async (t) => {
-  const expired: string[] = [];
-  const s = new MemoryBindingStore(0, Date.now, (changes) => { for (const c of changes) expired.push(`${c.aor}:${c.remaining.length}`); });
-  t.teardown(() => s.close());
-  const mk = (aor: string, acc: string, dev: string, exp: number): Binding => ({
-    aor, contact: `sip:${aor}`, key: aor, callId: 'c', cseq: 1, expiresAt: exp, registeredAt: 0, updatedAt: 0,
-    received: { address: '1.1.1.1', port: 1, transport: 'udp' }, accountId: acc, deviceId: dev, username: 'u', realm: 'r',
-  });
-  const r = await s.update('a@r', 0, (cur) => ({ bindings: [...cur, mk('a@r', 'A', 'd1', 1000)], result: cur.length }));
-  t.equal(r, 0);
-  await s.update('b@r', 0, () => ({ bindings: [mk('b@r', 'B', 'd2', 5000)], result: null }));
-  t.equal((await s.get('a@r', 999)).length, 1);
-  t.equal((await s.get('a@r', 1000)).length, 0, 'expired is invisible');
-  t.same((await s.listByAccount('B', 10)).map((b) => b.aor), ['b@r']);
-  t.same((await s.listByDevice('d1', 10)).map((b) => b.aor), ['a@r']);
-  t.equal(await s.count(2000), 1);
-  t.equal(s.sweep(2000), 1);
-  t.same(expired, ['a@r:0'], 'expiry reported per AOR');
-  t.equal(s.sweep(2000), 0);
-  t.same(expired, ['a@r:0'], 'nothing more to report');
-  await s.update('b@r', 0, () => ({ bindings: [], result: null }));
-  t.equal(await s.count(0), 0, 'empty array deletes the AOR');
 });
