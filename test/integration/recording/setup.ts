@@ -14,7 +14,6 @@ import { freePort } from '../../helpers/ports';
 import { RtpEndpoint } from '../../helpers/rtp';
 import type { SippResult } from '../../helpers/sipp';
 import type { Logger } from 'pino';
-import { deepMerge } from '../../../src/config';
 import { startTestService, type TestService } from '../../helpers/service';
 import { UploadServer, type ReceivedUpload } from '../../helpers/upload-server';
 import { CALLEE_TONE, CALLER_TONE, REALM, answerOn, bridged, callFrom, ended, nextCall, registerPhone } from '../calls/setup';
