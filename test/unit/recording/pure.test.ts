@@ -69,8 +69,11 @@ t.test('recordingDoc', async (t) => {
     start: 1_700_000_000, start_ms: 1_700_000_000_123, duration_ms: 4013, duration: 4, media_type: 'mp3', sample_rate: 16000,
     content_type: 'audio/mpeg', name: 'call_recording_c1.mp3', size: 1234, url: 'http://x.test/r/call_recording_c1.mp3?from=a',
     method: 'post', status: 'failed', attempts: 3, last_error: { code: 'http_status', message: 'HTTP 500', at: 5 },
-    uploaded_at: null, http_status: null, file_kept: true,
+    uploaded_at: null, http_status: null, file_kept: true, media_status: null, media_error: null, media_legs: null,
   });
+  const media = { status: 'partial' as const, reason: 'callee: recorder got 0 of 600 packets', legs: { caller: { forwarded: 600, received: 600 }, callee: { forwarded: 600, received: 0 } } };
+  const withMedia = recordingDoc({ ...rec, meta: recordingMeta({ accountId: 'a1', callId: 'c1' }, item, result, media) });
+  t.same([withMedia.media_status, withMedia.media_error, withMedia.media_legs], [media.status, media.reason, media.legs], 'the media check is in the record');
 });
 
 t.test('wantsAudio', async (t) => {
