@@ -1,3 +1,4 @@
+import { RtpengineStartError } from './errors';
 import { accessSync, constants, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, delimiter, dirname, join } from 'node:path';
 import type { Logger } from 'pino';
@@ -44,6 +45,22 @@ function liveCmdline(pid: number): string[] | undefined {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return undefined;
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a) => a !== '');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The pid of the live Node.js process that started `pid` (its parent), if there is one. An
+ * rtpengine whose service died is re-parented to init (or a subreaper), never to a node process.
+ */
+function liveOwner(pid: number): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const ppid = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]);
+    if (!Number.isInteger(ppid) || ppid <= 1) return undefined;
+    const argv = liveCmdline(ppid);
+    return argv !== undefined && /^node/.test(basename(argv[0] ?? '')) ? ppid : undefined;
   } catch {
     return undefined;
   }
@@ -113,6 +130,12 @@ export async function reapOrphan(file: string, binary: string, ngListen: string,
     log.warn({ pid, file, cmdline: argv.slice(0, 3).join(' ') }, 'rtpengine pid file names another process: left alone');
     removePidFile(file, pid);
     return undefined;
+  }
+  const owner = liveOwner(pid);
+  if (owner !== undefined) {
+    // Not an orphan: a running service (another instance on the same state directory) owns it.
+    // Killing it would drop that instance's calls; refuse this start instead.
+    throw new RtpengineStartError(`rtpengine ${pid} named in ${file} belongs to a running process (pid ${owner}): is another instance of the service running on this state?`);
   }
   log.warn({ pid, ng: ngListen }, 'rtpengine left running by an earlier run: stopping it');
   signal(pid, 'SIGTERM');

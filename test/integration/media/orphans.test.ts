@@ -45,6 +45,18 @@ function own(t: Test, child: ChildProcess): number {
   return child.pid ?? 0;
 }
 
+/** Starts `binary args` from a shell that exits at once: the process is an orphan (parent init). */
+async function orphanOf(t: Test, binary: string, args: readonly string[]): Promise<number> {
+  const quoted = [binary, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+  const sh = spawn('sh', ['-c', `${quoted} >/dev/null 2>&1 </dev/null & echo $!`], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  sh.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  await new Promise((r) => sh.once('exit', r));
+  const pid = Number(out.trim());
+  t.teardown(() => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } });
+  return pid;
+}
+
 function stateDir(t: Test): string {
   const dir = mkdtempSync(join(tmpdir(), 'rtpe-orphan-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -54,8 +66,9 @@ function stateDir(t: Test): string {
 t.test('an rtpengine left by an earlier run is stopped at start, and ours takes its NG port', async (t) => {
   const pidFile = join(stateDir(t), 'rtpengine.pid');
   const cfg = await testMediaConfig({ pidFile });
-  // Exactly what an earlier service started, without setpriv: it survives its parent.
-  const orphan = own(t, spawn(cfg.local.binary, new RtpengineProcess(cfg.local, log).args(), { stdio: 'ignore', detached: true }));
+  // Exactly what an earlier service started, without setpriv, after that service died: a shell
+  // starts it in the background and exits, so it is re-parented to init as a real orphan is.
+  const orphan = await orphanOf(t, cfg.local.binary, new RtpengineProcess(cfg.local, log).args());
   t.ok(await pong(cfg.local.ngPort, 5000), 'the orphan answers NG');
   writeFileSync(pidFile, `${orphan}\n`);
   const proc = new RtpengineProcess(cfg.local, log);
@@ -92,4 +105,17 @@ t.test("a pid file naming another instance's rtpengine (another NG port): left a
   await proc.start();
   t.ok(alive(other.pid ?? 0), 'the other instance still runs');
   t.ok(await pong(theirs.local.ngPort, 1000), 'and answers on its own NG port');
+});
+
+t.test('a second start on the same state while the first runs: refused, the running rtpengine untouched', async (t) => {
+  const pidFile = join(stateDir(t), 'rtpengine.pid');
+  const cfg = await testMediaConfig({ pidFile });
+  const first = new RtpengineProcess(cfg.local, log);
+  t.teardown(() => first.close());
+  await first.start();
+  const second = new RtpengineProcess(cfg.local, log);
+  t.teardown(() => second.close());
+  await t.rejects(second.start(), /belongs to a running process/, 'the second start says another instance runs');
+  t.ok(alive(first.pid ?? 0), "the first service's rtpengine still runs (found killed by a new user's second npm start)");
+  t.ok(await pong(cfg.local.ngPort, 1000), 'and answers NG');
 });
