@@ -5,21 +5,18 @@
  */
 import t from 'tap';
 import type { JsonObject } from '../../../src/store';
-import { BOOTSTRAP_KEY, dataOf, makeApi, type Reply } from './helpers';
+import { dataOf, makeApi, type Reply, asMaster } from './helpers';
 
 const disabled = { status: 403, error: '403', message: 'account_disabled', data: { message: 'account disabled' } };
 const shape = (r: Reply): JsonObject => ({ status: r.status, error: r.body.error ?? null, message: r.body.message ?? null, data: r.body.data });
 
 t.test('disabling suspends the account and its descendants at once; only an ancestor re-enables', async (t) => {
   const api = await makeApi(t);
-  const master = await api.login(BOOTSTRAP_KEY);
-  const mk = async (parent: string, name: string): Promise<string> =>
-    dataOf(await api.req('PUT', `/v2/accounts/${parent}`, master.token, { name, realm: `${name}.example.com` }))['id'] as string;
+  const { master, mk, keyOf } = await asMaster(api);
   const reseller = await mk(master.accountId, 'reseller');
   const customer = await mk(reseller, 'customer');
   const sub = await mk(customer, 'sub');
   const sibling = await mk(reseller, 'sibling');
-  const keyOf = async (id: string): Promise<string> => dataOf(await api.req('GET', `/v2/accounts/${id}/api_key`, master.token))['api_key'] as string;
   const keys = { reseller: await keyOf(reseller), customer: await keyOf(customer), sub: await keyOf(sub), sibling: await keyOf(sibling) };
   const tok = {
     reseller: (await api.login(keys.reseller)).token, customer: (await api.login(keys.customer)).token,

@@ -67,3 +67,23 @@ export async function makeApi(t: { teardown(fn: () => unknown): void }): Promise
 export function dataOf(r: Reply): JsonObject {
   return r.body.data as JsonObject;
 }
+
+/** The master's session with the two steps every tenancy test repeats: make a child account, log in as an account. */
+export interface MasterSession {
+  master: { token: string; accountId: string };
+  /** Creates a child of `parent` named `name` (realm `<name>.example.com`); its id. */
+  mk(parent: string, name: string): Promise<string>;
+  /** The account's own API key (read by the master). */
+  keyOf(id: string): Promise<string>;
+  /** A token of the account (logs in with its key). */
+  tokenOf(id: string): Promise<string>;
+}
+
+export async function asMaster(api: TestApi): Promise<MasterSession> {
+  const master = await api.login(BOOTSTRAP_KEY);
+  const mk = async (parent: string, name: string): Promise<string> =>
+    dataOf(await api.req('PUT', `/v2/accounts/${parent}`, master.token, { name, realm: `${name}.example.com` }))['id'] as string;
+  const keyOf = async (id: string): Promise<string> => dataOf(await api.req('GET', `/v2/accounts/${id}/api_key`, master.token))['api_key'] as string;
+  const tokenOf = async (id: string): Promise<string> => (await api.login(await keyOf(id))).token;
+  return { master, mk, keyOf, tokenOf };
+}

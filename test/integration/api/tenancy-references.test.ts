@@ -6,19 +6,16 @@
  */
 import t from 'tap';
 import type { JsonObject } from '../../../src/store';
-import { BOOTSTRAP_KEY, dataOf, makeApi } from './helpers';
+import { dataOf, makeApi, asMaster } from './helpers';
 
 type Method = 'PUT' | 'POST' | 'PATCH';
 
 t.test('every id-bearing field refuses ids of other accounts, descendants and ancestors included', async (t) => {
   const api = await makeApi(t);
-  const master = await api.login(BOOTSTRAP_KEY);
-  const mk = async (parent: string, name: string): Promise<string> =>
-    dataOf(await api.req('PUT', `/v2/accounts/${parent}`, master.token, { name, realm: `${name}.example.com` }))['id'] as string;
+  const { master, mk, keyOf } = await asMaster(api);
   const a = await mk(master.accountId, 'alpha');
   const b = await mk(master.accountId, 'bravo');
   const a1 = await mk(a, 'alpha-one');
-  const keyOf = async (id: string): Promise<string> => dataOf(await api.req('GET', `/v2/accounts/${id}/api_key`, master.token))['api_key'] as string;
   const tokB = (await api.login(await keyOf(b))).token;
   const tokA = (await api.login(await keyOf(a))).token;
 

@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { JsonObject } from '../../../src/store';
-import { BOOTSTRAP_KEY, dataOf, makeApi, type Reply } from './helpers';
+import { dataOf, makeApi, type Reply, asMaster } from './helpers';
 
 /** The envelope without what differs per request, to compare refusals with each other. */
 function stable(r: Reply): JsonObject {
@@ -10,13 +10,10 @@ function stable(r: Reply): JsonObject {
 
 t.test('a token reaches its account and descendants only, and refusals leak nothing', async (t) => {
   const api = await makeApi(t);
-  const master = await api.login(BOOTSTRAP_KEY);
-  const mk = async (parent: string, name: string): Promise<string> =>
-    dataOf(await api.req('PUT', `/v2/accounts/${parent}`, master.token, { name, realm: `${name}.example.com` }))['id'] as string;
+  const { master, mk, keyOf } = await asMaster(api);
   const a = await mk(master.accountId, 'alpha');
   const b = await mk(master.accountId, 'bravo');
   const a1 = await mk(a, 'alpha-one');
-  const keyOf = async (id: string): Promise<string> => dataOf(await api.req('GET', `/v2/accounts/${id}/api_key`, master.token))['api_key'] as string;
   const tokA = (await api.login(await keyOf(a))).token;
   const tokA1 = (await api.login(await keyOf(a1))).token;
 

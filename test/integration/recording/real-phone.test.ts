@@ -99,6 +99,14 @@ function coverage(ch: Int16Array, rate: number, freq: number, other: number, fro
   return n === 0 ? 0 : hit / n;
 }
 
+/** The caller's 1 kHz on the left and the callee's 400 Hz on the right for 90% of the call. */
+function bothTones(t: { ok(v: unknown, msg: string): boolean }, d: ReturnType<typeof decodeBody>): void {
+  const left = coverage(d.ch[0], d.sampleRate, CALLER_TONE, CALLEE_TONE, 0.5, d.durationSec - 0.5);
+  const right = coverage(d.ch[1], d.sampleRate, CALLEE_TONE, CALLER_TONE, 0.5, d.durationSec - 0.5);
+  t.ok(left >= 0.9, `left = caller's 1 kHz in ${(left * 100).toFixed(0)}% of the call`);
+  t.ok(right >= 0.9, `right = callee's 400 Hz in ${(right * 100).toFixed(0)}% of the call`);
+}
+
 t.test('baresip calls baresip, default codecs (PCMU+PCMA): both tones recorded whole, listed complete', async (t) => {
   const run = await realCall(() => sleep(4000));
   const [up] = await uploadsOf(upload, run.call.callId);
@@ -106,10 +114,7 @@ t.test('baresip calls baresip, default codecs (PCMU+PCMA): both tones recorded w
   const talk = (run.tEnded - run.tAnswered) / 1000;
   t.same([d.sampleRate, d.channels], [16000, 2], 'stereo 16 kHz');
   t.ok(Math.abs(d.durationSec - talk) < 0.5, `file ${d.durationSec.toFixed(2)} s for ${talk.toFixed(2)} s of call (the old defect gave ~0.1 s)`);
-  const left = coverage(d.ch[0], d.sampleRate, CALLER_TONE, CALLEE_TONE, 0.5, d.durationSec - 0.5);
-  const right = coverage(d.ch[1], d.sampleRate, CALLEE_TONE, CALLER_TONE, 0.5, d.durationSec - 0.5);
-  t.ok(left >= 0.9, `left = caller's 1 kHz in ${(left * 100).toFixed(0)}% of the call`);
-  t.ok(right >= 0.9, `right = callee's 400 Hz in ${(right * 100).toFixed(0)}% of the call`);
+  bothTones(t, d);
   const doc = await recordingDoc(run.call.callId, 'uploaded');
   t.equal(doc.media_status, 'complete', `media check: ${String(doc.media_error)}`);
   const legs = doc.media_legs as Record<string, { forwarded: number; received: number }>;
@@ -175,10 +180,7 @@ t.test('a phone on TCP offering PCMA first at ptime 30 calls a UDP phone: record
   const run = await realCall(() => sleep(3000), tcpPhone);
   const [up] = await uploadsOf(upload, run.call.callId);
   const d = decodeBody(up.body, 'mp3');
-  const left = coverage(d.ch[0], d.sampleRate, CALLER_TONE, CALLEE_TONE, 0.5, d.durationSec - 0.5);
-  const right = coverage(d.ch[1], d.sampleRate, CALLEE_TONE, CALLER_TONE, 0.5, d.durationSec - 0.5);
-  t.ok(left >= 0.9, `left = caller's 1 kHz in ${(left * 100).toFixed(0)}% of the call`);
-  t.ok(right >= 0.9, `right = callee's 400 Hz in ${(right * 100).toFixed(0)}% of the call`);
+  bothTones(t, d);
   const doc = await recordingDoc(run.call.callId, 'uploaded');
   t.equal(doc.media_status, 'complete', `media check: ${String(doc.media_error)}`);
 });
