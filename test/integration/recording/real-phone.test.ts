@@ -14,7 +14,7 @@ import type { TestService } from '../../helpers/service';
 import type { UploadServer } from '../../helpers/upload-server';
 import { bridged, ended, nextCall } from '../calls/setup';
 import { goertzel } from '../../unit/recorder/dsp';
-import { CALLEE_TONE, CALLER_TONE, REALM, decodeBody, setRecording, startRecordingEnv, uploadsOf, type RecordingEnv, type World } from './setup';
+import { CALLEE_TONE, CALLER_TONE, REALM, decodeBody, recordingDocOf, setRecording, startRecordingEnv, uploadsOf, type RecordingEnv, type World } from './setup';
 
 let env: RecordingEnv | undefined;
 let svc: TestService;
@@ -73,17 +73,8 @@ async function realCall(during: (call: Call) => Promise<void>, from: Baresip = c
   return { call, tAnswered, tEnded };
 }
 
-/** The call's recording record once it reached `status` (the store mirror follows the queue). */
 async function recordingDoc(callId: string, status: string): Promise<Record<string, unknown>> {
-  let last: Record<string, unknown> | undefined;
-  for (let i = 0; i < 100; i++) {
-    await svc.service.recordings?.flush();
-    const docs = await svc.store.list('recordings', w.accountId);
-    last = docs.find((d) => d.call_id === callId) as Record<string, unknown> | undefined;
-    if (last?.status === status) return last;
-    await sleep(100);
-  }
-  throw new Error(`recording of ${callId} not ${status}: ${JSON.stringify(last)}`);
+  return recordingDocOf(svc, w.accountId, callId, status);
 }
 
 /** Share of 100 ms blocks in [from, to) s of channel c where `freq` dominates `other`. */

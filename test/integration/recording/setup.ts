@@ -182,3 +182,16 @@ export async function apiClient(svc: TestService, apiKey = API_KEY): Promise<(pa
     signal: AbortSignal.timeout(10_000),
   });
 }
+
+/** The call's recording record once it reached `status` (the store mirror follows the queue). */
+export async function recordingDocOf(svc: TestService, accountId: string, callId: string, status: string, timeoutMs = 10_000): Promise<JsonObject> {
+  let last: JsonObject | undefined;
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    await svc.service.recordings?.flush();
+    last = (await svc.store.list('recordings', accountId)).find((d) => d.call_id === callId);
+    if (last?.status === status) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`recording of ${callId} not ${status}: ${JSON.stringify(last)}`);
+}
