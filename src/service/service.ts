@@ -9,7 +9,7 @@ import { Engine } from '../engine/engine';
 import { startMedia, type Media } from '../media';
 import { createMetrics, type Metrics } from '../metrics';
 import { MemoryBindingStore, Signalling, SqliteBindingStore, deviceTargets } from '../signalling';
-import { openStore, type DocumentStore } from '../store';
+import { PostgresDocumentStore, openStore, type DocumentStore } from '../store';
 import { metricsRoute, recordingsPort, registrationsRoute } from './api-routes';
 import { Recordings } from '../recording';
 import { recordingsRoute } from '../api/routes/recordings';
@@ -128,7 +128,11 @@ export class Service {
         throw new ServiceStartError(part, err);
       }
     };
-    const store = await step('store', () => openStore(c.store, (err) => this.log.warn({ err, part: 'store' }, 'idle store connection lost')));
+    const store = await step('store', () => openStore(c.store, {
+      onIdleError: (err) => this.log.warn({ err, part: 'store' }, 'idle store connection lost'),
+      onUnavailable: () => this.metrics.storeUnavailable.inc(),
+    }));
+    if (store instanceof PostgresDocumentStore) this.metrics.setStorePoolSource(() => store.poolStats());
     this.store = store;
     const directory = new StoreDirectory(store);
     this.media = await step('media', () => startMedia({

@@ -31,6 +31,8 @@ export interface PostgresStoreOptions {
   now?: () => number;
   /** A pooled connection failed while idle (server restarted...); the pool replaces it. */
   onIdleError?: (err: Error) => void;
+  /** A request failed with StoreUnavailableError (counted by the service's metrics). */
+  onUnavailable?: (err: StoreUnavailableError) => void;
 }
 
 interface Row extends QueryResultRow {
@@ -55,6 +57,7 @@ const UNAVAILABLE_SQLSTATES = new Set(['57014', '57P01', '57P02', '57P03', '5330
 export class PostgresDocumentStore implements DocumentStore {
   private readonly pool: Pool;
   private readonly now: () => number;
+  private readonly onUnavailable: (err: StoreUnavailableError) => void;
   private closed = false;
 
   private constructor(opts: PostgresStoreOptions) {
@@ -74,6 +77,12 @@ export class PostgresDocumentStore implements DocumentStore {
     // Without a listener an idle connection's error (server restart) would crash the process.
     this.pool.on('error', (err) => opts.onIdleError?.(err));
     this.now = opts.now ?? Date.now;
+    this.onUnavailable = opts.onUnavailable ?? (() => undefined);
+  }
+
+  /** Connections open, idle, and requests waiting for one (for metrics). */
+  poolStats(): { total: number; idle: number; waiting: number } {
+    return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
   }
 
   /** Connects, applies the pending schema migrations, and returns the open store. */
@@ -299,12 +308,19 @@ export class PostgresDocumentStore implements DocumentStore {
     return this.run('docs', '', async (db) => (await db.query<Row>(sql, params)).rows.map((r) => r.body));
   }
 
+  private mapped(err: unknown, collection: string, id: string): Error {
+    const out = storeError(err, collection, id);
+    // Counted once, where it is first mapped (tx maps errors that run() would map again).
+    if (out instanceof StoreUnavailableError && out !== err) this.onUnavailable(out);
+    return out;
+  }
+
   /** One statement (autocommit) on a pooled connection, errors mapped to store errors. */
   private async run<T>(collection: string, id: string, fn: (db: Runner) => Promise<T>): Promise<T> {
     try {
       return await fn(this.pool);
     } catch (err) {
-      throw storeError(err, collection, id);
+      throw this.mapped(err, collection, id);
     }
   }
 
@@ -314,7 +330,7 @@ export class PostgresDocumentStore implements DocumentStore {
     try {
       client = await this.pool.connect();
     } catch (err) {
-      throw storeError(err, collection, id);
+      throw this.mapped(err, collection, id);
     }
     let broken: Error | undefined;
     try {
@@ -323,7 +339,7 @@ export class PostgresDocumentStore implements DocumentStore {
       await client.query('COMMIT');
       return out;
     } catch (err) {
-      const mapped = storeError(err, collection, id);
+      const mapped = this.mapped(err, collection, id);
       if (mapped instanceof StoreUnavailableError) broken = mapped;
       else await client.query('ROLLBACK').catch((e: Error) => { broken = e; });
       throw mapped;

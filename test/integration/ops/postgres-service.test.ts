@@ -50,6 +50,9 @@ t.test('service with store.driver postgres', async (t) => {
   t.not(await register(), 0, 'PostgreSQL down: the REGISTER is refused');
   t.match(await api('GET', `/v2/accounts/${acct._id}`, token), { status: 503, body: { message: 'datastore_unreachable' } }, 'API 503');
   t.equal(svc.service.state, ServiceState.Running, 'the service keeps running');
+  const metrics = await (await fetch(`${svc.apiUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+  t.match(metrics, /^b2bua_store_unavailable_total [1-9]/m, 'failures counted in b2bua_store_unavailable_total');
+  t.match(metrics, /^b2bua_store_pool_connections\{state="waiting"\} \d+/m, 'pool exported');
   await pg.start();
   t.equal(await register(), 0, 'PostgreSQL back: REGISTER works again without a restart');
   t.equal((await api('GET', `/v2/accounts/${acct._id}`, token)).status, 200);
