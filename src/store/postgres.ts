@@ -399,7 +399,7 @@ export function storeError(err: unknown, collection = 'docs', id = ''): Error {
   const message = e.message ?? String(err);
   if (code === '23505') return new ConflictError(collection, id, undefined, undefined);
   if (code === '22P05' || code === '22021' || code === '22P02') return new InvalidDocumentError(`cannot store ${collection}/${id}: ${message}`);
-  if (UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08') || /^E[A-Z]+$/.test(code) || isPoolOrTimeout(message)) {
+  if (UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08') || /^E[A-Z_]+$/.test(code) || isPoolOrTimeout(message)) {
     return new StoreUnavailableError(code !== '' ? `${code} ${message}` : message, err);
   }
   return err instanceof Error ? err : new Error(message);

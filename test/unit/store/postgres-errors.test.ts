@@ -14,6 +14,7 @@ const table: Array<[string, Error, new (...args: never[]) => Error]> = [
   ['too many connections', pgError('53300', 'sorry, too many clients already'), StoreUnavailableError],
   ['deadlock', pgError('40P01', 'deadlock detected'), StoreUnavailableError],
   ['connection refused', pgError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432'), StoreUnavailableError],
+  ['DNS lookup failed for now', pgError('EAI_AGAIN', 'getaddrinfo EAI_AGAIN db.example'), StoreUnavailableError],
   ['pool wait', pgError(undefined, 'timeout exceeded when trying to connect'), StoreUnavailableError],
   ['connection lost', pgError(undefined, 'Connection terminated unexpectedly'), StoreUnavailableError],
   ['client-side query timeout', pgError(undefined, 'Query read timeout'), StoreUnavailableError],
