@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
 import { migrate } from './migrations';
-import { storeError } from './postgres';
+import { storeError } from './postgres-errors';
 
 interface SqliteRow {
   collection: string;

@@ -1,5 +1,6 @@
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
-import { ConflictError, InvalidDocumentError, NotFoundError, StoreError, StoreUnavailableError } from './errors';
+import { ConflictError, InvalidDocumentError, NotFoundError, StoreUnavailableError } from './errors';
+import { storeError } from './postgres-errors';
 import { isJsonObject, newId } from './doc';
 import { migrate } from './migrations';
 import { assertFieldPath, checkRev, mergeChange, newDocument, nextDocument, replaceChange, softDeleteChange } from './write';
@@ -44,9 +45,6 @@ interface Row extends QueryResultRow {
 type Runner = Pick<PoolClient, 'query'>;
 
 const DEFAULT_POOL: PostgresPoolOptions = { max: 10, connectTimeoutMs: 5000, statementTimeoutMs: 5000, idleTimeoutMs: 30000 };
-
-/** Server error classes (SQLSTATE) meaning "not now" rather than "not this" (PostgreSQL Appendix A). */
-const UNAVAILABLE_SQLSTATES = new Set(['57014', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08004', '08006', '40P01', '40001']);
 
 /**
  * The store of several nodes: one PostgreSQL database, shared. Same documents, revisions and
@@ -384,28 +382,4 @@ function collectionOf(doc: StoredDoc): Collection {
   const c = byType[doc.pvt_type];
   if (c === undefined) throw new InvalidDocumentError(`document ${doc._id} has unknown pvt_type ${doc.pvt_type}`);
   return c;
-}
-
-/**
- * Maps what `pg` throws to the store's errors. A unique index refusing the write (a live realm
- * taken) is a conflict like CouchDB's 409; text jsonb cannot hold (\u0000) is an invalid
- * document; lost or refused connections, pool waits and timeouts are "unavailable". Messages
- * never carry the connection URL (it may hold a password).
- */
-export function storeError(err: unknown, collection = 'docs', id = ''): Error {
-  if (err instanceof StoreError) return err;
-  const e = err as { code?: string; message?: string };
-  const code = e.code ?? '';
-  const message = e.message ?? String(err);
-  if (code === '23505') return new ConflictError(collection, id, undefined, undefined);
-  if (code === '22P05' || code === '22021' || code === '22P02') return new InvalidDocumentError(`cannot store ${collection}/${id}: ${message}`);
-  if (UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08') || /^E[A-Z_]+$/.test(code) || isPoolOrTimeout(message)) {
-    return new StoreUnavailableError(code !== '' ? `${code} ${message}` : message, err);
-  }
-  return err instanceof Error ? err : new Error(message);
-}
-
-/** pg-pool and pg raise these without a code. */
-function isPoolOrTimeout(message: string): boolean {
-  return /timeout exceeded when trying to connect|Connection terminated|Query read timeout|Client has encountered a connection error|Cannot use a pool after calling end/i.test(message);
 }

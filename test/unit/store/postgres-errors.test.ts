@@ -1,7 +1,7 @@
 /** How errors raised by `pg` map to the store's error classes (pure mapping, table-driven). */
 import t from 'tap';
 import { ConflictError, InvalidDocumentError, NotFoundError, StoreUnavailableError } from '../../../src/store';
-import { storeError } from '../../../src/store/postgres';
+import { storeError } from '../../../src/store/postgres-errors';
 
 const pgError = (code: string | undefined, message: string): Error => Object.assign(new Error(message), code === undefined ? {} : { code });
 
