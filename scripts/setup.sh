@@ -6,9 +6,10 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: SIPp (phones and trunks in tests and load), rtpengine (media anchor),
 # baresip-core (a real softphone in the recording tests), sox/lame/ffmpeg (test tone generation, MP3 encoder candidate, decoding uploads in tests),
-# build tools for better-sqlite3's native addon; curl, openssl and procps used by tests.
+# build tools for better-sqlite3's native addon; curl, openssl and procps used by tests;
+# postgresql (15): the tests start private clusters for the PostgreSQL store (no system one is used).
 need=()
-for pkg in sip-tester rtpengine-daemon baresip-core sox lame ffmpeg python3 make g++ curl openssl procps ca-certificates; do
+for pkg in sip-tester rtpengine-daemon baresip-core sox lame ffmpeg python3 make g++ curl openssl procps ca-certificates postgresql; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ "${#need[@]}" -gt 0 ]; then

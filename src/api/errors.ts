@@ -155,6 +155,20 @@ export class InternalError extends ApiError {
 }
 
 /** Too many failed logins from one address (not in Kazoo, which has no such guard). */
+/**
+ * The document store cannot answer now (PostgreSQL down, pool exhausted, statement timeout):
+ * 503 like Crossbar's datastore_unreachable, so clients retry rather than treat it as a bug.
+ */
+export class DatastoreUnreachableError extends ApiError {
+  readonly status = 503;
+  readonly code = 'datastore_unreachable';
+  readonly data = { message: 'datastore unreachable' };
+  constructor() {
+    super('datastore unreachable');
+    this.name = 'DatastoreUnreachableError';
+  }
+}
+
 export class TooManyRequestsError extends ApiError {
   readonly status = 429;
   readonly code = 'too_many_requests';

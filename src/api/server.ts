@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { ApiConfig } from '../config/sections/api';
-import type { DocumentStore } from '../store';
+import { StoreUnavailableError, type DocumentStore } from '../store';
 import { authenticate, type ApiContext } from './context';
 import { errorEnvelope } from './envelope';
 import { parseBody } from './body';
-import { ApiError, InternalError, ParseError, PayloadTooLargeError, RouteNotFoundError } from './errors';
+import { ApiError, DatastoreUnreachableError, InternalError, ParseError, PayloadTooLargeError, RouteNotFoundError } from './errors';
 import { MemoryTokenStore, type TokenStore } from './tokens';
 import { createAjv } from './validation';
 import { registerApiAuthRoutes } from './routes/api-auth';
@@ -94,7 +94,10 @@ export function buildApiServer(opts: ApiServerOptions): ApiServer {
     if (err instanceof ApiError) apiErr = err;
     else if ((err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') apiErr = new PayloadTooLargeError();
     else if ((err as { code?: string }).code?.startsWith('FST_ERR_CTP') === true) apiErr = new ParseError();
-    else {
+    else if (err instanceof StoreUnavailableError) {
+      request.log.warn({ err }, 'store unavailable');
+      apiErr = new DatastoreUnreachableError();
+    } else {
       request.log.error({ err }, 'request failed');
       apiErr = new InternalError();
     }

@@ -24,6 +24,14 @@ export interface EngineCounters {
 }
 export type EngineStatsSource = () => EngineCounters | undefined;
 
+/** The PostgreSQL store's connection pool, read at scrape time (undefined with SQLite). */
+export interface StorePoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+export type StorePoolSource = () => StorePoolStats;
+
 export interface Metrics {
   readonly registry: Registry;
   callsTotal: Counter<'caller' | 'callee' | 'outcome'>;
@@ -48,12 +56,18 @@ export interface Metrics {
   invitesRefused: Counter<'reason'>;
   /** Where the engine counters are read from at each scrape (set once the engine exists). */
   setEngineStatsSource(source: EngineStatsSource | undefined): void;
+  /** Store requests that failed because the store's server could not answer (alert on any increase). */
+  storeUnavailable: Counter;
+  /** PostgreSQL pool connections: total open, idle, and requests waiting for one. */
+  storePool: Gauge<'state'>;
+  setStorePoolSource(source: StorePoolSource | undefined): void;
 }
 
 export function createMetrics(registry: Registry = new Registry(), withDefaults = true): Metrics {
   if (withDefaults) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   let source: EngineStatsSource | undefined;
+  let poolSource: StorePoolSource | undefined;
   // Counters only go up: the engine's cumulative values are added as deltas since the last scrape.
   const seen = new Map<string, number>();
   const advance = (counter: Counter<string>, labels: Record<string, string>, key: string, value: number): void => {
@@ -169,6 +183,24 @@ export function createMetrics(registry: Registry = new Registry(), withDefaults 
     }),
     setEngineStatsSource(s) {
       source = s;
+    },
+    storeUnavailable: new Counter({
+      name: 'b2bua_store_unavailable_total',
+      help: 'Store requests failed because the store server was unreachable, too slow or out of connections',
+      registers,
+    }),
+    storePool: new Gauge({
+      name: 'b2bua_store_pool_connections',
+      help: 'PostgreSQL store pool: connections open (total), idle, and requests waiting for one',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const p = poolSource?.();
+        if (p) for (const state of ['total', 'idle', 'waiting'] as const) this.set({ state }, p[state]);
+      },
+    }),
+    setStorePoolSource(s) {
+      poolSource = s;
     },
   };
 }

@@ -2,14 +2,14 @@ import { dirname, join } from 'node:path';
 import Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { SqliteTokenStore, startApiServer, type ApiServer, type TokenStore } from '../api';
+import { MemoryTokenStore, SqliteTokenStore, startApiServer, type ApiServer, type TokenStore } from '../api';
 import { B2bua, CallRecords, Router } from '../calls';
 import type { FrozenConfig } from '../config';
 import { Engine } from '../engine/engine';
 import { startMedia, type Media } from '../media';
 import { createMetrics, type Metrics } from '../metrics';
-import { Signalling, SqliteBindingStore, deviceTargets } from '../signalling';
-import { openStore, type DocumentStore } from '../store';
+import { MemoryBindingStore, Signalling, SqliteBindingStore, deviceTargets } from '../signalling';
+import { PostgresDocumentStore, openStore, type DocumentStore } from '../store';
 import { metricsRoute, recordingsPort, registrationsRoute } from './api-routes';
 import { Recordings } from '../recording';
 import { recordingsRoute } from '../api/routes/recordings';
@@ -128,7 +128,11 @@ export class Service {
         throw new ServiceStartError(part, err);
       }
     };
-    const store = await step('store', () => openStore(c.store));
+    const store = await step('store', () => openStore(c.store, {
+      onIdleError: (err) => this.log.warn({ err, part: 'store' }, 'idle store connection lost'),
+      onUnavailable: () => this.metrics.storeUnavailable.inc(),
+    }));
+    if (store instanceof PostgresDocumentStore) this.metrics.setStorePoolSource(() => store.poolStats());
     this.store = store;
     const directory = new StoreDirectory(store);
     this.media = await step('media', () => startMedia({
@@ -144,8 +148,12 @@ export class Service {
     const srf = await step('drachtio', () => connectSrf(drachtio.host, drachtio.port, c.engine.drachtio.secret, this.log));
     this.srf = srf;
     const sip = this.engine?.sip.advertised('udp');
-    // Registrations and API tokens live beside the documents, so a restart keeps them.
-    const bindings = await step('registrations', () => new SqliteBindingStore({ path: c.store.path, onExpired: () => { void this.countRegistrations(); } }));
+    // Registrations and API tokens live beside the documents, so a restart keeps them. With the
+    // PostgreSQL store they stay in this process's memory (shared state is state.driver's job).
+    const onExpired = (): void => { void this.countRegistrations(); };
+    const bindings = await step('registrations', () => c.store.driver === 'sqlite'
+      ? new SqliteBindingStore({ path: c.store.path, onExpired })
+      : new MemoryBindingStore(30_000, Date.now, onExpired));
     const signalling = new Signalling({
       config: c.signalling, directory, logger: this.log, bindings,
       contactHostPort: sip ? `${sip.host}:${sip.port}` : `${c.engine.sip.listen[0]?.host ?? '127.0.0.1'}:${c.engine.sip.listen[0]?.port ?? 5060}`,
@@ -177,7 +185,9 @@ export class Service {
     b2bua.mount();
     await step('trunk registrations', () => signalling.startTrunkRegistrations(srf));
     await this.countRegistrations();
-    const tokens = await step('tokens', () => new SqliteTokenStore(c.store.path, c.api.tokenTtlSec * 1000, Date.now));
+    const tokens = await step('tokens', () => c.store.driver === 'sqlite'
+      ? new SqliteTokenStore(c.store.path, c.api.tokenTtlSec * 1000, Date.now)
+      : new MemoryTokenStore(c.api.tokenTtlSec * 1000, Date.now));
     this.tokens = tokens;
     this.api = await step('api', () => startApiServer({
       store, config: c.api, logger: this.log.child({ part: 'api' }), tokens,

@@ -37,3 +37,17 @@ export class InvalidDocumentError extends StoreError {
     this.name = 'InvalidDocumentError';
   }
 }
+
+/**
+ * The store's server cannot answer now: connection refused or lost, no pooled connection within
+ * the connect timeout, or a statement cancelled by its timeout. Nothing is known to be written
+ * when a transaction fails this way (PostgreSQL rolls back what was not committed); the caller
+ * may retry later. The message names the cause without the connection URL.
+ */
+export class StoreUnavailableError extends StoreError {
+  readonly code = 'unavailable';
+  constructor(message: string, cause?: unknown) {
+    super(`store unavailable: ${message}`, { cause });
+    this.name = 'StoreUnavailableError';
+  }
+}

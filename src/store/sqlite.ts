@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
 import { openSqliteFile } from './sqlite-file';
 import { ConflictError, InvalidDocumentError, NotFoundError } from './errors';
-import { isJsonObject, mergePatch, newId, nextRevision, typeName } from './doc';
+import { isJsonObject, newId } from './doc';
+import { assertFieldPath, checkRev, mergeChange, newDocument, nextDocument, replaceChange, softDeleteChange } from './write';
 import type {
   AccountDoc,
   Collection,
@@ -20,9 +21,6 @@ interface Row {
   rev: string;
   deleted: number;
 }
-
-/** Private keys the store owns; callers cannot set them through create/replace/merge. */
-const MANAGED_KEYS = new Set(['_id', '_rev', 'pvt_type', 'pvt_account_id', 'pvt_created', 'pvt_modified', 'pvt_deleted', 'pvt_tree']);
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS docs (
@@ -44,9 +42,6 @@ CREATE UNIQUE INDEX IF NOT EXISTS live_account_realms ON docs (lower(json_extrac
 CREATE INDEX IF NOT EXISTS accounts_by_api_key ON docs (json_extract(body, '$.pvt_api_key')) WHERE collection = 'accounts';
 CREATE INDEX IF NOT EXISTS devices_by_sip_username ON docs (json_extract(body, '$.sip.username')) WHERE collection = 'devices';
 `;
-
-/** Dotted field paths accepted by findBy; keeps the JSON path well-formed. */
-const FIELD_PATH = /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/;
 
 export interface SqliteStoreOptions {
   /** A file path, or ':memory:' (tests where persistence is not the point). */
@@ -100,20 +95,11 @@ export class SqliteDocumentStore implements DocumentStore {
   }
 
   async replace(collection: Collection, id: string, body: JsonObject, opts: WriteOptions = {}): Promise<StoredDoc> {
-    assertObject(body);
-    return this.update(collection, id, opts.rev, (current) => {
-      const next: JsonObject = {};
-      for (const [k, v] of Object.entries(current)) if (k.startsWith('pvt_')) next[k] = v;
-      for (const [k, v] of Object.entries(body)) if (!MANAGED_KEYS.has(k)) next[k] = v;
-      return next;
-    });
+    return this.update(collection, id, opts.rev, replaceChange(body));
   }
 
   async merge(collection: Collection, id: string, patch: JsonObject, opts: WriteOptions = {}): Promise<StoredDoc> {
-    assertObject(patch);
-    const allowed: JsonObject = {};
-    for (const [k, v] of Object.entries(patch)) if (!MANAGED_KEYS.has(k)) allowed[k] = v;
-    return this.update(collection, id, opts.rev, (current) => mergePatch(current, allowed));
+    return this.update(collection, id, opts.rev, mergeChange(patch));
   }
 
   async delete(collection: Collection, id: string, opts: DeleteOptions = {}): Promise<StoredDoc> {
@@ -126,7 +112,7 @@ export class SqliteDocumentStore implements DocumentStore {
       });
       return tx();
     }
-    return this.update(collection, id, opts.rev, (current) => ({ ...current, pvt_deleted: true }));
+    return this.update(collection, id, opts.rev, softDeleteChange);
   }
 
   async deleteAccount(id: string, opts: WriteOptions = {}): Promise<AccountDoc> {
@@ -136,8 +122,8 @@ export class SqliteDocumentStore implements DocumentStore {
           "SELECT collection, id FROM docs WHERE account_id = ? AND deleted = 0 AND collection <> 'accounts'",
         )
         .all(id);
-      const account = this.update('accounts', id, opts.rev, (current) => ({ ...current, pvt_deleted: true }));
-      for (const o of owned) this.update(o.collection, o.id, undefined, (current) => ({ ...current, pvt_deleted: true }));
+      const account = this.update('accounts', id, opts.rev, softDeleteChange);
+      for (const o of owned) this.update(o.collection, o.id, undefined, softDeleteChange);
       return account as AccountDoc;
     });
     return tx();
@@ -154,7 +140,7 @@ export class SqliteDocumentStore implements DocumentStore {
   }
 
   async findBy(collection: Collection, path: string, value: string | number | boolean, accountId?: string): Promise<StoredDoc[]> {
-    if (!FIELD_PATH.test(path)) throw new InvalidDocumentError(`bad field path ${JSON.stringify(path)}`);
+    assertFieldPath(path);
     // json_extract yields 1/0 for JSON true/false, and SQLite binds no booleans.
     const bound = typeof value === 'boolean' ? (value ? 1 : 0) : value;
     const params: Database.BindValue[] = [collection, `$.${path}`, bound];
@@ -288,24 +274,13 @@ export class SqliteDocumentStore implements DocumentStore {
   // --- internals (synchronous, so they compose inside one SQLite transaction) ---------------
 
   private insert(collection: Collection, accountId: string, body: JsonObject, id: string, extra: JsonObject): StoredDoc {
-    assertObject(body);
-    const now = Math.floor(this.now() / 1000);
-    const content: JsonObject = {};
-    for (const [k, v] of Object.entries(body)) if (!MANAGED_KEYS.has(k)) content[k] = v;
-    Object.assign(content, extra, {
-      pvt_type: typeName(collection),
-      pvt_account_id: accountId,
-      pvt_created: now,
-      pvt_modified: now,
-    });
-    const rev = nextRevision(undefined, content);
-    const doc = { ...content, _id: id, _rev: rev } as StoredDoc;
+    const doc = newDocument(collection, accountId, id, body, extra, Math.floor(this.now() / 1000));
     const exists = this.db.prepare<Row>('SELECT rev FROM docs WHERE collection = ? AND id = ?').get(collection, id);
     if (exists !== undefined) throw new ConflictError(collection, id, undefined, exists.rev);
     try {
       this.db
         .prepare('INSERT INTO docs (collection, id, account_id, rev, deleted, body) VALUES (?, ?, ?, ?, 0, ?)')
-        .run(collection, id, accountId, rev, JSON.stringify(doc));
+        .run(collection, id, accountId, doc._rev, JSON.stringify(doc));
     } catch (err) {
       throw uniqueToConflict(err, collection, id);
     }
@@ -316,21 +291,11 @@ export class SqliteDocumentStore implements DocumentStore {
     const tx = this.db.transaction((): StoredDoc => {
       const current = this.get(collection, id, false);
       checkRev(collection, id, expectedRev, current._rev);
-      const { _id: _ignoredId, _rev: _ignoredRev, ...content } = current;
-      const next = change(content);
-      // Managed fields survive whatever the change function did with them.
-      for (const k of ['pvt_type', 'pvt_account_id', 'pvt_created', 'pvt_tree'] as const) {
-        if (content[k] !== undefined) next[k] = content[k];
-        else delete next[k];
-      }
-      if (next['pvt_deleted'] !== true) delete next['pvt_deleted'];
-      next['pvt_modified'] = Math.floor(this.now() / 1000);
-      const rev = nextRevision(current._rev, next);
-      const doc = { ...next, _id: id, _rev: rev } as StoredDoc;
+      const doc = nextDocument(current, change, Math.floor(this.now() / 1000));
       try {
         this.db
           .prepare('UPDATE docs SET rev = ?, deleted = ?, body = ? WHERE collection = ? AND id = ?')
-          .run(rev, doc.pvt_deleted === true ? 1 : 0, JSON.stringify(doc), collection, id);
+          .run(doc._rev, doc.pvt_deleted === true ? 1 : 0, JSON.stringify(doc), collection, id);
       } catch (err) {
         throw uniqueToConflict(err, collection, id);
       }
@@ -359,17 +324,9 @@ export class SqliteDocumentStore implements DocumentStore {
   }
 }
 
-function checkRev(collection: string, id: string, expected: string | undefined, actual: string): void {
-  if (expected !== undefined && expected !== actual) throw new ConflictError(collection, id, expected, actual);
-}
-
 /** A unique index refusing the write (a live realm taken) is a conflict like CouchDB's 409. */
 function uniqueToConflict(err: unknown, collection: string, id: string): unknown {
   return (err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' ? new ConflictError(collection, id, undefined, undefined) : err;
-}
-
-function assertObject(body: unknown): asserts body is JsonObject {
-  if (!isJsonObject(body)) throw new InvalidDocumentError('a document must be a JSON object');
 }
 
 function parse(row: Pick<Row, 'body'>): StoredDoc {

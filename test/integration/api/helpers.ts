@@ -32,10 +32,13 @@ export interface TestApi {
   login(apiKey: string): Promise<{ token: string; accountId: string }>;
 }
 
-/** The API over a real SQLite file in a temp directory, driven with fastify.inject. */
-export async function makeApi(t: { teardown(fn: () => unknown): void }): Promise<TestApi> {
+/**
+ * The API over a real SQLite file in a temp directory (or over `store`, closed in teardown),
+ * driven with fastify.inject.
+ */
+export async function makeApi(t: { teardown(fn: () => unknown): void }, given?: DocumentStore): Promise<TestApi> {
   const dir = mkdtempSync(join(tmpdir(), 'api-test-'));
-  const store = new SqliteDocumentStore({ path: join(dir, 'b2bua.sqlite') });
+  const store = given ?? new SqliteDocumentStore({ path: join(dir, 'b2bua.sqlite') });
   const clock = { now: Date.UTC(2026, 0, 1) };
   const config = Value.Default(ApiSection, { bootstrapApiKey: BOOTSTRAP_KEY, tokenTtlSec: 3600 }) as ApiConfig;
   const { app } = buildApiServer({ store, config, now: () => clock.now });

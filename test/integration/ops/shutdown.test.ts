@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { openStore } from '../../../src/store';
+import { SqliteDocumentStore } from '../../../src/store';
 import { freePort } from '../../helpers/ports';
 import { runSipp, startSipp, type SippResult } from '../../helpers/sipp';
 import { UploadServer } from '../../helpers/upload-server';
@@ -28,7 +28,7 @@ function csv(fields: string[]): string {
 
 /** Account with phones 1001 and 2001, number 2000 rings 2001, every onnet call recorded (wav). */
 function seed(path: string, uploadUrl: string): Promise<void> {
-  const store = openStore({ driver: 'sqlite', path });
+  const store = new SqliteDocumentStore({ path });
   return (async () => {
     const acct = await store.createAccount(null, {
       name: 'ops', realm: REALM,
