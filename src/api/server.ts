@@ -8,6 +8,7 @@ import { errorEnvelope } from './envelope';
 import { parseBody } from './body';
 import { ApiError, InternalError, ParseError, PayloadTooLargeError, RouteNotFoundError } from './errors';
 import { MemoryTokenStore, type TokenStore } from './tokens';
+import { FailureLimiter, type AuthFailureLimiter } from './limiter';
 import { createAjv } from './validation';
 import { registerApiAuthRoutes } from './routes/api-auth';
 import { registerAccountRoutes } from './routes/accounts';
@@ -39,6 +40,8 @@ export interface ApiServerOptions {
   now?: () => number;
   /** Where tokens live; the service passes a SqliteTokenStore, units default to memory. */
   tokens?: TokenStore;
+  /** Failed api_auth attempts per client address; defaults to one node's FailureLimiter from config. */
+  authLimiter?: AuthFailureLimiter;
   /** Extra route modules, registered after the core ones. */
   routes?: readonly ApiRouteModule[];
 }
@@ -66,6 +69,7 @@ export function buildApiServer(opts: ApiServerOptions): ApiServer {
   const ctx: ApiContext = {
     store: opts.store,
     tokens: opts.tokens ?? new MemoryTokenStore(opts.config.tokenTtlSec * 1000, now),
+    authLimiter: opts.authLimiter ?? new FailureLimiter(opts.config.authFailureLimit, opts.config.authFailureWindowSec * 1000, now),
     config: opts.config,
     ajv: createAjv(),
     now,
