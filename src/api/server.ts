@@ -6,8 +6,9 @@ import type { DocumentStore } from '../store';
 import { authenticate, type ApiContext } from './context';
 import { errorEnvelope } from './envelope';
 import { parseBody } from './body';
-import { ApiError, InternalError, ParseError, PayloadTooLargeError, RouteNotFoundError } from './errors';
+import { ApiError, InternalError, ParseError, PayloadTooLargeError, RouteNotFoundError, ServiceUnavailableError } from './errors';
 import { MemoryTokenStore, type TokenStore } from './tokens';
+import { StateUnavailableError } from '../state/errors';
 import { FailureLimiter, type AuthFailureLimiter } from './limiter';
 import { createAjv } from './validation';
 import { registerApiAuthRoutes } from './routes/api-auth';
@@ -98,6 +99,10 @@ export function buildApiServer(opts: ApiServerOptions): ApiServer {
     if (err instanceof ApiError) apiErr = err;
     else if ((err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') apiErr = new PayloadTooLargeError();
     else if ((err as { code?: string }).code?.startsWith('FST_ERR_CTP') === true) apiErr = new ParseError();
+    else if (err instanceof StateUnavailableError) {
+      request.log.warn({ reason: err.message }, 'request failed: state unavailable');
+      apiErr = new ServiceUnavailableError();
+    }
     else {
       request.log.error({ err }, 'request failed');
       apiErr = new InternalError();
