@@ -100,7 +100,7 @@ export function buildApiServer(opts: ApiServerOptions): ApiServer {
     else if ((err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') apiErr = new PayloadTooLargeError();
     else if ((err as { code?: string }).code?.startsWith('FST_ERR_CTP') === true) apiErr = new ParseError();
     else if (err instanceof StateUnavailableError) {
-      request.log.warn({ reason: err.message }, 'request failed: state unavailable');
+      request.log.debug({ reason: err.message }, 'request failed: state unavailable');
       apiErr = new ServiceUnavailableError();
     }
     else {

@@ -128,7 +128,7 @@ export function authenticateInvite(d: InviteAuthDeps): (req: Srf.SrfRequest, res
     }).catch((err: unknown) => {
       if (res.finalResponseSent) return;
       if (err instanceof StateUnavailableError) {
-        d.logger.warn({ callId: req.get('Call-ID'), reason: err.message }, 'INVITE refused: state unavailable');
+        d.logger.debug({ callId: req.get('Call-ID'), reason: err.message }, 'INVITE refused: state unavailable');
         res.send(503, { headers: { 'Retry-After': '5' } });
         return;
       }

@@ -55,7 +55,7 @@ export class Registrar {
         if (err instanceof StateUnavailableError) {
           // Shared state (Redis) down: the phone should retry soon, here or at another node
           // (RFC 3261 21.5.4). The outage itself is logged once by the connection.
-          this.d.logger.warn({ callId: req.get('Call-ID'), reason: err.message }, 'REGISTER refused: state unavailable');
+          this.d.logger.debug({ callId: req.get('Call-ID'), reason: err.message }, 'REGISTER refused: state unavailable');
           res.send(503, { headers: { 'Retry-After': '5' } });
           return;
         }
