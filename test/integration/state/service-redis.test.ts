@@ -70,7 +70,7 @@ t.test('service on Redis state: registrations, tokens, call directory, one outag
   let again: Error | undefined;
   for (let i = 0; i < 50; i++) {
     try {
-      await registerPhone(svc, '2001');
+      (await registerPhone(svc, '2001')).rtp.close();
       again = undefined;
       break;
     } catch (err) {
