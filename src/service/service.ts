@@ -149,7 +149,12 @@ export class Service {
     const sip = this.engine?.sip.advertised('udp');
     // One node: registrations and API tokens beside the documents (a restart keeps them), the
     // rest in memory. Several nodes: all of it in Redis (src/state).
-    const state = await step('state', () => openState(c, this.log.child({ part: 'state' }), { onExpired: () => { void this.countRegistrations(); } }));
+    const state = await step('state', () => openState(c, this.log.child({ part: 'state' }), {
+      onExpired: () => { void this.countRegistrations(); },
+      onStatus: (up) => this.metrics.stateUp.set(up ? 1 : 0),
+      onUnavailable: () => this.metrics.stateUnavailable.inc(),
+    }));
+    this.metrics.stateUp.set(1);
     this.stateStores = state;
     const signalling = new Signalling({
       config: c.signalling, directory, logger: this.log, bindings: state.bindings, limiter: state.sipLimiter, nonces: state.nonces,

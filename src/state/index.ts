@@ -40,6 +40,10 @@ export interface OpenStateOptions {
   /** Told which AORs lost bindings to expiry (keeps the registrations gauge true). */
   onExpired?: (changes: ExpiredBindings) => void;
   clock?: () => number;
+  /** Told when the backend goes down (false) and comes back (true). */
+  onStatus?: (up: boolean) => void;
+  /** Told of each operation that failed as unavailable. */
+  onUnavailable?: () => void;
 }
 
 /**
@@ -58,7 +62,10 @@ export async function openState(c: FrozenConfig, logger: Logger, o: OpenStateOpt
   };
   const tokenTtlMs = c.api.tokenTtlSec * 1000;
   if (c.state.driver === 'redis') {
-    const redis = new RedisState({ url: c.state.url, keyPrefix: c.state.keyPrefix, commandTimeoutMs: c.state.commandTimeoutMs, logger });
+    const redis = new RedisState({
+      url: c.state.url, keyPrefix: c.state.keyPrefix, commandTimeoutMs: c.state.commandTimeoutMs, logger,
+      ...(o.onStatus ? { onStatus: o.onStatus } : {}), ...(o.onUnavailable ? { onUnavailable: o.onUnavailable } : {}),
+    });
     await redis.connect();
     const parts = {
       bindings: new RedisBindingStore(redis, { clock, ...(o.onExpired ? { onExpired: o.onExpired } : {}) }),

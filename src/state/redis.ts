@@ -8,6 +8,10 @@ export interface RedisStateOptions {
   keyPrefix: string;
   commandTimeoutMs: number;
   logger: Logger;
+  /** Told when the connection goes down (false) and comes back (true). */
+  onStatus?: (up: boolean) => void;
+  /** Told of each operation that failed as unavailable. */
+  onUnavailable?: () => void;
 }
 
 /**
@@ -43,6 +47,7 @@ export class RedisState {
       if (!this.down) return;
       this.down = false;
       o.logger.info({ redis: this.where }, 'redis reachable again');
+      o.onStatus?.(true);
     });
   }
 
@@ -66,16 +71,13 @@ export class RedisState {
       return await fn(this.redis);
     } catch (err) {
       if (err instanceof Error && err.name === 'ReplyError') throw err;
+      this.o.onUnavailable?.();
       throw new StateUnavailableError(operation, err);
     }
   }
 
   key(...parts: string[]): string {
     return this.prefix + parts.join(':');
-  }
-
-  get connected(): boolean {
-    return this.redis.status === 'ready';
   }
 
   async close(): Promise<void> {
@@ -91,6 +93,7 @@ export class RedisState {
   private outage(reason: string): void {
     if (this.down || this.closed) return;
     this.down = true;
+    this.o.onStatus?.(false);
     this.o.logger.error({ redis: this.where, reason }, 'redis unreachable: shared state fails until it is back');
   }
 }

@@ -64,6 +64,9 @@ t.test('service on Redis state: registrations, tokens, call directory, one outag
   t.equal((await registrations()).status, 503, 'the API answers 503 during the outage');
   t.equal((await login()).status, 503, 'api_auth too');
   t.equal(svc.service.state, ServiceState.Running, 'the service is still running');
+  const during = await (await fetch(`${svc.apiUrl}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+  t.match(during, /^b2bua_state_up 0$/m, 'the outage is on /metrics');
+  t.match(during, /^b2bua_state_unavailable_total [1-9]/m, 'with the operations it failed');
 
   await redis.start();
   // Redis came back empty (no persistence): the phone registers again, a new token is issued.
@@ -81,4 +84,5 @@ t.test('service on Redis state: registrations, tokens, call directory, one outag
   t.equal(again, undefined, 'REGISTER works again once Redis is back');
   t.equal(await probe.redis.exists(`${prefix}reg:aor:2001@${REALM}`), 1, 'and the binding is in Redis again');
   t.equal((await login()).status, 201, 'api_auth works again');
+  t.match(await (await fetch(`${svc.apiUrl}/metrics`, { signal: AbortSignal.timeout(5000) })).text(), /^b2bua_state_up 1$/m, 'and the gauge says so');
 });
