@@ -6,10 +6,11 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: SIPp (phones and trunks in tests and load), rtpengine (media anchor),
 # baresip-core (a real softphone in the recording tests), sox/lame/ffmpeg (test tone generation, MP3 encoder candidate, decoding uploads in tests),
-# build tools for better-sqlite3's native addon; curl, openssl and procps used by tests;
-# postgresql (15): the tests start private clusters for the PostgreSQL store (no system one is used).
+# redis-server (shared state with state.driver "redis"; tests start their own on a free port),
+# postgresql (15): the tests start private clusters for the PostgreSQL store (no system one is used),
+# build tools for better-sqlite3's native addon; curl, openssl and procps used by tests.
 need=()
-for pkg in sip-tester rtpengine-daemon baresip-core sox lame ffmpeg python3 make g++ curl openssl procps ca-certificates postgresql; do
+for pkg in sip-tester rtpengine-daemon baresip-core sox lame ffmpeg redis-server postgresql python3 make g++ curl openssl procps ca-certificates; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ "${#need[@]}" -gt 0 ]; then
@@ -21,6 +22,12 @@ if [ "${#need[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# redis-server's package starts a system instance on 6379; the tests run their own, and a
+# node uses the Redis named by state.url, so the system one is stopped.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-server 2>/dev/null; then
+  systemctl stop redis-server || true
 fi
 
 # rtpengine-daemon's package may start a system instance on 2223/22222; we run our own on

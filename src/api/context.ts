@@ -13,12 +13,15 @@ import {
 } from '../store';
 import { AccountDisabledError, BadIdentifierError, ConflictApiError, ForbiddenError, InvalidCredentialsError, ValidationError } from './errors';
 import type { TokenStore } from './tokens';
+import type { AuthFailureLimiter } from './limiter';
 import type Ajv from 'ajv';
 
 /** What every route module receives: the store, the token table, configuration and a clock. */
 export interface ApiContext {
   readonly store: DocumentStore;
   readonly tokens: TokenStore;
+  /** Failed PUT /v2/api_auth attempts per client address. */
+  readonly authLimiter: AuthFailureLimiter;
   readonly config: Readonly<ApiConfig>;
   readonly ajv: Ajv;
   /** Milliseconds since the epoch (injectable for tests of expiry). */
@@ -51,14 +54,14 @@ export async function authenticate(ctx: ApiContext, request: FastifyRequest): Pr
   const header = request.headers['x-auth-token'];
   const token = typeof header === 'string' ? header : undefined;
   if (token === undefined || token.length === 0) throw new InvalidCredentialsError();
-  const grant = ctx.tokens.check(token);
+  const grant = await ctx.tokens.check(token);
   if (grant === undefined) throw new InvalidCredentialsError();
   let account: AccountDoc;
   try {
     account = await ctx.store.readAccount(grant.accountId);
   } catch (err) {
     if (err instanceof NotFoundError) {
-      ctx.tokens.revoke(token);
+      await ctx.tokens.revoke(token);
       throw new InvalidCredentialsError();
     }
     throw err;

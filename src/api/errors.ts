@@ -178,3 +178,14 @@ export class TooManyRequestsError extends ApiError {
     this.name = 'TooManyRequestsError';
   }
 }
+
+/** The shared state (Redis) cannot be reached: retry later, possibly on another node. */
+export class ServiceUnavailableError extends ApiError {
+  readonly status = 503;
+  readonly code = 'state_unavailable';
+  readonly data = { message: 'shared state unavailable, retry later' };
+  constructor() {
+    super('shared state unavailable');
+    this.name = 'ServiceUnavailableError';
+  }
+}

@@ -19,5 +19,6 @@ export { sendSuccess, errorEnvelope } from './envelope';
 export type { SuccessEnvelope, ErrorEnvelope } from './envelope';
 export * from './errors';
 export { compileValidator, toFieldErrors, type FieldErrors, type Validator } from './validation';
-export { MemoryTokenStore, type TokenStore, type TokenGrant } from './tokens';
+export { MemoryTokenStore, tokenDigest, newToken, type TokenStore, type TokenGrant } from './tokens';
+export { FailureLimiter, type AuthFailureLimiter } from './limiter';
 export { SqliteTokenStore } from './sqlite-tokens';

@@ -1,9 +1,20 @@
 /**
- * Counts failures per key (the client address) in a sliding window and says when a key must
- * wait: PUT /v2/api_auth would otherwise let anyone guess API keys at line rate. Pure state with
- * an injected clock; no timers (entries are dropped when looked at or swept on insert).
+ * Failed PUT /v2/api_auth attempts per key (the client address) in a sliding window: API keys
+ * would otherwise be guessed at line rate. Asynchronous because several nodes share the counts
+ * in Redis (src/state/redis-limiters.ts).
  */
-export class FailureLimiter {
+export interface AuthFailureLimiter {
+  /** True while `key` has reached the failure limit within the window. */
+  blocked(key: string): Promise<boolean>;
+  fail(key: string): Promise<void>;
+  succeed(key: string): Promise<void>;
+}
+
+/**
+ * One node's limiter: pure state with an injected clock; no timers (entries are dropped when
+ * looked at or swept on insert).
+ */
+export class FailureLimiter implements AuthFailureLimiter {
   private readonly failures = new Map<string, number[]>();
 
   constructor(
@@ -14,12 +25,11 @@ export class FailureLimiter {
     private readonly maxKeys = 10_000,
   ) {}
 
-  /** True while `key` has reached maxFailures within the window. */
-  blocked(key: string): boolean {
+  async blocked(key: string): Promise<boolean> {
     return this.recent(key).length >= this.maxFailures;
   }
 
-  fail(key: string): void {
+  async fail(key: string): Promise<void> {
     const list = this.recent(key);
     list.push(this.now());
     this.failures.set(key, list);
@@ -30,7 +40,7 @@ export class FailureLimiter {
     }
   }
 
-  succeed(key: string): void {
+  async succeed(key: string): Promise<void> {
     this.failures.delete(key);
   }
 

@@ -6,8 +6,10 @@ import { StoreUnavailableError, type DocumentStore } from '../store';
 import { authenticate, type ApiContext } from './context';
 import { errorEnvelope } from './envelope';
 import { parseBody } from './body';
-import { ApiError, DatastoreUnreachableError, InternalError, ParseError, PayloadTooLargeError, RouteNotFoundError } from './errors';
+import { ApiError, DatastoreUnreachableError, InternalError, ParseError, PayloadTooLargeError, RouteNotFoundError, ServiceUnavailableError } from './errors';
 import { MemoryTokenStore, type TokenStore } from './tokens';
+import { StateUnavailableError } from '../state/errors';
+import { FailureLimiter, type AuthFailureLimiter } from './limiter';
 import { createAjv } from './validation';
 import { registerApiAuthRoutes } from './routes/api-auth';
 import { registerAccountRoutes } from './routes/accounts';
@@ -39,6 +41,8 @@ export interface ApiServerOptions {
   now?: () => number;
   /** Where tokens live; the service passes a SqliteTokenStore, units default to memory. */
   tokens?: TokenStore;
+  /** Failed api_auth attempts per client address; defaults to one node's FailureLimiter from config. */
+  authLimiter?: AuthFailureLimiter;
   /** Extra route modules, registered after the core ones. */
   routes?: readonly ApiRouteModule[];
 }
@@ -66,6 +70,7 @@ export function buildApiServer(opts: ApiServerOptions): ApiServer {
   const ctx: ApiContext = {
     store: opts.store,
     tokens: opts.tokens ?? new MemoryTokenStore(opts.config.tokenTtlSec * 1000, now),
+    authLimiter: opts.authLimiter ?? new FailureLimiter(opts.config.authFailureLimit, opts.config.authFailureWindowSec * 1000, now),
     config: opts.config,
     ajv: createAjv(),
     now,
@@ -97,6 +102,9 @@ export function buildApiServer(opts: ApiServerOptions): ApiServer {
     else if (err instanceof StoreUnavailableError) {
       request.log.warn({ err }, 'store unavailable');
       apiErr = new DatastoreUnreachableError();
+    } else if (err instanceof StateUnavailableError) {
+      request.log.debug({ reason: err.message }, 'request failed: state unavailable');
+      apiErr = new ServiceUnavailableError();
     } else {
       request.log.error({ err }, 'request failed');
       apiErr = new InternalError();

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 export interface TokenGrant {
   accountId: string;
@@ -8,18 +8,23 @@ export interface TokenGrant {
 
 /**
  * Auth tokens handed out by PUT /v2/api_auth: opaque random strings with their account and
- * expiry. The service keeps them in SQLite (sqlite-tokens.ts) so that a restart logs nobody
- * out; MemoryTokenStore serves units and tests. Synchronous, as every check is on the request
- * path and SQLite (better-sqlite3) answers synchronously.
+ * expiry. One node keeps them in SQLite (sqlite-tokens.ts) so that a restart logs nobody
+ * out; several nodes share them in Redis (src/state/redis-tokens.ts); MemoryTokenStore serves
+ * units and tests. Asynchronous because the Redis store answers over the network.
  */
 export interface TokenStore {
-  issue(accountId: string): { token: string; grant: TokenGrant };
+  issue(accountId: string): Promise<{ token: string; grant: TokenGrant }>;
   /** The grant for a live token; expired tokens are forgotten on sight. */
-  check(token: string): TokenGrant | undefined;
-  revoke(token: string): void;
-  /** Grants kept (live, or expired but not swept yet). */
-  readonly size: number;
-  close(): void;
+  check(token: string): Promise<TokenGrant | undefined>;
+  revoke(token: string): Promise<void>;
+  /** Live grants kept (after issue's sweep, no expired one is counted). */
+  count(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Only a token's SHA-256 is stored (SQLite, Redis): a copy of the data does not hand out live sessions. */
+export function tokenDigest(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
 }
 
 /** 256 random bits, hex. */
@@ -36,7 +41,7 @@ export class MemoryTokenStore implements TokenStore {
     private readonly now: () => number,
   ) {}
 
-  issue(accountId: string): { token: string; grant: TokenGrant } {
+  async issue(accountId: string): Promise<{ token: string; grant: TokenGrant }> {
     this.sweep();
     const token = newToken();
     const grant = { accountId, expiresAt: this.now() + this.ttlMs };
@@ -44,7 +49,7 @@ export class MemoryTokenStore implements TokenStore {
     return { token, grant };
   }
 
-  check(token: string): TokenGrant | undefined {
+  async check(token: string): Promise<TokenGrant | undefined> {
     const grant = this.grants.get(token);
     if (grant === undefined) return undefined;
     if (grant.expiresAt <= this.now()) {
@@ -54,15 +59,16 @@ export class MemoryTokenStore implements TokenStore {
     return grant;
   }
 
-  revoke(token: string): void {
+  async revoke(token: string): Promise<void> {
     this.grants.delete(token);
   }
 
-  get size(): number {
-    return this.grants.size;
+  async count(): Promise<number> {
+    const now = this.now();
+    return [...this.grants.values()].filter((g) => g.expiresAt > now).length;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.grants.clear();
   }
 

@@ -11,6 +11,7 @@ import { SignallingSection } from './sections/signalling';
 import { RecorderSection } from './sections/recorder';
 import { CallsSection } from './sections/calls';
 import { ServiceSection } from './sections/service';
+import { StateSection } from './sections/state';
 
 export { ConfigError } from './errors';
 
@@ -32,6 +33,7 @@ export const ConfigSchema = Type.Object({
   recorder: RecorderSection,
   calls: CallsSection,
   service: ServiceSection,
+  state: StateSection,
 });
 
 export type Config = Static<typeof ConfigSchema>;

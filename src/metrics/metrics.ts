@@ -54,6 +54,10 @@ export interface Metrics {
   /** 1 from SIGTERM on (new calls refused), for load balancers and alerts. */
   draining: Gauge;
   invitesRefused: Counter<'reason'>;
+  /** 1 while the state backend answers (always 1 with state.driver "memory"). */
+  stateUp: Gauge;
+  /** State operations that failed because the backend (Redis) was unreachable or timed out. */
+  stateUnavailable: Counter;
   /** Where the engine counters are read from at each scrape (set once the engine exists). */
   setEngineStatsSource(source: EngineStatsSource | undefined): void;
   /** Store requests that failed because the store's server could not answer (alert on any increase). */
@@ -179,6 +183,12 @@ export function createMetrics(registry: Registry = new Registry(), withDefaults 
       name: 'b2bua_invites_refused_total',
       help: 'New INVITEs refused before routing, by reason',
       labelNames: ['reason'] as const,
+      registers,
+    }),
+    stateUp: new Gauge({ name: 'b2bua_state_up', help: '1 while the state backend (Redis with state.driver "redis") answers', registers }),
+    stateUnavailable: new Counter({
+      name: 'b2bua_state_unavailable_total',
+      help: 'State operations failed because the backend was unreachable or timed out',
       registers,
     }),
     setEngineStatsSource(s) {

@@ -2,13 +2,15 @@ import { dirname, join } from 'node:path';
 import Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { MemoryTokenStore, SqliteTokenStore, startApiServer, type ApiServer, type TokenStore } from '../api';
+import { startApiServer, type ApiServer } from '../api';
 import { B2bua, CallRecords, Router } from '../calls';
 import type { FrozenConfig } from '../config';
 import { Engine } from '../engine/engine';
 import { startMedia, type Media } from '../media';
 import { createMetrics, type Metrics } from '../metrics';
-import { MemoryBindingStore, Signalling, SqliteBindingStore, deviceTargets } from '../signalling';
+import { Signalling, deviceTargets } from '../signalling';
+import { openState, type State } from '../state';
+import { trackCalls } from './call-directory';
 import { PostgresDocumentStore, openStore, type DocumentStore } from '../store';
 import { metricsRoute, recordingsPort, registrationsRoute } from './api-routes';
 import { Recordings } from '../recording';
@@ -77,7 +79,8 @@ export class Service {
   b2bua: B2bua | undefined;
   recordings: Recordings | undefined;
   api: (ApiServer & { url: string }) | undefined;
-  tokens: TokenStore | undefined;
+  /** Registrations, tokens, limiters, nonce-counts, call directory (state.driver). */
+  stateStores: State | undefined;
   private closing: Promise<void> | undefined;
   /** SIGTERM path: drain calls, then close (see shutdown.ts). */
   readonly shutdown: GracefulShutdown;
@@ -148,14 +151,17 @@ export class Service {
     const srf = await step('drachtio', () => connectSrf(drachtio.host, drachtio.port, c.engine.drachtio.secret, this.log));
     this.srf = srf;
     const sip = this.engine?.sip.advertised('udp');
-    // Registrations and API tokens live beside the documents, so a restart keeps them. With the
-    // PostgreSQL store they stay in this process's memory (shared state is state.driver's job).
-    const onExpired = (): void => { void this.countRegistrations(); };
-    const bindings = await step('registrations', () => c.store.driver === 'sqlite'
-      ? new SqliteBindingStore({ path: c.store.path, onExpired })
-      : new MemoryBindingStore(30_000, Date.now, onExpired));
+    // One node: registrations and API tokens beside the documents (a restart keeps them), the
+    // rest in memory. Several nodes: all of it in Redis (src/state).
+    const state = await step('state', () => openState(c, this.log.child({ part: 'state' }), {
+      onExpired: () => { void this.countRegistrations(); },
+      onStatus: (up) => this.metrics.stateUp.set(up ? 1 : 0),
+      onUnavailable: () => this.metrics.stateUnavailable.inc(),
+    }));
+    this.metrics.stateUp.set(1);
+    this.stateStores = state;
     const signalling = new Signalling({
-      config: c.signalling, directory, logger: this.log, bindings,
+      config: c.signalling, directory, logger: this.log, bindings: state.bindings, limiter: state.sipLimiter, nonces: state.nonces,
       contactHostPort: sip ? `${sip.host}:${sip.port}` : `${c.engine.sip.listen[0]?.host ?? '127.0.0.1'}:${c.engine.sip.listen[0]?.port ?? 5060}`,
       events: { onChange: () => { void this.countRegistrations(); } },
     });
@@ -183,14 +189,11 @@ export class Service {
     recordings.mountAnswering(srf, directory);
     recordings.mount(b2bua);
     b2bua.mount();
+    trackCalls(b2bua, state.calls, this.log.child({ part: 'call-directory' }));
     await step('trunk registrations', () => signalling.startTrunkRegistrations(srf));
     await this.countRegistrations();
-    const tokens = await step('tokens', () => c.store.driver === 'sqlite'
-      ? new SqliteTokenStore(c.store.path, c.api.tokenTtlSec * 1000, Date.now)
-      : new MemoryTokenStore(c.api.tokenTtlSec * 1000, Date.now));
-    this.tokens = tokens;
     this.api = await step('api', () => startApiServer({
-      store, config: c.api, logger: this.log.child({ part: 'api' }), tokens,
+      store, config: c.api, logger: this.log.child({ part: 'api' }), tokens: state.tokens, authLimiter: state.authLimiter,
       routes: [metricsRoute(this.metrics.registry), registrationsRoute((id) => signalling.registrations(id)),
         registrationsRoute(async (id) => signalling.trunkRegistrations?.statusOfAccount(id) ?? [], 'resources/registrations'),
         recordingsRoute(recordingsPort(recordings.queue)), channelsRoute(new ServiceChannels(b2bua, recordings))],
@@ -213,8 +216,8 @@ export class Service {
           ['calls', this.b2bua && (() => this.b2bua?.close())],
           ['recordings', this.recordings && (() => this.recordings?.close())],
           ['api', this.api && (() => this.api?.app.close())],
-          ['tokens', this.tokens && (() => this.tokens?.close())],
           ['signalling', this.signalling && (() => this.signalling?.close())],
+          ['state', this.stateStores && (() => this.stateStores?.close())],
           ['drachtio', this.srf && (() => this.srf?.disconnect())],
           ['engine', this.engine && (() => this.engine?.close())],
           ['media', this.media && (() => this.media?.close())],

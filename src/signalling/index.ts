@@ -4,9 +4,9 @@ import type { Logger } from 'pino';
 import type { SignallingConfig } from '../config/sections/signalling';
 import type { Directory } from '../directory/types';
 import { authenticateInvite } from './auth/invite-auth';
-import { FailedAuthLimiter } from './auth/rate-limiter';
+import { FailedAuthLimiter, type SipFailureLimiter } from './auth/rate-limiter';
 import { SipAuthenticator } from './auth/sip-auth';
-import { DigestVerifier } from './auth/verifier';
+import { DigestVerifier, type NonceWindow } from './auth/verifier';
 import { MemoryBindingStore, type BindingStore } from './registrar/binding-store';
 import { Registrar, type RegistrarEvents } from './registrar/registrar';
 import { registrationsProvider, type RegistrationsProvider } from './registrar/registrations';
@@ -17,6 +17,9 @@ export { trunkMatch, rankTrunks, TrunkMatch } from './auth/trunk-match';
 export { deviceTargets, routeTargets, registrationsProvider, type RouteTarget, type RegistrationView } from './registrar/registrations';
 export { classifyDirection, CalleeKind, CallerKind, Network, type Callee, type Caller, type Direction } from './direction';
 export { MemoryBindingStore, type BindingStore, type ExpiredBindings } from './registrar/binding-store';
+export type { Binding } from './registrar/bindings';
+export { FailedAuthLimiter, type SipFailureLimiter, type RateLimiterOptions } from './auth/rate-limiter';
+export { NonceCounter, type NonceWindow } from './auth/verifier';
 export { SqliteBindingStore, type SqliteBindingStoreOptions } from './registrar/sqlite-binding-store';
 export { RegState, type RegistrationStatus } from './uac/gateway-registration';
 export { SignallingError, InvalidTransitionError, RegisterTimeoutError, TooManyChallengesError } from './errors';
@@ -30,6 +33,10 @@ export interface SignallingOptions {
   logger: Logger;
   /** Defaults to a MemoryBindingStore (one node, forgotten on restart); the service passes a SqliteBindingStore. */
   bindings?: BindingStore;
+  /** Defaults to a FailedAuthLimiter from config (one node); several nodes share a Redis one. */
+  limiter?: SipFailureLimiter;
+  /** Defaults to a NonceCounter of auth.maxTrackedNonces (one node); several nodes share a Redis one. */
+  nonces?: NonceWindow;
   /** host:port put in the Contact of outbound trunk registrations. */
   contactHostPort: string;
   events?: RegistrarEvents;
@@ -42,7 +49,7 @@ export interface SignallingOptions {
  */
 export class Signalling {
   readonly bindings: BindingStore;
-  readonly limiter: FailedAuthLimiter;
+  readonly limiter: SipFailureLimiter;
   readonly verifier: DigestVerifier;
   readonly auth: SipAuthenticator;
   readonly registrar: Registrar;
@@ -55,7 +62,7 @@ export class Signalling {
     this.bindings = o.bindings ?? new MemoryBindingStore(30_000, Date.now, (changes) => {
       for (const ch of changes) o.events?.onChange?.(ch.aor, ch.remaining);
     });
-    this.limiter = new FailedAuthLimiter({
+    this.limiter = o.limiter ?? new FailedAuthLimiter({
       maxFailures: c.rateLimit.maxFailures, windowMs: c.rateLimit.windowSec * 1000,
       blockMs: c.rateLimit.blockSec * 1000, maxKeysPerSource: c.rateLimit.maxKeysPerSource, maxEntries: c.rateLimit.maxEntries,
     });
@@ -63,6 +70,7 @@ export class Signalling {
       // A random per-process secret still works on one node; several nodes must share one.
       secret: c.auth.nonceSecret || randomBytes(32).toString('hex'),
       nonceLifetimeSec: c.auth.nonceLifetimeSec, maxTrackedNonces: c.auth.maxTrackedNonces,
+      ...(o.nonces ? { nonces: o.nonces } : {}),
     });
     this.auth = new SipAuthenticator({ directory: o.directory, verifier: this.verifier, limiter: this.limiter });
     this.registrar = new Registrar({

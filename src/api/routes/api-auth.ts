@@ -2,7 +2,6 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { isAccountEnabled, newApiKey, type AccountDoc } from '../../store';
 import { AccountDisabledError, InvalidCredentialsError, TooManyRequestsError, ValidationError } from '../errors';
-import { FailureLimiter } from '../limiter';
 import { sendSuccess } from '../envelope';
 import { clone, requestData, type ApiContext } from '../context';
 import { ApiAuthSchema } from '../schemas';
@@ -23,7 +22,7 @@ function sameSecret(a: string, b: string): boolean {
 export function registerApiAuthRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const validate = compileValidator(ctx.ajv, ApiAuthSchema);
   let masterCreation: Promise<AccountDoc> | undefined;
-  const limiter = new FailureLimiter(ctx.config.authFailureLimit, ctx.config.authFailureWindowSec * 1000, ctx.now);
+  const limiter = ctx.authLimiter;
 
   const master = async (): Promise<AccountDoc> => {
     const existing = await ctx.store.findBy('accounts', 'pvt_superduper_admin', true);
@@ -43,7 +42,7 @@ export function registerApiAuthRoutes(app: FastifyInstance, ctx: ApiContext): vo
   };
 
   app.put('/v2/api_auth', { config: { public: true } }, async (request, reply) => {
-    if (limiter.blocked(request.ip)) throw new TooManyRequestsError();
+    if (await limiter.blocked(request.ip)) throw new TooManyRequestsError();
     const data = clone(requestData(request));
     const errors = validate(data);
     if (errors !== null) throw new ValidationError(errors);
@@ -53,7 +52,7 @@ export function registerApiAuthRoutes(app: FastifyInstance, ctx: ApiContext): vo
       account = await master();
     }
     if (account === undefined) {
-      limiter.fail(request.ip);
+      await limiter.fail(request.ip);
       request.log.warn({ ip: request.ip }, 'api_auth refused');
       throw new InvalidCredentialsError();
     }
@@ -63,8 +62,8 @@ export function registerApiAuthRoutes(app: FastifyInstance, ctx: ApiContext): vo
       request.log.warn({ ip: request.ip, account_id: account._id }, 'api_auth refused: account disabled');
       throw new AccountDisabledError();
     }
-    limiter.succeed(request.ip);
-    const { token, grant } = ctx.tokens.issue(account._id);
+    await limiter.succeed(request.ip);
+    const { token, grant } = await ctx.tokens.issue(account._id);
     request.log.info({ account_id: account._id }, 'api_auth granted');
     const reseller = account.pvt_tree[0] ?? account._id;
     return sendSuccess(

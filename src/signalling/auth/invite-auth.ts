@@ -1,4 +1,5 @@
 import Srf from 'drachtio-srf';
+import { StateUnavailableError } from '../../state/errors';
 import type { Logger } from 'pino';
 import { dialledNumber } from '../../callflow/lookup';
 import type { Directory, ResourceInfo } from '../../directory/types';
@@ -125,8 +126,14 @@ export function authenticateInvite(d: InviteAuthDeps): (req: Srf.SrfRequest, res
       if (r.status !== 407) log.info({ status: r.status, reason: r.reason }, 'INVITE refused');
       res.send(r.status, r.headers ? { headers: r.headers } : {});
     }).catch((err: unknown) => {
+      if (res.finalResponseSent) return;
+      if (err instanceof StateUnavailableError) {
+        d.logger.debug({ callId: req.get('Call-ID'), reason: err.message }, 'INVITE refused: state unavailable');
+        res.send(503, { headers: { 'Retry-After': '5' } });
+        return;
+      }
       d.logger.error({ err, callId: req.get('Call-ID') }, 'INVITE authentication failed');
-      if (!res.finalResponseSent) res.send(500);
+      res.send(500);
     });
   };
 }

@@ -12,6 +12,19 @@
  * (a guesser cannot unblock a user by cycling through others).
  */
 
+/**
+ * What the SIP authenticator asks of a limiter. Asynchronous because several nodes share the
+ * counts in Redis (src/state/redis-limiters.ts), with the same semantics as FailedAuthLimiter.
+ */
+export interface SipFailureLimiter {
+  /** True while `subject` (user@realm) is blocked from `source`: refuse without a challenge. */
+  isBlocked(source: string, subject: string, nowMs: number): Promise<boolean>;
+  /** Counts one failure; true when this failure (or an earlier one) blocks the key. */
+  recordFailure(source: string, subject: string, nowMs: number): Promise<boolean>;
+  /** A correct authentication clears the key's failures (an active block is never reached: checked first). */
+  recordSuccess(source: string, subject: string, nowMs: number): Promise<void>;
+}
+
 export interface RateLimiterOptions {
   maxFailures: number;
   windowMs: number;
@@ -28,15 +41,14 @@ interface Entry {
   blockedUntil: number;
 }
 
-export class FailedAuthLimiter {
+export class FailedAuthLimiter implements SipFailureLimiter {
   /** source -> (user@realm -> entry); both levels in least-recently-touched-first order. */
   private readonly sources = new Map<string, Map<string, Entry>>();
   private total = 0;
 
   constructor(private readonly o: RateLimiterOptions) {}
 
-  /** True while `subject` (user@realm) is blocked from `source`: refuse without a challenge. */
-  isBlocked(source: string, subject: string, nowMs: number): boolean {
+  async isBlocked(source: string, subject: string, nowMs: number): Promise<boolean> {
     const keys = this.sources.get(source);
     if (!keys) return false;
     const e = keys.get(subject.toLowerCase());
@@ -44,8 +56,7 @@ export class FailedAuthLimiter {
     return this.saturated(keys, nowMs);
   }
 
-  /** Counts one failure; returns true when this failure (or an earlier one) blocks the key. */
-  recordFailure(source: string, subject: string, nowMs: number): boolean {
+  async recordFailure(source: string, subject: string, nowMs: number): Promise<boolean> {
     const key = subject.toLowerCase();
     let keys = this.sources.get(source);
     if (keys) this.sources.delete(source);
@@ -68,8 +79,7 @@ export class FailedAuthLimiter {
     return e.blockedUntil > nowMs;
   }
 
-  /** A correct authentication clears the key's failures (an active block is never reached: checked first). */
-  recordSuccess(source: string, subject: string, nowMs: number): void {
+  async recordSuccess(source: string, subject: string, nowMs: number): Promise<void> {
     const keys = this.sources.get(source);
     const key = subject.toLowerCase();
     const e = keys?.get(key);

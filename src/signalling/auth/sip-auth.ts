@@ -1,6 +1,6 @@
 import type { DeviceMatch, Directory } from '../../directory/types';
 import { parseDigestCredentials } from './digest';
-import type { FailedAuthLimiter } from './rate-limiter';
+import type { SipFailureLimiter } from './rate-limiter';
 import { AuthOutcome, NonceState, type DigestVerifier } from './verifier';
 
 /**
@@ -43,7 +43,7 @@ export interface AuthRequest {
 export interface SipAuthenticatorDeps {
   directory: Directory;
   verifier: DigestVerifier;
-  limiter: FailedAuthLimiter;
+  limiter: SipFailureLimiter;
   clock?: () => number;
 }
 
@@ -71,34 +71,34 @@ export class SipAuthenticator {
 
     if (r.credentials === undefined) {
       const claimed = r.expectedUser ?? r.claimedUser;
-      if (claimed !== undefined && this.d.limiter.isBlocked(r.source, subject(claimed), nowMs)) return { decision: AuthDecision.Blocked };
+      if (claimed !== undefined && await this.d.limiter.isBlocked(r.source, subject(claimed), nowMs)) return { decision: AuthDecision.Blocked };
       return challenge(false);
     }
     const creds = parseDigestCredentials(r.credentials);
     if (!creds) return forbid('malformed credentials');
     if (r.expectedUser !== undefined && creds.username !== r.expectedUser) return forbid('credentials for another user');
     const key = subject(creds.username);
-    if (this.d.limiter.isBlocked(r.source, key, nowMs)) return { decision: AuthDecision.Blocked };
+    if (await this.d.limiter.isBlocked(r.source, key, nowMs)) return { decision: AuthDecision.Blocked };
     const match = await this.d.directory.deviceBySipCredentials(creds.username, r.realm);
     if (!match) {
       // Not counted. With a nonce of ours it is answered like a wrong password (403), so
       // names cannot be probed; with any other nonce it is challenged like everyone else.
       return this.d.verifier.nonceState(r.realm, creds.nonce, nowSec) === NonceState.Valid ? forbid('unknown user') : challenge(false);
     }
-    const outcome = this.d.verifier.verify({
+    const outcome = await this.d.verifier.verify({
       credentials: creds, realm: r.realm, password: match.device.sip.password, method: r.method,
       requestUri: r.requestUri, nowSec,
     });
     switch (outcome) {
       case AuthOutcome.Ok:
-        this.d.limiter.recordSuccess(r.source, key, nowMs);
+        await this.d.limiter.recordSuccess(r.source, key, nowMs);
         if (match.device.enabled === false || match.account.enabled === false) return forbid('disabled');
         return { decision: AuthDecision.Authenticated, match };
       case AuthOutcome.Stale:
         return challenge(true);
       case AuthOutcome.BadResponse:
         // The one outcome that is a failed guess (see the class comment).
-        this.d.limiter.recordFailure(r.source, key, nowMs);
+        await this.d.limiter.recordFailure(r.source, key, nowMs);
         return forbid(outcome);
       case AuthOutcome.BadNonce:
       case AuthOutcome.ExpiredNonce:

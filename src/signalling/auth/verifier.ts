@@ -7,19 +7,27 @@ import {
 export { NonceState } from './digest';
 
 /**
- * Remembers the highest nonce-count seen per nonce so that a captured request cannot be
- * replayed (RFC 2617 3.2.2: the server should check nc increases). Memory is bounded: beyond
+ * The nonce-count replay window: the highest nc seen per nonce, so that a captured request
+ * cannot be replayed (RFC 2617 3.2.2: the server should check nc increases). Asynchronous
+ * because several nodes share it in Redis (src/state/redis-nonces.ts).
+ */
+export interface NonceWindow {
+  /** Records `nc` for `nonce`; false when it is not higher than the last one recorded. */
+  accept(nonce: string, nc: number): Promise<boolean>;
+}
+
+/**
+ * One node's window, in memory. Memory is bounded: beyond
  * `max` nonces the least recently used one is forgotten; forgetting is safe because a
  * forgotten nonce is also refused once its lifetime passes, and refusing it earlier would
  * only cost the client a new challenge.
  */
-export class NonceCounter {
+export class NonceCounter implements NonceWindow {
   private readonly seen = new Map<string, number>();
 
   constructor(private readonly max: number) {}
 
-  /** Records `nc` for `nonce`; false when it is not higher than the last one recorded. */
-  accept(nonce: string, nc: number): boolean {
+  async accept(nonce: string, nc: number): Promise<boolean> {
     const last = this.seen.get(nonce);
     if (last !== undefined && nc <= last) return false;
     this.seen.delete(nonce);
@@ -69,14 +77,16 @@ export interface DigestVerifierOptions {
   secret: string;
   nonceLifetimeSec: number;
   maxTrackedNonces: number;
+  /** Where nonce-counts are kept; defaults to a NonceCounter of maxTrackedNonces (one node). */
+  nonces?: NonceWindow;
 }
 
 /** Issues challenges and verifies answers for one process (the secret may be shared by nodes). */
 export class DigestVerifier {
-  private readonly counter: NonceCounter;
+  private readonly counter: NonceWindow;
 
   constructor(private readonly o: DigestVerifierOptions) {
-    this.counter = new NonceCounter(o.maxTrackedNonces);
+    this.counter = o.nonces ?? new NonceCounter(o.maxTrackedNonces);
   }
 
   challenge(realm: string, nowSec: number, stale = false): string {
@@ -88,7 +98,7 @@ export class DigestVerifier {
     return checkNonce(this.o.secret, realm, nonce, nowSec, this.o.nonceLifetimeSec);
   }
 
-  verify(i: VerifyInput): AuthOutcome {
+  async verify(i: VerifyInput): Promise<AuthOutcome> {
     const c = i.credentials;
     const algorithm = normaliseAlgorithm(c.algorithm);
     if (!algorithm) return AuthOutcome.Unsupported;
@@ -114,7 +124,7 @@ export class DigestVerifier {
     // Only a correct answer on an old nonce earns stale=true (RFC 2617 3.2.1): a wrong
     // password must not learn that its nonce merely expired.
     if (nonceState === NonceState.Stale) return AuthOutcome.Stale;
-    if (c.qop === 'auth' && !this.counter.accept(c.nonce, parseInt(c.nc ?? '0', 16))) return AuthOutcome.Replay;
+    if (c.qop === 'auth' && !(await this.counter.accept(c.nonce, parseInt(c.nc ?? '0', 16)))) return AuthOutcome.Replay;
     return AuthOutcome.Ok;
   }
 }

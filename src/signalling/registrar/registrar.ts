@@ -1,6 +1,7 @@
 import Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import { AuthDecision, type SipAuthenticator } from '../auth/sip-auth';
+import { StateUnavailableError } from '../../state/errors';
 import type { BindingStore } from './binding-store';
 import { aorOf, planRegister, secondsLeft, type Binding, type ExpiryLimits, type RegisterPlan } from './bindings';
 import { ContactParseError, formatContact, parseContactHeaders, type ContactList } from './contact';
@@ -50,8 +51,16 @@ export class Registrar {
   mount(srf: Srf): void {
     srf.use('register', (req, res) => {
       this.handle(req, res).catch((err: unknown) => {
+        if (res.finalResponseSent) return;
+        if (err instanceof StateUnavailableError) {
+          // Shared state (Redis) down: the phone should retry soon, here or at another node
+          // (RFC 3261 21.5.4). The outage itself is logged once by the connection.
+          this.d.logger.debug({ callId: req.get('Call-ID'), reason: err.message }, 'REGISTER refused: state unavailable');
+          res.send(503, { headers: { 'Retry-After': '5' } });
+          return;
+        }
         this.d.logger.error({ err, callId: req.get('Call-ID') }, 'REGISTER handling failed');
-        if (!res.finalResponseSent) res.send(500);
+        res.send(500);
       });
     });
   }

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
+import { FailedAuthLimiter } from '../../../src/signalling/auth/rate-limiter';
 import { freePort } from '../../helpers/ports';
 import { runSipp, type SippResult } from '../../helpers/sipp';
 import { csv, startRig, type Rig } from './setup';
@@ -39,14 +40,15 @@ function passed(t: Test, r: SippResult, what: string, n = 1): void {
 t.test('20 REGISTERs with a forged nonce do not lock out a phone at the same address', async (t) => {
   passed(t, await sipp('register_forged_nonce.xml', ['9999', 'a.test', 'x'], 20), 'forged nonce, unknown user: 401 each time', 20);
   passed(t, await sipp('register_forged_nonce.xml', ['1001', 'a.test', 'x'], 20), 'forged nonce, the real user: 401 each time', 20);
-  t.equal(rig.signalling.limiter.size, 0, 'nothing was counted');
+  const limiter = rig.signalling.limiter;
+  t.equal(limiter instanceof FailedAuthLimiter ? limiter.size : -1, 0, 'nothing was counted');
   passed(t, await sipp('register_auth.xml', ['1001', 'a.test', 'secret1001']), 'the legitimate phone registers');
 });
 
 t.test('10 wrong passwords for X over our nonces block X from that address, not Y', async (t) => {
   passed(t, await sipp('register_auth_fail.xml', ['1001', 'a.test', 'wrong'], 10), 'ten wrong passwords: 401 then 403 each', 10);
-  t.ok(rig.signalling.limiter.isBlocked('127.0.0.1', '1001@a.test', Date.now()), '1001 blocked from 127.0.0.1');
+  t.ok(await rig.signalling.limiter.isBlocked('127.0.0.1', '1001@a.test', Date.now()), '1001 blocked from 127.0.0.1');
   passed(t, await sipp('register_auth_refused.xml', ['1001', 'a.test', 'secret1001']), 'X: 403 without a challenge');
   passed(t, await sipp('register_auth.xml', ['2001', 'b.test', 'secret2001']), 'Y from the same address registers');
-  t.notOk(rig.signalling.limiter.isBlocked('127.0.0.2', '1001@a.test', Date.now()), 'X from another address is not blocked');
+  t.notOk(await rig.signalling.limiter.isBlocked('127.0.0.2', '1001@a.test', Date.now()), 'X from another address is not blocked');
 });

@@ -117,8 +117,8 @@ t.test('INVITE from a trunk address is accepted as that trunk', async (t) => {
 
 t.test('a rate-limited (source, user) gets 403 without a challenge', async (t) => {
   const now = Date.now();
-  for (let i = 0; i < 1000; i++) rig.signalling.limiter.recordFailure('127.0.0.1', '1001@a.test', now);
-  t.ok(rig.signalling.limiter.isBlocked('127.0.0.1', '1001@a.test', Date.now()));
+  for (let i = 0; i < 1000; i++) await rig.signalling.limiter.recordFailure('127.0.0.1', '1001@a.test', now);
+  t.ok(await rig.signalling.limiter.isBlocked('127.0.0.1', '1001@a.test', Date.now()));
   // A known domain would normally be challenged (407); blocked, it is refused outright.
   okOne(t, await sipp('invite_auth_refused.xml', [['1001', 'a.test', 'secret1001', '2000']]), 'blocked INVITE');
   okOne(t, await sipp('register_auth_refused.xml', [['1001', 'a.test', 'secret1001', '300']]), 'blocked REGISTER');

@@ -5,6 +5,7 @@ import {
   parseAuthHeader, parseDigestCredentials,
 } from '../../../src/signalling/auth/digest';
 import { AuthOutcome, DigestVerifier, NonceCounter } from '../../../src/signalling/auth/verifier';
+import { nonceWindowContract } from './nonce-window-cases';
 
 t.test('request-digest matches the RFC examples', async (t) => {
   // RFC 2617 section 3.5.
@@ -76,37 +77,39 @@ t.test('verifier outcomes', async (t) => {
       username: '1001', realm: o.realm ?? 'a.com', password: o.password ?? 'pw', method: o.method ?? 'REGISTER',
       uri: o.uri ?? 'sip:a.com', nonce: o.n ?? nonce, qop: 'auth', nc: o.nc ?? '00000001', cnonce: 'cn',
     });
-  const verify = (hdr: string, now = 5010, realm = 'a.com'): AuthOutcome => v.verify({
+  const verify = (hdr: string, now = 5010, realm = 'a.com'): Promise<AuthOutcome> => v.verify({
     credentials: parseDigestCredentials(hdr)!, realm, password: 'pw', method: 'REGISTER', requestUri: 'sip:a.com', nowSec: now,
   });
-  t.equal(verify(answer({})), AuthOutcome.Ok);
-  t.equal(verify(answer({})), AuthOutcome.Replay, 'same nc again');
-  t.equal(verify(answer({ nc: '00000002' })), AuthOutcome.Ok, 'higher nc');
-  t.equal(verify(answer({ nc: '00000002' })), AuthOutcome.Replay);
-  t.equal(verify(answer({ password: 'wrong', nc: '00000003' })), AuthOutcome.BadResponse);
-  t.equal(verify(answer({ nc: '00000009' }), 5061), AuthOutcome.Stale, 'right password, expired nonce');
-  t.equal(verify(answer({ password: 'wrong', nc: '0000000a' }), 5061), AuthOutcome.ExpiredNonce, 'wrong password never learns stale (and is told apart from a guess on a valid nonce)');
-  t.equal(verify(answer({ nc: '0000000a' }).replace(/cnonce="[^"]*"/, '')), AuthOutcome.Malformed, 'qop=auth without cnonce');
-  t.equal(verify(answer({ uri: 'sip:127.0.0.1:5060', nc: '0000000b' })), AuthOutcome.Ok, 'next-hop address as digest-uri (SIPp does this)');
-  t.equal(verify(answer({ uri: '/index.html', nc: '0000000f' })), AuthOutcome.UriMismatch, 'not a SIP URI');
-  t.equal(verify(answer({ realm: 'b.com', nc: '0000000c' })), AuthOutcome.RealmMismatch);
-  t.equal(verify(answer({ n: 'ffffffff00112233445566770123456789abcdef0123456789abcdef' })), AuthOutcome.BadNonce);
-  t.equal(verify(answer({}).replace('algorithm=MD5', 'algorithm=SHA-512-256')), AuthOutcome.Unsupported);
-  t.equal(verify(answer({ nc: '0000000d' }).replace('qop=auth', 'qop=auth-int')), AuthOutcome.Unsupported);
+  t.equal(await verify(answer({})), AuthOutcome.Ok);
+  t.equal(await verify(answer({})), AuthOutcome.Replay, 'same nc again');
+  t.equal(await verify(answer({ nc: '00000002' })), AuthOutcome.Ok, 'higher nc');
+  t.equal(await verify(answer({ nc: '00000002' })), AuthOutcome.Replay);
+  t.equal(await verify(answer({ password: 'wrong', nc: '00000003' })), AuthOutcome.BadResponse);
+  t.equal(await verify(answer({ nc: '00000009' }), 5061), AuthOutcome.Stale, 'right password, expired nonce');
+  t.equal(await verify(answer({ password: 'wrong', nc: '0000000a' }), 5061), AuthOutcome.ExpiredNonce, 'wrong password never learns stale (and is told apart from a guess on a valid nonce)');
+  t.equal(await verify(answer({ nc: '0000000a' }).replace(/cnonce="[^"]*"/, '')), AuthOutcome.Malformed, 'qop=auth without cnonce');
+  t.equal(await verify(answer({ uri: 'sip:127.0.0.1:5060', nc: '0000000b' })), AuthOutcome.Ok, 'next-hop address as digest-uri (SIPp does this)');
+  t.equal(await verify(answer({ uri: '/index.html', nc: '0000000f' })), AuthOutcome.UriMismatch, 'not a SIP URI');
+  t.equal(await verify(answer({ realm: 'b.com', nc: '0000000c' })), AuthOutcome.RealmMismatch);
+  t.equal(await verify(answer({ n: 'ffffffff00112233445566770123456789abcdef0123456789abcdef' })), AuthOutcome.BadNonce);
+  t.equal(await verify(answer({}).replace('algorithm=MD5', 'algorithm=SHA-512-256')), AuthOutcome.Unsupported);
+  t.equal(await verify(answer({ nc: '0000000d' }).replace('qop=auth', 'qop=auth-int')), AuthOutcome.Unsupported);
   const noQop = `Digest username="1001", realm="a.com", nonce="${nonce}", uri="sip:a.com", response="${
     computeDigestResponse({ username: '1001', realm: 'a.com', password: 'pw', method: 'REGISTER', uri: 'sip:a.com', nonce })}"`;
-  t.equal(verify(noQop), AuthOutcome.Ok, 'RFC 2069 clients without qop are accepted');
-  t.equal(verify(answer({ method: 'INVITE', nc: '0000000e' })), AuthOutcome.BadResponse, 'method is covered by the digest');
+  t.equal(await verify(noQop), AuthOutcome.Ok, 'RFC 2069 clients without qop are accepted');
+  t.equal(await verify(answer({ method: 'INVITE', nc: '0000000e' })), AuthOutcome.BadResponse, 'method is covered by the digest');
 });
 
 t.test('nonce counter is bounded and forgets the least recent', async (t) => {
   const c = new NonceCounter(3);
-  t.ok(c.accept('a', 1));
-  t.ok(c.accept('b', 1));
-  t.ok(c.accept('c', 1));
-  t.ok(c.accept('a', 2), 'touching a makes b the oldest');
-  t.ok(c.accept('d', 1));
+  t.ok(await c.accept('a', 1));
+  t.ok(await c.accept('b', 1));
+  t.ok(await c.accept('c', 1));
+  t.ok(await c.accept('a', 2), 'touching a makes b the oldest');
+  t.ok(await c.accept('d', 1));
   t.equal(c.size, 3);
-  t.notOk(c.accept('a', 2), 'a is still tracked');
-  t.ok(c.accept('b', 1), 'b was forgotten');
+  t.notOk(await c.accept('a', 2), 'a is still tracked');
+  t.ok(await c.accept('b', 1), 'b was forgotten');
 });
+
+nonceWindowContract(t, 'memory', async () => new NonceCounter(100));

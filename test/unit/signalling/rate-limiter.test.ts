@@ -1,80 +1,22 @@
-import t, { type Test } from 'tap';
-import { FailedAuthLimiter, type RateLimiterOptions } from '../../../src/signalling/auth/rate-limiter';
+import t from 'tap';
+import { FailedAuthLimiter } from '../../../src/signalling/auth/rate-limiter';
+import { base, sipLimiterContract } from './rate-limiter-cases';
 
-type Row = [action: 'fail' | 'blocked' | 'ok', source: string, subject: string, nowMs: number, want: boolean, why: string];
+sipLimiterContract(t, 'memory', async (_t, o) => new FailedAuthLimiter(o));
 
-function run(t: Test, o: RateLimiterOptions, rows: Row[]): FailedAuthLimiter {
-  const l = new FailedAuthLimiter(o);
-  for (const [action, src, subj, now, want, why] of rows) {
-    const label = `${action} ${src} ${subj} @${now}: ${why}`;
-    if (action === 'fail') t.equal(l.recordFailure(src, subj, now), want, label);
-    else if (action === 'ok') { l.recordSuccess(src, subj, now); t.equal(l.isBlocked(src, subj, now), want, label); }
-    else t.equal(l.isBlocked(src, subj, now), want, label);
-  }
-  return l;
-}
-
-const base: RateLimiterOptions = { maxFailures: 3, windowMs: 1000, blockMs: 5000, maxKeysPerSource: 4, maxEntries: 100 };
-
-t.test('blocks a (source, user) after maxFailures within the window, for blockMs', async (t) => {
-  run(t, base, [
-    ['fail', '10.0.0.1', 'x@a', 0, false, 'first'],
-    ['fail', '10.0.0.1', 'x@a', 100, false, 'second'],
-    ['blocked', '10.0.0.1', 'x@a', 150, false, 'under the limit'],
-    ['fail', '10.0.0.1', 'x@a', 200, true, 'third blocks'],
-    ['blocked', '10.0.0.1', 'x@a', 201, true, 'blocked'],
-    ['blocked', '10.0.0.1', 'X@A', 201, true, 'user@realm compared without case'],
-    ['blocked', '10.0.0.1', 'y@a', 201, false, 'another user from the same address is not'],
-    ['blocked', '10.0.0.2', 'x@a', 201, false, 'the same user from another address is not'],
-    ['ok', '10.0.0.1', 'x@a', 300, true, 'a success does not lift an active block'],
-    ['blocked', '10.0.0.1', 'x@a', 5199, true, 'still blocked'],
-    ['blocked', '10.0.0.1', 'x@a', 5200, false, 'block over'],
-    // window restarts: two old failures + one new do not block
-    ['fail', '10.0.0.3', 'x@a', 0, false, 'w1'],
-    ['fail', '10.0.0.3', 'x@a', 500, false, 'w1'],
-    ['fail', '10.0.0.3', 'x@a', 1500, false, 'new window'],
-    ['blocked', '10.0.0.3', 'x@a', 1501, false, 'one failure in this window'],
-  ]);
-});
-
-t.test('a correct authentication clears the key it came from, only that key', async (t) => {
-  const l = run(t, base, [
-    ['fail', 'a', 'x@r', 0, false, '1'],
-    ['fail', 'a', 'x@r', 1, false, '2'],
-    ['fail', 'a', 'y@r', 1, false, 'y 1'],
-    ['fail', 'a', 'y@r', 1, false, 'y 2'],
-    ['ok', 'a', 'x@r', 2, false, 'x succeeds'],
-    ['fail', 'a', 'x@r', 3, false, 'x count restarted'],
-    ['fail', 'a', 'y@r', 3, true, 'y still at its count: third blocks'],
-  ]);
-  t.equal(l.sizeOf('a'), 2);
-});
-
-t.test('per-source bound: unblocked keys go first; a source full of blocked keys is refused for new users', async (t) => {
-  const o = { ...base, maxFailures: 1, maxKeysPerSource: 2 };
-  const l = run(t, o, [
-    ['fail', 's', 'u1@r', 0, true, 'u1 blocked'],
-    ['fail', 's', 'u2@r', 0, true, 'u2 blocked'],
-    ['blocked', 's', 'u3@r', 1, true, 'every tracked user blocked and the source full: new users refused too'],
-    ['fail', 's', 'u3@r', 1, true, 'a failure for a new user is not tracked but reported blocked'],
-    ['blocked', 's', 'u1@r', 2, true, 'u1 cannot be unblocked by cycling users'],
-    ['blocked', 't', 'u3@r', 2, false, 'other sources unaffected'],
-    ['blocked', 's', 'u3@r', 5000, false, 'blocks over: the source is open again'],
-    ['fail', 's', 'u3@r', 5000, true, 'u3 tracked now (an expired key made room)'],
-  ]);
-  t.equal(l.sizeOf('s'), 2, 'never more than maxKeysPerSource for one source');
+t.test('memory: never more than maxKeysPerSource for one source', async (t) => {
   const m = new FailedAuthLimiter({ ...base, maxFailures: 5, maxKeysPerSource: 3 });
-  for (let i = 0; i < 50; i++) m.recordFailure('s', `u${i}@r`, 0);
+  for (let i = 0; i < 50; i++) await m.recordFailure('s', `u${i}@r`, 0);
   t.equal(m.sizeOf('s'), 3, 'unblocked keys are evicted oldest first');
 });
 
-t.test('total bound across sources', async (t) => {
+t.test('memory: total bound across sources', async (t) => {
   const l = new FailedAuthLimiter({ maxFailures: 1, windowMs: 1000, blockMs: 1000, maxKeysPerSource: 4, maxEntries: 16 });
-  for (let i = 0; i < 1000; i++) l.recordFailure(`10.0.${i >> 8}.${i & 255}`, 'x@r', 0);
+  for (let i = 0; i < 1000; i++) await l.recordFailure(`10.0.${i >> 8}.${i & 255}`, 'x@r', 0);
   t.equal(l.size, 16);
-  t.ok(l.isBlocked('10.0.3.231', 'x@r', 1), 'most recent kept');
-  t.notOk(l.isBlocked('10.0.0.0', 'x@r', 1), 'oldest evicted');
-  for (let i = 0; i < 100; i++) l.recordFailure('10.9.9.9', `u${i}@r`, 0);
+  t.ok(await l.isBlocked('10.0.3.231', 'x@r', 1), 'most recent kept');
+  t.notOk(await l.isBlocked('10.0.0.0', 'x@r', 1), 'oldest evicted');
+  for (let i = 0; i < 100; i++) await l.recordFailure('10.9.9.9', `u${i}@r`, 0);
   t.equal(l.size, 16, 'one source with many users stays within the total');
   t.ok(l.sizeOf('10.9.9.9') <= 4, 'and within its own bound');
 });

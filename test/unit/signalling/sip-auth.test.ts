@@ -113,7 +113,7 @@ t.test('failures block one user from one source; a success clears the count', as
   t.same(got, [AuthDecision.Forbidden, AuthDecision.Forbidden, AuthDecision.Blocked, AuthDecision.Blocked]);
   t.equal((await auth.authenticate({ ...base, expectedUser: '1001' })).decision, AuthDecision.Blocked, 'REGISTER for 1001 not even challenged');
   t.equal((await auth.authenticate({ ...base, claimedUser: '1001' })).decision, AuthDecision.Blocked, 'nor an INVITE from 1001');
-  t.ok(limiter.isBlocked('10.9.9.9', '1001@a.test', now.ms));
+  t.ok(await limiter.isBlocked('10.9.9.9', '1001@a.test', now.ms));
   t.equal((await auth.authenticate({ ...base, credentials: as('1001', 'pw', 20) })).decision, AuthDecision.Blocked, 'even with the right password while blocked');
   t.equal((await auth.authenticate({ ...base, expectedUser: '1003' })).decision, AuthDecision.Challenge, 'another user from that source is challenged');
   t.equal((await auth.authenticate({ ...base, source: '10.9.9.8', expectedUser: '1001' })).decision, AuthDecision.Challenge, '1001 from another source is challenged');

@@ -23,7 +23,7 @@ t.test('our UAC answer verifies with our registrar verifier', async (t) => {
   const header = answerChallenge({ challenge, username: 'u', password: 'pw', method: 'REGISTER', uri: 'sip:p.test', nc: 1, cnonce: 'abc' });
   t.match(header, /^Digest username="u", realm="p.test", nonce="[0-9a-f]+", uri="sip:p.test", response="[0-9a-f]{32}", algorithm=MD5, qop=auth, nc=00000001, cnonce="abc"$/);
   const creds = parseDigestCredentials(header)!;
-  t.equal(v.verify({ credentials: creds, realm: 'p.test', password: 'pw', method: 'REGISTER', requestUri: 'sip:p.test', nowSec: 1001 }), AuthOutcome.Ok);
+  t.equal(await v.verify({ credentials: creds, realm: 'p.test', password: 'pw', method: 'REGISTER', requestUri: 'sip:p.test', nowSec: 1001 }), AuthOutcome.Ok);
   const noQop = answerChallenge({ challenge: { ...challenge, qopAuth: false }, username: 'u', password: 'pw', method: 'REGISTER', uri: 'sip:p.test', nc: 1 });
   t.notMatch(noQop, /qop|nc=|cnonce/, 'no qop offered: RFC 2069 answer');
 });
