@@ -155,6 +155,18 @@ export class InternalError extends ApiError {
 }
 
 /** Too many failed logins from one address (not in Kazoo, which has no such guard). */
+/** An account already holds api's bound of open event streams (each one polls the calls every second). */
+export class TooManyStreamsError extends ApiError {
+  readonly status = 429;
+  readonly code = 'too_many_requests';
+  readonly data: JsonObject;
+  constructor(readonly limit: number) {
+    super('too many event streams');
+    this.name = 'TooManyStreamsError';
+    this.data = { message: `at most ${limit} event streams per account`, target: limit };
+  }
+}
+
 export class TooManyRequestsError extends ApiError {
   readonly status = 429;
   readonly code = 'too_many_requests';
