@@ -2,6 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, accountPath, type Session } from './api';
 
 interface ChannelRecording {
+  /** `callflow` for record_call's recording (the one the buttons start and stop), else the policy's. */
+  source: string;
   origin: string;
   state: string;
   label?: string;
@@ -31,6 +33,7 @@ export function LiveCalls({ session }: { session: Session }) {
   const [channels, setChannels] = useState<Channel[]>([]);
   const [link, setLink] = useState('connecting');
   const [notice, setNotice] = useState<string | null>(null);
+  const [url, setUrl] = useState('');
 
   useEffect(() => {
     const es = new EventSource(`${accountPath(session, 'channels/events')}?auth_token=${encodeURIComponent(session.token)}`);
@@ -55,12 +58,18 @@ export function LiveCalls({ session }: { session: Session }) {
     }
   };
   const record = (c: Channel, action: 'start' | 'stop') =>
-    act(c, action === 'start' ? 'Start recording' : 'Stop recording', 'PUT', { action: 'metaflow', data: { module: 'record_call', data: { action } } });
+    act(c, action === 'start' ? 'Start recording' : 'Stop recording', 'PUT', {
+      action: 'metaflow', data: { module: 'record_call', data: { action, ...(action === 'start' && url.trim() !== '' ? { url: url.trim() } : {}) } },
+    });
 
   return (
     <section aria-labelledby="calls-title">
       <h2 id="calls-title">Live calls</h2>
       <p role="status" id="calls-link">Updates: {link} · {channels.length} call{channels.length === 1 ? '' : 's'}</p>
+      <p>
+        <label for="rc-url">Upload URL for recordings started here (record_call <code>url</code>; without one nothing is recorded)</label>
+        <input id="rc-url" type="url" size={60} value={url} onInput={(e) => setUrl(e.currentTarget.value)} />
+      </p>
       {notice !== null && <p role="status">{notice}</p>}
       <table id="channels">
         <thead>
@@ -70,7 +79,8 @@ export function LiveCalls({ session }: { session: Session }) {
         </thead>
         <tbody>
           {channels.map((c) => {
-            const recording = c.recordings.some((r) => r.state === 'recording');
+            // record_call start/stop acts on the callflow's recording only (konami); the policy's runs on.
+            const recording = c.recordings.some((r) => r.source === 'callflow' && (r.state === 'recording' || r.state === 'pending'));
             return (
               <tr key={c.uuid} data-id={c.uuid}>
                 <td>{new Date((c.timestamp - GREGORIAN_OFFSET) * 1000).toLocaleTimeString()}</td>
@@ -78,7 +88,7 @@ export function LiveCalls({ session }: { session: Session }) {
                 <td>{c.destination ?? ''}</td>
                 <td>{c.call_direction ?? ''}</td>
                 <td>{c.answered ? 'answered' : c.state}</td>
-                <td>{c.recordings.map((r) => `${r.origin}: ${r.state}`).join(', ') || 'none'}</td>
+                <td>{c.recordings.map((r) => `${r.origin}${r.source === 'callflow' ? ' (record_call)' : ''}: ${r.state}`).join(', ') || 'none'}</td>
                 <td>
                   <button type="button" disabled={recording} onClick={() => void record(c, 'start')}>Start recording</button>
                   <button type="button" disabled={!recording} onClick={() => void record(c, 'stop')}>Stop recording</button>
