@@ -2,7 +2,7 @@
  * The web page in Debian's Chromium against a running service with a recording made by a SIPp
  * call: keyboard login with the account's API key, the recording listed, filters, playback to
  * the end, the stereo waveform drawn, a live call appearing through server-sent events and its
- * record_call recording started and stopped from the page, another account's token refused. axe-core finds no serious
+ * record_call recording started and stopped and the call hung up from the page, another account's token refused. axe-core finds no serious
  * or critical violation in any view; each view is written to test-artifacts/ui/*.png.
  */
 import t from 'tap';
@@ -121,7 +121,7 @@ t.test('the player plays to the end and draws both channels', async (t) => {
   await screenshot(page, 'ui', 'player');
 });
 
-t.test('a live call appears through server-sent events and record_call is started and stopped from the page', async (t) => {
+t.test('a live call appears through server-sent events and record_call is started and stopped and the call hung up from the page', async (t) => {
   await page.click('header nav >> text=Live calls');
   await page.locator('#calls-link', { hasText: 'live' }).waitFor({ timeout: 10_000 });
   t.equal(await page.locator('#channels tbody tr').count(), 0, 'no call yet');
@@ -142,9 +142,10 @@ t.test('a live call appears through server-sent events and record_call is starte
   t.match(await page.locator('text=/Stop recording.*(sent|failed)/').innerText(), /sent/, 'the API took the stop');
   await row.first().locator('button:not([disabled])', { hasText: 'Start recording' }).waitFor({ timeout: 10_000 });
   t.notMatch(await row.first().innerText(), /\(record_call\): recording/, 'record_call stopped; the policy recording runs on');
-  await run;
+  await row.first().locator('button', { hasText: 'Hang up' }).click();
   await row.first().waitFor({ state: 'detached', timeout: 10_000 });
-  t.pass('the ended call left the list');
+  t.pass('hung up from the page: the call left the list');
+  t.equal((await run).call.end?.by, 'system', 'the service ended the call (not a party)');
 });
 
 t.test("another account's token is refused and the page says so", async (t) => {
