@@ -2,10 +2,15 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { loadSession, login, saveSession, whenExpired, type Session } from './api';
 import { LiveCalls } from './calls';
+import { Operations } from './operations';
 import { Recordings } from './recordings';
 import './styles.css';
 
-type View = 'recordings' | 'calls';
+type View = 'recordings' | 'calls' | 'operations';
+
+function viewOf(hash: string): View {
+  return hash === '#calls' ? 'calls' : hash === '#operations' ? 'operations' : 'recordings';
+}
 
 function Login({ onLogin, reason }: { onLogin: (s: Session) => void; reason: string | null }) {
   const [key, setKey] = useState('');
@@ -35,7 +40,7 @@ function Login({ onLogin, reason }: { onLogin: (s: Session) => void; reason: str
 
 function App() {
   const [session, setSession] = useState<Session | null>(loadSession());
-  const [view, setView] = useState<View>(location.hash === '#calls' ? 'calls' : 'recordings');
+  const [view, setView] = useState<View>(viewOf(location.hash));
   const [reason, setReason] = useState<string | null>(null);
   const use = (s: Session | null): void => {
     saveSession(s);
@@ -54,6 +59,7 @@ function App() {
           <nav aria-label="Views">
             <button type="button" aria-current={view === 'recordings' ? 'page' : undefined} onClick={() => go('recordings')}>Recordings</button>
             <button type="button" aria-current={view === 'calls' ? 'page' : undefined} onClick={() => go('calls')}>Live calls</button>
+            <button type="button" aria-current={view === 'operations' ? 'page' : undefined} onClick={() => go('operations')}>Operations</button>
             <span class="account">Account: {session.accountName || session.accountId}</span>
             <button type="button" onClick={() => use(null)}>Log out</button>
           </nav>
@@ -61,7 +67,8 @@ function App() {
       </header>
       <main>
         {session === null ? <Login onLogin={(s) => { setReason(null); use(s); }} reason={reason} />
-          : view === 'recordings' ? <Recordings session={session} /> : <LiveCalls session={session} />}
+          : view === 'recordings' ? <Recordings session={session} />
+            : view === 'calls' ? <LiveCalls session={session} /> : <Operations session={session} />}
       </main>
     </>
   );

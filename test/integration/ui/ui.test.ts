@@ -9,6 +9,7 @@ import t from 'tap';
 import type { Browser, Page } from 'playwright-core';
 import type { JsonObject } from '../../../src/store';
 import { launchBrowser, screenshot, seriousViolations, type PageAudio, type PageCanvas, type PageWindow } from '../../helpers/browser';
+import { makeRecording, meta, workDirs } from '../delivery/common';
 import { API_KEY, runCall, setRecording, startRecordingEnv, uploadsOf, type RecordingEnv } from '../recording/setup';
 
 const OTHER_KEY = 'ui-other-account-key';
@@ -31,7 +32,8 @@ async function until(what: string, f: () => Promise<boolean>, timeoutMs = 20_000
 }
 
 t.before(async () => {
-  env = await startRecordingEnv({ config: { delivery: { keepUploaded: true } } });
+  // A short retry horizon lets a refused upload become `failed` quickly (the retry test).
+  env = await startRecordingEnv({ config: { delivery: { keepUploaded: true, horizonMs: 500, backoffBaseMs: 50, backoffMaxMs: 100 } } });
   const { svc, upload, w } = env;
   await setRecording(svc, 'accounts', w.accountId, { account: { inbound: { onnet: { enabled: true, url: `${upload.url}/ui` } } } });
   await svc.store.createAccount(null, { name: 'other', realm: 'other.test', pvt_api_key: OTHER_KEY });
@@ -146,6 +148,36 @@ t.test('a live call appears through server-sent events and record_call is starte
   await row.first().waitFor({ state: 'detached', timeout: 10_000 });
   t.pass('hung up from the page: the call left the list');
   t.equal((await run).call.end?.by, 'system', 'the service ended the call (not a party)');
+});
+
+t.test('a failed upload: its error shown, retried from the page, and listed in the operations view', async (t) => {
+  const queue = env.svc.service.recordings?.queue;
+  if (!queue) throw new Error('service without recordings');
+  env.upload.answerWith(403);
+  const { src } = await workDirs();
+  const file = await makeRecording(src, 4000);
+  const rec = await queue.enqueue({ filePath: file.path, meta: meta(`${env.upload.url}/refused`, { accountId: env.w.accountId, from: 'failing@calls.test', to: '2000@calls.test' }) });
+  await until('the recording failed', async () => queue.get(rec.id)?.status === 'failed', 15_000);
+  env.upload.answerWith(201);
+
+  await page.click('header nav >> text=Operations');
+  await page.locator('#ops-failures tbody tr').first().waitFor({ timeout: 10_000 });
+  t.match(await page.locator('#ops-failures').innerText(), /failing@calls\.test[\s\S]*failed[\s\S]*horizon_reached/, 'the failure is listed with its error');
+  t.match(await page.locator('#ops-queue').innerText(), /failed: [1-9]/, 'the queue counts it');
+  t.ok(await page.locator('#ops-registrations tbody tr').count() >= 1, 'the phones registered by the calls are listed');
+  t.same(await seriousViolations(page), [], 'operations view: no serious/critical axe violations');
+  await screenshot(page, 'ui', 'operations');
+
+  await page.click('header nav >> text=Recordings');
+  const row = page.locator(`#recordings tbody tr[data-id="${rec.id}"]`);
+  await page.fill('#f-party', 'failing');
+  await row.waitFor({ timeout: 10_000 });
+  t.match(await row.innerText(), /failed[\s\S]*horizon_reached: /, 'status and last error in the list');
+  await screenshot(page, 'ui', 'recordings-failed');
+  await row.locator('button', { hasText: 'Retry upload' }).click();
+  await page.locator('text=queued for upload again').waitFor({ timeout: 10_000 });
+  await env.upload.waitFor(() => env.upload.delivered().some((u) => u.path.startsWith('/refused')), 10_000, 'the retried upload');
+  t.pass('retried from the page and uploaded');
 });
 
 t.test("another account's token is refused and the page says so", async (t) => {
