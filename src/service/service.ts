@@ -15,6 +15,7 @@ import { Recordings } from '../recording';
 import { recordingsRoute } from '../api/routes/recordings';
 import { channelsRoute } from '../api/routes/channels';
 import { uiRoute } from '../api/routes/ui';
+import { recordingPreviewRoute } from '../api/routes/recording-preview';
 import { ServiceChannels } from './channels';
 import { StoreDirectory } from '../directory/store-directory';
 import { withUniqueBindings } from './logger';
@@ -184,7 +185,7 @@ export class Service {
       store, config: c.api, logger: this.log.child({ part: 'api' }), tokens,
       routes: [metricsRoute(this.metrics.registry), registrationsRoute((id) => signalling.registrations(id)),
         registrationsRoute(async (id) => signalling.trunkRegistrations?.statusOfAccount(id) ?? [], 'resources/registrations'),
-        recordingsRoute(recordingsPort(recordings.queue)), channelsRoute(new ServiceChannels(b2bua, recordings)), uiRoute()],
+        recordingsRoute(recordingsPort(recordings.queue)), channelsRoute(new ServiceChannels(b2bua, recordings)), recordingPreviewRoute, uiRoute()],
     }));
     this.stateValue = ServiceState.Running;
     this.log.info({ api: this.api.url, sip: this.sipListeners(), drachtio }, 'service started');

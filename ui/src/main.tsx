@@ -3,13 +3,14 @@ import { useEffect, useState } from 'preact/hooks';
 import { loadSession, login, saveSession, whenExpired, type Session } from './api';
 import { LiveCalls } from './calls';
 import { Operations } from './operations';
+import { Policy } from './policy';
 import { Recordings } from './recordings';
 import './styles.css';
 
-type View = 'recordings' | 'calls' | 'operations';
+type View = 'recordings' | 'calls' | 'operations' | 'policy';
 
 function viewOf(hash: string): View {
-  return hash === '#calls' ? 'calls' : hash === '#operations' ? 'operations' : 'recordings';
+  return hash === '#calls' ? 'calls' : hash === '#operations' ? 'operations' : hash === '#policy' ? 'policy' : 'recordings';
 }
 
 function Login({ onLogin, reason }: { onLogin: (s: Session) => void; reason: string | null }) {
@@ -59,6 +60,7 @@ function App() {
           <nav aria-label="Views">
             <button type="button" aria-current={view === 'recordings' ? 'page' : undefined} onClick={() => go('recordings')}>Recordings</button>
             <button type="button" aria-current={view === 'calls' ? 'page' : undefined} onClick={() => go('calls')}>Live calls</button>
+            <button type="button" aria-current={view === 'policy' ? 'page' : undefined} onClick={() => go('policy')}>Policy</button>
             <button type="button" aria-current={view === 'operations' ? 'page' : undefined} onClick={() => go('operations')}>Operations</button>
             <span class="account">Account: {session.accountName || session.accountId}</span>
             <button type="button" onClick={() => use(null)}>Log out</button>
@@ -68,7 +70,8 @@ function App() {
       <main>
         {session === null ? <Login onLogin={(s) => { setReason(null); use(s); }} reason={reason} />
           : view === 'recordings' ? <Recordings session={session} />
-            : view === 'calls' ? <LiveCalls session={session} /> : <Operations session={session} />}
+            : view === 'calls' ? <LiveCalls session={session} />
+              : view === 'policy' ? <Policy session={session} /> : <Operations session={session} />}
       </main>
     </>
   );

@@ -180,6 +180,39 @@ t.test('a failed upload: its error shown, retried from the page, and listed in t
   t.pass('retried from the page and uploaded');
 });
 
+t.test('the policy view: settings form with field errors, and what the policy decides per call type', async (t) => {
+  await page.click('header nav >> text=Policy');
+  await page.locator('#p-inbound-onnet-enabled:checked').waitFor({ timeout: 10_000 });
+  t.equal(await page.inputValue('#p-inbound-onnet-url'), `${env.upload.url}/ui`, "the account's inbound onnet slot as stored");
+  await page.check('#p-outbound-offnet-enabled');
+  await page.fill('#p-outbound-offnet-url', 'ftp://nowhere');
+  await page.click('text=Save settings');
+  const err = page.locator('#p-outbound-offnet-url-error');
+  await err.waitFor({ timeout: 10_000 });
+  t.ok((await err.innerText()).length > 0, `the API's field error next to the field: ${await err.innerText()}`);
+  t.equal(await page.getAttribute('#p-outbound-offnet-url', 'aria-invalid'), 'true');
+  await screenshot(page, 'ui', 'policy-field-error');
+  const stored = (await env.svc.store.readAccount(env.w.accountId))['call_recording'] as JsonObject;
+  t.notMatch(JSON.stringify(stored), /ftp:/, 'nothing was written');
+  await page.fill('#p-outbound-offnet-url', `${env.upload.url}/out`);
+  await page.click('text=Save settings');
+  await page.locator('#policy-notice', { hasText: 'Saved.' }).waitFor({ timeout: 10_000 });
+  t.match((await env.svc.store.readAccount(env.w.accountId))['call_recording'], { account: { outbound: { offnet: { enabled: true, url: `${env.upload.url}/out` } }, inbound: { onnet: { enabled: true } } } }, 'saved by PATCH');
+
+  await page.selectOption('#p-caller', { label: 'device phone 1001' });
+  await page.selectOption('#p-callee', { label: 'device phone 2001' });
+  await page.click('text=Ask the policy');
+  const rows = page.locator('#policy-preview tbody tr');
+  await rows.first().waitFor({ timeout: 10_000 });
+  t.equal(await rows.count(), 4, 'the four call types of the spec');
+  const text = await page.locator('#policy-preview').innerText();
+  t.match(text, /onnet\s+onnet\s+account \(inbound from onnet to account/, 'onnet to onnet: the account records (inbound slot)');
+  t.match(text, /onnet\s+offnet\s+account \(inbound from onnet to account/, 'onnet to offnet: the inbound slot keyed by the caller wins (Kazoo)');
+  t.match(text, /offnet\s+offnet\s+account \(outbound to offnet/, 'offnet to offnet: the outbound slot');
+  t.same(await seriousViolations(page), [], 'policy view: no serious/critical axe violations');
+  await screenshot(page, 'ui', 'policy');
+});
+
 t.test("another account's token is refused and the page says so", async (t) => {
   const auth = await fetch(`${env.svc.apiUrl}/v2/api_auth`, { method: 'PUT', body: JSON.stringify({ data: { api_key: OTHER_KEY } }) });
   const token = ((await auth.json()) as { auth_token: string }).auth_token;
