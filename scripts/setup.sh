@@ -5,12 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: SIPp (phones and trunks in tests and load), rtpengine (media anchor),
-# baresip-core (a real softphone in the recording tests), sox/lame/ffmpeg (test tone generation, MP3 encoder candidate, decoding uploads in tests),
+# baresip-core (a real softphone in the recording tests), chromium (the web page's browser tests,
+# driven by playwright-core; never a downloaded browser), sox/lame/ffmpeg (test tone generation, MP3 encoder candidate, decoding uploads in tests),
 # redis-server (shared state with state.driver "redis"; tests start their own on a free port),
 # postgresql (15): the tests start private clusters for the PostgreSQL store (no system one is used),
 # build tools for better-sqlite3's native addon; curl, openssl and procps used by tests.
 need=()
-for pkg in sip-tester rtpengine-daemon baresip-core sox lame ffmpeg redis-server postgresql python3 make g++ curl openssl procps ca-certificates; do
+for pkg in sip-tester rtpengine-daemon baresip-core chromium sox lame ffmpeg redis-server postgresql python3 make g++ curl openssl procps ca-certificates; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ "${#need[@]}" -gt 0 ]; then

@@ -39,8 +39,13 @@ declare module 'fastify' {
     auth: AuthInfo | null;
   }
   interface FastifyContextConfig {
-    /** Routes marked public skip X-Auth-Token (only PUT /v2/api_auth). */
+    /** Routes marked public skip X-Auth-Token (PUT /v2/api_auth, /metrics, the web page's files). */
     public?: boolean;
+    /**
+     * Routes that also take the token as `?auth_token=` (as Crossbar does): a browser's
+     * EventSource cannot set headers, so the server-sent events route needs it.
+     */
+    queryToken?: boolean;
   }
 }
 
@@ -52,7 +57,8 @@ declare module 'fastify' {
  */
 export async function authenticate(ctx: ApiContext, request: FastifyRequest): Promise<AuthInfo> {
   const header = request.headers['x-auth-token'];
-  const token = typeof header === 'string' ? header : undefined;
+  const query = request.routeOptions.config?.queryToken === true ? (request.query as Record<string, unknown> | undefined)?.['auth_token'] : undefined;
+  const token = typeof header === 'string' ? header : typeof query === 'string' ? query : undefined;
   if (token === undefined || token.length === 0) throw new InvalidCredentialsError();
   const grant = await ctx.tokens.check(token);
   if (grant === undefined) throw new InvalidCredentialsError();

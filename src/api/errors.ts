@@ -154,7 +154,6 @@ export class InternalError extends ApiError {
   }
 }
 
-/** Too many failed logins from one address (not in Kazoo, which has no such guard). */
 /**
  * The document store cannot answer now (PostgreSQL down, pool exhausted, statement timeout):
  * 503 like Crossbar's datastore_unreachable, so clients retry rather than treat it as a bug.
@@ -169,6 +168,19 @@ export class DatastoreUnreachableError extends ApiError {
   }
 }
 
+/** An account already holds api's bound of open event streams (each one polls the calls every second). */
+export class TooManyStreamsError extends ApiError {
+  readonly status = 429;
+  readonly code = 'too_many_requests';
+  readonly data: JsonObject;
+  constructor(readonly limit: number) {
+    super('too many event streams');
+    this.name = 'TooManyStreamsError';
+    this.data = { message: `at most ${limit} event streams per account`, target: limit };
+  }
+}
+
+/** Too many failed logins from one address (not in Kazoo, which has no such guard). */
 export class TooManyRequestsError extends ApiError {
   readonly status = 429;
   readonly code = 'too_many_requests';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { ApiConfig } from '../config/sections/api';
 import { StoreUnavailableError, type DocumentStore } from '../store';
@@ -52,6 +52,16 @@ export interface ApiServer {
   ctx: ApiContext;
 }
 
+/** Pure: a URL with the value of any `auth_token` query parameter replaced, for logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&]auth_token=)[^&#]*/gi, '$1[redacted]');
+}
+
+/** Fastify's request log fields, with the token-bearing query redacted. */
+function requestForLog(req: FastifyRequest): Record<string, unknown> {
+  return { method: req.method, url: redactUrl(req.url), host: req.host, remoteAddress: req.ip };
+}
+
 /** Builds the Crossbar-compatible API (not listening yet: call listen, or use app.inject). */
 export function buildApiServer(opts: ApiServerOptions): ApiServer {
   const logger = opts.logger ?? pino({ level: 'silent' });
@@ -62,6 +72,8 @@ export function buildApiServer(opts: ApiServerOptions): ApiServer {
     // Kazoo echoes a client's X-Request-ID, else makes one; pino's per-request child carries it.
     // A client's id is only taken when it is short and plain, so logs cannot be stuffed through it.
     requestIdHeader: false,
+    // The server-sent events route takes `?auth_token=`: the request line is logged without it.
+    childLoggerFactory: (logger, bindings, opts) => logger.child(bindings, { ...opts, serializers: { ...opts.serializers, req: requestForLog } }),
     genReqId: (req) => {
       const h = req.headers['x-request-id'];
       return typeof h === 'string' && /^[\w.-]{1,64}$/.test(h) ? h : randomBytes(16).toString('hex');

@@ -16,6 +16,8 @@ import { metricsRoute, recordingsPort, registrationsRoute } from './api-routes';
 import { Recordings } from '../recording';
 import { recordingsRoute } from '../api/routes/recordings';
 import { channelsRoute } from '../api/routes/channels';
+import { uiRoute } from '../api/routes/ui';
+import { recordingPreviewRoute } from '../api/routes/recording-preview';
 import { ServiceChannels } from './channels';
 import { StoreDirectory } from '../directory/store-directory';
 import { withUniqueBindings } from './logger';
@@ -196,7 +198,7 @@ export class Service {
       store, config: c.api, logger: this.log.child({ part: 'api' }), tokens: state.tokens, authLimiter: state.authLimiter,
       routes: [metricsRoute(this.metrics.registry), registrationsRoute((id) => signalling.registrations(id)),
         registrationsRoute(async (id) => signalling.trunkRegistrations?.statusOfAccount(id) ?? [], 'resources/registrations'),
-        recordingsRoute(recordingsPort(recordings.queue)), channelsRoute(new ServiceChannels(b2bua, recordings))],
+        recordingsRoute(recordingsPort(recordings.queue)), channelsRoute(new ServiceChannels(b2bua, recordings)), recordingPreviewRoute, uiRoute()],
     }));
     this.stateValue = ServiceState.Running;
     this.log.info({ api: this.api.url, sip: this.sipListeners(), drachtio }, 'service started');

@@ -6,6 +6,7 @@ import { accessAccount } from '../context';
 import { sendSuccess } from '../envelope';
 import { BadIdentifierError, ValidationError } from '../errors';
 import type { ApiRouteModule } from '../server';
+import { CHANNEL_EVENTS_DEFAULTS, registerChannelEvents, type ChannelEventsOptions } from './channel-events';
 import { addFieldError, compileValidator, mergeErrors, prefixErrors, type FieldErrors, type Validator } from '../validation';
 
 /**
@@ -16,6 +17,7 @@ import { addFieldError, compileValidator, mergeErrors, prefixErrors, type FieldE
  *   PUT  /v2/accounts/{A}/channels/{CALL_ID}  {"action": "metaflow", "data": {"module": ..., "data": {...}, "children": {"_": ...}}}
  *                                             runs a metaflow on the call (konami's modules; here record_call and hangup): 202
  *   POST /v2/accounts/{A}/channels/{CALL_ID}  {"data": {"action": "hangup"}}: 202 (Kazoo's other actions are not offered)
+ *   GET  /v2/accounts/{A}/channels/events     the list as server-sent events (channel-events.ts; not in Kazoo)
  *
  * As in cb_modules_util:get_request_action, `action` is read from the envelope first, then from
  * `data`. The metaflow body is validated as Kazoo's `metaflow` schema (module required, 1-64
@@ -140,8 +142,9 @@ function checkAction(action: JsonValue | undefined, allowed: readonly string[]):
 
 type ChannelRequest = FastifyRequest<{ Params: { accountId: string; callId: string } }>;
 
-export function channelsRoute(source: ChannelSource): ApiRouteModule {
+export function channelsRoute(source: ChannelSource, events: ChannelEventsOptions = CHANNEL_EVENTS_DEFAULTS): ApiRouteModule {
   return (app, ctx) => {
+    registerChannelEvents(app, ctx, source, events);
     const moduleData: Record<string, Validator> = {
       record_call: compileValidator(ctx.ajv, MetaflowRecordCall),
     };
