@@ -49,8 +49,15 @@ export function registerChannelEvents(app: FastifyInstance, ctx: ApiContext, sou
     // A reconnecting EventSource waits this long (the spec's `retry` field).
     res.write('retry: 3000\n\n');
     let last = '';
-    const send = (): void => {
-      if (ctx.tokens.check(token) === undefined) {
+    const send = async (): Promise<void> => {
+      let grant;
+      try {
+        grant = await ctx.tokens.check(token);
+      } catch {
+        return; // the token store (Redis) is unreachable: try again at the next poll
+      }
+      if (ended) return;
+      if (grant === undefined) {
         res.write('event: expired\ndata: {}\n\n');
         end();
         return;
@@ -60,7 +67,7 @@ export function registerChannelEvents(app: FastifyInstance, ctx: ApiContext, sou
       last = body;
       res.write(`event: channels\ndata: ${body}\n\n`);
     };
-    const poll = setInterval(send, o.pollMs);
+    const poll = setInterval(() => void send(), o.pollMs);
     const beat = setInterval(() => res.write(': heartbeat\n\n'), o.heartbeatMs);
     let ended = false;
     const end = (): void => {
@@ -76,6 +83,6 @@ export function registerChannelEvents(app: FastifyInstance, ctx: ApiContext, sou
     };
     streams.add(end);
     request.raw.on('close', end);
-    send();
+    void send();
   });
 }

@@ -75,7 +75,7 @@ t.test('channel events over HTTP', async (t) => {
   const parent = await store.createAccount(null, { name: 'parent', realm: 'p.test', pvt_api_key: 'parent-key' });
   const child = await store.createAccount(parent._id, { name: 'child', realm: 'c.test' });
   const other = await store.createAccount(null, { name: 'other', realm: 'o.test' });
-  const token = tokens.issue(parent._id).token;
+  const token = (await tokens.issue(parent._id)).token;
   const open = (path: string, headers: Record<string, string> = {}): Promise<Response> => fetch(`${url}${path}`, { headers, signal: AbortSignal.timeout(10_000) });
   const events = (acct: string): string => `/v2/accounts/${acct}/channels/events`;
 
@@ -112,13 +112,13 @@ t.test('channel events over HTTP', async (t) => {
   }
   t.equal(again?.status, 200, 'a closed stream frees its place');
 
-  tokens.revoke(token);
+  await tokens.revoke(token);
   await readUntil(reader, seen, /event: expired\n/);
   t.pass('a revoked token ends the stream with `expired`');
   t.notOk(lines.some((l) => l.includes(token)), 'the token never reaches the log');
   t.ok(lines.some((l) => l.includes('auth_token=[redacted]')), 'the request line is logged redacted');
 
-  const token2 = tokens.issue(parent._id).token;
+  const token2 = (await tokens.issue(parent._id)).token;
   const lingering = await open(events(parent._id), { 'x-auth-token': token2 });
   t.equal(lingering.status, 200);
   const t0 = Date.now();

@@ -24,7 +24,7 @@ t.test('recording preview', async (t) => {
   const user = await store.create('users', acct._id, { first_name: 'U', call_recording: { outbound: { offnet: { enabled: true, url: 'http://r.test/user', format: 'wav' } } } });
   const dev = await store.create('devices', acct._id, { name: 'd', owner_id: user._id, sip: { username: 'd', password: 'p' } });
   const foreign = await store.create('devices', other._id, { name: 'x', sip: { username: 'x', password: 'p' } });
-  const token = tokens.issue(acct._id).token;
+  const token = (await tokens.issue(acct._id)).token;
   const get = async (url: string): Promise<{ status: number; data: JsonObject[] }> => {
     const r = await app.inject({ url, headers: { 'x-auth-token': token } });
     return { status: r.statusCode, data: (r.json() as { data: JsonObject[] }).data };
