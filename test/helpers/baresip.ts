@@ -13,6 +13,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports';
+import { dieWithParent, findSetpriv } from '../../src/media/orphans';
 
 export interface BaresipOptions {
   /** SIP user (the device's sip.username) and realm (the account's realm). */
@@ -93,7 +94,10 @@ export class Baresip {
       ...(o.ptime ? [`ptime=${o.ptime}`] : []),
     ];
     writeFileSync(join(dir, 'accounts'), `<sip:${o.user}@${o.realm};transport=${o.transport ?? 'udp'}>;${params.join(';')}\n`);
-    const proc = spawn('baresip', ['-f', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Like the service's rtpengine, the phone dies with the test process even when that is
+    // killed (a timed-out run), instead of lingering on its ports.
+    const run = dieWithParent(findSetpriv(), 'baresip', ['-f', dir]);
+    const proc = spawn(run.command, run.args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     proc.stdout?.on('data', (d: Buffer) => { out = (out + d.toString()).slice(-8000); });
     proc.stderr?.on('data', (d: Buffer) => { out = (out + d.toString()).slice(-8000); });
