@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -16,6 +16,8 @@ export interface SippOptions {
   args?: string[];
   /** Kill sipp after this long (ms); every wait has a bound. */
   timeoutMs?: number;
+  /** Collect every response-time sample (-trace_rtt) into `SippResult.rtt`. */
+  rtt?: boolean;
 }
 
 export interface SippStats {
@@ -31,6 +33,8 @@ export interface SippResult {
   stats: SippStats | null;
   /** Contents of the error file (-trace_err), useful in assertion messages. */
   errors: string;
+  /** With `rtt`: per response-time timer of the scenario (rtd name), every sample in ms. */
+  rtt: Map<string, number[]>;
 }
 
 /** A started SIPp process: wait for it with `done`, or stop it with `stop()`. */
@@ -54,6 +58,7 @@ export function startSipp(o: SippOptions): SippProcess {
     '-nostdin',
     '-trace_stat', '-stf', statFile, '-fd', '1',
     '-trace_err', '-error_file', errFile,
+    ...(o.rtt ? ['-trace_rtt', '-rtt_freq', '1'] : []),
     ...(o.args ?? []),
   ];
   const child = spawn('sipp', argv, { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -67,8 +72,9 @@ export function startSipp(o: SippOptions): SippProcess {
       clearTimeout(timer);
       const stats = readStats(statFile);
       const errors = existsSync(errFile) ? readFileSync(errFile, 'utf8').slice(-5000) : '';
+      const rtt = readRtt(work);
       rmSync(work, { recursive: true, force: true });
-      res({ code, stdout, stderr, stats, errors });
+      res({ code, stdout, stderr, stats, errors, rtt });
     });
   });
   return { child, done, stop: () => child.kill('SIGUSR1') };
@@ -94,4 +100,19 @@ function readStats(file: string): SippStats | null {
     failed: col('FailedCall(C)'),
     retransmissions: col('Retransmissions(C)'),
   };
+}
+
+/** SIPp's -trace_rtt file (<scenario>_<pid>_rtt.csv: Date_ms;response_time_ms;rtd_no), by timer. */
+function readRtt(dir: string): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  const file = readdirSync(dir).find((f) => f.endsWith('_rtt.csv'));
+  if (!file) return out;
+  for (const line of readFileSync(join(dir, file), 'utf8').split('\n').slice(1)) {
+    const [, ms, name] = line.split(';');
+    if (name === undefined || ms === undefined) continue;
+    const list = out.get(name.trim()) ?? [];
+    list.push(Number(ms));
+    out.set(name.trim(), list);
+  }
+  return out;
 }
