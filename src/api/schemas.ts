@@ -29,6 +29,8 @@ export const UserDocSchema = Type.Object({
   email: Type.Optional(Str({ minLength: 1, maxLength: 254, format: 'email' })),
   enabled: Type.Optional(Type.Boolean({ default: true })),
   priv_level: Type.Optional(Type.Union([Type.Literal('user'), Type.Literal('admin')], { default: 'user' })),
+  /** The web page's login (PUT /v2/user_auth); write-only: stored as a scrypt hash, never shown. */
+  password: Type.Optional(Str({ minLength: 8, maxLength: 128 })),
   call_recording: Type.Optional(CallRecording),
 });
 
@@ -108,6 +110,14 @@ export const ResourceDocSchema = Type.Object({
 export const ApiAuthSchema = Type.Object({
   /** Kazoo's account keys are 64 hex characters; the bootstrap key may be any non-empty string. */
   api_key: Str({ minLength: 1, maxLength: 256 }),
+});
+
+/** PUT /v2/user_auth; the account is named by realm or by name (one of them is required). */
+export const UserAuthSchema = Type.Object({
+  username: Str({ minLength: 1, maxLength: 256 }),
+  password: Str({ minLength: 1, maxLength: 128 }),
+  account_realm: Type.Optional(Str({ minLength: 1, maxLength: 253 })),
+  account_name: Type.Optional(Str({ minLength: 1, maxLength: 128 })),
 });
 
 export const DOC_SCHEMAS: Record<'accounts' | 'users' | 'devices' | 'callflows' | 'resources', TSchema> = {

@@ -11,7 +11,7 @@ import { MemoryTokenStore, type TokenStore } from './tokens';
 import { StateUnavailableError } from '../state/errors';
 import { FailureLimiter, type AuthFailureLimiter } from './limiter';
 import { createAjv } from './validation';
-import { registerApiAuthRoutes } from './routes/api-auth';
+import { registerApiAuthRoutes, registerUserAuthRoutes } from './routes/api-auth';
 import { registerAccountRoutes } from './routes/accounts';
 import { registerUserRoutes } from './routes/users';
 import { registerDeviceRoutes } from './routes/devices';
@@ -26,6 +26,7 @@ export type ApiRouteModule = (app: FastifyInstance, ctx: ApiContext) => void;
 
 export const CORE_ROUTES: readonly ApiRouteModule[] = [
   registerApiAuthRoutes,
+  registerUserAuthRoutes,
   registerAccountRoutes,
   registerUserRoutes,
   registerDeviceRoutes,

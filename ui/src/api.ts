@@ -54,11 +54,17 @@ async function failure(res: Response): Promise<ApiFailure> {
 
 const TIMEOUT_MS = 15_000;
 
-export async function login(apiKey: string): Promise<Session> {
-  const res = await fetch('/v2/api_auth', {
+/** What the login form sends: an account's API key, or a user's name and password in an account. */
+export type Credentials = { apiKey: string } | { username: string; password: string; accountName: string };
+
+export async function login(c: Credentials): Promise<Session> {
+  const [path, data] = 'apiKey' in c
+    ? ['/v2/api_auth', { api_key: c.apiKey }]
+    : ['/v2/user_auth', { username: c.username, password: c.password, account_name: c.accountName }];
+  const res = await fetch(path, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ data: { api_key: apiKey } }),
+    body: JSON.stringify({ data }),
     signal: AbortSignal.timeout(TIMEOUT_MS),
   });
   if (!res.ok) throw await failure(res);

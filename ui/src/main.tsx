@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { loadSession, login, saveSession, whenExpired, type Session } from './api';
+import { loadSession, saveSession, whenExpired, type Session } from './api';
+import { Login } from './login';
 import { LiveCalls } from './calls';
 import { Operations } from './operations';
 import { Policy } from './policy';
@@ -11,32 +12,6 @@ type View = 'recordings' | 'calls' | 'operations' | 'policy';
 
 function viewOf(hash: string): View {
   return hash === '#calls' ? 'calls' : hash === '#operations' ? 'operations' : hash === '#policy' ? 'policy' : 'recordings';
-}
-
-function Login({ onLogin, reason }: { onLogin: (s: Session) => void; reason: string | null }) {
-  const [key, setKey] = useState('');
-  const [error, setError] = useState<string | null>(reason);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: Event): Promise<void> => {
-    e.preventDefault();
-    setBusy(true);
-    try {
-      onLogin(await login(key));
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <form class="login" onSubmit={(e) => void submit(e)} aria-labelledby="login-title">
-      <h2 id="login-title">Log in</h2>
-      <label for="api-key">Account API key</label>
-      <input id="api-key" type="password" autoComplete="off" required value={key} onInput={(e) => setKey(e.currentTarget.value)} />
-      <button type="submit" disabled={busy}>Log in</button>
-      {error !== null && <p role="alert" class="error">{error}</p>}
-    </form>
-  );
 }
 
 function App() {

@@ -1,10 +1,13 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { isAccountEnabled, newApiKey, type AccountDoc } from '../../store';
-import { AccountDisabledError, InvalidCredentialsError, TooManyRequestsError, ValidationError } from '../errors';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { JsonObject } from '../../store';
+import { AccountDisabledError, ForbiddenError, InvalidCredentialsError, TooManyRequestsError, ValidationError } from '../errors';
 import { sendSuccess } from '../envelope';
 import { clone, requestData, type ApiContext } from '../context';
-import { ApiAuthSchema } from '../schemas';
+import { verifyPassword } from '../passwords';
+import { ApiAuthSchema, UserAuthSchema } from '../schemas';
 import { compileValidator } from '../validation';
 
 /** Compares secrets in constant time (hashing first makes the lengths equal). */
@@ -56,27 +59,74 @@ export function registerApiAuthRoutes(app: FastifyInstance, ctx: ApiContext): vo
       request.log.warn({ ip: request.ip }, 'api_auth refused');
       throw new InvalidCredentialsError();
     }
-    // A right key of a suspended account (itself or an ancestor disabled) is not a guess, so it
-    // does not count towards the failure limit; it gets the same 403 as its existing tokens.
-    if (!(await isAccountEnabled(ctx.store, account))) {
-      request.log.warn({ ip: request.ip, account_id: account._id }, 'api_auth refused: account disabled');
-      throw new AccountDisabledError();
+    return grantToken(ctx, request, reply, account, {});
+  });
+}
+
+/**
+ * The end of every login: a right secret of a suspended account (itself or an ancestor disabled)
+ * is not a guess, so it does not count towards the failure limit; it gets the same 403 as its
+ * existing tokens. Otherwise the failures of this address are forgiven and a token is issued.
+ */
+async function grantToken(ctx: ApiContext, request: FastifyRequest, reply: FastifyReply, account: AccountDoc, extra: JsonObject): Promise<FastifyReply> {
+  if (!(await isAccountEnabled(ctx.store, account))) {
+    request.log.warn({ ip: request.ip, account_id: account._id }, 'login refused: account disabled');
+    throw new AccountDisabledError();
+  }
+  await ctx.authLimiter.succeed(request.ip);
+  const { token, grant } = await ctx.tokens.issue(account._id);
+  request.log.info({ account_id: account._id, ...extra }, 'login granted');
+  const reseller = account.pvt_tree[0] ?? account._id;
+  return sendSuccess(
+    request,
+    reply,
+    {
+      account_id: account._id,
+      account_name: account['name'] ?? null,
+      is_reseller: account['pvt_superduper_admin'] === true,
+      reseller_id: reseller,
+      expires_at: Math.floor(grant.expiresAt / 1000),
+      ...extra,
+    },
+    { status: 201, authToken: token },
+  );
+}
+
+/**
+ * PUT /v2/user_auth {"data":{"username","password","account_realm"|"account_name"}} -> a token
+ * for the user's account, as Kazoo's user_auth, but with the password itself over TLS rather than
+ * an MD5 of "username:password" (which would force the database to keep MD5s). Only users with
+ * `priv_level: "admin"` get a token: a token is account-wide, and a `user` must not be able to
+ * change the account's policy. Every refusal of a name or password is the same 401, counted by
+ * the same per-address limiter as api_auth.
+ */
+export function registerUserAuthRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const validate = compileValidator(ctx.ajv, UserAuthSchema);
+  app.put('/v2/user_auth', { config: { public: true } }, async (request, reply) => {
+    if (await ctx.authLimiter.blocked(request.ip)) throw new TooManyRequestsError();
+    const data = clone(requestData(request));
+    const errors = validate(data) ?? {};
+    if (data['account_realm'] === undefined && data['account_name'] === undefined) {
+      errors['account_name'] = { required: { message: 'Field is required but missing: account_name or account_realm' } };
     }
-    await limiter.succeed(request.ip);
-    const { token, grant } = await ctx.tokens.issue(account._id);
-    request.log.info({ account_id: account._id }, 'api_auth granted');
-    const reseller = account.pvt_tree[0] ?? account._id;
-    return sendSuccess(
-      request,
-      reply,
-      {
-        account_id: account._id,
-        account_name: account['name'] ?? null,
-        is_reseller: account['pvt_superduper_admin'] === true,
-        reseller_id: reseller,
-        expires_at: Math.floor(grant.expiresAt / 1000),
-      },
-      { status: 201, authToken: token },
-    );
+    if (Object.keys(errors).length > 0) throw new ValidationError(errors);
+    const realm = data['account_realm'];
+    // Names are not unique across the tree: a name that means two accounts means none.
+    const named = typeof realm === 'string' ? [] : await ctx.store.findBy('accounts', 'name', String(data['account_name']));
+    const account = typeof realm === 'string' ? await ctx.store.findAccountByRealm(realm) : named.length === 1 ? (named[0] as AccountDoc) : undefined;
+    const users = account ? await ctx.store.findBy('users', 'username', String(data['username']), account._id) : [];
+    const user = users.length === 1 ? users[0] : undefined;
+    // Always one scrypt, whether or not the user exists: the answer time says nothing.
+    const ok = await verifyPassword(String(data['password']), user?.['pvt_password_hash']);
+    if (!ok || account === undefined || user === undefined || user['enabled'] === false) {
+      await ctx.authLimiter.fail(request.ip);
+      request.log.warn({ ip: request.ip }, 'user_auth refused');
+      throw new InvalidCredentialsError();
+    }
+    if (user['priv_level'] !== 'admin') {
+      request.log.warn({ ip: request.ip, account_id: account._id, owner_id: user._id }, 'user_auth refused: not an admin');
+      throw new ForbiddenError();
+    }
+    return grantToken(ctx, request, reply, account, { owner_id: user._id });
   });
 }

@@ -30,6 +30,11 @@ export interface CollectionSpec {
   check?: (ctx: ApiContext, account: AccountDoc, doc: JsonObject, selfId?: string) => Promise<FieldErrors>;
   /** The fields shown in the collection listing (Crossbar lists summaries, not documents). */
   summary: (doc: StoredDoc) => JsonObject;
+  /**
+   * Turns write-only fields of a valid document into what is stored (a password into its
+   * pvt_ hash). A replace without the field keeps the stored pvt_ value (store/write.ts).
+   */
+  seal?: (doc: JsonObject) => Promise<JsonObject>;
 }
 
 interface AccountParams {
@@ -40,10 +45,11 @@ interface DocParams extends AccountParams {
 }
 
 /** Validation first, store checks second; any error -> 400 and nothing is written. */
-export async function validateDocument(ctx: ApiContext, spec: Pick<CollectionSpec, 'validate' | 'check'>, account: AccountDoc, doc: JsonObject, selfId?: string): Promise<void> {
+export async function validateDocument(ctx: ApiContext, spec: Pick<CollectionSpec, 'validate' | 'check' | 'seal'>, account: AccountDoc, doc: JsonObject, selfId?: string): Promise<JsonObject> {
   const errors: FieldErrors = spec.validate(doc) ?? {};
   if (spec.check !== undefined) mergeErrors(errors, await spec.check(ctx, account, doc, selfId));
   if (Object.keys(errors).length > 0) throw new ValidationError(errors);
+  return spec.seal ? spec.seal(doc) : doc;
 }
 
 /**
@@ -70,8 +76,7 @@ export function registerCollectionRoutes(app: FastifyInstance, ctx: ApiContext, 
 
   app.put<{ Params: AccountParams }>(base, async (request, reply) => {
     const account = await accessAccount(ctx, request, request.params.accountId);
-    const doc = clone(requestData(request));
-    await validateDocument(ctx, spec, account, doc);
+    const doc = await validateDocument(ctx, spec, account, clone(requestData(request)));
     let created: StoredDoc;
     try {
       created = await ctx.store.create(collection, account._id, doc);
@@ -91,8 +96,7 @@ export function registerCollectionRoutes(app: FastifyInstance, ctx: ApiContext, 
   app.post<{ Params: DocParams }>(`${base}/:docId`, async (request, reply) => {
     const account = await accessAccount(ctx, request, request.params.accountId);
     const current = await readOwned(ctx, collection, account, request.params.docId);
-    const doc = clone(requestData(request));
-    await validateDocument(ctx, spec, account, doc, current._id);
+    const doc = await validateDocument(ctx, spec, account, clone(requestData(request)), current._id);
     const saved = await writeReplace(ctx, request, collection, current, doc);
     return sendSuccess(request, reply, publicView(saved), { revision: saved._rev });
   });
@@ -101,8 +105,7 @@ export function registerCollectionRoutes(app: FastifyInstance, ctx: ApiContext, 
     const account = await accessAccount(ctx, request, request.params.accountId);
     const current = await readOwned(ctx, collection, account, request.params.docId);
     // PATCH merges into the stored document, and the merged result must be valid as a whole.
-    const merged = mergePatch(publicFields(current), clone(requestData(request)));
-    await validateDocument(ctx, spec, account, merged, current._id);
+    const merged = await validateDocument(ctx, spec, account, mergePatch(publicFields(current), clone(requestData(request))), current._id);
     const saved = await writeReplace(ctx, request, collection, current, merged);
     return sendSuccess(request, reply, publicView(saved), { revision: saved._rev });
   });

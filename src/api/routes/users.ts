@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { publicFields } from '../../store';
 import type { ApiContext } from '../context';
+import { hashPassword } from '../passwords';
 import { UserDocSchema } from '../schemas';
 import { compileValidator, type FieldErrors } from '../validation';
 import { pick, registerCollectionRoutes, type CollectionSpec } from './collection';
@@ -20,6 +21,10 @@ export function usersSpec(ctx: ApiContext): CollectionSpec {
         }
       }
       return errors;
+    },
+    async seal(doc) {
+      const { password, ...rest } = doc;
+      return typeof password === 'string' ? { ...rest, pvt_password_hash: await hashPassword(password) } : rest;
     },
     summary: (doc) => ({
       id: doc._id,

@@ -225,3 +225,31 @@ t.test("another account's token is refused and the page says so", async (t) => {
   t.equal(await page.locator('#recordings tbody tr').count(), 0, 'and no recording of the other account');
   await screenshot(page, 'ui', 'refused');
 });
+
+t.test('an admin user logs in with user name and password; a wrong password is said plainly', async (t) => {
+  const auth = await fetch(`${env.svc.apiUrl}/v2/api_auth`, { method: 'PUT', body: JSON.stringify({ data: { api_key: API_KEY } }) });
+  const token = ((await auth.json()) as { auth_token: string }).auth_token;
+  const made = await fetch(`${env.svc.apiUrl}/v2/accounts/${env.w.accountId}/users`, {
+    method: 'PUT',
+    headers: { 'x-auth-token': token, 'content-type': 'application/json' },
+    body: JSON.stringify({ data: { first_name: 'Sue', last_name: 'Pervisor', username: 'sue', password: 'listen-to-calls', priv_level: 'admin' } }),
+  });
+  t.equal(made.status, 201, 'user with a password made through the API');
+  const account = await env.svc.store.readAccount(env.w.accountId);
+  await page.click('text=Log out');
+  await page.reload();
+  await page.click('text=Log in with a user name and password instead');
+  await page.fill('#login-account', String(account['name']));
+  await page.fill('#login-user', 'sue');
+  await page.fill('#login-password', 'not-her-password');
+  await page.keyboard.press('Enter');
+  const alert = page.locator('[role=alert]');
+  await alert.waitFor({ timeout: 10_000 });
+  t.match(await alert.innerText(), /401/, 'a wrong password is refused on the page');
+  t.same(await seriousViolations(page), [], 'user login view: no serious/critical axe violations');
+  await screenshot(page, 'ui', 'login-user');
+  await page.fill('#login-password', 'listen-to-calls');
+  await page.keyboard.press('Enter');
+  await page.locator('#recordings tbody tr').first().waitFor({ timeout: 15_000 });
+  t.ok(await page.locator('#recordings tbody tr').count() >= 1, "the account's recordings are listed after a user login");
+});
