@@ -2,19 +2,34 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiFailure, api, accountPath, type Session } from './api';
 
 /**
- * The `call_recording` settings of the account, its users and devices as a form (Kazoo's slots:
- * inbound/outbound x onnet/offnet with enabled, format and url), saved by PATCH with the API's
- * field errors shown next to the fields; and, for a caller and a callee device, what the policy
- * module decides for each call type (GET .../call_recording/preview; the page does not decide).
+ * The `call_recording` settings of the account (its own rules and the endpoint defaults), its
+ * users and devices as a form: Kazoo's slots (any/inbound/outbound x any/onnet/offnet) with every
+ * setting of call_recording.parameters.json, saved by PATCH with the API's field errors shown
+ * next to the fields; and, for a caller and a callee device, what the policy module decides for
+ * each call type (GET .../call_recording/preview; the page does not decide).
  */
 
-type Slot = { enabled?: boolean; format?: string; url?: string };
+/** null: cleared in the form, sent as null so that the merge PATCH (RFC 7396) removes the key. */
+type Value = boolean | number | string | null | undefined;
+type Slot = Record<string, Value>;
 type Slots = Record<string, Record<string, Slot | undefined> | undefined>;
+
+/** The settings of one slot, in the schema's order: the form has a column each. */
+const FIELDS: ReadonlyArray<{ key: string; title: string; kind: 'check' | 'format' | 'number' | 'url' }> = [
+  { key: 'enabled', title: 'Enabled', kind: 'check' },
+  { key: 'format', title: 'Format', kind: 'format' },
+  { key: 'url', title: 'Upload URL', kind: 'url' },
+  { key: 'record_on_answer', title: 'Start on answer', kind: 'check' },
+  { key: 'record_on_bridge', title: 'Start on bridge', kind: 'check' },
+  { key: 'record_min_sec', title: 'Keep if at least (s)', kind: 'number' },
+  { key: 'time_limit', title: 'Time limit (s)', kind: 'number' },
+  { key: 'record_sample_rate', title: 'Sample rate (Hz)', kind: 'number' },
+];
 interface Doc { id: string; name?: string; first_name?: string; last_name?: string; call_recording?: Record<string, unknown> }
 interface Preview { caller: string; callee: string; recordings: { by: string; origin: string; format: string; url: string | null }[] }
 
-const DIRS = ['inbound', 'outbound'];
-const NETS = ['onnet', 'offnet'];
+const DIRS = ['inbound', 'outbound', 'any'];
+const NETS = ['onnet', 'offnet', 'any'];
 
 function label(kind: string, d: Doc): string {
   const n = d.name ?? [d.first_name, d.last_name].filter(Boolean).join(' ');
@@ -25,6 +40,8 @@ export function Policy({ session }: { session: Session }) {
   const [users, setUsers] = useState<Doc[]>([]);
   const [devices, setDevices] = useState<Doc[]>([]);
   const [target, setTarget] = useState('account');
+  /** On the account: its own rules (`account`) or the defaults of its users and devices (`endpoint`). */
+  const [part, setPart] = useState<'account' | 'endpoint'>('account');
   const [slots, setSlots] = useState<Slots>({});
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [notice, setNotice] = useState<string | null>(null);
@@ -47,9 +64,9 @@ export function Policy({ session }: { session: Session }) {
     setErrors({});
     void api<Doc>(session, 'GET', docPath(target)).then((d) => {
       const cr = d.call_recording ?? {};
-      setSlots(((target === 'account' ? cr['account'] : cr) ?? {}) as Slots);
+      setSlots(((target === 'account' ? cr[part] : cr) ?? {}) as Slots);
     }, (e: unknown) => setNotice(e instanceof Error ? e.message : String(e)));
-  }, [target, session.token]);
+  }, [target, part, session.token]);
 
   const setSlot = (dir: string, net: string, patch: Slot): void => {
     const d = { ...(slots[dir] ?? {}) };
@@ -58,9 +75,10 @@ export function Policy({ session }: { session: Session }) {
   };
   const save = async (e: Event): Promise<void> => {
     e.preventDefault();
+    setNotice('Saving…');
     try {
       const current = await api<Doc>(session, 'GET', docPath(target));
-      const cr = target === 'account' ? { ...(current.call_recording ?? {}), account: slots } : slots;
+      const cr = target === 'account' ? { ...(current.call_recording ?? {}), [part]: slots } : slots;
       await api(session, 'PATCH', docPath(target), { data: { call_recording: cr } });
       setErrors({});
       setNotice('Saved.');
@@ -97,28 +115,26 @@ export function Policy({ session }: { session: Session }) {
           {users.map((u) => <option key={u.id} value={`users/${u.id}`}>{label('user', u)}</option>)}
           {devices.map((d) => <option key={d.id} value={`devices/${d.id}`}>{label('device', d)}</option>)}
         </select>
+        {target === 'account' && (
+          <>
+            <label for="p-part">Which settings</label>
+            <select id="p-part" value={part} onChange={(e) => setPart(e.currentTarget.value === 'endpoint' ? 'endpoint' : 'account')}>
+              <option value="account">the account's own recordings</option>
+              <option value="endpoint">defaults for its users and devices</option>
+            </select>
+          </>
+        )}
         <table id="policy-slots">
-          <thead><tr>{['Call', 'Enabled', 'Format', 'Upload URL'].map((h) => <th key={h} scope="col">{h}</th>)}</tr></thead>
+          <thead><tr><th scope="col">Call</th>{FIELDS.map((f) => <th key={f.key} scope="col">{f.title}</th>)}</tr></thead>
           <tbody>
             {DIRS.flatMap((dir) => NETS.map((net) => {
               const s = slots[dir]?.[net] ?? {};
               const id = `p-${dir}-${net}`;
-              const urlErr = errorOf(dir, net, 'url');
+              const name = `${dir === 'any' ? 'any direction' : dir} ${dir === 'inbound' ? 'from' : dir === 'outbound' ? 'to' : 'with'} ${net === 'any' ? 'any network' : net}`;
               return (
                 <tr key={id}>
-                  <th scope="row">{dir} {dir === 'inbound' ? 'from' : 'to'} {net}</th>
-                  <td><input id={`${id}-enabled`} type="checkbox" checked={s.enabled === true} aria-label={`${dir} ${net} enabled`} onChange={(e) => setSlot(dir, net, { enabled: e.currentTarget.checked })} /></td>
-                  <td>
-                    <select id={`${id}-format`} aria-label={`${dir} ${net} format`} value={s.format ?? ''} onChange={(e) => setSlot(dir, net, { format: e.currentTarget.value || undefined })}>
-                      <option value="">default</option><option value="mp3">mp3</option><option value="wav">wav</option>
-                    </select>
-                  </td>
-                  <td>
-                    <input id={`${id}-url`} type="text" size={40} aria-label={`${dir} ${net} upload URL`} value={s.url ?? ''}
-                      aria-invalid={urlErr !== undefined} aria-describedby={urlErr !== undefined ? `${id}-url-error` : undefined}
-                      onInput={(e) => setSlot(dir, net, { url: e.currentTarget.value || undefined })} />
-                    {urlErr !== undefined && <span id={`${id}-url-error`} class="error field-error">{urlErr}</span>}
-                  </td>
+                  <th scope="row">{name}</th>
+                  {FIELDS.map((f) => <td key={f.key}>{fieldInput(`${id}-${f.key.replace(/_/g, '-')}`, `${name}: ${f.title}`, f.kind, s[f.key], (v) => setSlot(dir, net, { [f.key]: v }), errorOf(dir, net, f.key))}</td>)}
                 </tr>
               );
             }))}
@@ -152,5 +168,27 @@ export function Policy({ session }: { session: Session }) {
         </table>
       )}
     </section>
+  );
+}
+
+/** One setting's input; an API field error is shown under it and tied to it for screen readers. */
+function fieldInput(id: string, label: string, kind: 'check' | 'format' | 'number' | 'url', value: Value, set: (v: Value) => void, error: string | undefined) {
+  const invalid = { 'aria-invalid': error !== undefined, 'aria-describedby': error !== undefined ? `${id}-error` : undefined };
+  const input = kind === 'check' ? <input id={id} type="checkbox" aria-label={label} checked={value === true} onChange={(e) => set(e.currentTarget.checked)} />
+    : kind === 'format' ? (
+      <select id={id} aria-label={label} value={typeof value === 'string' ? value : ''} onChange={(e) => set(e.currentTarget.value || null)}>
+        <option value="">default</option><option value="mp3">mp3</option><option value="wav">wav</option>
+      </select>
+    ) : kind === 'number' ? (
+      <input id={id} type="number" step={1} size={6} aria-label={label} {...invalid} value={value === undefined || value === null ? '' : String(value)}
+        onInput={(e) => set(e.currentTarget.value === '' ? null : Number(e.currentTarget.value))} />
+    ) : (
+      <input id={id} type="text" size={32} aria-label={label} {...invalid} value={typeof value === 'string' ? value : ''} onInput={(e) => set(e.currentTarget.value || null)} />
+    );
+  return (
+    <>
+      {input}
+      {error !== undefined && <span id={`${id}-error`} class="error field-error">{error}</span>}
+    </>
   );
 }
