@@ -45,6 +45,11 @@ export function LiveCalls({ session }: { session: Session }) {
       es.close();
       setLink('closed: the login has expired');
     });
+    es.addEventListener('suspended', () => {
+      es.close();
+      setChannels([]);
+      setLink('closed: the account is disabled');
+    });
     es.onerror = () => setLink(es.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting');
     return () => es.close();
   }, [session.token]);

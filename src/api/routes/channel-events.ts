@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isAccountEnabled } from '../../store';
 import { accessAccount, type ApiContext } from '../context';
 import { TooManyStreamsError } from '../errors';
 import type { ChannelSource } from './channels';
@@ -11,7 +12,9 @@ import type { ChannelSource } from './channels';
  *
  * Events: `channels` with the whole list (the shape of GET .../channels) at once and whenever it
  * changes (the port is polled every `pollMs`); a comment line every `heartbeatMs` keeps proxies
- * from timing the stream out; `expired` when the token is no longer valid, then the stream ends.
+ * from timing the stream out; `expired` when the token is no longer valid, or `suspended` when
+ * the token's account (or an ancestor) is disabled (checked every `accountCheckMs`, as every
+ * other request of that token would be refused), then the stream ends.
  */
 
 export interface ChannelEventsOptions {
@@ -19,9 +22,11 @@ export interface ChannelEventsOptions {
   perAccount: number;
   pollMs: number;
   heartbeatMs: number;
+  /** How often an open stream re-reads whether the token's account is still enabled. */
+  accountCheckMs: number;
 }
 
-export const CHANNEL_EVENTS_DEFAULTS: ChannelEventsOptions = { perAccount: 8, pollMs: 1000, heartbeatMs: 15_000 };
+export const CHANNEL_EVENTS_DEFAULTS: ChannelEventsOptions = { perAccount: 8, pollMs: 1000, heartbeatMs: 15_000, accountCheckMs: 5000 };
 
 export function registerChannelEvents(app: FastifyInstance, ctx: ApiContext, source: ChannelSource, o: ChannelEventsOptions): void {
   const open = new Map<string, number>();
@@ -49,16 +54,25 @@ export function registerChannelEvents(app: FastifyInstance, ctx: ApiContext, sou
     // A reconnecting EventSource waits this long (the spec's `retry` field).
     res.write('retry: 3000\n\n');
     let last = '';
+    let checkedAt = Date.now();
+    /** False once the token's account or an ancestor is disabled; undefined when not due. */
+    const enabled = async (tokenAccount: string): Promise<boolean | undefined> => {
+      if (Date.now() - checkedAt < o.accountCheckMs) return undefined;
+      checkedAt = Date.now();
+      return isAccountEnabled(ctx.store, await ctx.store.readAccount(tokenAccount));
+    };
     const send = async (): Promise<void> => {
       let grant;
+      let suspended = false;
       try {
         grant = await ctx.tokens.check(token);
+        suspended = grant !== undefined && (await enabled(grant.accountId)) === false;
       } catch {
-        return; // the token store (Redis) is unreachable: try again at the next poll
+        return; // the token store (Redis) or the store is unreachable: try again at the next poll
       }
       if (ended) return;
-      if (grant === undefined) {
-        res.write('event: expired\ndata: {}\n\n');
+      if (grant === undefined || suspended) {
+        res.write(`event: ${suspended ? 'suspended' : 'expired'}\ndata: {}\n\n`);
         end();
         return;
       }

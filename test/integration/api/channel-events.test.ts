@@ -2,7 +2,7 @@
  * GET /v2/accounts/{A}/channels/events over real HTTP: the token by header or `?auth_token=`
  * (never written to the log), the same tenancy as the channels route (401 / 403), the list at
  * once and again when it changes, heartbeats, the per-account bound (429), `expired` when the
- * token goes, and app.close() ending open streams. Also the web page's static route: types,
+ * token goes, `suspended` when its account is disabled, and app.close() ending open streams. Also the web page's static route: types,
  * caching, and no way out of its directory. The ChannelSource is a table the test edits (the
  * port the service fills from its calls; the browser test drives the real one).
  */
@@ -64,7 +64,7 @@ t.test('channel events over HTTP', async (t) => {
   writeFileSync(join(uiDir, 'main-ABC.js'), 'export {};');
   const { app, url } = await startApiServer({
     store, config, logger, tokens,
-    routes: [channelsRoute(source, { perAccount: 2, pollMs: 50, heartbeatMs: 200 }), uiRoute(uiDir)],
+    routes: [channelsRoute(source, { perAccount: 2, pollMs: 50, heartbeatMs: 200, accountCheckMs: 100 }), uiRoute(uiDir)],
   });
   let closed = false;
   t.teardown(async () => {
@@ -117,6 +117,19 @@ t.test('channel events over HTTP', async (t) => {
   t.pass('a revoked token ends the stream with `expired`');
   t.notOk(lines.some((l) => l.includes(token)), 'the token never reaches the log');
   t.ok(lines.some((l) => l.includes('auth_token=[redacted]')), 'the request line is logged redacted');
+
+  // The account's token is still good, but its parent suspends it: the stream says so and ends.
+  const token3 = (await tokens.issue(child._id)).token;
+  const watched = await open(events(child._id), { 'x-auth-token': token3 });
+  t.equal(watched.status, 200);
+  const reader3 = watched.body?.getReader();
+  if (!reader3) throw new Error('no body');
+  const seen3 = { text: '' };
+  await readUntil(reader3, seen3, /event: channels/);
+  await store.merge('accounts', child._id, { enabled: false });
+  await readUntil(reader3, seen3, /event: suspended\n/);
+  t.pass('disabling the account ends its open stream with `suspended`');
+  t.equal((await reader3.read()).done, true, 'and the stream is closed');
 
   const token2 = (await tokens.issue(parent._id)).token;
   const lingering = await open(events(parent._id), { 'x-auth-token': token2 });
