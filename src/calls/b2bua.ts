@@ -6,7 +6,8 @@ import type { Metrics } from '../metrics';
 import { callerOf } from '../signalling/auth/invite-auth';
 import { CallerKind, classifyDirection, type Caller } from '../signalling/direction';
 import { Call, CallState, HangupBy, type CallEnd } from './call';
-import { CallError, CalleeFailedError, MediaFailedError, NoAnswerError } from './errors';
+import { runAnswerFirst, type AnswerFirstPort } from './answer-first';
+import { CallError, CalleeFailedError, MediaFailedError, NoAnswerError, NoRouteError } from './errors';
 import { Fork } from './fork';
 import { HangupCause, causeOfStatus, outcomeOf } from './hangup';
 import { allowsFailover, bestFailure, TargetKind, type Target } from './plan';
@@ -33,14 +34,9 @@ export interface B2buaDeps {
   logger: Logger;
   metrics?: Metrics;
   records?: CallRecords;
+  /** Where answer-first steps (record_caller) record the caller; without it they are skipped. */
+  answerFirst?: AnswerFirstPort;
 }
-
-/**
- * A callflow step that runs after the caller's offer is anchored and before anyone is rung
- * (record_caller before a routing module answers the caller first). Resolves with the offer to
- * ring the callee with; it may answer the caller with `answerCaller` (then it sets `call.uas`).
- */
-export type BeforeRinging = (call: Call, offer: string, answerCaller: (localSdp: string) => Promise<Srf.Dialog>) => Promise<string>;
 
 export interface B2buaEvents {
   /** A new call; attach to its events (answered/bridged/ended) here. */
@@ -85,8 +81,6 @@ function maxForwardsOf(req: Srf.SrfRequest): number {
 export class B2bua extends EventEmitter<B2buaEvents> {
   private readonly calls = new Map<string, Call>();
   private closing: Promise<void> | undefined;
-  /** Set by the recording part (record_caller before routing). */
-  beforeRinging: BeforeRinging | undefined;
 
   constructor(private readonly d: B2buaDeps) {
     super();
@@ -146,7 +140,7 @@ export class B2bua extends EventEmitter<B2buaEvents> {
       if (!res.finalResponseSent) res.send(status);
       const cause = err instanceof NoAnswerError ? HangupCause.NoAnswer
         : err instanceof MediaFailedError ? HangupCause.MediaTimeout : causeOfStatus(status);
-      void call.close({ cause, by, status: call.state === CallState.Answered ? undefined : status });
+      void call.close({ cause, by, status: call.uas ? undefined : status });
     };
 
     let cancelledByCaller = false;
@@ -163,8 +157,8 @@ export class B2bua extends EventEmitter<B2buaEvents> {
     try {
       const decision = await this.d.router.route(caller, dialledNumbers(req.uri, req.has('To') ? req.get('To') : undefined), log);
       call.decision = decision;
-      call.direction = classifyDirection(caller, decision.callee);
-      log.info({ direction: call.direction.label, number: decision.number, callee: decision.callee.kind, stages: decision.stages.length }, 'call routed');
+      if (decision.callee) call.direction = classifyDirection(caller, decision.callee);
+      log.info({ direction: call.direction?.label, number: decision.number, callee: decision.callee?.kind, stages: decision.stages.length, answerFirst: decision.answerFirst.length }, 'call routed');
       call.emit('routed', call);
       if (call.ended) return;
 
@@ -173,11 +167,19 @@ export class B2bua extends EventEmitter<B2buaEvents> {
       media.on('failed', (err) => fail(new MediaFailedError(err)));
       // rtpengine refusing the offer (ports exhausted, instance down) is the service's failure:
       // 503 lets the caller retry elsewhere (RFC 3261 21.5.4).
-      let offer = await media.offerFromCaller(req.body).catch((err: unknown) => { throw new MediaFailedError(err); });
+      const anchored = await media.offerFromCaller(req.body).catch((err: unknown) => { throw new MediaFailedError(err); });
       if (call.ended) return;
-      if (this.beforeRinging) {
-        offer = await this.beforeRinging(call, offer, (localSdp) => this.d.srf.createUAS(req, res, { localSdp }));
-        if (call.ended) return;
+      const offer = await runAnswerFirst(call, this.d.answerFirst, anchored, async (localSdp) => {
+        const uas = await this.d.srf.createUAS(req, res, { localSdp });
+        return this.bindCaller(call, uas);
+      });
+      if (offer === undefined || call.ended) return;
+      if (decision.stages.length === 0) {
+        // The flow ended in its answer-first steps: hang up on the caller (cf_record_caller
+        // without a child); when none could run, nothing answers the number.
+        if (!call.uas) throw new NoRouteError(decision.number, 'the callflow ends after record_caller');
+        await call.close({ cause: HangupCause.NormalClearing, by: HangupBy.System });
+        return;
       }
       call.moveTo(CallState.Ringing);
 
@@ -198,15 +200,8 @@ export class B2bua extends EventEmitter<B2buaEvents> {
         .catch((err: unknown) => { throw new MediaFailedError(err); });
       call.emit('answered', call);
       if (call.ended) return;
-      const uas = call.uas ?? await this.d.srf.createUAS(req, res, { localSdp: sdpForCaller });
-      if (!answeredEarly) {
-        call.uas = uas;
-        if (call.ended) {
-          uas.destroy();
-          return;
-        }
-        uas.on('destroy', () => void call.close({ cause: HangupCause.NormalClearing, by: HangupBy.Caller }, uas));
-      }
+      const uas = call.uas ?? this.bindCaller(call, await this.d.srf.createUAS(req, res, { localSdp: sdpForCaller }));
+      if (!uas) return;
       call.moveTo(CallState.Answered);
       installRelays(uas, uac, media, log, {
         onRenegotiated: (side) => call.emit('renegotiated', call, side),
@@ -217,6 +212,17 @@ export class B2bua extends EventEmitter<B2buaEvents> {
     } catch (err) {
       fail(err);
     }
+  }
+
+  /** The caller's dialog joins the call; undefined (and BYE) when the call ended meanwhile. */
+  private bindCaller(call: Call, uas: Srf.Dialog): Srf.Dialog | undefined {
+    call.uas = uas;
+    if (call.ended) {
+      uas.destroy();
+      return undefined;
+    }
+    uas.on('destroy', () => void call.close({ cause: HangupCause.NormalClearing, by: HangupBy.Caller }, uas));
+    return uas;
   }
 
   /**
@@ -234,6 +240,7 @@ export class B2bua extends EventEmitter<B2buaEvents> {
         const next = await this.d.router.fallback(current, call.log);
         if (!next) throw err;
         call.decision = next;
+        if (!next.callee) throw err;
         call.direction = classifyDirection(call.caller, next.callee);
         call.log.info({ status: err.sipStatus, callee: next.callee.kind, direction: call.direction.label }, 'callflow continues after failure');
         call.emit('rerouted', call);

@@ -16,6 +16,8 @@ import type { RouteDecision } from './router';
 export enum CallState {
   /** INVITE admitted; choosing the callflow / trunks. */
   Routing = 'routing',
+  /** The caller has its 200 before anyone is rung (answer-first steps: record_caller). */
+  CallerAnswered = 'caller_answered',
   /** B-leg INVITEs out, no final answer yet. */
   Ringing = 'ringing',
   /** Callee answered and the caller got its 200: both legs up, media flowing. */
@@ -26,7 +28,8 @@ export enum CallState {
 }
 
 const MOVES: Record<CallState, readonly CallState[]> = {
-  [CallState.Routing]: [CallState.Ringing, CallState.Ending],
+  [CallState.Routing]: [CallState.Ringing, CallState.CallerAnswered, CallState.Ending],
+  [CallState.CallerAnswered]: [CallState.Ringing, CallState.Ending],
   [CallState.Ringing]: [CallState.Ringing, CallState.Answered, CallState.Ending],
   [CallState.Answered]: [CallState.Ending],
   [CallState.Ending]: [CallState.Ended],
@@ -69,6 +72,8 @@ export interface CallEvents {
    * the continuation, whose `actions` are the record nodes met on the way to its routing module.
    */
   rerouted: [Call];
+  /** The caller got its 200 before anyone is rung (answer-first steps). */
+  callerAnswered: [Call];
   /** The callee answered (B leg up, rtpengine has both legs). */
   answered: [Call];
   /** The caller has the 200 too: both legs are bridged through rtpengine. */
@@ -139,7 +144,8 @@ export class Call extends EventEmitter<CallEvents> {
         this.timers.onNoAnswer();
       }, this.timers.noAnswerMs);
     }
-    if (next === CallState.Answered) this.answeredAt = new Date();
+    // The caller's answer time, whichever answer came first (billing starts there, as in Kazoo).
+    if (next === CallState.Answered || next === CallState.CallerAnswered) this.answeredAt ??= new Date();
     this.log.debug({ from, to: next }, 'call state');
   }
 

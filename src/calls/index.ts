@@ -1,4 +1,7 @@
-export { B2bua, type BeforeRinging, type B2buaDeps, type B2buaEvents, type B2buaSettings } from './b2bua';
+export { runAnswerFirst, type AnswerCaller, type AnswerFirstPort, type CallerCodec, type CallerSink } from './answer-first';
+export { B2bua, type B2buaDeps, type B2buaEvents, type B2buaSettings } from './b2bua';
+export { answerForRecorder, restrictOffer, NoAcceptableCodecError, type AnswerDirection, type CallerAnswer } from './caller-answer';
+export { MatchKind, NO_MATCH, dialledNumber, lookupCallflow, selectCallflow, type CallflowMatch } from './callflow';
 export { Call, CallState, CallStateError, HangupBy, canMove, type CallEnd, type CallEvents } from './call';
 export * from './errors';
 export { Fork, type ForkOutcome, type ForkRequest } from './fork';

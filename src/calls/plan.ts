@@ -1,4 +1,5 @@
 import type { CallflowNode, GatewayInfo, ResourceInfo } from '../directory/types';
+import { compilePattern } from './patterns';
 
 /**
  * Pure routing arithmetic: where a call goes once the callflow (or the account's resources)
@@ -60,6 +61,24 @@ export type FlowStep =
   }
   | { ok: false; reason: string; actions: FlowAction[] };
 
+const NO_ROUTING_MODULE = 'flow ends without a routing module';
+
+/**
+ * Pure: the record nodes split by when they act: record_call on the call once it is routed
+ * (the recording part), record_caller before anyone is rung (call control answers the caller).
+ */
+export function splitActions(actions: readonly FlowAction[]): { actions: FlowAction[]; answerFirst: FlowAction[] } {
+  return {
+    actions: actions.filter((a) => a.module !== ActionModule.RecordCaller),
+    answerFirst: actions.filter((a) => a.module === ActionModule.RecordCaller),
+  };
+}
+
+/** Pure: a flow without a routing module whose last node is record_caller (nobody to ring). */
+export function endsInRecordCaller(step: FlowStep): boolean {
+  return !step.ok && step.reason === NO_ROUTING_MODULE && step.actions.at(-1)?.module === ActionModule.RecordCaller;
+}
+
 const ROUTE_MODULES = new Set<string>(Object.values(RouteModule));
 const ACTION_MODULES = new Set<string>(Object.values(ActionModule));
 /** Bound on flow depth: a document cannot make the walk loop (children are a tree, but be safe). */
@@ -83,23 +102,7 @@ export function walkFlow(root: CallflowNode): FlowStep {
     actions.push({ module: node.module as ActionModule, data });
     node = node.children?.['_'];
   }
-  return { ok: false, reason: node ? 'flow too deep' : 'flow ends without a routing module', actions };
-}
-
-const ruleCache = new Map<string, RegExp | null>();
-
-function rule(pattern: string): RegExp | null {
-  let re = ruleCache.get(pattern);
-  if (re === undefined) {
-    try {
-      re = new RegExp(pattern);
-    } catch {
-      re = null;
-    }
-    if (ruleCache.size > 10_000) ruleCache.clear();
-    ruleCache.set(pattern, re);
-  }
-  return re;
+  return { ok: false, reason: node ? 'flow too deep' : NO_ROUTING_MODULE, actions };
 }
 
 /**
@@ -107,7 +110,7 @@ function rule(pattern: string): RegExp | null {
  * nothing: an unconfigured trunk must not silently take every call.
  */
 export function matchesRules(rules: readonly string[], number: string): boolean {
-  return rules.some((r) => rule(r)?.test(number) === true);
+  return rules.some((r) => compilePattern(r)?.test(number) === true);
 }
 
 /** The account's resources that would carry `number`, cheapest first (stable for equal weights). */

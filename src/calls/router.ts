@@ -1,11 +1,11 @@
 import pino, { type Logger } from 'pino';
-import { MatchKind, dialledNumber, lookupCallflow, type CallflowMatch } from '../callflow/lookup';
+import { MatchKind, dialledNumber, lookupCallflow, type CallflowMatch } from './callflow';
 import type { CallflowInfo, CallflowNode, DeviceInfo, Directory, ResourceInfo, UserInfo } from '../directory/types';
 import { CalleeKind, CallerKind, type Callee, type Caller } from '../signalling/direction';
 import type { RouteTarget } from '../signalling/registrar/registrations';
 import { AccountDisabledError, BadCallflowError, NoRouteError, NotRegisteredError, UnusableTargetError } from './errors';
 import {
-  RouteModule, TargetKind, matchingResources, resourceStages, walkFlow,
+  RouteModule, TargetKind, endsInRecordCaller, matchingResources, resourceStages, splitActions, walkFlow,
   type FlowAction, type Stage, type Target,
 } from './plan';
 
@@ -33,11 +33,18 @@ export interface RouteDecision {
   /** The account whose callflow or resources route the call. */
   accountId: string;
   number: string;
-  callee: Callee;
+  /** Who is rung; absent when the flow ends in its answer-first steps (nobody to call). */
+  callee?: Callee;
+  /** Empty when nobody is rung: the call ends after its answer-first steps. */
   stages: Stage[];
   callflow?: CallflowInfo;
-  /** record_call / record_caller nodes met before the routing module, for the recording part. */
+  /** record_call nodes met before the routing module, for the recording part. */
   actions: FlowAction[];
+  /**
+   * Steps run with the caller answered before anyone is rung (record_caller before the routing
+   * module, or ending the flow: Kazoo's cf_record_caller answers, records, then continues).
+   */
+  answerFirst: FlowAction[];
   /** Where the callflow continues when this routing module fails (Kazoo's child `_`). */
   fallback?: CallflowNode;
   /** How the callflow matched (a pattern's capture group is what `resources` dials). */
@@ -123,8 +130,14 @@ export class Router {
   private async execute(accountId: string, number: string, match: CallflowMatch, log: Logger, from?: CallflowNode): Promise<RouteDecision> {
     const cf = match.callflow;
     const step = walkFlow(from ?? cf.flow);
-    if (!step.ok) throw new BadCallflowError(cf.id, step.reason);
-    const more = { match, ...(step.next ? { fallback: step.next } : {}) };
+    const { actions, answerFirst } = splitActions(step.actions);
+    if (!step.ok) {
+      // A flow ending in record_caller (a greeting, a voicemail box) rings nobody: the caller
+      // is answered, recorded, and hung up on (cf_record_caller with no child).
+      if (endsInRecordCaller(step)) return { accountId, number, callflow: cf, match, actions, answerFirst, stages: [] };
+      throw new BadCallflowError(cf.id, step.reason);
+    }
+    const more = { match, answerFirst, ...(step.next ? { fallback: step.next } : {}) };
     // Kazoo's device/user `timeout` (seconds of ringing) bounds the stage so the flow can go on.
     const ringFor = typeof step.data.timeout === 'number' && step.data.timeout > 0 ? { timeoutSec: step.data.timeout } : {};
     const run = async (): Promise<RouteDecision> => {
@@ -140,7 +153,7 @@ export class Router {
           const targets = await this.deviceTargets([device]);
           if (targets.length === 0) throw new NotRegisteredError(`device ${id}`);
           return {
-            accountId, number, callflow: cf, actions: step.actions, ...more,
+            accountId, number, callflow: cf, actions, ...more,
             callee: { kind: CalleeKind.Device, device, ...(owner ? { owner } : {}) },
             stages: [{ targets, failover: false, ...ringFor }],
           };
@@ -154,7 +167,7 @@ export class Router {
           const targets = await this.deviceTargets(devices);
           if (targets.length === 0) throw new NotRegisteredError(`user ${id}`);
           return {
-            accountId, number, callflow: cf, actions: step.actions, ...more,
+            accountId, number, callflow: cf, actions, ...more,
             callee: { kind: CalleeKind.User, user },
             stages: [{ targets, failover: false, ...ringFor }],
           };
@@ -166,7 +179,7 @@ export class Router {
           const out = toDid ?? (match.kind === MatchKind.Pattern && match.captureGroup ? match.captureGroup : number);
           const resources = matchingResources(await this.d.directory.resourcesOfAccount(accountId), out);
           if (resources.length === 0) throw new NoRouteError(out, 'no resource rule matches');
-          return { ...this.offnet(accountId, out, resources, step.actions, cf), ...more };
+          return { ...this.offnet(accountId, out, resources, actions, cf), ...more };
         }
       }
     };
@@ -178,7 +191,7 @@ export class Router {
       // actions met before the failed module still apply: they run before it in Kazoo.
       if ((err instanceof NotRegisteredError || err instanceof UnusableTargetError) && step.next) {
         const rest = await this.execute(accountId, number, match, log, step.next);
-        return { ...rest, actions: [...step.actions, ...rest.actions] };
+        return { ...rest, actions: [...actions, ...rest.actions], answerFirst: [...answerFirst, ...rest.answerFirst] };
       }
       throw err;
     }
@@ -186,7 +199,7 @@ export class Router {
 
   private offnet(accountId: string, number: string, resources: ResourceInfo[], actions: FlowAction[], callflow?: CallflowInfo): RouteDecision {
     return {
-      accountId, number, actions, ...(callflow ? { callflow } : {}),
+      accountId, number, actions, answerFirst: [], ...(callflow ? { callflow } : {}),
       callee: { kind: CalleeKind.Resource, number, resources },
       stages: resourceStages(resources, number, this.d.trunkAttemptTimeoutSec),
     };

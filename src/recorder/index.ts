@@ -16,6 +16,4 @@ export type { ChannelMode } from './mixer';
 export { mp3BitrateKbps, isMp3SampleRate, MP3_SAMPLE_RATES } from './mp3-params';
 export { RtpParseError, RecorderConfigError, EncoderError, RecordingStateError } from './errors';
 export { recordingSettingsFrom, sessionOptionsFrom, encoderWorkersFrom, type ResolvedSettingsInput } from './from-config';
-export { RecorderThreads, RemoteRecordingSession, RemoteRecording } from './remote/remote-session';
-export type { RemoteSessionOptions, LegCodec } from './remote/protocol';
 export { InThreadEncoders, type EncoderFactory, type EncoderSink } from './encoder/output-job';

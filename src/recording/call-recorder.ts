@@ -23,7 +23,7 @@ export { CALL_RECORDER_MOVES, CallRecorderState, CallRecorderStateError, stopRea
  * record actions) what to record; if anything, it opens ONE RecordingSession for the call and,
  * once rtpengine has both legs, ONE fork (subscribe request) feeding it. Every recording of the
  * call is a Recording of that session with its own settings, begun at once, on answer or on
- * bridge. Stop actions, `#` (record_caller), the time limit (data-driven in the recorder),
+ * bridge. Stop actions, the time limit (data-driven in the recorder),
  * hang-up and rtpengine failure all end in the recorder's single finalize step; each finished
  * recording is handed to `deliver`.
  */
@@ -113,6 +113,11 @@ export class CallRecorder {
     const call = this.call;
     const decision = call.decision;
     if (!decision || this.stateValue !== CallRecorderState.Waiting) return;
+    // Nobody is rung (the flow ends in record_caller): no bridged call to record.
+    if (!decision.callee) {
+      this.moveTo(CallRecorderState.Idle);
+      return;
+    }
     const account = decision.accountId === call.caller.account.id ? call.caller.account : await this.d.accountById(decision.accountId);
     if (!account) throw new Error(`account ${decision.accountId} not found`);
     this.planInput = {
@@ -144,7 +149,6 @@ export class CallRecorder {
       return;
     }
     this.add(items);
-    session.on('dtmf', (leg, digit) => this.onDigit(leg, digit));
     this.moveTo(CallRecorderState.Recording);
     this.beginWhere(RecordingStart.Now);
   }
@@ -154,7 +158,7 @@ export class CallRecorder {
     if (!session) return;
     const facts = this.facts();
     for (const item of items) {
-      const rec = session.record(recordingSettingsFrom(item.settings, this.d.recorder, item.callerOnly ? ['caller'] : undefined));
+      const rec = session.record(recordingSettingsFrom(item.settings, this.d.recorder));
       const entry: Entry = { item, rec };
       this.entries.push(entry);
       this.deliveries.push(rec.finished.then(
@@ -208,6 +212,7 @@ export class CallRecorder {
     const decision = this.call.decision;
     const input = this.planInput;
     if (!decision || !input || !this.isOpenForActions()) return;
+    if (!decision.callee) return;
     const next: PlanInput = { ...input, callee: decision.callee, actions: [] };
     this.planInput = next;
     const diff = diffPolicy(this.live(), planRecordings(next));
@@ -350,15 +355,6 @@ export class CallRecorder {
     } catch (err) {
       this.log.warn({ err }, 'recording media check failed');
       return undefined;
-    }
-  }
-
-  private onDigit(leg: string, digit: string): void {
-    for (const e of this.entries) {
-      if (e.item.callerOnly && leg === 'caller' && e.item.terminators.includes(digit) && e.rec.state === RecordingState.Recording) {
-        this.log.info({ digit }, 'record_caller ended by the caller');
-        void e.rec.stop('dtmf');
-      }
     }
   }
 

@@ -4,14 +4,13 @@ import {
   RecordingSession, recordingSettingsFrom, sessionOptionsFrom,
   type EncoderPool, type LegEndpoint, type Recording, type RecordingResult,
 } from '../recorder';
-import type { CallerAnswer } from './caller-answer';
+import type { CallerCodec } from '../calls';
 import type { CallFacts } from './meta';
 import type { RecordingItem } from './plan';
 
 /**
- * The recorder of record_caller: one socket for the caller's audio (sent straight by the
- * caller when record_caller ends the flow, relayed by rtpengine when it comes before a routing
- * module) and, per record_caller step, one Recording of the caller alone. A step ends on one of
+ * The recorder of record_caller: one socket for the caller's audio (relayed by rtpengine, which
+ * anchors the caller as for every call) and, per record_caller step, one Recording of the caller alone. A step ends on one of
  * its terminator digits (RFC 4733 in the caller's stream), its time limit, or close() (the
  * caller hung up). Every finished recording is handed to `deliver`. close() is idempotent and
  * waits for the hand-overs.
@@ -53,7 +52,7 @@ export class CallerRecorder {
   }
 
   /** The codec (and telephone-event type) the caller was answered with. */
-  setCodec(answer: Omit<CallerAnswer, 'sdp'>): void {
+  setCodec(answer: CallerCodec): void {
     this.session.setLegCodec('caller', {
       payloadType: answer.payloadType, encoding: answer.encoding,
       ...(answer.telephoneEventPt !== undefined ? { telephoneEventPt: answer.telephoneEventPt } : {}),

@@ -16,7 +16,5 @@ export {
 } from './plan';
 export { recordingMeta, addressOf, displayNameOf, factsFromHeaders, type CallFacts } from './meta';
 export { RecordingStoreMirror, recordingDoc } from './store-mirror';
-export { RecordCallerAnswering, type RecordCallerDeps } from './record-caller-uas';
-export { answerForRecorder, restrictOffer, NoAcceptableCodecError, type AnswerDirection, type CallerAnswer } from './caller-answer';
 export { CallerRecorder, type CallerRecorderDeps } from './caller-recorder';
-export { RecordCallerFirst, type RecordCallerFirstDeps } from './answer-first';
+export { CallerPhase, type CallerPhaseDeps } from './caller-phase';

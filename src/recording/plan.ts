@@ -120,7 +120,7 @@ export function refuseWithoutUrl(items: readonly RecordingItem[]): CallPlan {
  * record_call actions in the order the flow meets them. A record_call `stop` removes the
  * record_call recordings planned before it (cf_record_call's stop ends the recording that flow
  * started). record_caller actions are not recordings of the bridged call: they run before the
- * callee is rung (recordCallerSteps, RecordCallerFirst) and are left out here. Recordings
+ * callee is rung (recordCallerSteps, CallerPhase) and are left out here. Recordings
  * without a URL are refused (refuseWithoutUrl).
  */
 export function planCall(input: PlanInput): CallPlan {

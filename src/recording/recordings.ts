@@ -1,6 +1,5 @@
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import type Srf from 'drachtio-srf';
 import type { B2bua, Call } from '../calls';
 import type { FrozenConfig } from '../config';
 import { DeliveryQueue, type DeliveryRecord } from '../delivery';
@@ -12,8 +11,7 @@ import type { DocumentStore } from '../store';
 import { CallRecorder } from './call-recorder';
 import { recordingMeta, type CallFacts } from './meta';
 import type { RecordingItem } from './plan';
-import { RecordCallerAnswering } from './record-caller-uas';
-import { RecordCallerFirst } from './answer-first';
+import { CallerPhase } from './caller-phase';
 import type { RefusedRecording } from './plan';
 import { RecordingStoreMirror } from './store-mirror';
 import type { MediaVerdict } from './media-check';
@@ -29,6 +27,8 @@ export interface RecordingsDeps {
   config: Pick<FrozenConfig, 'recorder' | 'delivery'>;
   store: DocumentStore;
   accountById(id: string): Promise<AccountInfo | undefined>;
+  /** The callee-device look-ups of CallRecorders (a `user` callee answered by one device). */
+  directory?: Pick<Directory, 'deviceById'>;
   logger: Logger;
   metrics?: Metrics;
   defaults?: Partial<RecordingDefaults>;
@@ -55,10 +55,8 @@ export class Recordings {
   private readonly recorders = new Set<CallRecorder>();
   /** The running calls' recorders by Call-ID (the channels API acts on them). */
   private readonly byCallId = new Map<string, CallRecorder>();
-  private answering: RecordCallerAnswering | undefined;
-  private callerFirst: RecordCallerFirst | undefined;
-  /** Set by mountAnswering; also answers the callee-device look-ups of CallRecorders. */
-  private directory: Directory | undefined;
+  /** The B2BUA's answer-first port: record_caller (give it to the B2BUA's deps). */
+  readonly callerPhase: CallerPhase;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly d: RecordingsDeps) {
@@ -68,6 +66,13 @@ export class Recordings {
     this.queue = new DeliveryQueue({ ...del, allow: [...del.allow], deny: [...del.deny], tls: { ...del.tls } }, { logger: d.logger.child({ part: 'delivery' }) });
     this.mirror = new RecordingStoreMirror(d.store, d.logger.child({ part: 'recordings' }));
     this.queue.on('record', (r: DeliveryRecord) => void this.mirror.write(r));
+    this.callerPhase = new CallerPhase({
+      pool: this.pool, recorder: rec,
+      deliver: (facts, item, outcome) => this.deliver(facts, item, outcome),
+      onStarted: (item) => this.d.metrics?.recordingsStarted.inc({ source: item.source }),
+      onRefused: (facts, refused, log) => this.refused(facts, refused, log),
+      ...(d.defaults ? { defaults: d.defaults } : {}),
+    });
     const m = d.metrics;
     if (m) {
       this.queue.on('success', (e) => {
@@ -95,18 +100,9 @@ export class Recordings {
     await this.queue.start();
   }
 
-  /** Attaches to every call the B2BUA handles. */
+  /** Attaches to every call the B2BUA handles (the recorders listen; they never act on the call). */
   mount(b2bua: B2bua): void {
     b2bua.on('call', (call) => this.attach(call));
-    // record_caller before a routing module: answer and record the caller before ringing.
-    this.callerFirst = new RecordCallerFirst({
-      pool: this.pool, recorder: this.d.config.recorder,
-      deliver: (facts, item, outcome) => this.deliver(facts, item, outcome),
-      onStarted: (item) => this.d.metrics?.recordingsStarted.inc({ source: item.source }),
-      onRefused: (facts, refused, log) => this.refused(facts, refused, log),
-      ...(this.d.defaults ? { defaults: this.d.defaults } : {}),
-    });
-    b2bua.beforeRinging = this.callerFirst.beforeRinging;
   }
 
   /**
@@ -121,28 +117,12 @@ export class Recordings {
     for (const r of refused) this.d.metrics?.recordingsRefused.inc({ reason: r.reason });
   }
 
-  /**
-   * Installs the INVITE middleware that answers callflows ending in record_caller. Call after
-   * the authentication middleware and before the B2BUA's INVITE handler.
-   */
-  mountAnswering(srf: Srf, directory: Directory): void {
-    this.directory = directory;
-    this.answering = new RecordCallerAnswering({
-      srf, directory, pool: this.pool, recorder: this.d.config.recorder, logger: this.d.logger,
-      deliver: (facts, item, outcome) => this.deliver(facts, item, outcome),
-      onStarted: (item) => this.d.metrics?.recordingsStarted.inc({ source: item.source }),
-      onRefused: (facts, refused, log) => this.refused(facts, refused, log),
-    });
-    const mw = this.answering.middleware();
-    srf.use('invite', (req, res, next) => mw(req, res, (err) => (next as (e?: unknown) => void)(err)));
-  }
-
   attach(call: Call): CallRecorder {
     const recorder = new CallRecorder(call, {
       pool: this.pool,
       recorder: this.d.config.recorder,
       accountById: (id) => this.d.accountById(id),
-      deviceById: async (id) => this.directory?.deviceById(id),
+      deviceById: async (id) => this.d.directory?.deviceById(id),
       deliver: (facts, item, outcome) => this.deliver(facts, item, outcome),
       onStarted: (item) => this.d.metrics?.recordingsStarted.inc({ source: item.source }),
       onSessionClosed: (stats) => this.countRtp(stats),
@@ -224,8 +204,7 @@ export class Recordings {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.allSettled([...this.recorders].map((r) => r.close('closed')));
-      await this.answering?.close();
-      await this.callerFirst?.close();
+      await this.callerPhase.close();
       await this.queue.close();
       await this.mirror.flush();
       await this.pool.close();

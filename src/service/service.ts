@@ -177,18 +177,18 @@ export class Service {
       trunkAttemptTimeoutSec: c.calls.trunkAttemptTimeoutSec,
     });
     const media = this.media;
-    const b2bua = new B2bua({
-      srf, router, media: media.server, logger: this.log.child({ part: 'calls' }), metrics: this.metrics,
-      settings: { noAnswerTimeoutSec: c.calls.noAnswerTimeoutSec },
-      ...(c.calls.records ? { records: new CallRecords(store, this.log.child({ part: 'cdr' })) } : {}),
-    });
-    this.b2bua = b2bua;
     const recordings = new Recordings({
-      config: c, store, accountById: (id) => directory.accountById(id), logger: this.log.child({ part: 'recording' }), metrics: this.metrics,
+      config: c, store, accountById: (id) => directory.accountById(id), directory, logger: this.log.child({ part: 'recording' }), metrics: this.metrics,
     });
     this.recordings = recordings;
     await step('recordings', () => recordings.start());
-    recordings.mountAnswering(srf, directory);
+    const b2bua = new B2bua({
+      srf, router, media: media.server, logger: this.log.child({ part: 'calls' }), metrics: this.metrics,
+      settings: { noAnswerTimeoutSec: c.calls.noAnswerTimeoutSec },
+      answerFirst: recordings.callerPhase,
+      ...(c.calls.records ? { records: new CallRecords(store, this.log.child({ part: 'cdr' })) } : {}),
+    });
+    this.b2bua = b2bua;
     recordings.mount(b2bua);
     b2bua.mount();
     trackCalls(b2bua, state.calls, this.log.child({ part: 'call-directory' }));

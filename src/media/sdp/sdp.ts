@@ -1,9 +1,8 @@
+import { parse, write, type MediaDescription, type SessionDescription } from 'sdp-transform';
 import { SdpError } from '../errors';
 import type { Direction, Rtpmap, Sdp, SdpMedia } from './types';
 
 export type { Direction, Rtpmap, Sdp, SdpMedia } from './types';
-
-const DIRECTIONS: ReadonlySet<string> = new Set(['sendrecv', 'sendonly', 'recvonly', 'inactive']);
 
 /**
  * RFC 3551 section 6 static payload types we may meet in telephony; dynamic types (96-127)
@@ -19,123 +18,113 @@ export const STATIC_PAYLOADS: Readonly<Record<number, Rtpmap>> = {
   18: { payloadType: 18, encoding: 'G729', clockRate: 8000 },
 };
 
-function parseConnection(value: string, where: string): { address: string; type: 'IP4' | 'IP6' } {
-  // c=<nettype> <addrtype> <connection-address>  (RFC 4566 section 5.7); multicast TTL suffix dropped
-  const parts = value.trim().split(/\s+/);
-  if (parts.length < 3 || parts[0] !== 'IN' || (parts[1] !== 'IP4' && parts[1] !== 'IP6')) {
-    throw new SdpError(`bad c= line ${where}: ${value}`);
-  }
-  return { address: parts[2].split('/')[0], type: parts[1] };
+/** Media-level attributes the model keeps in fields of its own; every other one goes to otherAttributes. */
+type MediaRest = Omit<MediaDescription, 'type' | 'port' | 'protocol' | 'payloads' | 'connection' | 'rtp' | 'direction' | 'label' | 'mid' | 'ptime' | 'rtcp' | 'description' | 'bandwidth'>;
+
+/**
+ * sdp-transform's writer renders whatever fields are present (its typings ask for a complete
+ * session; the writer itself only writes the fields it finds, adding v= and s= when absent).
+ */
+function writeFields(fields: Partial<SessionDescription> & { media: MediaDescription[] }): string {
+  return write(fields as SessionDescription);
 }
 
-function parseMediaLine(value: string): SdpMedia {
-  const parts = value.trim().split(/\s+/);
-  if (parts.length < 3) throw new SdpError(`bad m= line: ${value}`);
-  const [portText, countText] = parts[1].split('/');
-  const port = Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SdpError(`bad port in m= line: ${value}`);
-  const media: SdpMedia = {
-    type: parts[0], port, proto: parts[2], formats: parts.slice(3),
-    rtpmaps: [], otherAttributes: [], otherLines: [],
-  };
-  if (countText !== undefined) media.portCount = Number(countText);
-  return media;
+/** The lines sdp-transform's grammar renders for a bag of parsed fields, those starting with `prefix`. */
+function linesOf(fields: Partial<SessionDescription> | MediaRest, level: 'session' | 'media', prefix: string): string[] {
+  const text = level === 'session'
+    ? writeFields({ ...(fields as Partial<SessionDescription>), media: [] })
+    : writeFields({ media: [{ type: 'x', port: 0, protocol: 'x', payloads: '', rtp: [], ...(fields as MediaRest), fmtp: (fields as MediaRest).fmtp ?? [] }] });
+  const all = text.split('\r\n').filter((l) => l !== '');
+  const body = level === 'session' ? all : all.slice(all.findIndex((l) => l.startsWith('m=')) + 1);
+  return body.filter((l) => l.startsWith(prefix));
 }
 
-function parseRtpmap(value: string): Rtpmap {
-  // a=rtpmap:<payload type> <encoding name>/<clock rate>[/<encoding parameters>]
-  const m = /^(\d+)\s+([^/\s]+)\/(\d+)(?:\/(\d+))?$/.exec(value.trim());
-  if (!m) throw new SdpError(`bad a=rtpmap: ${value}`);
-  const map: Rtpmap = { payloadType: Number(m[1]), encoding: m[2], clockRate: Number(m[3]) };
-  if (m[4] !== undefined) map.channels = Number(m[4]);
-  return map;
-}
-
-function applyMediaAttribute(media: SdpMedia, attr: string): void {
-  const colon = attr.indexOf(':');
-  const name = colon < 0 ? attr : attr.slice(0, colon);
-  const value = colon < 0 ? '' : attr.slice(colon + 1);
-  if (DIRECTIONS.has(attr)) media.direction = attr as Direction;
-  else if (name === 'rtpmap') media.rtpmaps.push(parseRtpmap(value));
-  else if (name === 'label') media.label = value;
-  else if (name === 'mid') media.mid = value;
-  else if (name === 'ptime' && /^\d+$/.test(value.trim())) media.ptime = Number(value.trim());
-  else if (name === 'rtcp' && /^\d+(\s|$)/.test(value.trim())) {
-    const [port, ...rest] = value.trim().split(/\s+/);
-    if (rest.length === 0) media.rtcpPort = Number(port);
-    else media.otherAttributes.push(attr); // rtcp with explicit address: keep verbatim
-  } else media.otherAttributes.push(attr);
-}
-
-/** Parses an SDP body (CRLF or LF line ends). Throws SdpError on lines it cannot read. */
+/**
+ * Parses an SDP body (CRLF or LF line ends) with sdp-transform into the model the media part
+ * works on. Throws SdpError on lines it cannot read: sdp-transform skips what it does not
+ * understand, and a body whose connection, port or rtpmap we would silently lose must not pass.
+ */
 export function parseSdp(text: string): Sdp {
-  const sdp: Sdp = { sessionLines: [], attributes: [], media: [] };
-  let current: SdpMedia | undefined;
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trimEnd();
-    if (line === '') continue;
-    if (line.length < 2 || line[1] !== '=') throw new SdpError(`not an SDP line: ${line}`);
-    const kind = line[0];
-    const value = line.slice(2);
-    if (kind === 'm') {
-      current = parseMediaLine(value);
-      sdp.media.push(current);
-    } else if (kind === 'c') {
-      const c = parseConnection(value, current ? 'in media' : 'in session');
-      if (current) current.connection = c.address;
-      else {
-        sdp.connection = c.address;
-        sdp.addressType = c.type;
-      }
-    } else if (kind === 'a') {
-      if (current) applyMediaAttribute(current, value);
-      else if (DIRECTIONS.has(value)) sdp.direction = value as Direction;
-      else sdp.attributes.push(value);
-    } else if (current) current.otherLines.push(line);
-    else sdp.sessionLines.push(line);
+    if (line !== '' && !/^[a-z]=/.test(line)) throw new SdpError(`not an SDP line: ${line}`);
+    // c=<nettype> <addrtype> <connection-address> (RFC 4566 section 5.7)
+    if (line.startsWith('c=') && !/^c=IN IP[46] \S+/.test(line)) throw new SdpError(`bad c= line: ${line}`);
   }
-  if (!sdp.sessionLines.some((l) => l.startsWith('v='))) throw new SdpError('SDP without v= line');
+  const parsed = parse(text);
+  if (parsed.version === undefined) throw new SdpError('SDP without v= line');
+  const { connection, direction, media, invalid, ...session } = parsed;
+  const sdp: Sdp = {
+    sessionLines: linesOf(session, 'session', '').filter((l) => !l.startsWith('a=')),
+    attributes: [...linesOf(session, 'session', 'a='), ...(invalid ?? []).map((i) => `a=${i.value}`)].map((l) => l.slice(2)),
+    media: media.map(toMedia),
+  };
+  if (connection) {
+    sdp.connection = connection.ip;
+    sdp.addressType = connection.version === 6 ? 'IP6' : 'IP4';
+  }
+  if (direction) sdp.direction = direction;
   return sdp;
 }
 
-function addrType(address: string): 'IP4' | 'IP6' {
-  return address.includes(':') ? 'IP6' : 'IP4';
+function toMedia(m: MediaDescription): SdpMedia {
+  const { type, port, protocol, payloads, connection, rtp, direction, label, mid, ptime, rtcp, description, bandwidth, invalid, ...rest } = m;
+  if (type === undefined || !Number.isInteger(port) || port < 0 || port > 65535) throw new SdpError(`bad m= line: ${type} ${port}`);
+  for (const i of invalid ?? []) if (i.value.startsWith('rtpmap:')) throw new SdpError(`bad a=rtpmap: ${i.value}`);
+  const out: SdpMedia = {
+    type, port, proto: protocol,
+    formats: payloads === undefined ? [] : String(payloads).split(' ').filter((f) => f !== ''),
+    rtpmaps: rtp.map((r) => ({
+      payloadType: r.payload, encoding: r.codec, clockRate: r.rate ?? 0,
+      ...(r.encoding !== undefined ? { channels: Number(r.encoding) } : {}),
+    })),
+    otherAttributes: [...linesOf(rest, 'media', 'a='), ...(invalid ?? []).map((i) => `a=${i.value}`)].map((l) => l.slice(2)),
+    otherLines: linesOf({ ...(description !== undefined ? { description } : {}), ...(bandwidth ? { bandwidth } : {}) } as MediaRest, 'media', ''),
+  };
+  if (connection) out.connection = connection.ip;
+  if (direction) out.direction = direction;
+  if (label !== undefined) out.label = String(label);
+  if (mid !== undefined) out.mid = String(mid);
+  if (ptime !== undefined) out.ptime = ptime;
+  // a=rtcp with an explicit address is kept verbatim among the other attributes.
+  if (rtcp && rtcp.address === undefined) out.rtcpPort = rtcp.port;
+  else if (rtcp) out.otherAttributes.push(`rtcp:${rtcp.port} ${rtcp.netType} IP${rtcp.ipVer} ${rtcp.address}`);
+  return out;
 }
 
-/** Serializes in RFC 4566 order (session c= before t=), CRLF line ends, trailing CRLF. */
+function addrType(address: string): 4 | 6 {
+  return address.includes(':') ? 6 : 4;
+}
+
+/** Verbatim lines (the model's pass-through fields) read back into sdp-transform's structure. */
+function fieldsOf(lines: readonly string[]): SessionDescription {
+  return parse(['v=0', ...lines].join('\r\n'));
+}
+
+/** Serializes with sdp-transform (RFC 4566 line order, its attribute order), CRLF line ends. */
 export function serializeSdp(sdp: Sdp): string {
-  const out: string[] = [];
-  let connectionWritten = sdp.connection === undefined;
-  const writeConnection = (): void => {
-    if (connectionWritten || sdp.connection === undefined) return;
-    out.push(`c=IN ${sdp.addressType ?? addrType(sdp.connection)} ${sdp.connection}`);
-    connectionWritten = true;
+  const { media: _none, ...session } = fieldsOf([...sdp.sessionLines, ...sdp.attributes.map((a) => `a=${a}`)]);
+  const out: SessionDescription = { ...session, media: sdp.media.map(fromMedia) };
+  if (sdp.connection !== undefined) out.connection = { version: sdp.addressType === 'IP6' ? 6 : sdp.addressType === 'IP4' ? 4 : addrType(sdp.connection), ip: sdp.connection };
+  if (sdp.direction) out.direction = sdp.direction;
+  return write(out);
+}
+
+function fromMedia(m: SdpMedia): MediaDescription {
+  const extra = fieldsOf(['m=x 0 x', ...m.otherLines, ...m.otherAttributes.map((a) => `a=${a}`)]).media[0];
+  const out: MediaDescription = {
+    ...extra,
+    type: m.type, port: m.port, protocol: m.proto, payloads: m.formats.join(' '),
+    rtp: m.rtpmaps.map((r) => ({ payload: r.payloadType, codec: r.encoding, rate: r.clockRate, ...(r.channels !== undefined ? { encoding: r.channels } : {}) })),
+    fmtp: extra?.fmtp ?? [],
   };
-  for (const line of sdp.sessionLines) {
-    // c= belongs after s=/i=/u=/e=/p= and before b=/t= (RFC 4566 section 5)
-    if (/^[btrzk]=/.test(line)) writeConnection();
-    out.push(line);
-  }
-  writeConnection();
-  for (const a of sdp.attributes) out.push(`a=${a}`);
-  if (sdp.direction) out.push(`a=${sdp.direction}`);
-  for (const m of sdp.media) {
-    const port = m.portCount !== undefined ? `${m.port}/${m.portCount}` : `${m.port}`;
-    out.push(['m=' + m.type, port, m.proto, ...m.formats].join(' '));
-    out.push(...m.otherLines.filter((l) => l.startsWith('i=')));
-    if (m.connection !== undefined) out.push(`c=IN ${addrType(m.connection)} ${m.connection}`);
-    out.push(...m.otherLines.filter((l) => !l.startsWith('i=')));
-    if (m.label !== undefined) out.push(`a=label:${m.label}`);
-    if (m.mid !== undefined) out.push(`a=mid:${m.mid}`);
-    for (const r of m.rtpmaps) {
-      out.push(`a=rtpmap:${r.payloadType} ${r.encoding}/${r.clockRate}${r.channels !== undefined ? `/${r.channels}` : ''}`);
-    }
-    for (const a of m.otherAttributes) out.push(`a=${a}`);
-    if (m.rtcpPort !== undefined) out.push(`a=rtcp:${m.rtcpPort}`);
-    if (m.ptime !== undefined) out.push(`a=ptime:${m.ptime}`);
-    if (m.direction) out.push(`a=${m.direction}`);
-  }
-  return out.join('\r\n') + '\r\n';
+  if (m.connection !== undefined) out.connection = { version: addrType(m.connection), ip: m.connection };
+  if (m.direction) out.direction = m.direction;
+  if (m.label !== undefined) out.label = m.label;
+  if (m.mid !== undefined) out.mid = m.mid;
+  if (m.ptime !== undefined) out.ptime = m.ptime;
+  if (m.rtcpPort !== undefined) out.rtcp = { port: m.rtcpPort };
+  return out;
 }
 
 /** The codec behind each RTP payload type of an m-line, rtpmap first, static table second. */

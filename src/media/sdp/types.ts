@@ -12,8 +12,6 @@ export interface Rtpmap {
 export interface SdpMedia {
   type: string;
   port: number;
-  /** Port count from `m=audio 1000/2 ...` (RFC 4566 section 5.14); absent when not written. */
-  portCount?: number;
   proto: string;
   /** Format list in m-line order (payload types for RTP/AVP). */
   formats: string[];

@@ -1,7 +1,7 @@
 import Srf from 'drachtio-srf';
 import { StateUnavailableError } from '../../state/errors';
 import type { Logger } from 'pino';
-import { dialledNumber } from '../../callflow/lookup';
+import { dialledNumber } from '../../calls/callflow';
 import type { Directory, ResourceInfo } from '../../directory/types';
 import { CallerKind, type Caller } from '../direction';
 import { AuthDecision, type SipAuthenticator } from './sip-auth';

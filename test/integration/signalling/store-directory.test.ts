@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { SqliteDocumentStore } from '../../../src/store';
 import { StoreDirectory } from '../../../src/directory/store-directory';
-import { lookupCallflow, MatchKind } from '../../../src/callflow/lookup';
+import { lookupCallflow, MatchKind } from '../../../src/calls/callflow';
 import { CallerKind } from '../../../src/signalling';
 import { freePort } from '../../helpers/ports';
 import { runSipp } from '../../helpers/sipp';

@@ -15,11 +15,9 @@ t.test('answered onnet to offnet call', async (t) => {
     device: { id: 'dev', account_id: 'acc', owner_id: 'usr', sip: { username: 'u', password: 'p' } }, owner: { id: 'usr', account_id: 'acc' },
   };
   const call = new Call('cid-1', caller, log, timers);
-  call.decision = {
-    accountId: 'acc', number: '15551234567', actions: [], stages: [],
-    callee: { kind: CalleeKind.Resource, number: '15551234567' },
-  };
-  call.direction = classifyDirection(caller, call.decision.callee);
+  const callee = { kind: CalleeKind.Resource as const, number: '15551234567' };
+  call.decision = { accountId: 'acc', number: '15551234567', actions: [], answerFirst: [], stages: [], callee };
+  call.direction = classifyDirection(caller, callee);
   call.answeredTarget = { kind: TargetKind.Resource, uri: 'sip:15551234567@gw' };
   (call as { startedAt: Date }).startedAt = new Date(1_700_000_000_000);
   call.moveTo(CallState.Ringing);

@@ -76,14 +76,14 @@ t.test("another account's user: refused", async (t) => {
 
 t.test("a device of another account naming the user as owner does not ring for it", async (t) => {
   const d = await router.route(fromB, ['103']);
-  t.equal(d.callee.kind, CalleeKind.User);
+  t.equal(d.callee?.kind, CalleeKind.User);
   t.same(d.stages[0].targets.map((x) => x.deviceId), ['db'], "A's devices claiming B's user are left out");
 });
 
 t.test("a device whose owner is another account's user carries no owner", async (t) => {
   const d = await router.route(fromA, ['104']);
-  t.equal(d.callee.kind, CalleeKind.Device);
-  t.notOk(d.callee.kind === CalleeKind.Device && d.callee.owner, "B's user lends A's device no settings");
+  t.equal(d.callee?.kind, CalleeKind.Device);
+  t.notOk(d.callee?.kind === CalleeKind.Device && d.callee?.owner, "B's user lends A's device no settings");
 });
 
 t.test('a DID of a disabled account, from a trunk: 403', async (t) => {

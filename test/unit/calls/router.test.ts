@@ -65,14 +65,14 @@ t.test('dialledNumbers', async (t) => {
 
 t.test('device module: the device and its contacts', async (t) => {
   const d = await router.route(fromDevice, ['2000']);
-  t.equal(d.callee.kind, CalleeKind.Device);
+  t.equal(d.callee?.kind, CalleeKind.Device);
   t.equal(d.callflow?.id, 'cf-dev');
   t.same(d.stages, [{ failover: false, targets: [{ kind: TargetKind.Device, uri: 'sip:1003@10.0.0.4', proxy: 'sip:198.51.100.4:5060;transport=udp', deviceId: 'd3' }] }]);
 });
 
 t.test('user module: every enabled device of the user in one parallel stage, record_call kept', async (t) => {
   const d = await router.route(fromDevice, ['3000']);
-  t.equal(d.callee.kind, CalleeKind.User);
+  t.equal(d.callee?.kind, CalleeKind.User);
   t.equal(d.stages.length, 1);
   t.same(d.stages[0].targets.map((x) => x.uri), ['sip:1001@10.0.0.1:5062', 'sip:1002@10.0.0.2', 'sip:1002@10.0.0.3']);
   t.same(d.actions, [{ module: 'record_call', data: { action: 'start' } }]);
@@ -85,7 +85,7 @@ t.test('user without registrations: 480', async (t) => {
 t.test('resources via a pattern callflow and via no match', async (t) => {
   const viaPattern = await router.route(fromDevice, ['915551234567']);
   t.equal(viaPattern.callflow?.id, 'cf-out');
-  t.equal(viaPattern.callee.kind, CalleeKind.Resource);
+  t.equal(viaPattern.callee?.kind, CalleeKind.Resource);
   t.equal(viaPattern.number, '15551234567', 'the capture group is dialled out');
   t.same(viaPattern.stages.map((s) => s.targets[0].uri), ['sip:15551234567@192.0.2.1', 'sip:15551234567@192.0.2.2:5080']);
   const direct = await router.route(fromDevice, ['15551234567']);
@@ -105,7 +105,7 @@ t.test('unsupported module: 500 with the callflow named', async (t) => {
 t.test('trunk caller: DID matched across accounts, never sent back offnet', async (t) => {
   const d = await router.route(fromTrunk, ['4420000']);
   t.equal(d.accountId, 'other');
-  t.equal(d.callee.kind, CalleeKind.Device);
+  t.equal(d.callee?.kind, CalleeKind.Device);
   await t.rejects(router.route(fromTrunk, ['15551234567']), NoRouteError, 'a trunk cannot reach another trunk by a no-match');
   const viaTo = await router.route(fromTrunk, ['gateway-user', '2000']);
   t.equal(viaTo.callflow?.id, 'cf-dev', 'the To user is tried after the Request-URI user');
@@ -113,14 +113,14 @@ t.test('trunk caller: DID matched across accounts, never sent back offnet', asyn
 
 t.test('callflow continues with child _: unregistered device skipped at once, timeout bounds the stage', async (t) => {
   const skipped = await router.route(fromDevice, ['5000']);
-  t.equal(skipped.callee.kind, CalleeKind.User, 'the unregistered device fell through to the user');
+  t.equal(skipped.callee?.kind, CalleeKind.User, 'the unregistered device fell through to the user');
   t.equal(skipped.fallback, undefined);
   t.equal(await router.fallback(skipped), undefined, 'nothing after the user');
   const first = await router.route(fromDevice, ['5001']);
-  t.equal(first.callee.kind, CalleeKind.Device);
+  t.equal(first.callee?.kind, CalleeKind.Device);
   t.equal(first.stages[0].timeoutSec, 5, "the device's timeout bounds its ringing");
   const next = await router.fallback(first);
-  t.equal(next?.callee.kind, CalleeKind.Resource);
+  t.equal(next?.callee?.kind, CalleeKind.Resource);
   t.equal(next?.number, '15551234567', 'to_did is dialled out');
   t.same(next?.stages.map((s) => s.targets[0].uri), ['sip:15551234567@192.0.2.1', 'sip:15551234567@192.0.2.2:5080']);
 });

