@@ -3,7 +3,8 @@
  * The service's entry point: `node dist/src/main.js`. Configuration from loadConfig
  * (B2BUA_CONFIG file or config/default.json, B2BUA_* environment overrides). SIGTERM drains
  * (new INVITEs 503, calls in progress continue up to service.shutdown.drainSec, recordings
- * finalized and queued) and exits 0; SIGINT, or a second signal, hangs up at once.
+ * finalized and queued) and exits 0; SIGINT, or a second signal, hangs up at once; SIGHUP rereads
+ * the SIP TLS certificate and key.
  */
 import pino from 'pino';
 import { loadConfig } from './config';
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => service.reloadTls());
   await service.start();
 }
 

@@ -32,6 +32,12 @@ export const UserDocSchema = Type.Object({
   /** The web page's login (PUT /v2/user_auth); write-only: stored as a scrypt hash, never shown. */
   password: Type.Optional(Str({ minLength: 8, maxLength: 128 })),
   call_recording: Type.Optional(CallRecording),
+  /** Kazoo's device media settings; `encryption.methods` ["srtp"] (SDES) or ["dtls"] asks for SRTP on calls to the device. */
+  media: Type.Optional(Type.Object({
+    encryption: Type.Optional(Type.Object({
+      methods: Type.Optional(Type.Array(Type.Union([Type.Literal('srtp'), Type.Literal('dtls')]), { default: [] })),
+    })),
+  })),
 });
 
 export const DeviceDocSchema = Type.Object({
@@ -82,7 +88,7 @@ export const GatewaySchema = Type.Object({
   /** Not in Kazoo's gateway (it derives the port from `server`); the SIP engine needs it split. */
   port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, default: 5060 })),
   /** Not in Kazoo's gateway either; the transport towards the provider. */
-  transport: Type.Optional(Type.Union([Type.Literal('udp'), Type.Literal('tcp')], { default: 'udp' })),
+  transport: Type.Optional(Type.Union([Type.Literal('udp'), Type.Literal('tcp'), Type.Literal('tls')], { default: 'udp' })),
   realm: Type.Optional(Str({ maxLength: 64 })),
   username: Type.Optional(Str({ maxLength: 32 })),
   password: Type.Optional(Str({ maxLength: 32 })),
@@ -105,6 +111,10 @@ export const ResourceDocSchema = Type.Object({
    * matches trunks by ACLs kept elsewhere; here they live on the resource).
    */
   inbound_ips: Type.Optional(Type.Array(Str({ format: 'ip-address' }), { default: [] })),
+  /** Not in Kazoo: media encryption toward this trunk (SRTP by rtpengine; `passthrough` = as the caller offers). */
+  media: Type.Optional(Type.Object({
+    srtp: Type.Optional(Type.Union(['none', 'sdes', 'dtls', 'passthrough'].map((v) => Type.Literal(v)), { default: 'none' })),
+  })),
 });
 
 export const ApiAuthSchema = Type.Object({

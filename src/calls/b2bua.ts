@@ -11,6 +11,7 @@ import { CallError, CalleeFailedError, MediaFailedError, NoAnswerError, NoRouteE
 import { Fork } from './fork';
 import { HangupCause, causeOfStatus, outcomeOf } from './hangup';
 import { allowsFailover, bestFailure, TargetKind, type Target } from './plan';
+import { calleeSrtpMode } from './srtp-mode';
 import type { CallRecords } from './record';
 import { installRelays } from './relay';
 import { dialledNumbers, type Router } from './router';
@@ -162,7 +163,7 @@ export class B2bua extends EventEmitter<B2buaEvents> {
       call.emit('routed', call);
       if (call.ended) return;
 
-      const media = new CallMedia(this.d.media, callId, fromTagOf(req), log);
+      const media = new CallMedia(this.d.media, callId, fromTagOf(req), log, calleeSrtpMode(decision.callee));
       call.media = media;
       media.on('failed', (err) => fail(new MediaFailedError(err)));
       // rtpengine refusing the offer (ports exhausted, instance down) is the service's failure:

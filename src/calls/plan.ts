@@ -125,7 +125,7 @@ export function matchingResources(resources: readonly ResourceInfo[], number: st
 /** The Request-URI for a number sent through a gateway (prefix prepended, transport kept). */
 export function gatewayUri(gw: GatewayInfo, number: string): string {
   const port = gw.port !== undefined ? `:${gw.port}` : '';
-  const transport = gw.transport === 'tcp' ? ';transport=tcp' : '';
+  const transport = gw.transport === 'tcp' || gw.transport === 'tls' ? `;transport=${gw.transport}` : '';
   return `sip:${gw.prefix ?? ''}${number}@${gw.server}${port}${transport}`;
 }
 

@@ -42,6 +42,8 @@ export function toDevice(d: StoredDoc): DeviceInfo | undefined {
     id: d._id, account_id: d.pvt_account_id, name: str(d.name), owner_id: str(d.owner_id),
     sip: clean({ username, password, realm: str(sip.realm) }),
     call_recording: recording(d.call_recording), enabled: bool(d.enabled),
+    encryption: isObj(d.media) && isObj(d.media.encryption) && Array.isArray(d.media.encryption.methods)
+      ? strings(d.media.encryption.methods) : undefined,
   });
 }
 
@@ -57,12 +59,16 @@ function toGateway(g: JsonValue): GatewayInfo | undefined {
   const server = str(g.server);
   if (!server) return undefined;
   const t = str(g.transport)?.toLowerCase();
-  const transport: GatewayInfo['transport'] = t === 'tcp' || t === 'udp' ? t : undefined;
+  const transport: GatewayInfo['transport'] = t === 'tcp' || t === 'udp' || t === 'tls' ? t : undefined;
   return clean({
     server, port: num(g.port), transport,
     realm: str(g.realm), username: str(g.username), password: str(g.password), register: bool(g.register),
     prefix: str(g.prefix), enabled: bool(g.enabled),
   });
+}
+
+function srtpMode(v: string | undefined): ResourceInfo['srtp'] {
+  return v === 'none' || v === 'sdes' || v === 'dtls' || v === 'passthrough' ? v : undefined;
 }
 
 export function toResource(d: StoredDoc): ResourceInfo | undefined {
@@ -72,6 +78,7 @@ export function toResource(d: StoredDoc): ResourceInfo | undefined {
     id: d._id, account_id: d.pvt_account_id, name: str(d.name), gateways, rules: strings(d.rules),
     inbound_ips: Array.isArray(d.inbound_ips) ? strings(d.inbound_ips) : undefined,
     enabled: bool(d.enabled), weight_cost: num(d.weight_cost),
+    srtp: srtpMode(isObj(d.media) ? str(d.media.srtp) : undefined),
   });
 }
 

@@ -38,6 +38,8 @@ export interface DeviceInfo {
   call_recording?: CallRecordingSettings;
   /** Absent means enabled. */
   enabled?: boolean;
+  /** Kazoo `media.encryption.methods`: "srtp" (SDES) or "dtls" asks for SRTP toward this device. */
+  encryption?: string[];
 }
 
 export interface UserInfo {
@@ -49,7 +51,7 @@ export interface UserInfo {
   enabled?: boolean;
 }
 
-export type GatewayTransport = 'udp' | 'tcp';
+export type GatewayTransport = 'udp' | 'tcp' | 'tls';
 
 export interface GatewayInfo {
   /** Host name or IP address of the provider's SIP server. */
@@ -79,6 +81,8 @@ export interface ResourceInfo {
   enabled?: boolean;
   /** Lower weights are tried first. */
   weight_cost?: number;
+  /** Media encryption toward this trunk (`media.srtp`, default none). */
+  srtp?: 'none' | 'sdes' | 'dtls' | 'passthrough';
 }
 
 /** Kazoo callflow flow node. */

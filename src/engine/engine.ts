@@ -60,6 +60,7 @@ export class Engine {
       tcpIdleTimeoutMs: s.tcpIdleTimeoutMs,
       maxServerTransactions: s.maxServerTransactions,
       maxPendingInvitesPerSource: s.maxPendingInvitesPerSource,
+      ...(s.tls ? { tls: { ...s.tls } } : {}),
       logger: this.log.child({ part: 'sip' }),
     });
     const d = settings.drachtio;

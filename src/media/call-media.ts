@@ -5,6 +5,7 @@ import type { NgTarget } from './ng/ng-client';
 import { MediaClosedError, MediaStateError, RtpengineLost, RtpengineTimeout, type MediaError } from './errors';
 import { parseSdp, serializeSdp } from './sdp/sdp';
 import { buildRecorderAnswer, RECORDER_CODECS, TRANSCODE_TARGET, type RecorderStreamPlan } from './sdp/recorder-answer';
+import { PLAIN_RTP, legProtocol, offeredProtocol, type SrtpMode } from './srtp';
 
 export enum CallMediaState {
   New = 'new',
@@ -83,6 +84,8 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
   private forkedOnce = false;
   private finalStats: Promise<Record<Side, PartyStats> | undefined> | undefined;
   private instance: NgTarget | undefined;
+  /** The RTP profile each side speaks (RTP/AVP, RTP/SAVP, UDP/TLS/RTP/SAVP...): rtpengine's `transport-protocol` toward it. */
+  private readonly profile: Record<Side, string> = { caller: PLAIN_RTP, callee: PLAIN_RTP };
   private readonly onInstanceLost = (t: NgTarget): void => {
     if (this.instance && t.host === this.instance.host && t.port === this.instance.port) {
       this.lost = true;
@@ -95,6 +98,8 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
     readonly callId: string,
     readonly callerTag: string,
     private readonly log: Logger,
+    /** Media encryption toward the callee (its device or trunk settings); the caller keeps what it offers. */
+    private readonly calleeSrtp: SrtpMode = 'none',
   ) {
     super();
     server.on('instance-lost', this.onInstanceLost);
@@ -117,6 +122,11 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
     if (side === 'caller') return this.callerTag;
     if (this.calleeTagValue === undefined) throw new MediaStateError('address the callee', this.state);
     return this.calleeTagValue;
+  }
+
+  /** NG parameters for SDP sent toward `side`: its own RTP profile, so each leg keeps its encryption. */
+  private toward(side: Side): Record<string, unknown> {
+    return { 'transport-protocol': this.profile[side] };
   }
 
   /** Runs one NG command; a timeout means rtpengine is gone for this call: emit 'failed'. */
@@ -142,7 +152,9 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
     if (this.state !== CallMediaState.New && this.state !== CallMediaState.Offering) {
       throw new MediaStateError('offer from caller', this.state);
     }
-    const out = await this.guard(() => this.server.offer({ callId: this.callId, fromTag: this.callerTag, sdp }));
+    this.profile.caller = offeredProtocol(sdp) ?? PLAIN_RTP;
+    this.profile.callee = legProtocol(this.calleeSrtp, this.profile.caller);
+    const out = await this.guard(() => this.server.offer({ callId: this.callId, fromTag: this.callerTag, sdp, extra: this.toward('callee') }));
     this.instance = this.server.instanceOf(this.callId);
     this.transition(CallMediaState.Offering);
     return out.sdp;
@@ -154,7 +166,9 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
    */
   async offerFromCallee(sdp: string, calleeTag: string): Promise<string> {
     if (this.state !== CallMediaState.New) throw new MediaStateError('late offer from callee', this.state);
-    const out = await this.guard(() => this.server.offer({ callId: this.callId, fromTag: calleeTag, toTag: this.callerTag, sdp }));
+    // The caller offered nothing: it gets plain RTP unless it asks otherwise in its answer.
+    this.profile.callee = offeredProtocol(sdp) ?? PLAIN_RTP;
+    const out = await this.guard(() => this.server.offer({ callId: this.callId, fromTag: calleeTag, toTag: this.callerTag, sdp, extra: this.toward('caller') }));
     this.instance = this.server.instanceOf(this.callId);
     this.calleeTagValue = calleeTag;
     this.lateOffer = true;
@@ -166,7 +180,7 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
   async answerFromCaller(sdp: string): Promise<string> {
     if (this.state !== CallMediaState.Offering || !this.lateOffer) throw new MediaStateError('answer from caller', this.state);
     const fromTag = this.tagOf('callee');
-    const out = await this.guard(() => this.server.answer({ callId: this.callId, fromTag, toTag: this.callerTag, sdp }));
+    const out = await this.guard(() => this.server.answer({ callId: this.callId, fromTag, toTag: this.callerTag, sdp, extra: this.toward('callee') }));
     this.transition(CallMediaState.Active);
     return out.sdp;
   }
@@ -178,7 +192,7 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
     if ((this.state !== CallMediaState.Offering && this.state !== CallMediaState.Active) || this.lateOffer) {
       throw new MediaStateError('answer from callee', this.state);
     }
-    const out = await this.guard(() => this.server.answer({ callId: this.callId, fromTag: this.callerTag, toTag: calleeTag, sdp }));
+    const out = await this.guard(() => this.server.answer({ callId: this.callId, fromTag: this.callerTag, toTag: calleeTag, sdp, extra: this.toward('caller') }));
     this.calleeTagValue = calleeTag;
     this.transition(CallMediaState.Active);
     return out.sdp;
@@ -220,7 +234,7 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
     if (this.state !== CallMediaState.Active) throw new MediaStateError('re-offer', this.state);
     const fromTag = this.tagOf(from);
     const toTag = this.tagOf(from === 'caller' ? 'callee' : 'caller');
-    return (await this.guard(() => this.server.offer({ callId: this.callId, fromTag, toTag, sdp }))).sdp;
+    return (await this.guard(() => this.server.offer({ callId: this.callId, fromTag, toTag, sdp, extra: this.toward(from === 'caller' ? 'callee' : 'caller') }))).sdp;
   }
 
   /** The other side's answer to a re-offer made by `offerer` -> SDP for the offerer. */
@@ -228,7 +242,7 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
     if (this.state !== CallMediaState.Active) throw new MediaStateError('re-answer', this.state);
     const fromTag = this.tagOf(offerer);
     const toTag = this.tagOf(offerer === 'caller' ? 'callee' : 'caller');
-    return (await this.guard(() => this.server.answer({ callId: this.callId, fromTag, toTag, sdp }))).sdp;
+    return (await this.guard(() => this.server.answer({ callId: this.callId, fromTag, toTag, sdp, extra: this.toward(offerer) }))).sdp;
   }
 
   /**

@@ -21,6 +21,8 @@ export interface EngineCounters {
   retransmissionsSent: number;
   retransmissionsAbsorbed: number;
   activeTransactions: number;
+  /** Failed TLS handshakes by reason (see src/engine/sip/transport/tls.ts). */
+  tlsHandshakeFailures?: Readonly<Record<string, number>>;
 }
 export type EngineStatsSource = () => EngineCounters | undefined;
 
@@ -51,6 +53,8 @@ export interface Metrics {
   engineTransactions: Counter<'kind'>;
   engineRetransmissions: Counter<'direction'>;
   engineActiveTransactions: Gauge;
+  /** Failed SIP-over-TLS handshakes (plain TCP on the TLS port, old protocol, weak ciphers, bad or expired certificates). */
+  engineTlsFailures: Counter<'reason'>;
   /** 1 from SIGTERM on (new calls refused), for load balancers and alerts. */
   draining: Gauge;
   invitesRefused: Counter<'reason'>;
@@ -176,6 +180,17 @@ export function createMetrics(registry: Registry = new Registry(), withDefaults 
       collect() {
         const s = source?.();
         if (s) this.set(s.activeTransactions);
+      },
+    }),
+    engineTlsFailures: new Counter({
+      name: 'b2bua_sip_tls_handshake_failures_total',
+      help: 'SIP over TLS handshakes that failed, inbound or outbound, by reason',
+      labelNames: ['reason'] as const,
+      registers,
+      collect() {
+        const f = source?.()?.tlsHandshakeFailures;
+        if (!f) return;
+        for (const [reason, n] of Object.entries(f)) advance(this, { reason }, `tls:${reason}`, n);
       },
     }),
     draining: new Gauge({ name: 'b2bua_draining', help: '1 while the service drains for shutdown (new INVITEs get 503)', registers }),

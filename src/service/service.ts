@@ -115,6 +115,18 @@ export class Service {
     return this.stateValue;
   }
 
+  /**
+   * SIGHUP: rereads the SIP TLS certificate and key for new handshakes. A bad file is logged and
+   * the pair in use stays (the service keeps running).
+   */
+  reloadTls(): void {
+    try {
+      this.engine?.sip.reloadTls();
+    } catch (err) {
+      this.log.error({ err }, 'TLS certificate reload failed: keeping the certificate in use');
+    }
+  }
+
   /** SIP endpoints the engine listens on (embedded mode). */
   sipListeners(): { transport: string; address: string; port: number }[] {
     return (this.engine?.sip.listeners() ?? []).map((l) => ({ transport: String(l.transport), address: l.address, port: l.port }));

@@ -30,7 +30,11 @@ export interface BaresipOptions {
   audioCodecs?: readonly string[];
   /** Packet time (ms) the phone asks for. */
   ptime?: number;
-  transport?: 'udp' | 'tcp';
+  transport?: 'udp' | 'tcp' | 'tls';
+  /** With TLS: the CA file the phone checks the product's certificate against (baresip `sip_cafile`). */
+  caFile?: string;
+  /** Media encryption the account asks for (baresip `mediaenc`): SDES `srtp` / `srtp-mand`, or `dtls_srtp`. */
+  mediaenc?: 'srtp' | 'srtp-mand' | 'dtls_srtp';
   /** Answer incoming calls at once. */
   autoAnswer?: boolean;
 }
@@ -77,6 +81,8 @@ export class Baresip {
       'ausrc_channels 2',
       'module_path /usr/lib/baresip/modules',
       ...modules.map((m) => `module ${m}.so`),
+      ...(o.caFile ? [`sip_cafile ${o.caFile}`] : []),
+      ...(o.mediaenc ? [`module ${o.mediaenc === 'dtls_srtp' ? 'dtls_srtp' : 'srtp'}.so`] : []),
       'module ausine.so',
       'module alsa.so',
       'module_app account.so',
@@ -92,6 +98,7 @@ export class Baresip {
       ...(o.autoAnswer ? ['answermode=auto'] : []),
       ...(o.audioCodecs ? [`audio_codecs=${o.audioCodecs.join(',')}`] : []),
       ...(o.ptime ? [`ptime=${o.ptime}`] : []),
+      ...(o.mediaenc ? [`mediaenc=${o.mediaenc}`] : []),
     ];
     writeFileSync(join(dir, 'accounts'), `<sip:${o.user}@${o.realm};transport=${o.transport ?? 'udp'}>;${params.join(';')}\n`);
     // Like the service's rtpengine, the phone dies with the test process even when that is

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { DEFAULT_CIPHERS } from '../../engine/sip/transport/tls';
 
 /** The embedded SIP engine (RFC 3261 stack + drachtio wire protocol server). */
 export const EngineSection = Type.Object({
@@ -36,6 +37,24 @@ export const EngineSection = Type.Object({
      * Answered calls (2xx sent) do not count.
      */
     maxPendingInvitesPerSource: Type.Integer({ minimum: 1, default: 1000 }),
+    /**
+     * SIP over TLS (RFC 3261 26.2). Absent: no TLS listener. Certificate and key are PEM files,
+     * reread on SIGHUP; a client certificate is asked for when `clientCaFile` is set and
+     * required with `requireClientCert`.
+     */
+    tls: Type.Optional(Type.Object({
+      host: Type.String({ default: '127.0.0.1' }),
+      port: Type.Integer({ minimum: 0, maximum: 65535, default: 5061 }),
+      externalHost: Type.Optional(Type.String()),
+      certFile: Type.String({ minLength: 1 }),
+      keyFile: Type.String({ minLength: 1 }),
+      caFile: Type.Optional(Type.String({ minLength: 1 })),
+      clientCaFile: Type.Optional(Type.String({ minLength: 1 })),
+      requireClientCert: Type.Boolean({ default: false }),
+      minVersion: Type.Union([Type.Literal('TLSv1.2'), Type.Literal('TLSv1.3')], { default: 'TLSv1.2' }),
+      ciphers: Type.String({ minLength: 1, default: DEFAULT_CIPHERS }),
+      handshakeTimeoutMs: Type.Integer({ minimum: 100, default: 10000 }),
+    })),
   }, { default: {} }),
   /** The drachtio wire protocol endpoint (embedded server listens here; external one is reached here). */
   drachtio: Type.Object({

@@ -50,19 +50,21 @@ export function splitList(value: string): string[] {
   return out;
 }
 
-/** host, port and transport of a sip: URI; null when it is not one. */
+/** host, port and transport of a sip: or sips: URI (sips: is TLS, RFC 3261 26.2.2); null when it is neither. */
 export function hostPortOf(uri: string): { host: string; port: number | undefined; transport: TransportName | undefined } | null {
-  const m = /^sips?:(?:[^@]*@)?(\[[^\]]+\]|[^:;?>]+)(?::(\d+))?([^?>]*)/i.exec(uri.trim());
+  const m = /^(sips?):(?:[^@]*@)?(\[[^\]]+\]|[^:;?>]+)(?::(\d+))?([^?>]*)/i.exec(uri.trim());
   if (!m) return null;
-  const t = /;\s*transport=(udp|tcp)/i.exec(m[3] ?? '');
-  return { host: m[1], port: m[2] ? Number(m[2]) : undefined, transport: t ? (t[1].toLowerCase() as TransportName) : undefined };
+  const t = /;\s*transport=(udp|tcp|tls)/i.exec(m[4] ?? '');
+  const transport = m[1].toLowerCase() === 'sips' ? 'tls' : t ? (t[1].toLowerCase() as TransportName) : undefined;
+  return { host: m[2], port: m[3] ? Number(m[3]) : undefined, transport };
 }
 
 /** Where a request to this URI goes when it names an IP literal (else null: leave it to the core). */
 export function endpointOf(uri: string, fallback: TransportName): Endpoint | null {
   const hp = hostPortOf(uri);
   if (!hp || !/^[\d.]+$/.test(hp.host)) return null;
-  return { transport: hp.transport ?? fallback, address: hp.host, port: hp.port ?? 5060 };
+  const transport = hp.transport ?? fallback;
+  return { transport, address: hp.host, port: hp.port ?? (transport === 'tls' ? 5061 : 5060) };
 }
 
 /** Whether a Route/Record-Route entry is a loose router (RFC 3261 16.12). */

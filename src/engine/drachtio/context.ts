@@ -31,7 +31,11 @@ export function newTransactionId(): string {
   return randomUUID();
 }
 
-/** Our Contact for a transport, as drachtio-server builds it from the selected transport. */
+/**
+ * Our Contact for a transport, as drachtio-server builds it from the selected transport. Over
+ * TLS it is `sip:...;transport=tls`, as drachtio-server and most phones write it (RFC 5630 3.1.2
+ * prefers sips:, which would oblige every hop beyond the phone to TLS too).
+ */
 export function contactFor(stack: SipStackPort, transport: TransportName): string {
   const a = stack.advertised(transport);
   return transport === 'udp' ? `<sip:${a.host}:${a.port}>` : `<sip:${a.host}:${a.port};transport=${transport}>`;

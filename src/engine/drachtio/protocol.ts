@@ -47,7 +47,7 @@ export function parseAppCommand(payload: string): AppCommand {
 export interface SipMeta {
   source: 'network' | 'application';
   bytes: number;
-  protocol: 'udp' | 'tcp';
+  protocol: 'udp' | 'tcp' | 'tls';
   address: string;
   port: number;
   time: string;

@@ -5,7 +5,7 @@
  */
 import type { EventEmitter } from 'node:events';
 
-export type TransportName = 'udp' | 'tcp';
+export type TransportName = 'udp' | 'tcp' | 'tls';
 export interface Endpoint { transport: TransportName; address: string; port: number }
 export interface InboundContext { source: Endpoint; local: Endpoint }
 

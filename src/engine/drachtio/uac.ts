@@ -65,7 +65,10 @@ export class UacBridge {
   }
 
   private sendNew(app: string, msgId: string, method: string, uri: string, routeUrl: string, m: TextMessage, txnId: string): void {
-    const target = routeUrl ? endpointOf(uriOf(routeUrl), 'udp') : endpointOf(uri, 'udp');
+    // The route url (srf's `proxy`) is a URI: its ;transport= is a URI parameter, which uriOf
+    // would strip as a header parameter unless the URI is in <...>.
+    const routeUri = routeUrl.includes('<') ? uriOf(routeUrl) : routeUrl.trim();
+    const target = routeUrl ? endpointOf(routeUri, 'udp') : endpointOf(uri, 'udp');
     if (routeUrl && !target) throw new RequestError(`unsupported route url: ${routeUrl}`);
     const transport = target?.transport ?? 'udp';
     if (target && this.isUs(target)) throw new RequestError('can not send request to myself');

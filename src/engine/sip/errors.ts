@@ -52,7 +52,7 @@ export class SipSerializeError extends SipError {
 }
 
 export class SipTransportError extends SipError {
-  constructor(code: 'ERR_SIP_NO_TRANSPORT' | 'ERR_SIP_SEND' | 'ERR_SIP_CONNECT' | 'ERR_SIP_RESOLVE' | 'ERR_SIP_CLOSED', message: string) {
+  constructor(code: 'ERR_SIP_NO_TRANSPORT' | 'ERR_SIP_SEND' | 'ERR_SIP_CONNECT' | 'ERR_SIP_RESOLVE' | 'ERR_SIP_CLOSED' | 'ERR_SIP_TLS_CONFIG', message: string) {
     super(code, message);
   }
 }

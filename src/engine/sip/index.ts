@@ -22,4 +22,5 @@ export { ClientTransaction } from './transaction/client-transaction';
 export { InviteServerTransaction } from './transaction/invite-server';
 export { InviteClientTransaction } from './transaction/invite-client';
 export { TxState, type ServerTxEvents, type ClientTxEvents } from './transaction/types';
-export { nextHop, resolveHop, type NextHop } from './transport/resolve';
+export { nextHop, resolveHop, defaultPort, type NextHop } from './transport/resolve';
+export { DEFAULT_CIPHERS, TLS_FAILURE_REASONS, classifyTlsError, type TlsSettings, type TlsFailureReason } from './transport/tls';

@@ -18,7 +18,8 @@ import { NonInviteServerTransaction } from './transaction/non-invite-server';
 import { ServerTransaction } from './transaction/server-transaction';
 import { TxState, type TimerConfig, type TransactionHost } from './transaction/types';
 import { TransportLayer } from './transport/layer';
-import { nextHop, resolveHop, type NextHop } from './transport/resolve';
+import { defaultPort, nextHop, resolveHop, type NextHop } from './transport/resolve';
+import { TLS_FAILURE_REASONS, type TlsFailureReason, type TlsSettings } from './transport/tls';
 import { isReliable, type Endpoint, type InboundContext, type ListenSpec, type TransportName } from './transport/types';
 import { responseTarget, stampVia } from './transport/via';
 
@@ -40,6 +41,8 @@ export interface SipStackOptions {
   maxServerTransactions?: number;
   /** Pending INVITE server transactions per source IP; beyond, new INVITEs get 503 (default 1000). */
   maxPendingInvitesPerSource?: number;
+  /** A TLS listener (RFC 3261 26.2) and the material for outbound TLS; absent: no TLS. */
+  tls?: TlsSettings;
 }
 
 /** Retry-After (seconds) on the 503 of a request refused for overload (RFC 3261 21.5.4). */
@@ -65,6 +68,8 @@ export interface SipStackStats {
   /** Requests answered 503 for overload: over maxServerTransactions / over maxPendingInvitesPerSource. */
   refusedTotalLimit: number;
   refusedSourceLimit: number;
+  /** Failed TLS handshakes (inbound and outbound), by reason. */
+  tlsHandshakeFailures: Record<TlsFailureReason, number>;
 }
 
 export type SipStackEvents = {
@@ -72,6 +77,7 @@ export type SipStackEvents = {
   malformed: [info: { source: Endpoint; reason: string }];
   /** A response that matches no client transaction (e.g. a 2xx retransmitted after Timer M). */
   strayResponse: [res: SipResponse, ctx: InboundContext];
+  tlsFailure: [info: { reason: TlsFailureReason; peer: Endpoint; direction: 'inbound' | 'outbound' }];
 };
 
 type AnyTx = ServerTransaction | ClientTransaction;
@@ -100,6 +106,7 @@ export class SipStack extends EventEmitter {
   private readonly host: TransactionHost;
   private readonly admission: ServerAdmission;
   private readonly counters = { server: 0, client: 0, retransSent: 0, absorbed: 0, malformed: 0, stray: 0 };
+  private readonly tlsFailures = Object.fromEntries(TLS_FAILURE_REASONS.map((r) => [r, 0])) as Record<TlsFailureReason, number>;
   private readonly idPrefix = newTag().slice(0, 6);
   private seq = 0;
   private started = false;
@@ -115,9 +122,15 @@ export class SipStack extends EventEmitter {
       maxConnections: opts.maxTcpConnections ?? 10_000,
       partialMessageTimeoutMs: opts.tcpPartialMessageTimeoutMs ?? 30_000,
       logger: this.log,
+      tls: opts.tls,
     }, {
       onMessage: (m, ctx) => this.guard(() => this.onMessage(m, ctx)),
       onMalformed: (e, ctx) => this.guard(() => this.onMalformed(e, ctx)),
+      onTlsFailure: (reason, peer, direction, err) => this.guard(() => {
+        this.tlsFailures[reason]++;
+        this.log.warn({ reason, peer, direction, error: err.message }, `TLS handshake failed: ${reason}`);
+        this.emit('tlsFailure', { reason, peer, direction });
+      }),
     });
     this.admission = new ServerAdmission({
       maxServerTransactions: opts.maxServerTransactions ?? 100_000,
@@ -147,6 +160,16 @@ export class SipStack extends EventEmitter {
     await this.transport.start();
     this.started = true;
     this.log.info({ listeners: this.listeners() }, 'sip stack listening');
+  }
+
+  /**
+   * Rereads the TLS certificate and key (SIGHUP) for new handshakes. Throws (coded
+   * ERR_SIP_TLS_CONFIG) when a file is unreadable or the key does not match: the old pair stays.
+   */
+  reloadTls(): { subject: string; validTo: Date } | undefined {
+    const r = this.transport.reloadTls();
+    if (r) this.log.info({ subject: r.subject, validTo: r.validTo.toISOString() }, 'TLS certificate reloaded');
+    return r;
   }
 
   /** Idempotent: terminates every transaction (clearing its timers) and closes all sockets. */
@@ -195,6 +218,7 @@ export class SipStack extends EventEmitter {
       serverTransactionsActive: this.servers.size,
       refusedTotalLimit: this.admission.refused[Refusal.Total],
       refusedSourceLimit: this.admission.refused[Refusal.Source],
+      tlsHandshakeFailures: { ...this.tlsFailures },
     };
   }
 
@@ -301,7 +325,7 @@ export class SipStack extends EventEmitter {
     }
     const target = responseTarget(via, ctx);
     const fallback = isReliable(ctx.source.transport)
-      ? { transport: ctx.source.transport, address: via.received ?? via.host, port: via.port ?? 5060 } : undefined;
+      ? { transport: ctx.source.transport, address: via.received ?? via.host, port: via.port ?? defaultPort(ctx.source.transport) } : undefined;
     if (method === 'INVITE') {
       const tx = new InviteServerTransaction(this.nextId('s'), key, msg, ctx, target, this.host, this.log, TxState.Proceeding);
       tx.responseFallback = fallback;

@@ -34,7 +34,7 @@ export interface GatewayTarget {
   gatewayIndex: number;
   server: string;
   port?: number;
-  transport?: 'udp' | 'tcp';
+  transport?: 'udp' | 'tcp' | 'tls';
   realm?: string;
   username: string;
   password: string;
@@ -135,7 +135,7 @@ export class GatewayRegistration {
 
   private get requestUri(): string {
     const t = this.target;
-    return `sip:${t.server}${t.port ? `:${t.port}` : ''}${t.transport === 'tcp' ? ';transport=tcp' : ''}`;
+    return `sip:${t.server}${t.port ? `:${t.port}` : ''}${t.transport === 'tcp' || t.transport === 'tls' ? `;transport=${t.transport}` : ''}`;
   }
 
   private headers(expires: number, auth?: { name: string; value: string }): Record<string, string> {

@@ -70,7 +70,7 @@ export class ResourceRegistrar {
     }
     for (const [key, t] of wanted) {
       if (this.regs.has(key) || this.closing) continue;
-      const contact = `sip:${t.username}@${this.o.contactHostPort}${t.transport === 'tcp' ? ';transport=tcp' : ''}`;
+      const contact = `sip:${t.username}@${this.o.contactHostPort}${t.transport === 'tcp' || t.transport === 'tls' ? `;transport=${t.transport}` : ''}`;
       const reg = new GatewayRegistration(t, this.o.send, contact, this.o.timing, this.o.logger.child({ resourceId: t.resourceId }));
       this.regs.set(key, { reg, fingerprint: JSON.stringify(t) });
       reg.start();

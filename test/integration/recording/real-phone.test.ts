@@ -12,8 +12,7 @@ import type { Call } from '../../../src/calls';
 import { Baresip } from '../../helpers/baresip';
 import type { TestService } from '../../helpers/service';
 import type { UploadServer } from '../../helpers/upload-server';
-import { bridged, ended, nextCall } from '../calls/setup';
-import { goertzel } from '../../unit/recorder/dsp';
+import { bothTones, coverage, phoneCall, type RealCall } from './phone-call';
 import { CALLEE_TONE, CALLER_TONE, REALM, decodeBody, recordingDocOf, setRecording, startRecordingEnv, uploadsOf, type RecordingEnv, type World } from './setup';
 
 let env: RecordingEnv | undefined;
@@ -45,57 +44,13 @@ async function phone(user: string, toneHz: number, extra: Partial<Parameters<typ
   return p;
 }
 
-interface RealCall {
-  call: Call;
-  tAnswered: number;
-  tEnded: number;
-}
-
 /** 1001 dials 2000 (device 2001, auto-answer); `during` runs once bridged; then the caller hangs up. */
-async function realCall(during: (call: Call) => Promise<void>, from: Baresip = caller): Promise<RealCall> {
-  const caller = from;
-  const marks = [caller.seen().length, callee.seen().length];
-  const callP = nextCall(svc);
-  caller.dial(`sip:2000@${REALM}`);
-  // The callee answers as a person would: when it rings (baresip's ctrl `accept`).
-  void callee.waitFor((e) => e.type === 'CALL_INCOMING', 15_000, 'callee rings', marks[1]).then(() => callee.command('accept'), () => undefined);
-  const call = await callP;
-  await bridged(call).catch((err: Error) => { throw new Error(`${err.message}; callee said ${callee.output().slice(-1500)}; caller events ${JSON.stringify(caller.seen().slice(marks[0]))}`); });
-  const tAnswered = performance.now();
-  await during(call);
-  caller.hangup();
-  await ended(call);
-  const tEnded = performance.now();
-  await Promise.all([
-    caller.waitFor((e) => e.type === 'CALL_CLOSED', 10_000, 'caller closed', marks[0]),
-    callee.waitFor((e) => e.type === 'CALL_CLOSED', 10_000, 'callee closed', marks[1]),
-  ]);
-  return { call, tAnswered, tEnded };
+function realCall(during: (call: Call) => Promise<void>, from: Baresip = caller): Promise<RealCall> {
+  return phoneCall(svc, from, callee, during);
 }
 
 async function recordingDoc(callId: string, status: string): Promise<Record<string, unknown>> {
   return recordingDocOf(svc, w.accountId, callId, status);
-}
-
-/** Share of 100 ms blocks in [from, to) s of channel c where `freq` dominates `other`. */
-function coverage(ch: Int16Array, rate: number, freq: number, other: number, from: number, to: number): number {
-  const block = rate / 10;
-  let hit = 0;
-  let n = 0;
-  for (let a = Math.floor(from * rate); a + block <= Math.min(ch.length, to * rate); a += block) {
-    const seg = ch.subarray(a, a + block);
-    n++;
-    if (goertzel(seg, rate, freq) > 10 * goertzel(seg, rate, other) && goertzel(seg, rate, freq) > 1000) hit++;
-  }
-  return n === 0 ? 0 : hit / n;
-}
-
-/** The caller's 1 kHz on the left and the callee's 400 Hz on the right for 90% of the call. */
-function bothTones(t: { ok(v: unknown, msg: string): boolean }, d: ReturnType<typeof decodeBody>): void {
-  const left = coverage(d.ch[0], d.sampleRate, CALLER_TONE, CALLEE_TONE, 0.5, d.durationSec - 0.5);
-  const right = coverage(d.ch[1], d.sampleRate, CALLEE_TONE, CALLER_TONE, 0.5, d.durationSec - 0.5);
-  t.ok(left >= 0.9, `left = caller's 1 kHz in ${(left * 100).toFixed(0)}% of the call`);
-  t.ok(right >= 0.9, `right = callee's 400 Hz in ${(right * 100).toFixed(0)}% of the call`);
 }
 
 t.test('baresip calls baresip, default codecs (PCMU+PCMA): both tones recorded whole, listed complete', async (t) => {

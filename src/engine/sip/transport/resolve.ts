@@ -15,7 +15,8 @@ export interface NextHop {
 /**
  * Next hop of a request (RFC 3261 8.1.2 / 12.2.1.1, without RFC 3263 NAPTR/SRV): the first
  * Route when it is a loose router (;lr), else the Request-URI. Transport from ;transport=
- * (default UDP), port default 5060, maddr honoured.
+ * (default UDP; a sips: URI means TLS, RFC 3261 26.2.2), port default 5060 (5061 for TLS),
+ * maddr honoured.
  */
 export function nextHop(req: SipRequest): NextHop | SipTransportError {
   let target = req.uri;
@@ -29,10 +30,15 @@ export function nextHop(req: SipRequest): NextHop | SipTransportError {
   if (!u || (u.scheme !== 'sip' && u.scheme !== 'sips')) {
     return new SipTransportError('ERR_SIP_RESOLVE', `cannot route to ${JSON.stringify(target.slice(0, 100))}`);
   }
-  const tp = (u.params.transport ?? 'udp').toLowerCase();
-  if (tp !== 'udp' && tp !== 'tcp') return new SipTransportError('ERR_SIP_NO_TRANSPORT', `unsupported transport ${tp}`);
+  const tp = u.scheme === 'sips' ? 'tls' : (u.params.transport ?? 'udp').toLowerCase();
+  if (tp !== 'udp' && tp !== 'tcp' && tp !== 'tls') return new SipTransportError('ERR_SIP_NO_TRANSPORT', `unsupported transport ${tp}`);
   const maddr = u.params.maddr;
-  return { transport: tp, host: typeof maddr === 'string' && maddr ? maddr : u.host, port: u.port ?? 5060 };
+  return { transport: tp, host: typeof maddr === 'string' && maddr ? maddr : u.host, port: u.port ?? defaultPort(tp) };
+}
+
+/** RFC 3261 19.1.2: 5060 for UDP and TCP, 5061 for TLS. */
+export function defaultPort(t: TransportName): number {
+  return t === 'tls' ? 5061 : 5060;
 }
 
 /** Resolves a host name to an address (dns.lookup, as the OS resolver does). */

@@ -15,7 +15,7 @@ export interface ConnectionHandlers {
 const LINGER_MS = 2000;
 
 /**
- * One TCP connection (accepted or opened by us). Frames the byte stream, answers keep-alive pings
+ * One TCP or TLS connection (accepted or opened by us). Frames the byte stream, answers keep-alive pings
  * (RFC 5626 3.5.1), closes itself on a framing/parse error, and after `idleMs` without traffic.
  */
 export class TcpConnection {
@@ -37,7 +37,7 @@ export class TcpConnection {
     /** A started message must be complete within this long (slow-drip peers are cut off). */
     private readonly partialMs: number,
   ) {
-    this.key = connKey(remote.address, remote.port);
+    this.key = connKey(remote.transport, remote.address, remote.port);
     this.ctx = { source: remote, local };
     this.framer = new TcpFramer(limits);
     this.pendingErrors = connecting ? [] : null;
@@ -51,7 +51,8 @@ export class TcpConnection {
       this.destroy();
     });
     socket.on('close', () => this.destroy());
-    if (connecting) socket.once('connect', () => { this.pendingErrors = null; });
+    // A TLS connection is usable once its handshake is done, not at TCP connect.
+    if (connecting) socket.once(remote.transport === 'tls' ? 'secureConnect' : 'connect', () => { this.pendingErrors = null; });
   }
 
   get isClosed(): boolean {
@@ -115,8 +116,8 @@ export class TcpConnection {
   }
 }
 
-export function connKey(address: string, port: number): string {
-  return `${address}|${port}`;
+export function connKey(transport: string, address: string, port: number): string {
+  return `${transport}|${address}|${port}`;
 }
 
 /** Node reports IPv4 peers of a dual-stack socket as ::ffff:a.b.c.d; SIP wants a.b.c.d. */

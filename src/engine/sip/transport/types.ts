@@ -1,5 +1,5 @@
-/** Transport names the engine binds and sends on. */
-export type TransportName = 'udp' | 'tcp';
+/** Transport names the engine binds and sends on (TLS: RFC 3261 26.2, over TCP). */
+export type TransportName = 'udp' | 'tcp' | 'tls';
 
 /** One side of a packet flow. `address` is an IP literal without brackets. */
 export interface Endpoint {
@@ -22,10 +22,13 @@ export interface ListenSpec {
   externalHost?: string;
 }
 
-/** RFC 3261 18: TCP is reliable, UDP is not (timers D/I/J/K are zero only when reliable). */
+/** RFC 3261 18: TCP and TLS are reliable, UDP is not (timers D/I/J/K are zero only when reliable). */
 export function isReliable(t: TransportName): boolean {
-  return t === 'tcp';
+  return t !== 'udp';
 }
+
+/** Stream transports: a connection per peer. */
+export type StreamTransport = Exclude<TransportName, 'udp'>;
 
 export function endpointKey(e: Endpoint): string {
   return `${e.transport}:${e.address}:${e.port}`;

@@ -30,6 +30,9 @@ t.test('field helpers', async (t) => {
   t.equal(hostPortOf('tel:+123'), null);
   t.same(endpointOf('sip:1.2.3.4', 'tcp'), { transport: 'tcp', address: '1.2.3.4', port: 5060 });
   t.equal(endpointOf('sip:host.example', 'udp'), null);
+  t.same(hostPortOf('sips:u@10.0.0.2'), { host: '10.0.0.2', port: undefined, transport: 'tls' });
+  t.same(endpointOf('sip:1.2.3.4;transport=tls', 'udp'), { transport: 'tls', address: '1.2.3.4', port: 5061 });
+  t.same(endpointOf('sips:1.2.3.4:5071', 'udp'), { transport: 'tls', address: '1.2.3.4', port: 5071 });
   t.ok(isLooseRoute('<sip:p1@h;lr>'));
   t.notOk(isLooseRoute('<sip:p1@h>'));
   t.same(parseCSeq('12 invite'), { seq: 12, method: 'INVITE' });

@@ -122,6 +122,11 @@ t.test('nextHop table (RFC 3261 8.1.2: loose Route first, else Request-URI)', as
     [mk('sip:bob@10.0.0.1', '<sip:proxy.example:5080;lr;transport=tcp>, <sip:other;lr>'), { transport: 'tcp', host: 'proxy.example', port: 5080 }],
     [mk('sip:bob@10.0.0.1', '<sip:strict.example>'), { transport: 'udp', host: '10.0.0.1', port: 5060 }],
     [mk('sip:bob@[2001:db8::1]:5062'), { transport: 'udp', host: '2001:db8::1', port: 5062 }],
+    // RFC 3261 26.2.2 / 19.1.2: sips: is TLS whatever the transport parameter says, default port 5061.
+    [mk('sips:bob@10.0.0.1'), { transport: 'tls', host: '10.0.0.1', port: 5061 }],
+    [mk('sips:bob@10.0.0.1:5071;transport=tcp'), { transport: 'tls', host: '10.0.0.1', port: 5071 }],
+    [mk('sip:bob@10.0.0.1;transport=TLS'), { transport: 'tls', host: '10.0.0.1', port: 5061 }],
+    [mk('sip:bob@10.0.0.1', '<sips:edge.example;lr>'), { transport: 'tls', host: 'edge.example', port: 5061 }],
     [mk('sip:bob@10.0.0.1;transport=sctp'), 'ERR_SIP_NO_TRANSPORT'],
     [mk('tel:+1555'), 'ERR_SIP_RESOLVE'],
   ];

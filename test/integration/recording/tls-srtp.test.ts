@@ -1,0 +1,128 @@
+/**
+ * Phones on TLS (RFC 3261 26) with and without SRTP (SDES, RFC 4568), real baresip phones
+ * checking the product's certificate against the test CA: they register and call over TLS,
+ * requests to them reuse their registration's connection, and the recordings of SRTP calls
+ * hold both tones (the recorder's fork is plain RTP decrypted by rtpengine).
+ */
+import t from 'tap';
+import { Baresip, type BaresipOptions } from '../../helpers/baresip';
+import { makePki } from '../../helpers/certs';
+import { freePort } from '../../helpers/ports';
+import type { TestService } from '../../helpers/service';
+import type { UploadServer } from '../../helpers/upload-server';
+import { RtpEndpoint } from '../../helpers/rtp';
+import { answerOn, bridged, callFrom, ended, nextCall } from '../calls/setup';
+import { offeredProtocol } from '../../../src/media/srtp';
+import { bothTones, coverage, phoneCall } from './phone-call';
+import { newStream, rtpengineTargets, sendTone } from './media';
+import { CALLEE_TONE, CALLER_TONE, CARRIER, REALM, decodeBody, recordingDocOf, setRecording, startRecordingEnv, uploadsOf, type RecordingEnv, type World } from './setup';
+
+const pki = makePki();
+let env: RecordingEnv | undefined;
+let svc: TestService;
+let upload: UploadServer;
+let w: World;
+let tlsPort: number;
+const phones: Baresip[] = [];
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+t.before(async () => {
+  tlsPort = await freePort();
+  env = await startRecordingEnv({
+    config: { engine: { sip: { tls: { host: '127.0.0.1', port: tlsPort, certFile: pki.serverCert, keyFile: pki.serverKey, caFile: pki.caCert } } } },
+  });
+  ({ svc, upload, w } = env);
+  await setRecording(svc, 'accounts', w.accountId, {
+    account: Object.fromEntries(['inbound', 'outbound'].map((d) => [d, Object.fromEntries(['onnet', 'offnet'].map((n) => [n, { enabled: true, url: `${upload.url}/tls`, record_on_answer: true }]))])),
+  });
+});
+t.teardown(async () => {
+  await Promise.allSettled(phones.map((p) => p.close()));
+  await env?.close();
+  pki.cleanup();
+});
+
+async function phone(user: string, toneHz: number, extra: Partial<BaresipOptions> = {}): Promise<Baresip> {
+  const p = await Baresip.start({
+    user, realm: REALM, password: `pw-${user}`, proxy: `127.0.0.1:${tlsPort}`, transport: 'tls', caFile: pki.caCert, toneHz, ...extra,
+  });
+  phones.push(p);
+  return p;
+}
+
+async function closePhones(): Promise<void> {
+  await Promise.allSettled(phones.splice(0).map((p) => p.close()));
+}
+
+t.test('two phones register and call over TLS; the callee is reached on its registration connection; recorded whole', async (t) => {
+  const callee = await phone('2001', CALLEE_TONE, { autoAnswer: true });
+  const caller = await phone('1001', CALLER_TONE);
+  t.teardown(closePhones);
+  const before = svc.service.engine?.sip.stats().tcpConnections;
+  t.equal(before, 2, 'one TLS connection per phone');
+  const run = await phoneCall(svc, caller, callee, () => sleep(3000));
+  t.equal(svc.service.engine?.sip.stats().tcpConnections, 2, 'no new connection for the INVITE to the callee or the BYEs');
+  const [up] = await uploadsOf(upload, run.call.callId);
+  bothTones(t, decodeBody(up.body, 'mp3'));
+  const doc = await recordingDocOf(svc, w.accountId, run.call.callId, 'uploaded');
+  t.equal(doc.media_status, 'complete', `media check: ${String(doc.media_error)}`);
+});
+
+t.test('an SDES SRTP phone on TLS (srtp-mand) calls a plain-RTP trunk: SRTP on its leg, RTP/AVP to the trunk, both tones recorded', async (t) => {
+  const caller = await phone('1001', CALLER_TONE, { mediaenc: 'srtp-mand' });
+  t.teardown(closePhones);
+  const trunkRtp = await RtpEndpoint.open();
+  t.teardown(() => trunkRtp.close());
+  const trunk = answerOn(w.carrierPort, 'rec-phone-answer.xml', trunkRtp.port, CARRIER);
+  const callP = nextCall(svc);
+  caller.dial(`sip:+15550001111@${REALM}`);
+  const call = await callP;
+  await bridged(call);
+  const toTrunkLeg = call.uac?.local.sdp ?? '';
+  const toPhone = call.uas?.local.sdp ?? '';
+  t.equal(offeredProtocol(toTrunkLeg), 'RTP/AVP', 'the trunk is offered plain RTP');
+  t.notMatch(toTrunkLeg, /a=crypto:/, 'no keys toward the trunk');
+  t.equal(offeredProtocol(toPhone), 'RTP/SAVP', 'the phone gets SRTP back');
+  t.match(toPhone, /a=crypto:\d+ AES_CM_128_HMAC_SHA1_80 inline:/, 'with rtpengine\'s own SDES key');
+  const ports = await rtpengineTargets(svc, call);
+  await sendTone(trunkRtp, ports.toCalleeSide, CALLEE_TONE, 150, newStream(0x3333));
+  caller.hangup();
+  await ended(call);
+  await trunk.done;
+  const [up] = await uploadsOf(upload, call.callId);
+  const d = decodeBody(up.body, 'mp3');
+  const left = coverage(d.ch[0], d.sampleRate, CALLER_TONE, CALLEE_TONE, 0.5, d.durationSec - 0.5);
+  const right = coverage(d.ch[1], d.sampleRate, CALLEE_TONE, CALLER_TONE, 0.5, 2.5);
+  t.ok(left >= 0.9, `the SRTP phone's 1 kHz, decrypted for the recorder, in ${(left * 100).toFixed(0)}% of the call`);
+  t.ok(right >= 0.9, `the trunk's 400 Hz in ${(right * 100).toFixed(0)}% of its 3 s`);
+  const doc = await recordingDocOf(svc, w.accountId, call.callId, 'uploaded');
+  t.equal(doc.media_status, 'complete', `media check: ${String(doc.media_error)}`);
+});
+
+t.test('a plain-RTP trunk calls an SRTP-only phone on TLS (device media.encryption.methods ["srtp"]): SRTP toward the phone, recorded whole', async (t) => {
+  await svc.store.merge('devices', w.calleeDevice, { media: { encryption: { methods: ['srtp'] } } });
+  t.teardown(() => svc.store.merge('devices', w.calleeDevice, { media: null }));
+  await phone('2001', CALLEE_TONE, { mediaenc: 'srtp-mand', autoAnswer: true });
+  t.teardown(closePhones);
+  const trunkRtp = await RtpEndpoint.open();
+  t.teardown(() => trunkRtp.close());
+  const callP = nextCall(svc);
+  const trunk = callFrom(svc, 'trunk-call.xml', { user: '15559990000', realm: 'carrier.test', number: '4420000', rtpPort: trunkRtp.port, port: await freePort(CARRIER), host: CARRIER });
+  const call = await callP;
+  await bridged(call);
+  t.equal(offeredProtocol(call.uac?.local.sdp ?? ''), 'RTP/SAVP', 'the phone is offered SRTP');
+  t.equal(offeredProtocol(call.uas?.local.sdp ?? ''), 'RTP/AVP', 'the trunk keeps plain RTP');
+  const ports = await rtpengineTargets(svc, call);
+  await sendTone(trunkRtp, ports.toCallerSide, CALLER_TONE, 120, newStream(0x4444));
+  await trunk;
+  await ended(call);
+  const [up] = await uploadsOf(upload, call.callId);
+  const d = decodeBody(up.body, 'mp3');
+  const left = coverage(d.ch[0], d.sampleRate, CALLER_TONE, CALLEE_TONE, 0.5, 2.2);
+  const right = coverage(d.ch[1], d.sampleRate, CALLEE_TONE, CALLER_TONE, 0.5, d.durationSec - 0.3);
+  t.ok(left >= 0.9, `the trunk's 1 kHz in ${(left * 100).toFixed(0)}% of its tone`);
+  t.ok(right >= 0.9, `the SRTP phone's 400 Hz, decrypted for the recorder, in ${(right * 100).toFixed(0)}% of the call`);
+  const doc = await recordingDocOf(svc, w.accountId, call.callId, 'uploaded');
+  t.equal(doc.media_status, 'complete', `media check: ${String(doc.media_error)}`);
+});
