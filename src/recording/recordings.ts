@@ -4,6 +4,7 @@ import type Srf from 'drachtio-srf';
 import type { B2bua, Call } from '../calls';
 import type { FrozenConfig } from '../config';
 import { DeliveryQueue, type DeliveryRecord } from '../delivery';
+import { KeyRing } from '../atrest/keyring';
 import type { AccountInfo, Directory } from '../directory/types';
 import type { Metrics, UploadResult } from '../metrics';
 import type { RecordingDefaults } from '../policy';
@@ -26,7 +27,7 @@ import type { MediaVerdict } from './media-check';
  */
 
 export interface RecordingsDeps {
-  config: Pick<FrozenConfig, 'recorder' | 'delivery'>;
+  config: Pick<FrozenConfig, 'recorder' | 'delivery' | 'storage'>;
   store: DocumentStore;
   accountById(id: string): Promise<AccountInfo | undefined>;
   logger: Logger;
@@ -63,9 +64,11 @@ export class Recordings {
 
   constructor(private readonly d: RecordingsDeps) {
     const rec = d.config.recorder;
-    this.pool = new EncoderPool(encoderWorkersFrom(rec));
+    // Throws on a missing or malformed key: a configuration error must stop the start.
+    const keys = new KeyRing(d.config.storage.encryption.keys, d.config.storage.encryption.activeKeyId);
+    this.pool = new EncoderPool(encoderWorkersFrom(rec), keys.active());
     const del = d.config.delivery;
-    this.queue = new DeliveryQueue({ ...del, allow: [...del.allow], deny: [...del.deny], tls: { ...del.tls } }, { logger: d.logger.child({ part: 'delivery' }) });
+    this.queue = new DeliveryQueue({ ...del, allow: [...del.allow], deny: [...del.deny], tls: { ...del.tls } }, { logger: d.logger.child({ part: 'delivery' }), keys });
     this.mirror = new RecordingStoreMirror(d.store, d.logger.child({ part: 'recordings' }));
     this.queue.on('record', (r: DeliveryRecord) => void this.mirror.write(r));
     const m = d.metrics;
@@ -81,6 +84,7 @@ export class Recordings {
         if (e.latencyMs !== undefined) m.uploadDuration.observe({ result }, e.latencyMs / 1000);
         if (e.final) m.recordingsFinished.inc({ outcome: 'failed' });
       });
+      this.queue.on('quarantined', (e) => m.spoolQuarantined.inc({ reason: e.reason }));
       this.queue.on('depth', (q) => {
         m.uploadQueueDepth.set({ status: 'pending' }, q.pending);
         m.uploadQueueDepth.set({ status: 'uploading' }, q.uploading);

@@ -41,7 +41,7 @@ export function registrationsRoute(source: RegistrationsSource, path = 'registra
 /** The recordings routes' port onto the delivery queue (the queue's journal is the truth, not the store's copy). */
 export function recordingsPort(queue: DeliveryQueue): RecordingsPort {
   return {
-    filePathOf: (id) => queue.filePathOf(id),
+    openFile: (id) => queue.openFile(id),
     retry: async (id): Promise<RetryOutcome> => {
       const rec = queue.get(id);
       if (!rec) return { outcome: 'unknown' };

@@ -1,4 +1,4 @@
-import { createReadStream, statSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { JsonObject } from '../../store';
 import { accessAccount, publicView, readOwned } from '../context';
@@ -26,8 +26,8 @@ export type RetryOutcome =
 
 /** The delivery queue as the route sees it (the service builds it; see src/service/api-routes.ts). */
 export interface RecordingsPort {
-  /** Path of the kept file, null when it is gone (uploaded and not kept, or discarded). */
-  filePathOf(id: string): string | null;
+  /** The kept file's plaintext (authenticated and decrypted when encrypted at rest), null when it is gone (uploaded and not kept, discarded, quarantined). */
+  openFile(id: string): Promise<{ size: number; open(): Readable } | null>;
   /** Puts a failed recording back in the queue with a fresh retry horizon. */
   retry(id: string): Promise<RetryOutcome>;
 }
@@ -84,21 +84,15 @@ export function recordingsRoute(files: RecordingsPort): ApiRouteModule {
       return sendFile(doc._id, typeof doc.media_type === 'string' ? doc.media_type : 'mp3', reply);
     });
 
-    function sendFile(id: string, format: string, reply: FastifyReply): FastifyReply {
-      const path = files.filePathOf(id);
-      let size: number;
-      try {
-        if (path === null) throw new Error('gone');
-        size = statSync(path).size;
-      } catch {
-        throw new BadIdentifierError(`${id}/file`);
-      }
+    async function sendFile(id: string, format: string, reply: FastifyReply): Promise<FastifyReply> {
+      const file = await files.openFile(id);
+      if (file === null) throw new BadIdentifierError(`${id}/file`);
       const name = `${id}.${format}`;
       return reply
         .header('content-type', MIME[format] ?? 'application/octet-stream')
-        .header('content-length', String(size))
+        .header('content-length', String(file.size))
         .header('content-disposition', `attachment; filename="${name}"`)
-        .send(createReadStream(path));
+        .send(file.open());
     }
   };
 }
