@@ -70,6 +70,8 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
   private readonly rand: () => number;
   private readonly records = new Map<string, DeliveryRecord>();
   private readonly inflight = new Map<string, { ctl: AbortController; done: Promise<void> }>();
+  /** Records being removed: an upload aborted for that is not a failure. */
+  private readonly removing = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private ca: Buffer | undefined;
   private started = false;
@@ -201,6 +203,41 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
   get(id: string): DeliveryRecord | undefined {
     const r = this.records.get(id);
     return r ? structuredClone(r) : undefined;
+  }
+
+  /**
+   * Deletes a recording's kept file, and with `record` its queue record too (retention, GDPR
+   * delete). An upload in flight is aborted first. Resolves with what was removed; false when unknown.
+   */
+  async remove(id: string, what: { record: boolean }): Promise<{ file: boolean; record: boolean } | false> {
+    this.assertOpen();
+    const rec = this.records.get(id);
+    if (!rec) return false;
+    const flight = this.inflight.get(id);
+    if (flight) {
+      this.removing.add(id);
+      flight.ctl.abort();
+      await flight.done;
+      this.removing.delete(id);
+    }
+    let file = false;
+    if (rec.file) {
+      const path = this.journal.filePath(rec.file);
+      file = await exists(path);
+      await fsp.rm(path, { force: true });
+    }
+    if (what.record) {
+      this.records.delete(id);
+      await this.journal.remove(id);
+    } else if (rec.file) {
+      rec.fileKept = false;
+      rec.file = null;
+      if (rec.status === DeliveryStatus.Pending || rec.status === DeliveryStatus.Uploading) {
+        await this.fail(rec, new DeliveryError('file_missing', 'file deleted by retention', false), false);
+      } else await this.persist(rec);
+    }
+    this.emit('depth', this.depth());
+    return { file, record: what.record };
   }
 
   /** Absolute path of a record's file in the spool (for the API's file download), or null. */
@@ -344,7 +381,7 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
         log.info({ status: res.status, bytes: res.bytes, attempt: rec.attempts }, 'recording delivered');
         this.emit('success', { id: rec.id, accountId: rec.meta.accountId, status: res.status, bytes: res.bytes, latencyMs: this.now() - t0 });
       } catch (err) {
-        if (this.closed && ctl.signal.aborted) return; // left "uploading" on disk: resumed at next start
+        if (ctl.signal.aborted && (this.closed || this.removing.has(rec.id))) return; // closing: resumed at next start; removing: gone
         const e = err instanceof DeliveryError ? err : (await this.spool.streamError(path, err)) ?? new DeliveryError('connection_failed', (err as Error).message, true);
         if (e instanceof SpoolFileError) this.onSpoolFileError(rec, e, log);
         await this.failedAttempt(rec, e, log, this.now() - t0);

@@ -19,6 +19,12 @@ export const StorageSection = Type.Object({
     /** The key new spool files are encrypted with; unset: new files are written in clear. */
     activeKeyId: Type.Optional(Type.String({ minLength: 1 })),
   }, { default: {} }),
+  retention: Type.Object({
+    /** How often the sweeper enforces the accounts' retention. */
+    sweepIntervalSec: Type.Integer({ minimum: 1, maximum: 86_400, default: 3600 }),
+    /** Most deletions per sweep (a backlog is worked off over several sweeps). */
+    batchSize: Type.Integer({ minimum: 1, maximum: 100_000, default: 500 }),
+  }, { default: {} }),
 }, { default: {} });
 
 export type StorageConfig = Static<typeof StorageSection>;
