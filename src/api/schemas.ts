@@ -1,5 +1,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { AccountCallRecording, CallRecording } from '../policy/settings-schema';
+import { RetentionSchema } from '../storage/retention';
+import { AccountStorageSchema } from '../storage/account-storage';
 
 /**
  * Crossbar document schemas: the fields this product uses, with the types, bounds, enums and
@@ -20,6 +22,10 @@ export const AccountDocSchema = Type.Object({
   timezone: Type.Optional(Str({ minLength: 5, maxLength: 32 })),
   org: Type.Optional(Str()),
   call_recording: Type.Optional(AccountCallRecording),
+  /** How long call records, recordings and kept files live (days), inherited down the tree (issue 15). */
+  retention: Type.Optional(RetentionSchema),
+  /** S3 credentials (the secret is write-only) and the metadata sidecar (issue 15). */
+  storage: Type.Optional(AccountStorageSchema),
 });
 
 export const UserDocSchema = Type.Object({

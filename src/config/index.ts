@@ -12,6 +12,7 @@ import { RecorderSection } from './sections/recorder';
 import { CallsSection } from './sections/calls';
 import { ServiceSection } from './sections/service';
 import { StateSection } from './sections/state';
+import { StorageSection } from './sections/storage';
 
 export { ConfigError } from './errors';
 
@@ -34,6 +35,7 @@ export const ConfigSchema = Type.Object({
   calls: CallsSection,
   service: ServiceSection,
   state: StateSection,
+  storage: StorageSection,
 });
 
 export type Config = Static<typeof ConfigSchema>;

@@ -14,6 +14,10 @@ export type DeliveryErrorCode =
   | 'http_status'
   | 'too_many_redirects'
   | 'file_missing'
+  /** Encryption at rest: the spool file failed authentication and was quarantined. */
+  | 'file_tampered'
+  /** Encryption at rest: the file names a key that is not configured (kept; add the key and retry). */
+  | 'key_unknown'
   | 'no_media'
   | 'horizon_reached'
   | 'invalid_transition'

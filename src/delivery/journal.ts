@@ -56,6 +56,13 @@ export class Journal {
     await fsyncDir(this.metaDir);
   }
 
+  /** Removes a record for good (retention, GDPR delete), after any pending write of it. */
+  async remove(id: string): Promise<void> {
+    await (this.chains.get(id) ?? Promise.resolve()).catch(() => undefined);
+    await fsp.rm(join(this.metaDir, `${id}.json`), { force: true });
+    await fsyncDir(this.metaDir);
+  }
+
   /** Every stored record; leftover temp files from an interrupted write are removed. */
   async loadAll(onCorrupt: (file: string, err: Error) => void): Promise<DeliveryRecord[]> {
     const out: DeliveryRecord[] = [];

@@ -1,12 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import { dirname } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { DeliveryConfig } from '../config/sections/delivery';
 import { backoffDelay, nextAttemptAt } from './backoff';
 import { DeliveryError, FileMissingError, HorizonReachedError, UrlInvalidError } from './errors';
-import { Journal, exists, moveDurably } from './journal';
+import { Journal, exists } from './journal';
+import type { KeyRing } from '../atrest/keyring';
+import { SpoolFiles, SpoolFileError, type PlainFile } from './spool-files';
 import { NetworkPolicy } from './netpolicy';
 import { DeliveryEvent, DeliveryStatus, nextStatus } from './status';
 import type { DeliveryJob, DeliveryRecord, RecordingMeta } from './types';
@@ -28,6 +29,8 @@ export interface DeliveryQueueEvents {
   failure: [{ id: string; accountId: string; code: string; message: string; final: boolean; latencyMs?: number }];
   discarded: [{ id: string; accountId: string; reason: string }];
   depth: [QueueDepth];
+  /** Encryption at rest: a spool file failed authentication and was moved to quarantine/ (reason: the AtRestError code). */
+  quarantined: [{ id: string; accountId: string; reason: string }];
   /** Every durable change of a record (after it is on disk): lets the store/API mirror records. */
   record: [DeliveryRecord];
 }
@@ -37,6 +40,8 @@ export interface DeliveryQueueDeps {
   now?: () => number;
   rand?: () => number;
   resolve?: UploadOptions['resolve'];
+  /** Encryption at rest: files are encrypted on the way in with the active key, opened with any configured one. */
+  keys?: KeyRing;
 }
 
 export type ReadonlyDeliveryConfig = Readonly<Omit<DeliveryConfig, 'allow' | 'deny' | 'tls'>> & {
@@ -58,12 +63,15 @@ function modbPrefix(epochMs: number): string {
  */
 export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
   private readonly journal: Journal;
+  private readonly spool: SpoolFiles;
   private readonly policy: NetworkPolicy;
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly rand: () => number;
   private readonly records = new Map<string, DeliveryRecord>();
   private readonly inflight = new Map<string, { ctl: AbortController; done: Promise<void> }>();
+  /** Records being removed: an upload aborted for that is not a failure. */
+  private readonly removing = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private ca: Buffer | undefined;
   private started = false;
@@ -75,6 +83,7 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
   ) {
     super();
     this.journal = new Journal(cfg.spoolDir);
+    this.spool = new SpoolFiles(cfg.spoolDir, deps.keys);
     // Throws CidrSyntaxError on a bad rule: a configuration error must stop the start.
     this.policy = new NetworkPolicy(cfg.allow, cfg.deny);
     this.log = (deps.logger ?? pino({ level: 'silent' })).child({ part: 'delivery' });
@@ -117,7 +126,7 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
     const live = rec.status === DeliveryStatus.Pending;
     if (live && !(await exists(path))) {
       if (rec.sourcePath && (await exists(rec.sourcePath))) {
-        await moveDurably(rec.sourcePath, path, dirname(rec.sourcePath), this.journal.filesDir); // enqueue was interrupted
+        await this.spool.moveIn(rec.sourcePath, path, this.journal.filesDir); // enqueue was interrupted
       } else {
         await this.fail(rec, new FileMissingError(path), false);
       }
@@ -138,6 +147,7 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
     const rec = this.newRecord(job.meta, `${modbPrefix(job.meta.startedAt)}-${randomBytes(16).toString('hex')}`, st.size);
     rec.file = `${rec.id}.${job.meta.format}`;
     rec.sourcePath = job.filePath;
+    rec.keyId = await this.spool.keyIdFor(job.filePath);
     let invalid: UrlInvalidError | null = null;
     try {
       parseTarget(rec.targetUrl);
@@ -145,7 +155,7 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
       invalid = err as UrlInvalidError;
     }
     await this.persist(rec);
-    await moveDurably(job.filePath, this.journal.filePath(rec.file), dirname(job.filePath), this.journal.filesDir);
+    await this.spool.moveIn(job.filePath, this.journal.filePath(rec.file), this.journal.filesDir);
     this.records.set(rec.id, rec);
     this.childLog(rec).info({ url: redactUrl(rec.targetUrl), size: rec.size }, 'recording queued for delivery');
     if (job.hold) await this.fail(rec, new DeliveryError(job.hold.code, job.hold.message, false), true);
@@ -193,6 +203,41 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
   get(id: string): DeliveryRecord | undefined {
     const r = this.records.get(id);
     return r ? structuredClone(r) : undefined;
+  }
+
+  /**
+   * Deletes a recording's kept file, and with `record` its queue record too (retention, GDPR
+   * delete). An upload in flight is aborted first. Resolves with what was removed; false when unknown.
+   */
+  async remove(id: string, what: { record: boolean }): Promise<{ file: boolean; record: boolean } | false> {
+    this.assertOpen();
+    const rec = this.records.get(id);
+    if (!rec) return false;
+    const flight = this.inflight.get(id);
+    if (flight) {
+      this.removing.add(id);
+      flight.ctl.abort();
+      await flight.done;
+      this.removing.delete(id);
+    }
+    let file = false;
+    if (rec.file) {
+      const path = this.journal.filePath(rec.file);
+      file = await exists(path);
+      await fsp.rm(path, { force: true });
+    }
+    if (what.record) {
+      this.records.delete(id);
+      await this.journal.remove(id);
+    } else if (rec.file) {
+      rec.fileKept = false;
+      rec.file = null;
+      if (rec.status === DeliveryStatus.Pending || rec.status === DeliveryStatus.Uploading) {
+        await this.fail(rec, new DeliveryError('file_missing', 'file deleted by retention', false), false);
+      } else await this.persist(rec);
+    }
+    this.emit('depth', this.depth());
+    return { file, record: what.record };
   }
 
   /** Absolute path of a record's file in the spool (for the API's file download), or null. */
@@ -315,11 +360,13 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
       this.emit('attempt', { id: rec.id, attempt: rec.attempts, accountId: rec.meta.accountId });
       this.emit('depth', this.depth());
       const t0 = this.now();
+      const path = this.journal.filePath(rec.file as string);
       try {
+        const body = await this.spool.check(path, rec.keyId);
         const res = await upload({
           url: rec.targetUrl,
           method: rec.meta.method ?? 'put',
-          filePath: this.journal.filePath(rec.file as string),
+          body,
           contentType: rec.contentType,
           policy: this.policy,
           connectTimeoutMs: this.cfg.connectTimeoutMs,
@@ -334,14 +381,49 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
         log.info({ status: res.status, bytes: res.bytes, attempt: rec.attempts }, 'recording delivered');
         this.emit('success', { id: rec.id, accountId: rec.meta.accountId, status: res.status, bytes: res.bytes, latencyMs: this.now() - t0 });
       } catch (err) {
-        if (this.closed && ctl.signal.aborted) return; // left "uploading" on disk: resumed at next start
-        const e = err instanceof DeliveryError ? err : new DeliveryError('connection_failed', (err as Error).message, true);
+        if (ctl.signal.aborted && (this.closed || this.removing.has(rec.id))) return; // closing: resumed at next start; removing: gone
+        const e = err instanceof DeliveryError ? err : (await this.spool.streamError(path, err)) ?? new DeliveryError('connection_failed', (err as Error).message, true);
+        if (e instanceof SpoolFileError) this.onSpoolFileError(rec, e, log);
         await this.failedAttempt(rec, e, log, this.now() - t0);
       }
     } finally {
       this.inflight.delete(rec.id);
       this.emit('depth', this.depth());
       this.pump();
+    }
+  }
+
+  /** A tampered file is out of files/ now: the record says where, the log and the metric say why (no key material). */
+  private onSpoolFileError(rec: DeliveryRecord, e: SpoolFileError, log: Logger): void {
+    if (e.quarantinedTo === null) {
+      log.error({ code: e.atRest.code, keyId: rec.keyId }, 'recording file names a key that is not configured: kept, not sent');
+      return;
+    }
+    rec.file = null;
+    log.error({ code: e.atRest.code, keyId: rec.keyId, quarantine: e.quarantinedTo }, 'recording file failed authentication: quarantined, not sent');
+    this.emit('quarantined', { id: rec.id, accountId: rec.meta.accountId, reason: e.atRest.code.replace(/^ATREST_/, '').toLowerCase() });
+  }
+
+  /**
+   * A kept file's plaintext for the API's download (authenticated first; a tampered file is
+   * quarantined and the record failed). Null when there is no file.
+   */
+  async openFile(id: string): Promise<PlainFile | null> {
+    const rec = this.records.get(id);
+    const path = this.filePathOf(id);
+    if (!rec || path === null) return null;
+    try {
+      return await this.spool.check(path, rec.keyId);
+    } catch (err) {
+      if (!(err instanceof SpoolFileError)) return null;
+      this.onSpoolFileError(rec, err, this.childLog(rec));
+      // Pending: failed now (never sent); an upload in flight fails by itself; others keep their status.
+      if (rec.status === DeliveryStatus.Pending && !this.inflight.has(id)) await this.fail(rec, err, false);
+      else {
+        rec.lastError = { code: err.code, message: err.message, at: this.now() };
+        await this.persist(rec);
+      }
+      return null;
     }
   }
 

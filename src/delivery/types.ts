@@ -90,4 +90,6 @@ export interface DeliveryRecord {
   httpStatus: number | null;
   /** Kept for a failed record so operators know the file is still there. */
   fileKept: boolean;
+  /** Encryption at rest: the key id the spool file is sealed with; null or absent: plain. */
+  keyId?: string | null;
 }

@@ -1,6 +1,5 @@
 import http from 'node:http';
 import https from 'node:https';
-import { createReadStream, promises as fsp } from 'node:fs';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP, type LookupFunction, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -11,7 +10,6 @@ import {
   ConnectTimeoutError,
   DeliveryError,
   DnsError,
-  FileMissingError,
   HttpStatusError,
   TooManyRedirectsError,
   TransferTimeoutError,
@@ -19,12 +17,14 @@ import {
   UrlRefusedError,
 } from './errors';
 import type { NetworkPolicy } from './netpolicy';
+import type { PlainFile } from './spool-files';
 import type { UploadMethod } from './types';
 
 export interface UploadOptions {
   url: string;
   method: UploadMethod;
-  filePath: string;
+  /** The recording's plaintext (decrypted as it streams when encrypted at rest). */
+  body: PlainFile;
   contentType: string;
   policy: NetworkPolicy;
   connectTimeoutMs: number;
@@ -105,12 +105,7 @@ const REDIRECTS = new Set([301, 302, 307, 308]);
  * checked against the policy. Resolves on 2xx; rejects with a DeliveryError otherwise.
  */
 export async function upload(o: UploadOptions): Promise<UploadResult> {
-  let size: number;
-  try {
-    size = (await fsp.stat(o.filePath)).size;
-  } catch {
-    throw new FileMissingError(o.filePath);
-  }
+  const size = o.body.size;
   const visited = new Set<string>();
   let current = o.url;
   for (let hop = 0; ; hop++) {
@@ -153,7 +148,7 @@ function sendOnce(t: Target, o: UploadOptions, size: number): Promise<RawRespons
     };
     let settled = false;
     let connectTimer: NodeJS.Timeout | undefined;
-    const file = createReadStream(o.filePath);
+    const file = o.body.open();
     const finish = (err: DeliveryError | null, res?: RawResponse): void => {
       if (settled) return;
       settled = true;
@@ -196,8 +191,15 @@ function sendOnce(t: Target, o: UploadOptions, size: number): Promise<RawRespons
       });
       res.on('error', (err: Error) => finish(new ConnectionError(err.message)));
     });
-    file.on('error', (err: NodeJS.ErrnoException) => {
-      finish(err.code === 'ENOENT' ? new FileMissingError(o.filePath) : new ConnectionError(`reading file: ${err.message}`));
+    file.on('error', (err: Error) => {
+      // An AtRestError (tampered mid-stream) passes through as is: the queue quarantines the file.
+      if (!settled) {
+        settled = true;
+        clearTimeout(connectTimer);
+        o.signal?.removeEventListener('abort', onAbort);
+        req.destroy();
+        reject(err);
+      }
     });
     // Streamed: the file is never held in memory whole.
     file.pipe(req);

@@ -69,6 +69,12 @@ export interface Metrics {
   /** PostgreSQL pool connections: total open, idle, and requests waiting for one. */
   storePool: Gauge<'state'>;
   setStorePoolSource(source: StorePoolSource | undefined): void;
+  /** Encryption at rest: spool files that failed authentication and were quarantined, by reason (alert on any increase). */
+  spoolQuarantined: Counter<'reason'>;
+  /** Call records, recording records and kept files deleted, by kind and by whom (retention sweeper or API). */
+  storageDeleted: Counter<'kind' | 'by'>;
+  /** Metadata sidecar uploads, by result. */
+  sidecarUploads: Counter<'result'>;
 }
 
 export function createMetrics(registry: Registry = new Registry(), withDefaults = true): Metrics {
@@ -129,6 +135,24 @@ export function createMetrics(registry: Registry = new Registry(), withDefaults 
       help: 'Time spent on one upload attempt',
       labelNames: ['result'] as const,
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers,
+    }),
+    spoolQuarantined: new Counter({
+      name: 'b2bua_spool_quarantined_total',
+      help: 'Encrypted spool files that failed authentication (tampered, truncated) and were moved to quarantine, never sent',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    storageDeleted: new Counter({
+      name: 'b2bua_storage_deleted_total',
+      help: 'Deleted call records (cdr), recording records (recording) and kept files (file), by the retention sweeper or the API',
+      labelNames: ['kind', 'by'] as const,
+      registers,
+    }),
+    sidecarUploads: new Counter({
+      name: 'b2bua_sidecar_uploads_total',
+      help: 'Metadata sidecar (<name>.json) uploads after a recording, by result',
+      labelNames: ['result'] as const,
       registers,
     }),
     uploadQueueDepth: new Gauge({

@@ -3,17 +3,19 @@ import type { Logger } from 'pino';
 import type { B2bua, Call } from '../calls';
 import type { FrozenConfig } from '../config';
 import { DeliveryQueue, type DeliveryRecord } from '../delivery';
+import { KeyRing } from '../atrest/keyring';
 import type { AccountInfo, Directory } from '../directory/types';
 import type { Metrics, UploadResult } from '../metrics';
 import type { RecordingDefaults } from '../policy';
 import { EncoderPool, encoderWorkersFrom, type LegStats, type RecordingResult } from '../recorder';
-import type { DocumentStore } from '../store';
+import { NotFoundError, type DocumentStore } from '../store';
 import { CallRecorder } from './call-recorder';
 import { recordingMeta, type CallFacts } from './meta';
 import type { RecordingItem } from './plan';
 import { CallerPhase } from './caller-phase';
 import type { RefusedRecording } from './plan';
 import { RecordingStoreMirror } from './store-mirror';
+import { RetentionSweeper } from '../storage/sweeper';
 import type { MediaVerdict } from './media-check';
 
 /**
@@ -24,7 +26,7 @@ import type { MediaVerdict } from './media-check';
  */
 
 export interface RecordingsDeps {
-  config: Pick<FrozenConfig, 'recorder' | 'delivery'>;
+  config: Pick<FrozenConfig, 'recorder' | 'delivery' | 'storage'>;
   store: DocumentStore;
   accountById(id: string): Promise<AccountInfo | undefined>;
   /** The callee-device look-ups of CallRecorders (a `user` callee answered by one device). */
@@ -32,6 +34,8 @@ export interface RecordingsDeps {
   logger: Logger;
   metrics?: Metrics;
   defaults?: Partial<RecordingDefaults>;
+  /** The retention sweeper's clock (tests move it); default Date.now. */
+  now?: () => number;
 }
 
 /** Delivery's error codes onto the metric's closed label set. */
@@ -58,13 +62,23 @@ export class Recordings {
   /** The B2BUA's answer-first port: record_caller (give it to the B2BUA's deps). */
   readonly callerPhase: CallerPhase;
   private closing: Promise<void> | undefined;
+  /** Enforces the accounts' retention (issue 15). */
+  readonly sweeper: RetentionSweeper;
 
   constructor(private readonly d: RecordingsDeps) {
     const rec = d.config.recorder;
-    this.pool = new EncoderPool(encoderWorkersFrom(rec));
+    // Throws on a missing or malformed key: a configuration error must stop the start.
+    const keys = new KeyRing(d.config.storage.encryption.keys, d.config.storage.encryption.activeKeyId);
+    this.pool = new EncoderPool(encoderWorkersFrom(rec), keys.active());
     const del = d.config.delivery;
-    this.queue = new DeliveryQueue({ ...del, allow: [...del.allow], deny: [...del.deny], tls: { ...del.tls } }, { logger: d.logger.child({ part: 'delivery' }) });
+    this.queue = new DeliveryQueue({ ...del, allow: [...del.allow], deny: [...del.deny], tls: { ...del.tls } }, { logger: d.logger.child({ part: 'delivery' }), keys });
     this.mirror = new RecordingStoreMirror(d.store, d.logger.child({ part: 'recordings' }));
+    const ret = d.config.storage.retention;
+    this.sweeper = new RetentionSweeper({
+      store: d.store, logger: d.logger, ...(d.now ? { now: d.now } : {}),
+      recordings: { remove: (id, what) => this.removeRecording(id, what, 'retention') },
+      onCdrDeleted: () => d.metrics?.storageDeleted.inc({ kind: 'cdr', by: 'retention' }),
+    }, ret.sweepIntervalSec * 1000, ret.batchSize);
     this.queue.on('record', (r: DeliveryRecord) => void this.mirror.write(r));
     this.callerPhase = new CallerPhase({
       pool: this.pool, recorder: rec,
@@ -86,6 +100,7 @@ export class Recordings {
         if (e.latencyMs !== undefined) m.uploadDuration.observe({ result }, e.latencyMs / 1000);
         if (e.final) m.recordingsFinished.inc({ outcome: 'failed' });
       });
+      this.queue.on('quarantined', (e) => m.spoolQuarantined.inc({ reason: e.reason }));
       this.queue.on('depth', (q) => {
         m.uploadQueueDepth.set({ status: 'pending' }, q.pending);
         m.uploadQueueDepth.set({ status: 'uploading' }, q.uploading);
@@ -94,10 +109,34 @@ export class Recordings {
     }
   }
 
+  /**
+   * Deletes a recording's kept file and, with `record`, its queue record and store document
+   * (retention sweeper, API DELETE). Counted in b2bua_storage_deleted_total.
+   */
+  async removeRecording(id: string, what: { record: boolean }, by: 'api' | 'retention'): Promise<{ file: boolean; record: boolean }> {
+    const done = await this.queue.remove(id, what);
+    await this.mirror.flush(); // a write of this record in flight must not recreate the document
+    let record = false;
+    if (what.record) {
+      try {
+        await this.d.store.delete('recordings', id, { hard: true });
+        record = true;
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+        record = done !== false && done.record;
+      }
+    }
+    const file = done !== false && done.file;
+    if (record) this.d.metrics?.storageDeleted.inc({ kind: 'recording', by });
+    if (file) this.d.metrics?.storageDeleted.inc({ kind: 'file', by });
+    return { file, record };
+  }
+
   async start(): Promise<void> {
     // Recordings named by media_name are written straight into the spool directory.
     await mkdir(this.d.config.recorder.spoolDir, { recursive: true, mode: 0o700 }); // owner-only (recordings are conversations)
     await this.queue.start();
+    this.sweeper.start();
   }
 
   /** Attaches to every call the B2BUA handles (the recorders listen; they never act on the call). */
@@ -205,6 +244,7 @@ export class Recordings {
     this.closing ??= (async () => {
       await Promise.allSettled([...this.recorders].map((r) => r.close('closed')));
       await this.callerPhase.close();
+      await this.sweeper.close();
       await this.queue.close();
       await this.mirror.flush();
       await this.pool.close();

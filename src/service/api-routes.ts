@@ -39,9 +39,10 @@ export function registrationsRoute(source: RegistrationsSource, path = 'registra
 }
 
 /** The recordings routes' port onto the delivery queue (the queue's journal is the truth, not the store's copy). */
-export function recordingsPort(queue: DeliveryQueue): RecordingsPort {
+export function recordingsPort(queue: DeliveryQueue, remove: RecordingsPort['remove']): RecordingsPort {
   return {
-    filePathOf: (id) => queue.filePathOf(id),
+    remove,
+    openFile: (id) => queue.openFile(id),
     retry: async (id): Promise<RetryOutcome> => {
       const rec = queue.get(id);
       if (!rec) return { outcome: 'unknown' };

@@ -210,7 +210,7 @@ export class Service {
       store, config: c.api, logger: this.log.child({ part: 'api' }), tokens: state.tokens, authLimiter: state.authLimiter,
       routes: [metricsRoute(this.metrics.registry), registrationsRoute((id) => signalling.registrations(id)),
         registrationsRoute(async (id) => signalling.trunkRegistrations?.statusOfAccount(id) ?? [], 'resources/registrations'),
-        recordingsRoute(recordingsPort(recordings.queue)), channelsRoute(new ServiceChannels(b2bua, recordings)), recordingPreviewRoute, uiRoute()],
+        recordingsRoute(recordingsPort(recordings.queue, (id) => recordings.removeRecording(id, { record: true }, 'api'))), channelsRoute(new ServiceChannels(b2bua, recordings)), recordingPreviewRoute, uiRoute()],
     }));
     this.stateValue = ServiceState.Running;
     this.log.info({ api: this.api.url, sip: this.sipListeners(), drachtio }, 'service started');

@@ -7,6 +7,7 @@ import { accessAccount, clone, expectedRevision, mapStoreError, publicView, requ
 import { AccountDocSchema } from '../schemas';
 import { compileValidator, type FieldErrors } from '../validation';
 import { validateDocument } from './collection';
+import { takeS3Secret } from '../../storage/account-storage';
 
 interface AccountParams {
   accountId: string;
@@ -42,9 +43,11 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: ApiContext): vo
     const doc = clone(requestData(request));
     if (doc['realm'] === undefined) doc['realm'] = `${randomBytes(4).toString('hex')}.${ctx.config.realmSuffix}`;
     await validateDocument(ctx, spec, parent, doc);
+    // The S3 secret is write-only: kept in a private field, never in a response.
+    const secret = takeS3Secret(doc);
     let created: AccountDoc;
     try {
-      created = await ctx.store.createAccount(parent._id, { ...doc, pvt_api_key: newApiKey() });
+      created = await ctx.store.createAccount(parent._id, { ...doc, ...secret, pvt_api_key: newApiKey() });
     } catch (err) {
       // A concurrent creation took the realm between the check and the write.
       throw mapStoreError(err, parent._id);
@@ -87,8 +90,9 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: ApiContext): vo
     const input = clone(requestData(request));
     const doc = merge ? mergePatch(publicFields(account), input) : input;
     await validateDocument(ctx, { validate: spec.validate, check: ownEnabledCheck(request, account) }, account, doc, account._id);
+    const secret = takeS3Secret(doc);
     try {
-      const saved = await ctx.store.replace('accounts', account._id, doc, { rev: expectedRevision(request) ?? account._rev });
+      const saved = await ctx.store.replace('accounts', account._id, { ...doc, ...secret }, { rev: expectedRevision(request) ?? account._rev });
       if ((saved['enabled'] !== false) !== (account['enabled'] !== false)) {
         request.log.info({ account_id: account._id, enabled: saved['enabled'] !== false }, saved['enabled'] === false ? 'account disabled' : 'account enabled');
       }

@@ -1,4 +1,5 @@
-import { createReadStream, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { JsonObject } from '../../store';
 import { accessAccount, publicView, readOwned } from '../context';
@@ -26,8 +27,10 @@ export type RetryOutcome =
 
 /** The delivery queue as the route sees it (the service builds it; see src/service/api-routes.ts). */
 export interface RecordingsPort {
-  /** Path of the kept file, null when it is gone (uploaded and not kept, or discarded). */
-  filePathOf(id: string): string | null;
+  /** The kept file's plaintext (authenticated and decrypted when encrypted at rest), null when it is gone (uploaded and not kept, discarded, quarantined). */
+  openFile(id: string): Promise<{ size: number; open(): Readable } | null>;
+  /** Deletes the recording's file (spool and kept file) and its records (queue and store). */
+  remove(id: string): Promise<{ file: boolean; record: boolean }>;
   /** Puts a failed recording back in the queue with a fresh retry horizon. */
   retry(id: string): Promise<RetryOutcome>;
 }
@@ -79,28 +82,42 @@ export function recordingsRoute(files: RecordingsPort): ApiRouteModule {
       return sendSuccess(request, reply, { ...publicView(doc), ...r.record, id: doc._id }, { status: 202 });
     });
 
+    /**
+     * GDPR erasure: the file and the record go for good (not a soft delete), audited in the log:
+     * who (the token's account and a token id that is not the token), what and when.
+     */
+    app.delete<{ Params: { accountId: string; recordingId: string } }>('/v2/accounts/:accountId/recordings/:recordingId', async (request, reply) => {
+      const { doc } = await one(request, false);
+      const removed = await files.remove(doc._id);
+      request.log.info({
+        audit: 'recording.deleted', account_id: doc.pvt_account_id, recording_id: doc._id, call_id: doc.call_id ?? null,
+        by_account_id: request.auth?.accountId ?? null, by_token_id: request.auth ? tokenId(request.auth.token) : null,
+        file_deleted: removed.file, at: new Date().toISOString(),
+      }, 'recording deleted');
+      return sendSuccess(request, reply, { id: doc._id, deleted: true, file_deleted: removed.file });
+    });
+
     app.get<{ Params: { accountId: string; recordingId: string } }>('/v2/accounts/:accountId/recordings/:recordingId/file', async (request, reply) => {
       const { doc } = await one(request, true);
       return sendFile(doc._id, typeof doc.media_type === 'string' ? doc.media_type : 'mp3', reply);
     });
 
-    function sendFile(id: string, format: string, reply: FastifyReply): FastifyReply {
-      const path = files.filePathOf(id);
-      let size: number;
-      try {
-        if (path === null) throw new Error('gone');
-        size = statSync(path).size;
-      } catch {
-        throw new BadIdentifierError(`${id}/file`);
-      }
+    async function sendFile(id: string, format: string, reply: FastifyReply): Promise<FastifyReply> {
+      const file = await files.openFile(id);
+      if (file === null) throw new BadIdentifierError(`${id}/file`);
       const name = `${id}.${format}`;
       return reply
         .header('content-type', MIME[format] ?? 'application/octet-stream')
-        .header('content-length', String(size))
+        .header('content-length', String(file.size))
         .header('content-disposition', `attachment; filename="${name}"`)
-        .send(createReadStream(path));
+        .send(file.open());
     }
   };
+}
+
+/** A stable, non-secret name for a token in audit lines: the first 12 hex digits of its SHA-256. */
+function tokenId(token: string): string {
+  return createHash('sha256').update(token).digest('hex').slice(0, 12);
 }
 
 /** `action` from the envelope or from `data` (as Crossbar reads it); only `retry` exists. */

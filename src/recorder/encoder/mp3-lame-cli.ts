@@ -1,25 +1,46 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { closeSync, statSync } from 'node:fs';
 import { endianness, setPriority } from 'node:os';
-import type { Writable } from 'node:stream';
-import { openPrivate, type AudioFileWriter } from './writer';
+import type { Readable, Writable } from 'node:stream';
+import type { SpoolKey } from '../../atrest/keyring';
+import { openOutput, openPrivate, type AudioFileWriter, type FileOutput } from './writer';
 import { mp3BitrateKbps, isMp3SampleRate } from '../mp3-params';
 import { EncoderError } from '../errors';
 
 /** The native `lame` encoder in a child process, fed raw PCM through its stdin pipe. */
 export class Mp3LameCliWriter implements AudioFileWriter {
-  private readonly child: ChildProcessByStdio<Writable, null, null>;
+  private readonly child: ChildProcessByStdio<Writable, Readable | null, null>;
+  /** Encrypted output: lame writes to its stdout, sealed here as it comes (it never touches the disk in clear). */
+  private readonly sealed: FileOutput | null;
+  private readonly drained: Promise<void>;
   private readonly exited: Promise<number>;
   private closed: Promise<number> | null = null;
   private failure: Error | null = null;
 
-  constructor(private readonly path: string, sampleRate: number, channels: 1 | 2, kbps?: number, lameBin = 'lame', quality?: number, nice = 0) {
+  constructor(private readonly path: string, sampleRate: number, channels: 1 | 2, kbps?: number, lameBin = 'lame', quality?: number, nice = 0, encryption?: SpoolKey) {
     if (!isMp3SampleRate(sampleRate)) throw new EncoderError(`MP3 cannot carry ${sampleRate} Hz`);
-    const args = lameArgs(sampleRate, channels, kbps ?? mp3BitrateKbps(sampleRate, channels), quality, path);
-    // lame creates its output with fopen (0666 less the umask); created owner-only here first,
-    // lame truncates it and the mode stays.
-    closeSync(openPrivate(path));
-    this.child = spawn(lameBin, args, { stdio: ['pipe', 'ignore', 'ignore'] });
+    // Encrypted: lame writes to a pipe, so it cannot seek back to write its LAME/Info tag (see README, Known limits).
+    const args = lameArgs(sampleRate, channels, kbps ?? mp3BitrateKbps(sampleRate, channels), quality, encryption ? '-' : path);
+    if (encryption) {
+      this.sealed = openOutput(path, encryption);
+      this.child = spawn(lameBin, args, { stdio: ['pipe', 'pipe', 'ignore'] });
+      const out = this.child.stdout as Readable;
+      out.on('data', (b: Buffer) => {
+        try {
+          this.sealed?.write(b);
+        } catch (err) {
+          this.failure ??= err as Error;
+        }
+      });
+      this.drained = new Promise((resolve) => out.once('close', () => resolve()));
+    } else {
+      this.sealed = null;
+      this.drained = Promise.resolve();
+      // lame creates its output with fopen (0666 less the umask); created owner-only here first,
+      // lame truncates it and the mode stays.
+      closeSync(openPrivate(path));
+      this.child = spawn(lameBin, args, { stdio: ['pipe', 'ignore', 'ignore'] });
+    }
     if (nice > 0 && this.child.pid !== undefined) {
       try {
         // Lower priority only (an unprivileged process may always do that to its child).
@@ -54,8 +75,10 @@ export class Mp3LameCliWriter implements AudioFileWriter {
     this.closed ??= (async () => {
       this.child.stdin.end();
       const code = await this.exited;
-      if (code !== 0) throw new EncoderError(`lame exited with ${code}${this.failure ? `: ${this.failure.message}` : ''}`);
-      return statSync(this.path).size;
+      await this.drained;
+      const bytes = this.sealed ? this.sealed.close() : statSync(this.path).size;
+      if (code !== 0 || this.failure) throw new EncoderError(`lame exited with ${code}${this.failure ? `: ${this.failure.message}` : ''}`);
+      return bytes;
     })();
     return this.closed;
   }

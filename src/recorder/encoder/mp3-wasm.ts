@@ -1,6 +1,6 @@
-import { writeSync, closeSync } from 'node:fs';
 import { createMp3Encoder, type WasmMediaEncoder } from 'wasm-media-encoders';
-import { openPrivate, type AudioFileWriter } from './writer';
+import type { SpoolKey } from '../../atrest/keyring';
+import { openOutput, type AudioFileWriter, type FileOutput } from './writer';
 import { mp3BitrateKbps, isMp3SampleRate } from '../mp3-params';
 import { EncoderError } from '../errors';
 
@@ -14,17 +14,17 @@ export class Mp3WasmWriter implements AudioFileWriter {
 
   private constructor(
     private readonly enc: WasmMediaEncoder<'audio/mpeg'>,
-    private readonly fd: number,
+    private readonly file: FileOutput,
     private readonly channels: 1 | 2,
   ) {
     this.planes = [];
   }
 
-  static async create(path: string, sampleRate: number, channels: 1 | 2, kbps?: number): Promise<Mp3WasmWriter> {
+  static async create(path: string, sampleRate: number, channels: 1 | 2, kbps?: number, encryption?: SpoolKey): Promise<Mp3WasmWriter> {
     if (!isMp3SampleRate(sampleRate)) throw new EncoderError(`MP3 cannot carry ${sampleRate} Hz`);
     const enc = await createMp3Encoder();
     enc.configure({ sampleRate, channels, bitrate: (kbps ?? mp3BitrateKbps(sampleRate, channels)) as Kbps });
-    return new Mp3WasmWriter(enc, openPrivate(path), channels);
+    return new Mp3WasmWriter(enc, openOutput(path, encryption), channels);
   }
 
   write(interleaved: Int16Array): void {
@@ -41,7 +41,7 @@ export class Mp3WasmWriter implements AudioFileWriter {
   close(): Promise<number> {
     this.closed ??= Promise.resolve().then(() => {
       this.out(this.enc.finalize());
-      closeSync(this.fd);
+      this.file.close();
       return this.bytes;
     });
     return this.closed;
@@ -50,7 +50,7 @@ export class Mp3WasmWriter implements AudioFileWriter {
   private out(data: Uint8Array): void {
     // The encoder owns `data` (a view into wasm memory): write it before the next call.
     if (data.length === 0) return;
-    writeSync(this.fd, data);
+    this.file.write(data);
     this.bytes += data.length;
   }
 }

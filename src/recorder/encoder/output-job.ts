@@ -29,9 +29,9 @@ export interface EncoderFactory {
 
 async function openWriter(spec: OutputSpec): Promise<AudioFileWriter> {
   const channels = spec.channelMode === 'stereo' ? 2 : 1;
-  if (spec.format === 'wav') return new WavFileWriter(spec.path, spec.sampleRate, channels);
-  if (spec.mp3Backend === 'lame-cli') return new Mp3LameCliWriter(spec.path, spec.sampleRate, channels, spec.mp3BitrateKbps, spec.lamePath, spec.mp3Quality, spec.encoderNice);
-  return Mp3WasmWriter.create(spec.path, spec.sampleRate, channels, spec.mp3BitrateKbps);
+  if (spec.format === 'wav') return new WavFileWriter(spec.path, spec.sampleRate, channels, spec.encryption);
+  if (spec.mp3Backend === 'lame-cli') return new Mp3LameCliWriter(spec.path, spec.sampleRate, channels, spec.mp3BitrateKbps, spec.lamePath, spec.mp3Quality, spec.encoderNice, spec.encryption);
+  return Mp3WasmWriter.create(spec.path, spec.sampleRate, channels, spec.mp3BitrateKbps, spec.encryption);
 }
 
 /**

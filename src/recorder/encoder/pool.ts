@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import type { ToWorker, FromWorker } from './protocol';
 import type { OutputSpec } from './writer';
+import type { SpoolKey } from '../../atrest/keyring';
 import { EncoderError } from '../errors';
 import { packLegs, type EncodedFile, type EncoderFactory, type EncoderSink } from './output-job';
 
@@ -32,7 +33,8 @@ export class EncoderPool implements EncoderFactory {
   private nextId = 1;
   private closed = false;
 
-  constructor(size = Math.max(1, availableParallelism() - 1)) {
+  /** `encryption`: every file this pool opens is encrypted as written with this key (encryption at rest). */
+  constructor(size = Math.max(1, availableParallelism() - 1), private readonly encryption?: SpoolKey) {
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
   }
 
@@ -49,7 +51,7 @@ export class EncoderPool implements EncoderFactory {
     // A worker with work keeps the process alive; an idle one does not.
     if (slot.jobs++ === 0) slot.worker.ref();
     this.jobSlot.set(id, slot);
-    this.send(slot, { type: 'open', id, spec });
+    this.send(slot, { type: 'open', id, spec: this.encryption && !spec.encryption ? { ...spec, encryption: this.encryption } : spec });
     return new EncoderJob(this, id, spec.legs);
   }
 

@@ -1,5 +1,5 @@
-import { writeSync, closeSync } from 'node:fs';
-import { openPrivate, type AudioFileWriter } from './writer';
+import type { SpoolKey } from '../../atrest/keyring';
+import { openOutput, type AudioFileWriter, type FileOutput } from './writer';
 
 /**
  * The 44-byte canonical RIFF/WAVE header for 16-bit PCM. While recording, the sizes are written
@@ -28,15 +28,14 @@ const FLUSH_BYTES = 64 * 1024;
 
 /** Streams 16-bit little-endian PCM to a WAV file; synchronous I/O because it runs in a worker. */
 export class WavFileWriter implements AudioFileWriter {
-  private readonly fd: number;
+  private readonly out: FileOutput;
   private dataBytes = 0;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private closed = false;
 
-  constructor(readonly path: string, private readonly sampleRate: number, private readonly channels: number) {
-    this.fd = openPrivate(path);
-    writeSync(this.fd, wavHeader(sampleRate, channels, 0));
+  constructor(readonly path: string, private readonly sampleRate: number, private readonly channels: number, encryption?: SpoolKey) {
+    this.out = openOutput(path, encryption, wavHeader(sampleRate, channels, 0));
   }
 
   write(interleaved: Int16Array): void {
@@ -53,15 +52,15 @@ export class WavFileWriter implements AudioFileWriter {
     if (!this.closed) {
       this.closed = true;
       this.flush();
-      writeSync(this.fd, wavHeader(this.sampleRate, this.channels, this.dataBytes), 0, 44, 0);
-      closeSync(this.fd);
+      this.out.finishHead(wavHeader(this.sampleRate, this.channels, this.dataBytes));
+      this.out.close();
     }
     return 44 + this.dataBytes;
   }
 
   private flush(): void {
     if (this.pendingBytes === 0) return;
-    writeSync(this.fd, Buffer.concat(this.pending, this.pendingBytes));
+    this.out.write(Buffer.concat(this.pending, this.pendingBytes));
     this.pending = [];
     this.pendingBytes = 0;
   }

@@ -1,14 +1,6 @@
-import { fchmodSync, openSync } from 'node:fs';
+import type { SpoolKey } from '../../atrest/keyring';
 
-/**
- * Opens (truncating) a recording file owner-only, whatever the process umask: a recording is
- * a customer's conversation. fchmod narrows a file that already existed with wider bits.
- */
-export function openPrivate(path: string): number {
-  const fd = openSync(path, 'w', 0o600);
-  fchmodSync(fd, 0o600);
-  return fd;
-}
+export { openPrivate, openOutput, type FileOutput } from '../../atrest/file-output';
 
 /** A file encoder fed interleaved 16-bit PCM at the recording's rate and channel count. */
 export interface AudioFileWriter {
@@ -35,4 +27,6 @@ export interface OutputSpec {
   readonly mp3Quality?: number;
   /** Niceness of the lame process (lame-cli backend); 0 or absent: unchanged. */
   readonly encoderNice?: number;
+  /** Encrypt the file as it is written (encryption at rest); absent: plain. */
+  readonly encryption?: SpoolKey;
 }

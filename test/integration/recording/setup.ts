@@ -171,14 +171,16 @@ export function decodeBody(body: Buffer, ext: string): Decoded {
 }
 
 /** An API client authenticated with an account's key (the seeded account's by default); `data` makes it a POST. */
-export async function apiClient(svc: TestService, apiKey = API_KEY): Promise<(path: string, accept?: string, data?: JsonValue) => Promise<Response>> {
+/** A fetch with the account's token: GET, POST when `data` is given, or `method` (e.g. DELETE, PATCH). */
+export async function apiClient(svc: TestService, apiKey = API_KEY): Promise<(path: string, accept?: string, data?: JsonValue, method?: string) => Promise<Response>> {
   const auth = await fetch(`${svc.apiUrl}/v2/api_auth`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ data: { api_key: apiKey } }) });
   const body = await auth.json() as { auth_token?: string };
   const token = body.auth_token;
   if (!token) throw new Error(`api_auth failed: ${auth.status}`);
-  return (path, accept, data) => fetch(`${svc.apiUrl}${path}`, {
-    headers: { 'x-auth-token': token, ...(accept ? { accept } : {}) },
+  return (path, accept, data, method) => fetch(`${svc.apiUrl}${path}`, {
+    headers: { 'x-auth-token': token, ...(accept ? { accept } : {}), ...(data === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(data === undefined ? {} : { method: 'POST', body: JSON.stringify({ data }) }),
+    ...(method ? { method } : {}),
     signal: AbortSignal.timeout(10_000),
   });
 }

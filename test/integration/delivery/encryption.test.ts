@@ -1,0 +1,95 @@
+import t from 'tap';
+import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import pino from 'pino';
+import { UploadServer } from '../../helpers/upload-server';
+import { keyFiles, keyRing } from '../../helpers/atrest';
+import { DeliveryStatus } from '../../../src/delivery';
+import { looksEncrypted } from '../../../src/atrest/framing';
+import { makeRecording, meta, startQueue, testConfig, waitStatus, workDirs } from './common';
+
+const { sources, secrets } = keyFiles(['k1', 'k2']);
+
+function spoolFile(spool: string, id: string): string {
+  return join(spool, 'files', readdirSync(join(spool, 'files')).find((n) => n.startsWith(id)) as string);
+}
+
+t.test('a plain file is encrypted into the spool and uploaded decrypted, with the plaintext length', async (t) => {
+  const srv = await UploadServer.start();
+  t.teardown(() => srv.close());
+  const { spool, src } = await workDirs();
+  srv.failNext(1, 503); // the first attempt fails, so the file can be looked at in the spool
+  const q = await startQueue(testConfig(spool, { backoffBaseMs: 300, backoffMaxMs: 300 }), { keys: keyRing(sources, 'k1'), rand: () => 1 });
+  t.teardown(() => q.close());
+  const rec = await makeRecording(src, 200_001);
+  const r = await q.enqueue({ filePath: rec.path, meta: meta(`${srv.url}/up`) });
+  t.equal(r.keyId, 'k1', 'record names the key');
+  const onDisk = readFileSync(spoolFile(spool, r.id));
+  t.ok(looksEncrypted(onDisk), 'spool file starts with the encrypted-file magic');
+  t.equal(onDisk.indexOf(rec.bytes.subarray(1000, 1032)), -1, 'no plaintext run in the spool file');
+  await waitStatus(q, r.id, [DeliveryStatus.Uploaded]);
+  const got = srv.delivered().find((x) => x.complete && x.status === 200);
+  t.ok(got?.body.equals(rec.bytes), 'the receiver got the plaintext');
+  t.equal(got?.headers['content-length'], '200001');
+});
+
+t.test('rotation: new files use the active key, old ones stay readable; a removed key keeps its files', async (t) => {
+  const srv = await UploadServer.start();
+  t.teardown(() => srv.close());
+  const { spool, src } = await workDirs();
+  srv.failNext(100, 503);
+  const q1 = await startQueue(testConfig(spool), { keys: keyRing(sources, 'k1') });
+  const old = await makeRecording(src, 50_000);
+  const r1 = await q1.enqueue({ filePath: old.path, meta: meta(`${srv.url}/up`) });
+  await q1.close();
+  srv.reset();
+
+  // Only k2 configured: the k1 file names a key we do not have: failed, kept (not quarantined).
+  const q2 = await startQueue(testConfig(spool), { keys: keyRing(sources.filter((s) => s.id === 'k2'), 'k2') });
+  const f2 = await waitStatus(q2, r1.id, [DeliveryStatus.Failed]);
+  t.equal(f2.lastError?.code, 'key_unknown');
+  t.ok(existsSync(spoolFile(spool, r1.id)), 'file kept for when the key is configured again');
+  await q2.close();
+
+  const q3 = await startQueue(testConfig(spool), { keys: keyRing(sources, 'k2') });
+  t.teardown(() => q3.close());
+  const fresh = await makeRecording(src, 50_000);
+  const r2 = await q3.enqueue({ filePath: fresh.path, meta: meta(`${srv.url}/up`) });
+  t.equal(r2.keyId, 'k2', 'new file sealed with the active key');
+  await q3.requeue(r1.id);
+  await waitStatus(q3, r1.id, [DeliveryStatus.Uploaded]);
+  await waitStatus(q3, r2.id, [DeliveryStatus.Uploaded]);
+  const bodies = srv.delivered().filter((x) => x.status === 200).map((x) => x.body);
+  t.ok(bodies.some((b) => b.equals(old.bytes)), 'old (k1) file delivered');
+  t.ok(bodies.some((b) => b.equals(fresh.bytes)), 'new (k2) file delivered');
+});
+
+t.test('a tampered spool file is quarantined, reported and never sent', async (t) => {
+  const srv = await UploadServer.start();
+  t.teardown(() => srv.close());
+  const { spool, src } = await workDirs();
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (l: string) => lines.push(l) });
+  srv.failNext(1, 503);
+  const q = await startQueue(testConfig(spool, { backoffBaseMs: 400, backoffMaxMs: 400 }), { keys: keyRing(sources, 'k1'), logger, rand: () => 1 });
+  t.teardown(() => q.close());
+  const quarantined: string[] = [];
+  q.on('quarantined', (e) => quarantined.push(e.reason));
+  const rec = await makeRecording(src, 150_000);
+  const r = await q.enqueue({ filePath: rec.path, meta: meta(`${srv.url}/up`) });
+  await new Promise((res) => setTimeout(res, 100)); // the first attempt (503) is over
+  const path = spoolFile(spool, r.id);
+  const b = readFileSync(path);
+  b[b.length - 70_000] ^= 0x20; // one bit in a middle chunk
+  writeFileSync(path, b);
+  const f = await waitStatus(q, r.id, [DeliveryStatus.Failed]);
+  t.equal(f.lastError?.code, 'file_tampered');
+  t.same(quarantined, ['auth_failed'], 'quarantined event (metric) with the reason');
+  t.notOk(existsSync(path), 'moved out of files/');
+  t.ok(existsSync(join(spool, 'quarantine', path.split('/').pop() as string)), 'into quarantine/');
+  t.equal(srv.delivered().filter((x) => x.status === 200).length, 0, 'nothing was sent after the tampering');
+  t.equal(srv.requests.length, 1, 'only the attempt before the tampering reached the server');
+  const log = lines.join('');
+  t.match(log, /failed authentication: quarantined, not sent/);
+  for (const s of Object.values(secrets)) t.notOk(log.includes(s), 'no key in the log');
+});
