@@ -9,6 +9,7 @@ import { Engine } from '../engine/engine';
 import { startMedia, type Media } from '../media';
 import { createMetrics, type Metrics } from '../metrics';
 import { Signalling, deviceTargets } from '../signalling';
+import { edgeSource } from '../signalling/edge';
 import { openState, type State } from '../state';
 import { trackCalls } from './call-directory';
 import { PostgresDocumentStore, openStore, type DocumentStore } from '../store';
@@ -168,8 +169,11 @@ export class Service {
       events: { onChange: () => { void this.countRegistrations(); } },
     });
     this.signalling = signalling;
+    // First: behind an edge proxy, the request's real source (from a trusted edge only).
+    srf.use(edgeSource({ ...c.signalling.edge, logger: this.log.child({ part: 'edge' }) }));
     // Before authentication: a draining node refuses new calls at once.
     srf.use('invite', this.shutdown.inviteGate());
+    srf.use('options', this.shutdown.optionsAnswer());
     signalling.mount(srf);
     const router = new Router({
       directory,
