@@ -50,6 +50,20 @@ t.test('phones through the edge: registered via any node, called from any node, 
     // Fixed Call-IDs: the edge hashes them over the nodes, so the spread is the same every run.
     args: ['-m', String(CALLS), '-l', '2', '-r', '2', '-cid_str', 'edge-%u@cluster.test', '-inf', csv(c.dir, ['1001', REALM, 'pw-1001', '2000', '9']), '-au', '1001', '-ap', 'pw-1001', '-auth_uri', `2000@${REALM}`],
   });
+  // Two calls up (-l 2): both nodes list both, and answer for a call the other node holds.
+  const active = async (): Promise<number> => (await c.metric(0, 'b2bua_active_calls')) + (await c.metric(1, 'b2bua_active_calls'));
+  const deadline = Date.now() + 15_000;
+  while ((await active()) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const tokens = [token, await c.token(1)];
+  const lists = await Promise.all([0, 1].map((i) => c.api(i, `/v2/accounts/${c.accountId}/channels`, tokens[i])));
+  const uuids = lists.map((l) => (l.body.data as { uuid: string }[]).map((ch) => ch.uuid).sort());
+  t.equal(uuids[0].length, 2, `node-1 lists the calls of both nodes (${uuids[0].join(', ')})`);
+  t.same(uuids[1], uuids[0], 'node-2 lists the same calls');
+  const owner1 = await probe.redis.get(`b2bua:call:${uuids[0][0]}`);
+  const other = owner1 === 'node-1' ? 1 : 0;
+  const one = await c.api(other, `/v2/accounts/${c.accountId}/channels/${encodeURIComponent(uuids[0][0])}`, tokens[other]);
+  t.match(one, { status: 200, body: { data: { uuid: uuids[0][0] } } }, `${c.nodes[other].id} answers for a call ${owner1 ?? '?'} holds`);
+
   const [a, b] = await Promise.all([caller.done, callee.done]);
   t.equal(a.code, 0, `every call completed through the edge: ${a.errors}`);
   t.equal(a.stats?.successful, CALLS);
