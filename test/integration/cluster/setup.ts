@@ -4,6 +4,7 @@
  * 127.0.0.2, 127.0.0.3, ...; API, rtpengine and recorder on 127.0.0.1) and the shipped
  * Kamailio edge in front of them on 127.0.0.1. Phones (SIPp on 127.0.0.1) talk to the edge.
  */
+import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,12 +51,14 @@ export interface ClusterOptions {
   /** Environment of every node (B2BUA_*), over the cluster's own. */
   env?: Record<string, string>;
   pingIntervalSec?: number;
+  /** A resource registering (register: true) to this provider port on 127.0.0.1. */
+  providerPort?: number;
 }
 
 type Teardown = { teardown(fn: () => unknown): void };
 
 /** Account with phones 1001 and 2001, number 2000 rings 2001, every onnet call recorded (wav). */
-async function seed(url: string, uploadUrl: string): Promise<string> {
+async function seed(url: string, uploadUrl: string, providerPort?: number): Promise<string> {
   const store = await PostgresDocumentStore.open({ url, pool: { max: 2, connectTimeoutMs: 5000, statementTimeoutMs: 5000, idleTimeoutMs: 1000 } });
   try {
     const acct = await store.createAccount(null, {
@@ -66,6 +69,12 @@ async function seed(url: string, uploadUrl: string): Promise<string> {
     await dev('1001');
     const callee = await dev('2001');
     await store.create('callflows', acct._id, { numbers: ['2000'], flow: { module: 'device', data: { id: callee } } });
+    if (providerPort !== undefined) {
+      await store.create('resources', acct._id, {
+        name: 'provider', rules: ['^\\+1'],
+        gateways: [{ server: '127.0.0.1', port: providerPort, realm: 'provider.test', username: 'trunkuser', password: 'trunkpass', register: true }],
+      });
+    }
     return acct._id;
   } finally {
     await store.close();
@@ -77,7 +86,7 @@ export async function startCluster(t: Teardown, o: ClusterOptions): Promise<Clus
   const redis = await startRedis();
   t.teardown(() => redis.close());
   const storeUrl = await pg.createDatabase();
-  const accountId = await seed(storeUrl, o.uploadUrl);
+  const accountId = await seed(storeUrl, o.uploadUrl, o.providerPort);
   const dir = mkdtempSync(join(tmpdir(), 'cluster-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const count = o.nodes ?? 2;
@@ -147,4 +156,34 @@ export async function register(c: Cluster, user: string, localPort: number, scen
     args: ['-m', '1', '-inf', csv(c.dir, [user, REALM, `pw-${user}`, '', '0']), '-au', user, '-ap', `pw-${user}`, '-auth_uri', REALM],
   });
   return r.code;
+}
+
+export interface ProviderRegistrar {
+  port: number;
+  /** Every REGISTER seen: when, and the host of its Contact (which node registered). */
+  seen: { at: number; contactHost: string; expires: number }[];
+  close(): Promise<void>;
+}
+
+/** A provider's registrar on 127.0.0.1: answers every REGISTER 200 (no challenge), granting 30 s. */
+export async function startProviderRegistrar(): Promise<ProviderRegistrar> {
+  const port = await freePort();
+  const sock = createSocket('udp4');
+  await new Promise<void>((res) => sock.bind(port, '127.0.0.1', () => res()));
+  const seen: ProviderRegistrar['seen'] = [];
+  sock.on('message', (buf, from) => {
+    const text = buf.toString();
+    if (!text.startsWith('REGISTER ')) return;
+    const header = (name: string): string[] => [...text.matchAll(new RegExp(`^${name}:\\s*(.*)$`, 'gmi'))].map((m) => m[1].trim());
+    const contact = header('Contact')[0] ?? '';
+    const expires = Number(header('Expires')[0] ?? '30');
+    seen.push({ at: Date.now(), contactHost: /@([^:;>]+)/.exec(contact)?.[1] ?? '', expires });
+    const reply = [
+      'SIP/2.0 200 OK', ...header('Via').map((v) => `Via: ${v}`), `From: ${header('From')[0] ?? ''}`,
+      `To: ${header('To')[0] ?? ''};tag=prov`, `Call-ID: ${header('Call-ID')[0] ?? ''}`, `CSeq: ${header('CSeq')[0] ?? ''}`,
+      ...(expires > 0 ? [`Contact: ${contact};expires=30`] : []), 'Content-Length: 0', '', '',
+    ].join('\r\n');
+    sock.send(reply, from.port, from.address);
+  });
+  return { port, seen, close: () => new Promise<void>((res) => sock.close(() => res())) };
 }
