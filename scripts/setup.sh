@@ -10,8 +10,10 @@ cd "$(dirname "$0")/.."
 # redis-server (shared state with state.driver "redis"; tests start their own on a free port),
 # postgresql (15): the tests start private clusters for the PostgreSQL store (no system one is used),
 # build tools for better-sqlite3's native addon; curl, openssl and procps used by tests.
+# kamailio (5.6): the SIP edge of several nodes (deploy/kamailio/kamailio.cfg; tests start their own).
 need=()
-for pkg in sip-tester rtpengine-daemon baresip-core chromium sox lame ffmpeg redis-server postgresql python3 make g++ curl openssl procps ca-certificates; do
+for pkg in sip-tester rtpengine-daemon baresip-core chromium sox lame ffmpeg redis-server postgresql python3 make g++ curl openssl procps ca-certificates \
+  kamailio; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ "${#need[@]}" -gt 0 ]; then
@@ -29,6 +31,12 @@ fi
 # node uses the Redis named by state.url, so the system one is stopped.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-server 2>/dev/null; then
   systemctl stop redis-server || true
+fi
+
+# kamailio's package may start a system instance on 5060 with its sample configuration; the
+# edge is run with deploy/kamailio/kamailio.cfg, so stop it.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet kamailio 2>/dev/null; then
+  systemctl stop kamailio || true
 fi
 
 # rtpengine-daemon's package may start a system instance on 2223/22222; we run our own on

@@ -201,3 +201,15 @@ export class ServiceUnavailableError extends ApiError {
     this.name = 'ServiceUnavailableError';
   }
 }
+
+/** The node that owns a call did not answer a forwarded channels request in time. */
+export class NodeUnreachableError extends ApiError {
+  readonly status = 503;
+  readonly code = 'node_unreachable';
+  readonly data: { message: string; node: string };
+  constructor(node: string) {
+    super(`node ${node} unreachable`);
+    this.name = 'NodeUnreachableError';
+    this.data = { message: 'the node holding the call did not answer, retry later', node };
+  }
+}

@@ -5,6 +5,7 @@ import { CallMedia, type MediaServer } from '../media';
 import type { Metrics } from '../metrics';
 import { callerOf } from '../signalling/auth/invite-auth';
 import { CallerKind, classifyDirection, type Caller } from '../signalling/direction';
+import { backendUnavailable } from '../signalling/errors';
 import { Call, CallState, HangupBy, type CallEnd } from './call';
 import { runAnswerFirst, type AnswerFirstPort } from './answer-first';
 import { CallError, CalleeFailedError, MediaFailedError, NoAnswerError, NoRouteError } from './errors';
@@ -135,7 +136,7 @@ export class B2bua extends EventEmitter<B2buaEvents> {
 
     const fail = (err: unknown, by: HangupBy = HangupBy.System): void => {
       if (call.ended) return;
-      const status = err instanceof CallError ? err.sipStatus : 500;
+      const status = err instanceof CallError ? err.sipStatus : backendUnavailable(err) ? 503 : 500;
       if (!(err instanceof CallError)) log.error({ err }, 'call failed');
       else log.info({ code: err.code, status, msg: err.message }, 'call not connected');
       if (!res.finalResponseSent) res.send(status);

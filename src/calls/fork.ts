@@ -78,6 +78,7 @@ export class Fork {
   private launch(b: Branch): void {
     const opts: Srf.CreateUACOptions = { localSdp: this.r.sdp, headers: { ...this.r.headers } };
     if (b.target.proxy) opts.proxy = b.target.proxy;
+    if (b.target.route) opts.headers = { ...opts.headers, Route: b.target.route };
     this.srf.createUAC(b.target.uri, opts, {
       // drachtio-srf calls cbRequest(err, req) although its typings say cbRequest(req).
       cbRequest: ((err: unknown, req?: Srf.SrfRequest) => {

@@ -18,6 +18,8 @@ export interface Target {
   uri: string;
   /** Where to send it when it differs from the Request-URI's host (a registration's received address). */
   proxy?: string;
+  /** Route header for a contact registered through an edge proxy (its Path, RFC 3327 6). */
+  route?: string;
   deviceId?: string;
   resourceId?: string;
   /** `host:port` of the gateway, for logs. */

@@ -214,7 +214,7 @@ export class Router {
       const key = `${t.uri}|${t.proxy}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push({ kind: TargetKind.Device, uri: t.uri, proxy: t.proxy, deviceId: t.deviceId });
+      out.push({ kind: TargetKind.Device, uri: t.uri, proxy: t.proxy, ...(t.route !== undefined ? { route: t.route } : {}), deviceId: t.deviceId });
     }
     return out;
   }

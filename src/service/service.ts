@@ -9,6 +9,7 @@ import { Engine } from '../engine/engine';
 import { startMedia, type Media } from '../media';
 import { createMetrics, type Metrics } from '../metrics';
 import { Signalling, deviceTargets } from '../signalling';
+import { edgeSource } from '../signalling/edge';
 import { openState, type State } from '../state';
 import { trackCalls } from './call-directory';
 import { PostgresDocumentStore, openStore, type DocumentStore } from '../store';
@@ -19,6 +20,7 @@ import { channelsRoute } from '../api/routes/channels';
 import { uiRoute } from '../api/routes/ui';
 import { recordingPreviewRoute } from '../api/routes/recording-preview';
 import { ServiceChannels } from './channels';
+import { ClusterPeers } from './peers';
 import { StoreDirectory } from '../directory/store-directory';
 import { withUniqueBindings } from './logger';
 import { GracefulShutdown, ShutdownState, queueUploads, type ShutdownReport } from './shutdown';
@@ -178,10 +180,15 @@ export class Service {
       config: c.signalling, directory, logger: this.log, bindings: state.bindings, limiter: state.sipLimiter, nonces: state.nonces,
       contactHostPort: sip ? `${sip.host}:${sip.port}` : `${c.engine.sip.listen[0]?.host ?? '127.0.0.1'}:${c.engine.sip.listen[0]?.port ?? 5060}`,
       events: { onChange: () => { void this.countRegistrations(); } },
+      // Several nodes: each provider registration is made by the node holding its lease.
+      ...(state.driver === 'redis' ? { registrationLease: { leases: state.leases, ttlMs: c.state.leaseTtlSec * 1000 } } : {}),
     });
     this.signalling = signalling;
+    // First: behind an edge proxy, the request's real source (from a trusted edge only).
+    srf.use(edgeSource({ ...c.signalling.edge, logger: this.log.child({ part: 'edge' }) }));
     // Before authentication: a draining node refuses new calls at once.
     srf.use('invite', this.shutdown.inviteGate());
+    srf.use('options', this.shutdown.optionsAnswer());
     signalling.mount(srf);
     const router = new Router({
       directory,
@@ -210,8 +217,11 @@ export class Service {
       store, config: c.api, logger: this.log.child({ part: 'api' }), tokens: state.tokens, authLimiter: state.authLimiter,
       routes: [metricsRoute(this.metrics.registry), registrationsRoute((id) => signalling.registrations(id)),
         registrationsRoute(async (id) => signalling.trunkRegistrations?.statusOfAccount(id) ?? [], 'resources/registrations'),
-        recordingsRoute(recordingsPort(recordings.queue, (id) => recordings.removeRecording(id, { record: true }, 'api'))), channelsRoute(new ServiceChannels(b2bua, recordings)), recordingPreviewRoute, uiRoute()],
+        recordingsRoute(recordingsPort(recordings.queue, (id) => recordings.removeRecording(id, { record: true }, 'api'))), channelsRoute(new ServiceChannels(b2bua, recordings), undefined,
+          state.driver === 'redis' ? new ClusterPeers({ nodes: state.nodes, calls: state.calls, timeoutMs: c.state.peerTimeoutMs, logger: this.log.child({ part: 'peers' }) }) : undefined), recordingPreviewRoute, uiRoute()],
     }));
+    // Other nodes may forward channels requests here from now on.
+    await state.nodes.announce().catch((err: unknown) => this.log.warn({ err }, 'node registry: announce failed (retried)'));
     this.stateValue = ServiceState.Running;
     this.log.info({ api: this.api.url, sip: this.sipListeners(), drachtio }, 'service started');
   }

@@ -122,6 +122,18 @@ export class GracefulShutdown {
     };
   }
 
+  /**
+   * drachtio-srf OPTIONS handler: 200 while accepting calls, 503 + Retry-After once draining,
+   * so an edge proxy probing with OPTIONS (Kamailio's dispatcher) stops sending new calls here
+   * before the node goes away (RFC 3261 11.2: OPTIONS answers as an INVITE would).
+   */
+  optionsAnswer(): (req: Srf.SrfRequest, res: Srf.SrfResponse) => void {
+    return (_req, res) => {
+      if (this.accepting) res.send(200, { headers: { Allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REGISTER' } });
+      else res.send(503, { headers: { 'Retry-After': '30' } });
+    };
+  }
+
   /** Idempotent: every call returns the same promise. */
   run(reason: string): Promise<ShutdownReport> {
     this.running ??= this.sequence(reason);

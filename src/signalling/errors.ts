@@ -1,3 +1,6 @@
+import { StateUnavailableError } from '../state/errors';
+import { StoreUnavailableError } from '../store/errors';
+
 /** Errors raised by signalling. Callers match on `code` (or the class), never on text. */
 export abstract class SignallingError extends Error {
   abstract readonly code: string;
@@ -28,4 +31,13 @@ export class TooManyChallengesError extends SignallingError {
     super('too many authentication challenges');
     this.name = 'TooManyChallengesError';
   }
+}
+
+/**
+ * Whether a failure is a shared back end being down (Redis state, PostgreSQL store) rather
+ * than a bug: SIP answers it 503 + Retry-After so the client retries later or elsewhere
+ * (RFC 3261 21.5.4), never 500.
+ */
+export function backendUnavailable(err: unknown): boolean {
+  return err instanceof StateUnavailableError || err instanceof StoreUnavailableError;
 }

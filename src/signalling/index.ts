@@ -3,6 +3,7 @@ import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { SignallingConfig } from '../config/sections/signalling';
 import type { Directory } from '../directory/types';
+import type { Leases } from '../state/leases';
 import { authenticateInvite } from './auth/invite-auth';
 import { FailedAuthLimiter, type SipFailureLimiter } from './auth/rate-limiter';
 import { SipAuthenticator } from './auth/sip-auth';
@@ -40,6 +41,8 @@ export interface SignallingOptions {
   /** host:port put in the Contact of outbound trunk registrations. */
   contactHostPort: string;
   events?: RegistrarEvents;
+  /** Provider registrations made by one node of the cluster at a time (src/state leases). */
+  registrationLease?: { leases: Leases; ttlMs: number };
 }
 
 /**
@@ -93,6 +96,7 @@ export class Signalling {
       this.resourceRegistrar = new ResourceRegistrar({
         directory: this.o.directory, send: srfRegisterSender(srf), contactHostPort: this.o.contactHostPort,
         timing: { ...this.o.config.trunkRegistration }, logger: this.o.logger.child({ part: 'trunk-registrar' }), resyncMs,
+        ...(this.o.registrationLease ? { lease: this.o.registrationLease } : {}),
       });
       await this.resourceRegistrar.sync();
     }

@@ -7,6 +7,9 @@ import {
   type BindingStore, type ExpiredBindings, type NonceWindow, type SipFailureLimiter,
 } from '../signalling';
 import { MemoryCallDirectory, type CallDirectory } from './call-directory';
+import { MemoryLeases, type Leases } from './leases';
+import { MemoryNodeRegistry, RedisNodeRegistry, type NodeInfo, type NodeRegistry } from './nodes';
+import { RedisLeases } from './redis-leases';
 import { RedisState } from './redis';
 import { RedisBindingStore } from './redis-bindings';
 import { RedisCallDirectory } from './redis-call-directory';
@@ -22,6 +25,9 @@ export { RedisAuthFailureLimiter, RedisSipFailureLimiter } from './redis-limiter
 export { RedisNonceWindow } from './redis-nonces';
 export { RedisTokenStore } from './redis-tokens';
 export { StateContendedError, StateUnavailableError } from './errors';
+export { MemoryLeases, type Leases } from './leases';
+export { RedisLeases } from './redis-leases';
+export { MemoryNodeRegistry, RedisNodeRegistry, type NodeInfo, type NodeRegistry } from './nodes';
 
 /** Every piece of runtime state a node needs, from `state.driver`. */
 export interface State {
@@ -32,6 +38,10 @@ export interface State {
   readonly nonces: NonceWindow;
   readonly authLimiter: AuthFailureLimiter;
   readonly calls: CallDirectory;
+  /** Single-per-cluster work (provider registrations). */
+  readonly leases: Leases;
+  /** Live nodes and their API addresses. */
+  readonly nodes: NodeRegistry;
   /** Closes every store and the Redis connection (idempotent). */
   close(): Promise<void>;
 }
@@ -61,6 +71,7 @@ export async function openState(c: FrozenConfig, logger: Logger, o: OpenStateOpt
     maxKeysPerSource: rl.maxKeysPerSource, maxEntries: rl.maxEntries,
   };
   const tokenTtlMs = c.api.tokenTtlSec * 1000;
+  const self: NodeInfo = { id: nodeId, api: c.state.nodeApiUrl || `http://${c.api.host === '0.0.0.0' || c.api.host === '::' ? hostname() : c.api.host}:${c.api.port}` };
   if (c.state.driver === 'redis') {
     const redis = new RedisState({
       url: c.state.url, keyPrefix: c.state.keyPrefix, commandTimeoutMs: c.state.commandTimeoutMs, logger,
@@ -74,6 +85,8 @@ export async function openState(c: FrozenConfig, logger: Logger, o: OpenStateOpt
       nonces: new RedisNonceWindow(redis, c.signalling.auth.nonceLifetimeSec),
       authLimiter: new RedisAuthFailureLimiter(redis, c.api.authFailureLimit, c.api.authFailureWindowSec * 1000, clock),
       calls: new RedisCallDirectory(redis, nodeId, c.state.callTtlSec),
+      leases: new RedisLeases(redis, nodeId),
+      nodes: new RedisNodeRegistry(redis, self, c.state.nodeTtlSec),
     };
     return { driver: 'redis', ...parts, close: closer(parts, () => redis.close()) };
   }
@@ -98,15 +111,17 @@ export async function openState(c: FrozenConfig, logger: Logger, o: OpenStateOpt
     nonces: new NonceCounter(c.signalling.auth.maxTrackedNonces),
     authLimiter: new FailureLimiter(c.api.authFailureLimit, c.api.authFailureWindowSec * 1000, clock),
     calls: new MemoryCallDirectory(nodeId),
+    leases: new MemoryLeases(nodeId),
+    nodes: new MemoryNodeRegistry(self),
   };
   return { driver: 'memory', ...parts, close: closer(parts, async () => undefined) };
 }
 
-function closer(parts: { bindings: BindingStore; tokens: TokenStore; calls: CallDirectory }, last: () => Promise<void>): () => Promise<void> {
+function closer(parts: { bindings: BindingStore; tokens: TokenStore; calls: CallDirectory; nodes: NodeRegistry }, last: () => Promise<void>): () => Promise<void> {
   let closing: Promise<void> | undefined;
   return () => {
     closing ??= (async () => {
-      await Promise.allSettled([parts.calls.close(), parts.tokens.close(), parts.bindings.close()]);
+      await Promise.allSettled([parts.calls.close(), parts.tokens.close(), parts.bindings.close(), parts.nodes.close()]);
       await last();
     })();
     return closing;

@@ -45,6 +45,19 @@ export interface ChannelSource {
   hangup(accountId: string, callId: string): Promise<boolean>;
 }
 
+/**
+ * The other nodes of a cluster (service/peers.ts): the list covers every node's calls, and a
+ * request about a call another node owns is answered by that node.
+ */
+export interface ChannelPeers {
+  /** A request another node forwarded here: answer from this node's calls only (no loops). */
+  forwarded(request: FastifyRequest): boolean;
+  /** The account's channels on the other live nodes (a node that does not answer is left out). */
+  listElsewhere(request: FastifyRequest, accountId: string): Promise<JsonObject[]>;
+  /** The owner's answer when another node owns the call; undefined when no other node does. */
+  forward(request: FastifyRequest, callId: string): Promise<{ status: number; body: unknown } | undefined>;
+}
+
 /** Metaflow modules this product runs. */
 export const METAFLOW_MODULES: readonly string[] = ['record_call', 'hangup'];
 
@@ -142,33 +155,42 @@ function checkAction(action: JsonValue | undefined, allowed: readonly string[]):
 
 type ChannelRequest = FastifyRequest<{ Params: { accountId: string; callId: string } }>;
 
-export function channelsRoute(source: ChannelSource, events: ChannelEventsOptions = CHANNEL_EVENTS_DEFAULTS): ApiRouteModule {
+export function channelsRoute(source: ChannelSource, events: ChannelEventsOptions = CHANNEL_EVENTS_DEFAULTS, peers?: ChannelPeers): ApiRouteModule {
   return (app, ctx) => {
     registerChannelEvents(app, ctx, source, events);
     const moduleData: Record<string, Validator> = {
       record_call: compileValidator(ctx.ajv, MetaflowRecordCall),
     };
 
-    /** The account (401/403/404 as every route) and the call, which must be the account's (404). */
-    const channelOf = async (request: ChannelRequest): Promise<{ accountId: string; channel: JsonObject }> => {
+    /**
+     * The account (401/403/404 as every route) and the call, which must be the account's (404);
+     * or, for a call another node owns, that node's answer (sent as it is).
+     */
+    const channelOf = async (request: ChannelRequest): Promise<{ accountId: string; channel: JsonObject } | { status: number; body: unknown }> => {
       const account = await accessAccount(ctx, request, request.params.accountId);
       const channel = source.get(account._id, request.params.callId);
-      if (channel === undefined) throw new BadIdentifierError(request.params.callId);
-      return { accountId: account._id, channel };
+      if (channel !== undefined) return { accountId: account._id, channel };
+      const there = peers && !peers.forwarded(request) ? await peers.forward(request, request.params.callId) : undefined;
+      if (there) return there;
+      throw new BadIdentifierError(request.params.callId);
     };
 
     app.get<{ Params: { accountId: string } }>('/v2/accounts/:accountId/channels', async (request, reply) => {
       const account = await accessAccount(ctx, request, request.params.accountId);
-      return sendSuccess(request, reply, source.list(account._id));
+      const elsewhere = peers && !peers.forwarded(request) ? await peers.listElsewhere(request, account._id) : [];
+      return sendSuccess(request, reply, [...source.list(account._id), ...elsewhere]);
     });
 
     app.get<{ Params: { accountId: string; callId: string } }>('/v2/accounts/:accountId/channels/:callId', async (request, reply) => {
-      const { channel } = await channelOf(request);
-      return sendSuccess(request, reply, channel);
+      const found = await channelOf(request);
+      if ('status' in found) return reply.code(found.status).send(found.body);
+      return sendSuccess(request, reply, found.channel);
     });
 
     app.put<{ Params: { accountId: string; callId: string } }>('/v2/accounts/:accountId/channels/:callId', async (request, reply) => {
-      const { accountId } = await channelOf(request);
+      const found = await channelOf(request);
+      if ('status' in found) return reply.code(found.status).send(found.body);
+      const { accountId } = found;
       const body = bodyObject(request);
       checkAction(requestAction(body), ['metaflow']);
       const parsed = parseMetaflow(body['data'], moduleData);
@@ -179,7 +201,9 @@ export function channelsRoute(source: ChannelSource, events: ChannelEventsOption
     });
 
     app.post<{ Params: { accountId: string; callId: string } }>('/v2/accounts/:accountId/channels/:callId', async (request, reply) => {
-      const { accountId } = await channelOf(request);
+      const found = await channelOf(request);
+      if ('status' in found) return reply.code(found.status).send(found.body);
+      const { accountId } = found;
       checkAction(requestAction(bodyObject(request)), ['hangup']);
       if (!(await source.hangup(accountId, request.params.callId))) throw new BadIdentifierError(request.params.callId);
       return sendSuccess(request, reply, 'hangup initiated', { status: 202 });

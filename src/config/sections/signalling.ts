@@ -46,6 +46,16 @@ export const SignallingSection = Type.Object({
     /** Seconds to wait for a final response before treating the attempt as failed. */
     timeoutSec: Type.Integer({ minimum: 1, default: 32 }),
   }, { default: {} }),
+  edge: Type.Object({
+    /**
+     * IP addresses of the SIP edge proxies (Kamailio, deploy/kamailio/) in front of the nodes.
+     * Only a request whose network source is one of them may name its real source in
+     * `header`; from anyone else the header is ignored (it could be forged).
+     */
+    addresses: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+    /** The header the edge puts the request's real source in: `<ip>;port=<port>;transport=<udp|tcp>`. */
+    header: Type.String({ minLength: 1, default: 'X-Real-Source' }),
+  }, { default: {} }),
 }, { default: {} });
 
 export type SignallingConfig = Static<typeof SignallingSection>;

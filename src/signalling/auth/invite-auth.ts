@@ -1,5 +1,5 @@
 import Srf from 'drachtio-srf';
-import { StateUnavailableError } from '../../state/errors';
+import { backendUnavailable } from '../errors';
 import type { Logger } from 'pino';
 import { dialledNumber } from '../../calls/callflow';
 import type { Directory, ResourceInfo } from '../../directory/types';
@@ -127,8 +127,8 @@ export function authenticateInvite(d: InviteAuthDeps): (req: Srf.SrfRequest, res
       res.send(r.status, r.headers ? { headers: r.headers } : {});
     }).catch((err: unknown) => {
       if (res.finalResponseSent) return;
-      if (err instanceof StateUnavailableError) {
-        d.logger.debug({ callId: req.get('Call-ID'), reason: err.message }, 'INVITE refused: state unavailable');
+      if (backendUnavailable(err)) {
+        d.logger.debug({ callId: req.get('Call-ID'), reason: (err as Error).message }, 'INVITE refused: state or store unavailable');
         res.send(503, { headers: { 'Retry-After': '5' } });
         return;
       }

@@ -22,6 +22,11 @@ export interface Binding {
   /** Unix ms of the last REGISTER that wrote this binding. */
   updatedAt: number;
   received: ReceivedFrom;
+  /**
+   * RFC 3327 Path header values of the REGISTER, in order (the edge proxy nearest to us first):
+   * requests to this contact are sent with them as the Route set (RFC 3327 5.3, 6).
+   */
+  path?: string[];
   accountId: string;
   deviceId: string;
   ownerId?: string;
@@ -50,6 +55,7 @@ export interface RegisterInput {
   callId: string;
   cseq: number;
   received: ReceivedFrom;
+  path?: string[];
   accountId: string;
   deviceId: string;
   ownerId?: string;
@@ -109,7 +115,7 @@ export function planRegister(current: Binding[], req: RegisterInput, nowMs: numb
     next.push({
       aor: req.aor, contact: c.uri, key, callId: req.callId, cseq: req.cseq,
       expiresAt: nowMs + expires * 1000, registeredAt: existing?.registeredAt ?? nowMs, updatedAt: nowMs,
-      received: req.received, accountId: req.accountId, deviceId: req.deviceId,
+      received: req.received, ...(req.path && req.path.length > 0 ? { path: req.path } : {}), accountId: req.accountId, deviceId: req.deviceId,
       ...(req.ownerId !== undefined ? { ownerId: req.ownerId } : {}),
       username: req.username, realm: req.realm,
       ...(req.userAgent !== undefined ? { userAgent: req.userAgent } : {}),

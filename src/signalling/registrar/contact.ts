@@ -23,8 +23,8 @@ export class ContactParseError extends Error {
   }
 }
 
-/** Splits on commas outside quotes and angle brackets. */
-function splitTopLevel(value: string): string[] {
+/** Splits on commas outside quotes and angle brackets (Contact, Path). */
+export function splitTopLevel(value: string): string[] {
   const out: string[] = [];
   let cur = '';
   let quoted = false;

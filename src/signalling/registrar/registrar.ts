@@ -1,10 +1,10 @@
 import Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import { AuthDecision, type SipAuthenticator } from '../auth/sip-auth';
-import { StateUnavailableError } from '../../state/errors';
+import { backendUnavailable } from '../errors';
 import type { BindingStore } from './binding-store';
 import { aorOf, planRegister, secondsLeft, type Binding, type ExpiryLimits, type RegisterPlan } from './bindings';
-import { ContactParseError, formatContact, parseContactHeaders, type ContactList } from './contact';
+import { ContactParseError, formatContact, parseContactHeaders, splitTopLevel, type ContactList } from './contact';
 
 /**
  * The registrar (RFC 3261 section 10.3) as a drachtio-srf REGISTER handler: challenge with
@@ -52,10 +52,10 @@ export class Registrar {
     srf.use('register', (req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         if (res.finalResponseSent) return;
-        if (err instanceof StateUnavailableError) {
-          // Shared state (Redis) down: the phone should retry soon, here or at another node
+        if (backendUnavailable(err)) {
+          // Shared state (Redis) or the store (PostgreSQL) down: the phone should retry soon, here or at another node
           // (RFC 3261 21.5.4). The outage itself is logged once by the connection.
-          this.d.logger.debug({ callId: req.get('Call-ID'), reason: err.message }, 'REGISTER refused: state unavailable');
+          this.d.logger.debug({ callId: req.get('Call-ID'), reason: (err as Error).message }, 'REGISTER refused: state or store unavailable');
           res.send(503, { headers: { 'Retry-After': '5' } });
           return;
         }
@@ -104,6 +104,8 @@ export class Registrar {
     const expiresRaw = req.has('Expires') ? req.get('Expires').trim() : undefined;
     const expiresHeader = expiresRaw !== undefined && /^\d+$/.test(expiresRaw) ? Number(expiresRaw) : undefined;
     const cseq = Number((req.get('CSeq') ?? '').trim().split(/\s+/)[0]);
+    // RFC 3327 5.3: the registrar stores the Path with the binding.
+    const path = req.has('Path') ? splitTopLevel(req.get('Path')) : [];
     const { account, device } = result.match;
     const aor = aorOf(to.user, to.host);
     const now = this.clock();
@@ -114,6 +116,7 @@ export class Registrar {
       const p = planRegister(current, {
         aor, contacts, expiresHeader, callId, cseq: Number.isFinite(cseq) ? cseq : 0,
         received: { address: req.source_address, port: Number(req.source_port), transport: (req.protocol ?? 'udp').toLowerCase() },
+        ...(path.length > 0 ? { path } : {}),
         accountId: account.id, deviceId: device.id,
         ...(device.owner_id !== undefined ? { ownerId: device.owner_id } : {}),
         username: to.user, realm: to.host.toLowerCase(),
@@ -133,6 +136,8 @@ export class Registrar {
     if (plan.bindings.length > 0) {
       headers.Contact = plan.bindings.map((b) => formatContact(b.contact, { expires: secondsLeft(b, now) })).join(', ');
     }
+    // RFC 3327 5.3: the Path is returned only to a UA that said it supports it.
+    if (path.length > 0 && /(^|,)\s*path\s*(,|$)/i.test(req.has('Supported') ? req.get('Supported') : '')) headers.Path = path.join(', ');
     res.send(200, { headers });
   }
 }

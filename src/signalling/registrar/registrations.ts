@@ -64,10 +64,22 @@ export function registrationsProvider(store: BindingStore, clock: () => number =
 export interface RouteTarget {
   /** Request-URI to use. */
   uri: string;
-  /** Outbound proxy for drachtio-srf's `proxy` option: the received address (RFC 5626 spirit). */
+  /**
+   * Outbound proxy for drachtio-srf's `proxy` option: the received address (RFC 5626 spirit),
+   * or, for a contact registered through an edge proxy, the first Path URI.
+   */
   proxy: string;
+  /** Route header value for a contact registered with a Path (RFC 3327 6: the Path becomes the route set). */
+  route?: string;
   deviceId: string;
   q?: number;
+}
+
+/** The URI inside one Path value (`<sip:edge;lr;received=...>`), without its parameters: where to send. */
+function pathUri(value: string): string {
+  const [uri = '', ...params] = (/<([^>]*)>/.exec(value)?.[1] ?? value).split(';');
+  const transport = params.find((p) => /^transport=/i.test(p));
+  return transport ? `${uri};${transport}` : uri;
 }
 
 export function routeTargets(bindings: readonly Binding[]): RouteTarget[] {
@@ -75,7 +87,8 @@ export function routeTargets(bindings: readonly Binding[]): RouteTarget[] {
     .sort((a, b) => (b.q ?? 1) - (a.q ?? 1) || b.updatedAt - a.updatedAt)
     .map((b) => ({
       uri: b.contact,
-      proxy: `sip:${b.received.address}:${b.received.port};transport=${b.received.transport}`,
+      proxy: b.path?.[0] !== undefined ? pathUri(b.path[0]) : `sip:${b.received.address}:${b.received.port};transport=${b.received.transport}`,
+      ...(b.path !== undefined && b.path.length > 0 ? { route: b.path.join(', ') } : {}),
       deviceId: b.deviceId,
       ...(b.q !== undefined ? { q: b.q } : {}),
     }));

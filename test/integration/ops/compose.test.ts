@@ -28,6 +28,7 @@ interface ComposeService {
   network_mode?: string;
   stop_grace_period?: string;
   depends_on?: string[];
+  profiles?: string[];
 }
 interface ComposeFile { services: Record<string, ComposeService>; volumes?: Record<string, unknown> }
 
@@ -57,12 +58,15 @@ function seconds(d: string | undefined): number {
   return Number(m[1]) * (m[2] === 'm' ? 60 : 1);
 }
 
-const compose = parse(readFileSync(COMPOSE, 'utf8')) as ComposeFile;
+// merge: the cluster profile's second node and rtpengine reuse the first's keys (YAML `<<`).
+const compose = parse(readFileSync(COMPOSE, 'utf8'), { merge: true }) as ComposeFile;
 const svc = compose.services;
+const inProfile = (p: string): string[] => Object.keys(svc).filter((n) => svc[n].profiles?.includes(p)).sort();
 const env = Object.fromEntries(Object.entries(svc.b2bua?.environment ?? {}).map(([k, v]) => [k, interpolate(String(v))]));
 
 t.test('the services of a production-shaped deployment', async (t) => {
-  t.same(Object.keys(svc).sort(), ['b2bua', 'drachtio', 'prometheus', 'rtpengine', 'uploads']);
+  t.same(Object.keys(svc).filter((n) => svc[n].profiles === undefined).sort(), ['b2bua', 'drachtio', 'prometheus', 'rtpengine', 'uploads']);
+  t.same(inProfile('cluster'), ['edge', 'node-1', 'node-2', 'postgres', 'redis', 'rtpengine-1', 'rtpengine-2'], 'profile cluster');
   t.match(svc.drachtio.image, /^drachtio\/drachtio-server:/, 'the public drachtio-server image');
   t.match(svc.rtpengine.image, /rtpengine/, 'an rtpengine image');
   t.match(svc.prometheus.image, /^prom\/prometheus:/);
@@ -165,4 +169,45 @@ t.test('every variable the compose file interpolates is documented in deploy/env
   const documented = new Set([...readFileSync(join(ROOT, 'deploy/env.example'), 'utf8').matchAll(/^([A-Za-z_][A-Za-z0-9_]*)=/gm)].map((m) => m[1]));
   t.ok(used.size >= 3, `${used.size} variables`);
   for (const v of used) t.ok(documented.has(v), `${v} documented`);
+});
+
+t.test('the cluster profile: two nodes behind the edge on PostgreSQL and Redis, agreeing with each other', async (t) => {
+  const cfgOf = (name: string): ReturnType<typeof parseConfig> =>
+    parseConfig(envOverrides(Object.fromEntries(Object.entries(svc[name].environment ?? {}).map(([k, v]) => [k, interpolate(String(v))]))));
+  const nodes = ['node-1', 'node-2'].map(cfgOf);
+  for (const [i, name] of ['node-1', 'node-2'].entries()) {
+    for (const key of Object.keys(svc[name].environment ?? {})) {
+      const path = key.slice('B2BUA_'.length).split('__').map((s) => s.toLowerCase().replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()));
+      t.ok(schemaHas(ConfigSchema, path), `${name}: ${key} exists in the schema`);
+    }
+    const c = nodes[i];
+    t.equal(c.store.driver, 'postgres');
+    t.equal(c.state.driver, 'redis');
+    t.equal(c.state.nodeId, name, 'its own node id');
+    t.equal(c.state.nodeApiUrl, `http://${c.api.host}:${c.api.port}`, 'the API address it announces is its API');
+    t.ok(svc[name].volumes?.includes(`${name}-data:/var/lib/b2bua`), 'its own spool volume');
+    t.ok(seconds(svc[name].stop_grace_period) > c.service.shutdown.drainSec + c.service.shutdown.uploadGraceSec, 'docker waits for the drain');
+  }
+  const [a, b] = nodes;
+  t.equal(a.store.url, b.store.url, 'one PostgreSQL');
+  t.match(a.store.url, /@127\.0\.0\.1:5432\/b2bua$/);
+  t.match(commandText(svc.postgres.command), /listen_addresses=127\.0\.0\.1 -p 5432/, 'where postgres listens');
+  t.equal(a.state.url, b.state.url, 'one Redis');
+  t.match(commandText(svc.redis.command), /--bind 127\.0\.0\.1 --port 6379/, 'where redis listens');
+  t.equal(a.state.url, 'redis://127.0.0.1:6379');
+  t.equal(a.signalling.auth.nonceSecret, b.signalling.auth.nonceSecret, 'one nonce secret');
+  t.not(a.api.port, b.api.port, 'distinct API ports');
+  t.not(a.recorder.portMin, b.recorder.portMin, 'distinct recorder ports');
+  const edge = commandText(svc.edge.command);
+  const listen = /LISTEN=udp:([^:]+):(\d+)/.exec(edge);
+  for (const [i, c] of nodes.entries()) {
+    const sip = c.engine.sip.listen[0];
+    t.ok(edge.includes(`1 sip:${sip?.host}:${sip?.port}`), `the edge dispatches to node-${i + 1}'s SIP socket`);
+    t.same([...c.signalling.edge.addresses], [listen?.[1]], `node-${i + 1} trusts the edge's address only`);
+    const rtp = commandText(svc[`rtpengine-${i + 1}`].command);
+    t.match(rtp, new RegExp(`--listen-ng=${c.media.external[0]?.host}:${c.media.external[0]?.port}\\b`), `node-${i + 1} has its own rtpengine`);
+  }
+  t.equal(listen?.[2], '5060', 'the edge takes SIP on 5060');
+  const prom = parse(readFileSync(join(ROOT, 'deploy/prometheus/prometheus.yml'), 'utf8')) as { scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] };
+  t.same(prom.scrape_configs.find((j) => j.job_name === 'b2bua-cluster')?.static_configs[0]?.targets, nodes.map((c) => `${c.api.host}:${c.api.port}`), 'Prometheus scrapes both nodes');
 });

@@ -86,7 +86,14 @@ t.test('the INVITE gate', async (t) => {
     return next;
   };
   t.equal(through('INVITE', true), true, 'running: a new INVITE passes');
+  const options = (): number => {
+    let status = 0;
+    s.optionsAnswer()({} as Srf.SrfRequest, { send: (st: number) => { status = st; } } as unknown as Srf.SrfResponse);
+    return status;
+  };
+  t.equal(options(), 200, 'running: OPTIONS (an edge proxy\'s probe) answered 200');
   const done = s.run('test');
+  t.equal(options(), 503, 'draining: OPTIONS answered 503, the edge sends no new calls');
   const table: [string, boolean, boolean][] = [
     ['INVITE', true, false],
     ['INVITE', false, true], // re-INVITE inside a call in progress

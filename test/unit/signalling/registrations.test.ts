@@ -27,3 +27,12 @@ t.test('route targets go through the received address (NAT), by q then most rece
     { uri: 'sip:1001@192.168.1.4', proxy: 'sip:203.0.113.4:41234;transport=udp', deviceId: 'd1', q: 0.1 },
   ]);
 });
+
+t.test('a contact registered through edge proxies goes out through its Path (RFC 3327 6)', async (t) => {
+  const path = ['<sip:10.0.0.1:5060;lr;received=sip:203.0.113.4:41234>', '<sip:10.0.0.9;lr;transport=tcp>'];
+  t.same(routeTargets([b('sip:1001@192.168.1.2', { path })]), [{
+    uri: 'sip:1001@192.168.1.2', proxy: 'sip:10.0.0.1:5060', route: `${path[0]}, ${path[1]}`, deviceId: 'd1',
+  }], 'sent to the first Path URI, the whole Path as the Route set');
+  t.same(routeTargets([b('sip:1001@192.168.1.2', { path: ['<sip:edge.example;transport=tcp;lr>'] })])[0]?.proxy,
+    'sip:edge.example;transport=tcp', 'the transport of the first hop is kept');
+});
