@@ -19,3 +19,5 @@ export { recordingSettingsFrom, sessionOptionsFrom, encoderWorkersFrom, type Res
 export { RecorderThreads, RemoteRecordingSession, RemoteRecording } from './remote/remote-session';
 export type { RemoteSessionOptions, LegCodec } from './remote/protocol';
 export { InThreadEncoders, type EncoderFactory, type EncoderSink } from './encoder/output-job';
+export { PauseLog, type PauseMode, type PausedInterval } from './pauses';
+export { RecordingPauseError, type PauseRefusal } from './errors';
