@@ -123,6 +123,17 @@ export class StateConflictError extends ApiError {
   }
 }
 
+/** An action the resource's current state refuses (e.g. pausing a paused recording); `code` is PART_WHAT. */
+export class ActionRefusedError extends ApiError {
+  readonly status = 409;
+  readonly data: JsonObject;
+  constructor(readonly code: string, message: string) {
+    super(message);
+    this.name = 'ActionRefusedError';
+    this.data = { message };
+  }
+}
+
 /** A request Kazoo refuses by rule rather than by schema (e.g. deleting an account with children). */
 export class RefusedError extends ApiError {
   readonly status = 400;

@@ -31,6 +31,8 @@ export interface RecordingMeta {
   method?: UploadMethod;
   /** Whether the file holds the media the call carried (the recorder's check against rtpengine's counters). */
   media?: RecordingMediaInfo;
+  /** Stretches the recording was paused (PCI): file offset and length in ms, wall-clock epoch ms. */
+  paused?: { offsetMs: number; durationMs: number; startedAt: number; endedAt: number }[];
 }
 
 export interface RecordingMediaInfo {

@@ -13,16 +13,19 @@ export interface ActionContext {
 
 export type RecordCallDecision =
   | { action: 'start'; origin: string; label: string; settings: ResolvedRecordingSettings }
-  | { action: 'stop' };
+  | { action: 'stop' }
+  /** Pause / resume every recording of the call (not a recording of its own). */
+  | { action: 'pause' }
+  | { action: 'resume' };
 
 /**
  * `record_call` data -> what to do (cf_record_call.erl handle/2). The origin is
  * "callflow : <label>", the label defaulting to the callflow's name. Any action other than
- * "stop" starts (get_action/1). A start keeps following the call across transfers unless
+ * "stop" starts (get_action/1), except this product's pause and resume. A start keeps following the call across transfers unless
  * should_follow_transfer is false (Kazoo's default true for this action only).
  */
 export function resolveRecordCall(data: Partial<RecordCallAction>, ctx: ActionContext = {}): RecordCallDecision {
-  if (data.action === 'stop') return { action: 'stop' };
+  if (data.action === 'stop' || data.action === 'pause' || data.action === 'resume') return { action: data.action };
   const label = nonEmpty(data.label) ?? nonEmpty(ctx.callflowName) ?? nonEmpty(ctx.callflowId) ?? 'record_call';
   const settings = resolveSettings(
     {

@@ -41,7 +41,7 @@ export function isEnabled(s: RecordingSettings | undefined): boolean {
 }
 
 function isAccountShape(cr: AccountCallRecording | CallRecording): cr is AccountCallRecording {
-  return 'account' in cr || 'endpoint' in cr;
+  return 'account' in cr || 'endpoint' in cr || 'pause_mode' in cr;
 }
 
 /**

@@ -30,6 +30,22 @@ export function isHttpUrl(value: string): boolean {
 }
 FormatRegistry.Set('uri', isHttpUrl);
 
+/**
+ * What a paused stretch of a recording becomes (record_call pause / resume, PCI): digital
+ * silence keeping the call's timeline (default), or left out of the file. Not in Kazoo, whose
+ * mask always writes silence (record_session_mask).
+ */
+export const PauseMode = Type.Union([Type.Literal('silence'), Type.Literal('omit')], {
+  description: 'What a paused stretch becomes in the file: silence (default) or omitted',
+});
+export type PauseMode = Static<typeof PauseMode>;
+
+/**
+ * The record_call actions: Kazoo's start / stop, plus pause / resume of every recording of the
+ * call (PCI; a paused stretch is silence or left out, see PauseMode).
+ */
+export const RECORD_CALL_ACTIONS = ['start', 'stop', 'pause', 'resume'] as const;
+
 /** Formats a recording can be written in (Kazoo's enum: mp3 | wav). */
 export const RecordingFormat = Type.Union([Type.Literal('mp3'), Type.Literal('wav')]);
 export type RecordingFormat = Static<typeof RecordingFormat>;
@@ -110,6 +126,7 @@ export const AccountCallRecording = Type.Object(
   {
     account: Type.Optional(CallRecording),
     endpoint: Type.Optional(CallRecording),
+    pause_mode: Type.Optional(PauseMode),
   },
   { additionalProperties: false },
 );
@@ -122,9 +139,9 @@ export type AccountCallRecording = Static<typeof AccountCallRecording>;
  */
 export const RecordCallAction = Type.Object(
   {
-    action: Type.Union([Type.Literal('start'), Type.Literal('stop')], {
+    action: Type.Union(RECORD_CALL_ACTIONS.map((a) => Type.Literal(a)), {
       default: 'start',
-      description: 'Whether to start or stop the recording',
+      description: 'Whether to start or stop the recording, or pause / resume the call\'s recordings',
     }),
     format: Type.Optional(RecordingFormat),
     label: Type.Optional(Type.String({ description: 'Label to include in the origin of call recording' })),

@@ -30,3 +30,13 @@ export class RecordingStateError extends Error {
     this.name = 'RecordingStateError';
   }
 }
+
+/** Why a pause or resume was refused: the recording is already paused, or it is not paused. */
+export type PauseRefusal = 'RECORDING_ALREADY_PAUSED' | 'RECORDING_NOT_PAUSED';
+
+export class RecordingPauseError extends Error {
+  constructor(readonly code: PauseRefusal) {
+    super(code === 'RECORDING_ALREADY_PAUSED' ? 'the recording is already paused' : 'the recording is not paused');
+    this.name = 'RecordingPauseError';
+  }
+}

@@ -17,3 +17,5 @@ export { mp3BitrateKbps, isMp3SampleRate, MP3_SAMPLE_RATES } from './mp3-params'
 export { RtpParseError, RecorderConfigError, EncoderError, RecordingStateError } from './errors';
 export { recordingSettingsFrom, sessionOptionsFrom, encoderWorkersFrom, type ResolvedSettingsInput } from './from-config';
 export { InThreadEncoders, type EncoderFactory, type EncoderSink } from './encoder/output-job';
+export { PauseLog, type PauseMode, type PausedInterval } from './pauses';
+export { RecordingPauseError, type PauseRefusal } from './errors';

@@ -5,6 +5,7 @@ import type { Mp3Backend, RecordingFormat } from './encoder/writer';
 import { channelCount, type ChannelMode } from './mixer';
 import { RecordingStateError, RecorderConfigError } from './errors';
 import { isMp3SampleRate } from './mp3-params';
+import { PauseLog, type PauseMode, type PausedInterval } from './pauses';
 
 /** Resolved settings of one recording (policy / callflow action already applied). */
 export interface RecordingSettings {
@@ -26,6 +27,8 @@ export interface RecordingSettings {
   readonly mp3Quality?: number;
   /** Niceness of the lame process (lame-cli backend). */
   readonly encoderNice?: number;
+  /** What a paused stretch becomes in the file (default silence). */
+  readonly pauseMode?: PauseMode;
 }
 
 export enum RecordingState {
@@ -77,6 +80,8 @@ export interface RecordingResult {
   /** Encoder worker time spent on this recording (for the encoder metric). */
   readonly encoderSec: number;
   readonly legs: Readonly<Record<string, LegStats>>;
+  /** The paused stretches, in order (empty when never paused). */
+  readonly paused: readonly PausedInterval[];
 }
 
 const ALLOWED: Record<RecordingState, readonly RecordingState[]> = {
@@ -136,6 +141,9 @@ export class Recording {
   private batch: Int16Array[][] = [];
   private batched = 0;
   private reason: StopReason = 'closed';
+  private readonly pauses = new PauseLog();
+  /** End of what was fed so far (call clock), for the last pause's end. */
+  private fedTo = 0;
   private resolveFinished!: (r: RecordingResult) => void;
   private rejectFinished!: (e: Error) => void;
   /** Settles once with the result (also returned by stop()). */
@@ -200,6 +208,26 @@ export class Recording {
     return this.finished;
   }
 
+  get paused(): boolean {
+    return this.pauses.paused;
+  }
+
+  /**
+   * Pauses at the current call time: what follows is written as silence, or left out with
+   * pauseMode 'omit', until resume(). Throws RecordingPauseError when already paused, and
+   * RecordingStateError before begin() or once stopping.
+   */
+  pause(): void {
+    if (this.stateValue !== RecordingState.Recording) throw new RecordingStateError(`pause() in state ${this.stateValue}`);
+    this.pauses.pause(Math.max(this.host.nowPos(), this.beginPos), Date.now());
+  }
+
+  /** Resumes at the current call time; throws RecordingPauseError when not paused. */
+  resume(): void {
+    if (this.stateValue !== RecordingState.Recording) throw new RecordingStateError(`resume() in state ${this.stateValue}`);
+    this.pauses.resume(this.host.nowPos(), Date.now());
+  }
+
   /** @internal The session's aligned chunk for call-clock [pos, pos + n) (n = chunk length). */
   feed(pos: number, legs: readonly Int16Array[]): void {
     const st = this.stateValue;
@@ -208,10 +236,12 @@ export class Recording {
     const from = Math.max(pos, this.beginPos);
     const to = Math.min(pos + n, this.endPos);
     if (to > from) {
-      this.batch.push(this.legIndexes.map((i) => legs[i].subarray(from - pos, to - pos)));
-      this.batched += to - from;
-      this.written += to - from;
-      if (this.batched >= BATCH) this.flushBatch();
+      this.fedTo = to;
+      for (const run of this.pauses.runs(from, to)) {
+        const len = run.to - run.from;
+        if (!run.paused) this.take(this.legIndexes.map((i) => legs[i].subarray(run.from - pos, run.to - pos)));
+        else if (this.settings.pauseMode !== 'omit') this.take(this.legIndexes.map(() => new Int16Array(len)));
+      }
     }
     if (pos + n >= this.endPos) {
       if (st === RecordingState.Recording) this.reason = 'time_limit';
@@ -250,6 +280,7 @@ export class Recording {
           endedAt: Date.now(),
           encoderSec: file?.workSec ?? 0,
           legs,
+          paused: job === null ? [] : this.pauses.intervals(this.beginPos, this.fedTo, this.settings.pauseMode ?? 'silence', Date.now()),
         };
         this.transition(RecordingState.Finished);
         this.log.info({ path: result.path, durationSec, discarded: discard, reason: this.reason }, 'recording finished');
@@ -264,6 +295,14 @@ export class Recording {
       },
     );
     return this.finished;
+  }
+
+  private take(chunk: Int16Array[]): void {
+    const n = chunk[0].length;
+    this.batch.push(chunk);
+    this.batched += n;
+    this.written += n;
+    if (this.batched >= BATCH) this.flushBatch();
   }
 
   private flushBatch(): void {

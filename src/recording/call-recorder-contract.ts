@@ -68,6 +68,8 @@ export interface RecordingView {
   label?: string;
   format: string;
   state: RecordingState;
+  /** Paused by record_call pause (PCI). */
+  paused: boolean;
 }
 
 /** Why the recordings end, from how the call ended. */

@@ -7,7 +7,7 @@ import {
   type LegEndpoint, type Recording, type RecordingResult, type StopReason,
 } from '../recorder';
 import { addressOf, displayNameOf, type CallFacts } from './meta';
-import { planCall, planRecordings, type PlanInput, type RecordingItem } from './plan';
+import { pauseModeOf, planCall, planRecordings, type PlanInput, type RecordingItem } from './plan';
 import { describeStep, diffPolicy, midcallSteps, type MidcallAction, type MidcallStep } from './midcall';
 import {
   CALL_RECORDER_MOVES, CallRecorderState, CallRecorderStateError, stopReasonOf,
@@ -55,6 +55,8 @@ export class CallRecorder {
   private forking: Promise<void> | undefined;
   /** Compares what reached the session with what rtpengine received (never `completed` without media). */
   private witness: MediaWitness | undefined;
+  /** record_call pause / resume: every recording of the call is paused (PCI), and begins paused. */
+  private paused = false;
 
   constructor(private readonly call: Call, private readonly d: CallRecorderDeps) {
     this.log = call.log.child({ part: 'recording' });
@@ -126,7 +128,8 @@ export class CallRecorder {
       ...(decision.callflow ? { callflowId: decision.callflow.id } : {}),
       ...(this.d.defaults ? { defaults: this.d.defaults } : {}),
     };
-    const { items, refused } = planCall(this.planInput);
+    const { items, refused, paused } = planCall(this.planInput);
+    this.paused = paused === true;
     if (refused.length > 0) this.d.onRefused?.(this.facts(), refused, this.log);
     if ((this.stateValue as CallRecorderState) !== CallRecorderState.Waiting) return;
     if (items.length === 0) {
@@ -157,8 +160,9 @@ export class CallRecorder {
     const session = this.session;
     if (!session) return;
     const facts = this.facts();
+    const pauseMode = this.planInput ? pauseModeOf(this.planInput.account) : 'silence';
     for (const item of items) {
-      const rec = session.record(recordingSettingsFrom(item.settings, this.d.recorder));
+      const rec = session.record({ ...recordingSettingsFrom(item.settings, this.d.recorder), pauseMode });
       const entry: Entry = { item, rec };
       this.entries.push(entry);
       this.deliveries.push(rec.finished.then(
@@ -225,7 +229,7 @@ export class CallRecorder {
       }
     }
     if (diff.add.length > 0) await this.startItems(diff.add);
-    const steps = midcallSteps(decision.actions, this.liveSources(), (a) => planRecordings({ ...next, actions: [a] }));
+    const steps = midcallSteps(decision.actions, this.liveSources(), (a) => planRecordings({ ...next, actions: [a] }), this.paused);
     if (steps.length > 0) this.log.info({ steps: steps.map(describeStep) }, 'callflow record actions after reroute');
     await this.applySteps(steps);
   }
@@ -252,20 +256,35 @@ export class CallRecorder {
     for (const step of steps) {
       if (step.kind === 'stop') this.stopCallflowRecordings();
       else if (step.kind === 'start') await this.startItems(step.items);
+      else if (step.kind === 'pause' || step.kind === 'resume') this.setPaused(step.kind === 'pause');
     }
+  }
+
+  /** Pauses or resumes every recording that runs; those begun later follow `paused`. */
+  private setPaused(paused: boolean): void {
+    this.paused = paused;
+    for (const e of this.entries) {
+      if (e.rec.state !== RecordingState.Recording || e.rec.paused === paused) continue;
+      if (paused) e.rec.pause();
+      else e.rec.resume();
+    }
+    this.log.info({ paused }, paused ? 'recordings paused' : 'recordings resumed');
   }
 
   /**
    * Applies record_call actions to the call now (the API's metaflow): `stop` ends the callflow
-   * recording (one finalize step, delivered as usual), `start` begins one unless one runs.
+   * recording (one finalize step, delivered as usual), `start` begins one unless one runs,
+   * `pause` / `resume` act on every recording of the call. When one action is refused (pause
+   * twice, resume without pause) none is applied: the steps are returned with the refusal.
    * Queued behind set-up and earlier actions. Undefined when the call's recordings are over.
    */
   apply(actions: readonly MidcallAction[]): Promise<MidcallStep[] | undefined> {
     return this.serial(async () => {
       if (!this.planInput || !this.isOpenForActions()) return undefined;
       const input = this.planInput;
-      const steps = midcallSteps(actions, this.liveSources(), (a) => planRecordings({ ...input, actions: [a] }));
+      const steps = midcallSteps(actions, this.liveSources(), (a) => planRecordings({ ...input, actions: [a] }), this.paused);
       this.log.info({ steps: steps.map(describeStep) }, 'record actions on the running call');
+      if (steps.some((s) => s.kind === 'refuse')) return steps;
       await this.applySteps(steps);
       return steps;
     });
@@ -275,7 +294,7 @@ export class CallRecorder {
   views(): RecordingView[] {
     return this.entries.map((e) => ({
       source: e.item.source, origin: e.item.origin, ...(e.item.label !== undefined ? { label: e.item.label } : {}),
-      format: e.item.settings.format, state: e.rec.state,
+      format: e.item.settings.format, state: e.rec.state, paused: e.rec.paused,
     }));
   }
 
@@ -291,6 +310,7 @@ export class CallRecorder {
     for (const e of this.entries) {
       if (e.item.settings.start !== start || e.rec.state !== RecordingState.Pending) continue;
       e.rec.begin();
+      if (this.paused) e.rec.pause();
       e.base = this.witness?.baseForBegin();
       this.d.onStarted?.(e.item);
     }

@@ -9,9 +9,9 @@
  */
 export { Recordings, uploadResultOf, type RecordingsDeps } from './recordings';
 export { CallRecorder, CallRecorderState, CallRecorderStateError, stopReasonOf, type CallRecorderDeps, type RecordingView } from './call-recorder';
-export { midcallSteps, recordCallAction, diffPolicy, policyKey, describeStep, type MidcallAction, type MidcallStep, type PolicyDiff } from './midcall';
+export { midcallSteps, recordCallAction, diffPolicy, policyKey, describeStep, type MidcallAction, type MidcallStep, type MidcallRefusal, type RecordCallVerb, type PolicyDiff } from './midcall';
 export {
-  planRecordings, planCall, recordCallerSteps, refuseWithoutUrl, callflowDirection, callerEndpoint, calleeEndpoint, RefusalReason,
+  planRecordings, planCall, pauseModeOf, recordCallerSteps, refuseWithoutUrl, callflowDirection, callerEndpoint, calleeEndpoint, RefusalReason,
   type CallPlan, type PlanInput, type RecordingItem, type RefusedRecording,
 } from './plan';
 export { recordingMeta, addressOf, displayNameOf, factsFromHeaders, type CallFacts } from './meta';

@@ -54,6 +54,7 @@ export function recordingMeta(call: CallFacts, item: RecordingItem, result: Reco
     url: item.settings.url ?? '',
     method: item.settings.method,
     ...(media ? { media } : {}),
+    ...(result.paused.length > 0 ? { paused: result.paused.map((p) => ({ ...p })) } : {}),
   };
 }
 

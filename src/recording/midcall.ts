@@ -18,14 +18,31 @@ export type MidcallStep =
   | { kind: 'stop'; source: 'callflow' }
   /** Start these items (record_call `start`). */
   | { kind: 'start'; items: RecordingItem[] }
+  /** Pause / resume every recording of the call (record_call `pause` / `resume`, PCI). */
+  | { kind: 'pause' }
+  | { kind: 'resume' }
+  /** The action contradicts the call's state; a caller asking for it gets this code. */
+  | { kind: 'refuse'; code: MidcallRefusal }
   /** Nothing to do, and why. */
   | { kind: 'skip'; module: string; reason: 'already_recording' | 'nothing_planned' | 'unsupported' };
 
-/** Which action a record_call asks for: konami reads an absent action as start; toggle flips. */
-export function recordCallAction(data: Record<string, unknown>, callflowRunning: boolean): 'start' | 'stop' {
+/** Why a pause / resume cannot be done: already paused, not paused, nothing being recorded. */
+export type MidcallRefusal = 'RECORDING_ALREADY_PAUSED' | 'RECORDING_NOT_PAUSED' | 'RECORDING_NOT_ACTIVE';
+
+export type RecordCallVerb = 'start' | 'stop' | 'pause' | 'resume';
+
+/**
+ * Which action a record_call asks for: konami reads an absent action as start; toggle flips
+ * start / stop on whether a callflow recording runs, pause_toggle flips pause / resume on
+ * whether the call's recordings are paused; Kazoo's konami `mask` / `unmask` are pause / resume.
+ */
+export function recordCallAction(data: Record<string, unknown>, callflowRunning: boolean, paused = false): RecordCallVerb {
   const a = data['action'];
-  if (a === 'stop') return 'stop';
+  if (a === 'stop' || a === 'pause' || a === 'resume') return a;
+  if (a === 'mask') return 'pause';
+  if (a === 'unmask') return 'resume';
   if (a === 'toggle') return callflowRunning ? 'stop' : 'start';
+  if (a === 'pause_toggle') return paused ? 'resume' : 'pause';
   return 'start';
 }
 
@@ -34,6 +51,8 @@ export function recordCallAction(data: Record<string, unknown>, callflowRunning:
  * (`live`). A start is skipped while a recording of its source runs (one callflow recording at
  * a time, as kapps_call keeps one); a stop frees the source for a later start of the same walk.
  * `plan` resolves one start action into items (the planner: settings, origin, URL checks).
+ * Pause and resume act on every recording of the call (`paused`: whether they are paused now):
+ * pausing twice, resuming what is not paused, or pausing when nothing records is refused.
  * Only record_call acts mid-call: record_caller answers the caller before anyone is rung, which
  * a call already ringing or bridged is past (it is reported `unsupported`).
  */
@@ -41,12 +60,23 @@ export function midcallSteps(
   actions: readonly MidcallAction[],
   live: ReadonlySet<RecordingItem['source']>,
   plan: (action: MidcallAction) => RecordingItem[],
+  paused = false,
 ): MidcallStep[] {
   const running = new Set(live);
   const steps: MidcallStep[] = [];
+  let isPaused = paused;
   for (const a of actions) {
     if (a.module === 'record_call') {
-      if (recordCallAction(a.data, running.has('callflow')) === 'stop') {
+      const verb = recordCallAction(a.data, running.has('callflow'), isPaused);
+      if (verb === 'pause' || verb === 'resume') {
+        const refusal: MidcallRefusal | undefined = verb === 'pause'
+          ? (isPaused ? 'RECORDING_ALREADY_PAUSED' : running.size === 0 ? 'RECORDING_NOT_ACTIVE' : undefined)
+          : (isPaused ? undefined : 'RECORDING_NOT_PAUSED');
+        steps.push(refusal ? { kind: 'refuse', code: refusal } : { kind: verb });
+        if (!refusal) isPaused = verb === 'pause';
+        continue;
+      }
+      if (verb === 'stop') {
         steps.push({ kind: 'stop', source: 'callflow' });
         running.delete('callflow');
         continue;
@@ -73,6 +103,8 @@ export function midcallSteps(
 export function describeStep(s: MidcallStep): string {
   if (s.kind === 'start') return `start ${s.items.map((i) => i.origin).join(', ')}`;
   if (s.kind === 'stop') return 'stop callflow recordings';
+  if (s.kind === 'pause' || s.kind === 'resume') return `${s.kind} the call's recordings`;
+  if (s.kind === 'refuse') return `refuse: ${s.code}`;
   return `skip ${s.module}: ${s.reason}`;
 }
 

@@ -95,6 +95,13 @@ export interface CallPlan {
   items: RecordingItem[];
   /** Recordings asked for but not started, with why (logged once per call and counted). */
   refused: RefusedRecording[];
+  /** A record_call `pause` met before routing (and not resumed): the recordings begin paused. */
+  paused?: boolean;
+}
+
+/** What a paused stretch becomes in the account's recordings (its call_recording.pause_mode). */
+export function pauseModeOf(account: AccountInfo): 'silence' | 'omit' {
+  return account.call_recording?.['pause_mode'] === 'omit' ? 'omit' : 'silence';
 }
 
 /** Kazoo reports a callflow recording's direction from the caller's side. */
@@ -138,6 +145,7 @@ export function planCall(input: PlanInput): CallPlan {
   }).map(fromPolicy);
   const ctx = actionContext(input);
   let out = items;
+  let paused = false;
   for (const a of input.actions) {
     if (a.module !== 'record_call') continue;
     const d = resolveRecordCall(a.data, ctx);
@@ -145,12 +153,17 @@ export function planCall(input: PlanInput): CallPlan {
       out = out.filter((i) => i.source !== 'callflow');
       continue;
     }
+    // Before anything is recorded, pause / resume only decide how the recordings begin.
+    if (d.action === 'pause' || d.action === 'resume') {
+      paused = d.action === 'pause';
+      continue;
+    }
     out.push({
       source: 'callflow', origin: d.origin, label: d.label, direction: callflowDirection(input.caller),
       settings: d.settings, callerOnly: false, terminators: [],
     });
   }
-  return refuseWithoutUrl(out);
+  return { ...refuseWithoutUrl(out), ...(paused ? { paused } : {}) };
 }
 
 /** The recordings to start for the call (planCall's items). */

@@ -1,6 +1,6 @@
-import type { ChannelSource, MetaflowStep } from '../api/routes/channels';
+import type { ChannelSource, MetaflowRefusal, MetaflowStep } from '../api/routes/channels';
 import { HangupBy, HangupCause, type B2bua, type Call } from '../calls';
-import type { RecordingView, Recordings } from '../recording';
+import type { MidcallRefusal, RecordingView, Recordings } from '../recording';
 import { CallerKind } from '../signalling/direction';
 import type { JsonObject } from '../store';
 
@@ -46,7 +46,7 @@ export function channelView(call: Call, recordings: readonly RecordingView[]): J
     destination: call.decision?.number ?? null,
     other_leg: call.uac?.sip.callId ?? null,
     timestamp: gregorianSeconds(call.startedAt),
-    recordings: recordings.map((r) => ({ source: r.source, origin: r.origin, ...(r.label !== undefined ? { label: r.label } : {}), format: r.format, state: r.state })),
+    recordings: recordings.map((r) => ({ source: r.source, origin: r.origin, ...(r.label !== undefined ? { label: r.label } : {}), format: r.format, state: r.state, paused: r.paused })),
   };
 }
 
@@ -57,6 +57,42 @@ export function channelView(call: Call, recordings: readonly RecordingView[]): J
 function hangUp(call: Call): void {
   void call.close({ cause: HangupCause.NormalClearing, by: HangupBy.System, ...(call.answeredAt ? {} : { status: 480 }) });
 }
+
+/**
+ * Runs metaflow steps on a call (the channels API and in-call feature codes): false when the
+ * call's recordings are over, the refusal when a record_call action contradicts their state.
+ */
+export async function runMetaflow(call: Call, recordings: Recordings | undefined, steps: readonly MetaflowStep[]): Promise<boolean | MetaflowRefusal> {
+  let pending: MetaflowStep[] = [];
+  const flush = async (): Promise<boolean | MetaflowRefusal> => {
+    if (pending.length === 0) return true;
+    const recorder = recordings?.recorderOf(call.callId);
+    const done = recorder ? await recorder.apply(pending) : undefined;
+    pending = [];
+    const refusal = done?.find((s) => s.kind === 'refuse');
+    if (refusal?.kind === 'refuse') return { refused: refusal.code, message: REFUSAL_MESSAGES[refusal.code] };
+    return done !== undefined;
+  };
+  for (const step of steps) {
+    if (step.module === 'record_call') {
+      pending.push(step);
+      continue;
+    }
+    const flushed = await flush();
+    if (flushed !== true) return flushed;
+    if (step.module === 'hangup') {
+      hangUp(call);
+      return true;
+    }
+  }
+  return flush();
+}
+
+const REFUSAL_MESSAGES: Record<MidcallRefusal, string> = {
+  RECORDING_ALREADY_PAUSED: 'the call\'s recordings are already paused',
+  RECORDING_NOT_PAUSED: 'the call\'s recordings are not paused',
+  RECORDING_NOT_ACTIVE: 'nothing is being recorded on this call',
+};
 
 export class ServiceChannels implements ChannelSource {
   constructor(private readonly b2bua: B2bua, private readonly recordings: Recordings | undefined) {}
@@ -82,31 +118,13 @@ export class ServiceChannels implements ChannelSource {
 
   /**
    * konami's metaflow execution, for the modules offered: record_call actions go to the call's
-   * recorder in order (consecutive ones together); hangup ends the call and the walk.
+   * recorder in order (consecutive ones together; a refused pause / resume applies none of them
+   * and ends the walk with the refusal); hangup ends the call and the walk.
    */
-  async metaflow(accountId: string, callId: string, steps: readonly MetaflowStep[]): Promise<boolean> {
+  async metaflow(accountId: string, callId: string, steps: readonly MetaflowStep[]): Promise<boolean | MetaflowRefusal> {
     const call = this.find(accountId, callId);
     if (!call) return false;
-    let pending: MetaflowStep[] = [];
-    const flush = async (): Promise<boolean> => {
-      if (pending.length === 0) return true;
-      const recorder = this.recordings?.recorderOf(call.callId);
-      const done = recorder ? await recorder.apply(pending) : undefined;
-      pending = [];
-      return done !== undefined;
-    };
-    for (const step of steps) {
-      if (step.module === 'record_call') {
-        pending.push(step);
-        continue;
-      }
-      if (!(await flush())) return false;
-      if (step.module === 'hangup') {
-        hangUp(call);
-        return true;
-      }
-    }
-    return flush();
+    return runMetaflow(call, this.recordings, steps);
   }
 
   async hangup(accountId: string, callId: string): Promise<boolean> {

@@ -4,7 +4,7 @@ import { RecordCallAction } from '../../policy/settings-schema';
 import { isJsonObject, type JsonObject, type JsonValue } from '../../store';
 import { accessAccount } from '../context';
 import { sendSuccess } from '../envelope';
-import { BadIdentifierError, ValidationError } from '../errors';
+import { ActionRefusedError, BadIdentifierError, ValidationError } from '../errors';
 import type { ApiRouteModule } from '../server';
 import { CHANNEL_EVENTS_DEFAULTS, registerChannelEvents, type ChannelEventsOptions } from './channel-events';
 import { addFieldError, compileValidator, mergeErrors, prefixErrors, type FieldErrors, type Validator } from '../validation';
@@ -22,9 +22,11 @@ import { addFieldError, compileValidator, mergeErrors, prefixErrors, type FieldE
  * As in cb_modules_util:get_request_action, `action` is read from the envelope first, then from
  * `data`. The metaflow body is validated as Kazoo's `metaflow` schema (module required, 1-64
  * characters; data an object; children metaflows) and record_call's data as
- * `metaflows.record_call` (action start/stop/toggle; mask/unmask are not offered), with
+ * `metaflows.record_call` (action start/stop/toggle/mask/unmask, plus pause/resume/pause_toggle), with
  * field-level 400s keyed from the metaflow node (`module`, `data.action`, `children._.data.format`).
- * Kazoo answers 202 before konami acts; here the action has been applied when the 202 is sent.
+ * Kazoo answers 202 before konami acts; here the action has been applied when the 202 is sent,
+ * and a pause / resume the call's state refuses is answered 409 with the code as the message
+ * (RECORDING_ALREADY_PAUSED, RECORDING_NOT_PAUSED, RECORDING_NOT_ACTIVE), nothing applied.
  */
 
 /** One metaflow node flattened: the `_` chain is run in order (konami_metaflow_exe). */
@@ -33,14 +35,20 @@ export interface MetaflowStep {
   data: JsonObject;
 }
 
+/** A record_call action the call's state refuses (pause twice, resume without pause): 409 with `refused` as the code. */
+export interface MetaflowRefusal {
+  refused: string;
+  message: string;
+}
+
 /** What the service gives the API about calls in progress. */
 export interface ChannelSource {
   /** Channel views of the account's calls in progress. */
   list(accountId: string): JsonObject[];
   /** The call when it is in progress and belongs to the account. */
   get(accountId: string, callId: string): JsonObject | undefined;
-  /** Runs the steps on the call; false when the call is gone meanwhile. */
-  metaflow(accountId: string, callId: string, steps: readonly MetaflowStep[]): Promise<boolean>;
+  /** Runs the steps on the call; false when the call is gone meanwhile, the refusal when an action contradicts its state. */
+  metaflow(accountId: string, callId: string, steps: readonly MetaflowStep[]): Promise<boolean | MetaflowRefusal>;
   /** Hangs the call up; false when it is gone. */
   hangup(accountId: string, callId: string): Promise<boolean>;
 }
@@ -64,12 +72,15 @@ export const METAFLOW_MODULES: readonly string[] = ['record_call', 'hangup'];
 /** Kazoo's bound on a flow here: a metaflow is a short chain, and walks must end. */
 const MAX_METAFLOW_DEPTH = 16;
 
+/** konami's record_call actions (start, stop, toggle, mask, unmask) plus pause / resume / pause_toggle. */
+export const METAFLOW_RECORD_ACTIONS = ['start', 'stop', 'toggle', 'pause', 'resume', 'pause_toggle', 'mask', 'unmask'] as const;
+
 /** metaflows.record_call.json: the record_call action schema with the metaflow's actions. */
 export const MetaflowRecordCall = Type.Object(
   {
     ...RecordCallAction.properties,
-    action: Type.Optional(Type.Union([Type.Literal('start'), Type.Literal('stop'), Type.Literal('toggle')], {
-      description: 'Whether to start or stop the recording (toggle: stop when one runs, else start)',
+    action: Type.Optional(Type.Union(METAFLOW_RECORD_ACTIONS.map((a) => Type.Literal(a)), {
+      description: 'start / stop / toggle the recording; pause / resume / pause_toggle every recording of the call (mask / unmask: Kazoo\'s names for pause / resume)',
     })),
   },
   { additionalProperties: true },
@@ -196,7 +207,9 @@ export function channelsRoute(source: ChannelSource, events: ChannelEventsOption
       const parsed = parseMetaflow(body['data'], moduleData);
       if ('errors' in parsed) throw new ValidationError(parsed.errors);
       request.log.info({ callId: request.params.callId, steps: parsed.steps.map((s) => s.module) }, 'metaflow on channel');
-      if (!(await source.metaflow(accountId, request.params.callId, parsed.steps))) throw new BadIdentifierError(request.params.callId);
+      const done = await source.metaflow(accountId, request.params.callId, parsed.steps);
+      if (done === false) throw new BadIdentifierError(request.params.callId);
+      if (done !== true) throw new ActionRefusedError(done.refused, done.message);
       return sendSuccess(request, reply, 'metaflow sent', { status: 202 });
     });
 

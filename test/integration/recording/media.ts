@@ -91,3 +91,19 @@ export function toneSpan(x: Int16Array, rate: number, freq: number): { firstSec:
   for (let i = first; i <= last; i++) if (!on[i]) gaps++;
   return { firstSec: (first * block) / rate, lastSec: ((last + 1) * block) / rate, gaps };
 }
+
+/**
+ * A tone whose frequency the test changes while it runs, sent until `done()`: one continuous RTP
+ * stream, so a change of tone is no new segment for the recorder. `freq(slot)` is asked with the
+ * frame's scheduled time (performance.now() scale), not its sending time: a frame sent late
+ * still has its slot's RTP timestamp, so the recorder places it at its slot.
+ */
+export async function sendChanging(ep: RtpEndpoint, port: number, freq: (slot: number) => number, done: () => boolean, s: Stream, maxFrames = 3000): Promise<void> {
+  const t0 = performance.now();
+  for (let i = 0; i < maxFrames && !done(); i++) {
+    await sleepUntil(t0 + i * 20);
+    ep.socket.send(buildRtp({ payloadType: 0, sequence: s.seq & 0xffff, timestamp: s.ts >>> 0, ssrc: s.ssrc, marker: i === 0, payload: toneFrame(freq(t0 + i * 20), i) }), port, '127.0.0.1');
+    s.seq++;
+    s.ts += FRAME;
+  }
+}

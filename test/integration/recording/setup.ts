@@ -197,3 +197,27 @@ export async function recordingDocOf(svc: TestService, accountId: string, callId
   }
   throw new Error(`recording of ${callId} not ${status}: ${JSON.stringify(last)}`);
 }
+
+export type JsonApi = (method: string, path: string, body?: unknown) => Promise<{ status: number; body: Record<string, unknown>; at: number }>;
+
+/**
+ * A JSON API client logged in with `apiKey`; each answer carries `at`, the middle of its round
+ * trip (performance.now()), which is when an action it asked for took effect, within half of it.
+ */
+export async function jsonApi(svc: TestService, apiKey = API_KEY): Promise<JsonApi> {
+  const call = async (method: string, path: string, body: unknown, token: string): Promise<{ status: number; body: Record<string, unknown>; at: number }> => {
+    const t0 = performance.now();
+    const res = await fetch(`${svc.apiUrl}${path}`, {
+      method,
+      headers: { ...(token ? { 'x-auth-token': token } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const json = await res.json() as Record<string, unknown>;
+    return { status: res.status, body: json, at: (t0 + performance.now()) / 2 };
+  };
+  const auth = await call('PUT', '/v2/api_auth', { data: { api_key: apiKey } }, '');
+  const token = auth.body.auth_token;
+  if (typeof token !== 'string') throw new Error(`api_auth ${auth.status}`);
+  return (method, path, body) => call(method, path, body, token);
+}

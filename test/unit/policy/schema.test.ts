@@ -56,6 +56,8 @@ const CASES: Case[] = [
   },
 
   // AccountCallRecording (accounts.json call_recording)
+  { name: 'account: pause_mode omit', schema: AccountCallRecording, input: { pause_mode: 'omit' } },
+  { name: 'account: pause_mode enum', schema: AccountCallRecording, input: { pause_mode: 'mute' }, errors: [['/pause_mode', 'enum']] },
   { name: 'account: both branches', schema: AccountCallRecording, input: { account: { inbound: { offnet: { enabled: true } } }, endpoint: { outbound: { any: { enabled: false } } } } },
   { name: 'account: bare directions rejected', schema: AccountCallRecording, input: { inbound: {} }, errors: [['/inbound', 'additionalProperties']] },
   { name: 'account: nested path', schema: AccountCallRecording, input: { account: { inbound: { onnet: { time_limit: 20000 } } } }, errors: [['/account/inbound/onnet/time_limit', 'maximum']] },
@@ -68,7 +70,9 @@ const CASES: Case[] = [
     value: { action: 'start', method: 'put', record_on_answer: false, record_on_bridge: false, should_follow_transfer: true, time_limit: 3600 },
   },
   { name: 'record_call: stop', schema: RecordCallAction, input: { action: 'stop' } },
-  { name: 'record_call: action enum', schema: RecordCallAction, input: { action: 'pause' }, errors: [['/action', 'enum']] },
+  { name: 'record_call: pause', schema: RecordCallAction, input: { action: 'pause' } },
+  { name: 'record_call: resume', schema: RecordCallAction, input: { action: 'resume' } },
+  { name: 'record_call: action enum', schema: RecordCallAction, input: { action: 'mute' }, errors: [['/action', 'enum']] },
   { name: 'record_call: time_limit max', schema: RecordCallAction, input: { time_limit: 10801 }, errors: [['/time_limit', 'maximum']] },
   { name: 'record_call: format enum', schema: RecordCallAction, input: { format: 'flac' }, errors: [['/format', 'enum']] },
   { name: 'record_call: label string', schema: RecordCallAction, input: { label: 7 }, errors: [['/label', 'type']] },

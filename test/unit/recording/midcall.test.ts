@@ -38,6 +38,28 @@ t.test('recordCallAction: konami reads absent as start; toggle flips on what run
     [{ action: 'bogus' }, false, 'start'],
   ];
   for (const [data, running, want] of rows) t.equal(recordCallAction(data, running), want, `${JSON.stringify(data)} running=${running}`);
+  const pauses: [Record<string, unknown>, boolean, string][] = [
+    [{ action: 'pause' }, false, 'pause'],
+    [{ action: 'resume' }, true, 'resume'],
+    [{ action: 'mask' }, false, 'pause'],
+    [{ action: 'unmask' }, true, 'resume'],
+    [{ action: 'pause_toggle' }, false, 'pause'],
+    [{ action: 'pause_toggle' }, true, 'resume'],
+  ];
+  for (const [data, paused, want] of pauses) t.equal(recordCallAction(data, true, paused), want, `${JSON.stringify(data)} paused=${paused}`);
+});
+
+t.test('midcallSteps: pause and resume, and their refusals', async (t) => {
+  const rows: { name: string; actions: MidcallAction[]; live: RecordingItem['source'][]; paused: boolean; want: string[] }[] = [
+    { name: 'pause a running recording', actions: [rc({ action: 'pause' })], live: ['account'], paused: false, want: ['pause the call\'s recordings'] },
+    { name: 'pause twice', actions: [rc({ action: 'pause' }), rc({ action: 'pause' })], live: ['account'], paused: false, want: ['pause the call\'s recordings', 'refuse: RECORDING_ALREADY_PAUSED'] },
+    { name: 'pause when paused', actions: [rc({ action: 'pause' })], live: ['account'], paused: true, want: ['refuse: RECORDING_ALREADY_PAUSED'] },
+    { name: 'resume without pause', actions: [rc({ action: 'resume' })], live: ['account'], paused: false, want: ['refuse: RECORDING_NOT_PAUSED'] },
+    { name: 'pause with nothing recorded', actions: [rc({ action: 'pause' })], live: [], paused: false, want: ['refuse: RECORDING_NOT_ACTIVE'] },
+    { name: 'start then pause', actions: [rc({ label: 'a' }), rc({ action: 'pause' })], live: [], paused: false, want: ['start callflow : a', 'pause the call\'s recordings'] },
+    { name: 'pause_toggle twice', actions: [rc({ action: 'pause_toggle' }), rc({ action: 'pause_toggle' })], live: ['account'], paused: false, want: ['pause the call\'s recordings', 'resume the call\'s recordings'] },
+  ];
+  for (const r of rows) t.same(midcallSteps(r.actions, new Set(r.live), plan, r.paused).map(describeStep), r.want, r.name);
 });
 
 t.test('midcallSteps: table of action sequences', async (t) => {

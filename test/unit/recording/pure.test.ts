@@ -39,7 +39,7 @@ const item: RecordingItem = {
 const result: RecordingResult = {
   path: '/tmp/x.mp3', format: 'mp3', durationSec: 4.0125, sampleRate: 16000, channels: 2, bytes: 1234,
   packetsReceived: 400, packetsLost: 0, packetsLate: 0, discarded: false, reason: 'hangup', beganAtSec: 1,
-  startedAt: 1_700_000_000_123, endedAt: 1_700_000_004_200, encoderSec: 0.01, legs: {},
+  startedAt: 1_700_000_000_123, endedAt: 1_700_000_004_200, encoderSec: 0.01, legs: {}, paused: [],
 };
 
 t.test('recordingMeta', async (t) => {
@@ -69,11 +69,16 @@ t.test('recordingDoc', async (t) => {
     start: 1_700_000_000, start_ms: 1_700_000_000_123, duration_ms: 4013, duration: 4, media_type: 'mp3', sample_rate: 16000,
     content_type: 'audio/mpeg', name: 'call_recording_c1.mp3', size: 1234, url: 'http://x.test/r/call_recording_c1.mp3?from=a',
     method: 'post', status: 'failed', attempts: 3, last_error: { code: 'http_status', message: 'HTTP 500', at: 5 },
-    uploaded_at: null, http_status: null, file_kept: true, media_status: null, media_error: null, media_legs: null,
+    uploaded_at: null, http_status: null, file_kept: true, media_status: null, media_error: null, media_legs: null, paused_intervals: [],
   });
   const media = { status: 'partial' as const, reason: 'callee: recorder got 0 of 600 packets', legs: { caller: { forwarded: 600, received: 600 }, callee: { forwarded: 600, received: 0 } } };
   const withMedia = recordingDoc({ ...rec, meta: recordingMeta({ accountId: 'a1', callId: 'c1' }, item, result, media) });
   t.same([withMedia.media_status, withMedia.media_error, withMedia.media_legs], [media.status, media.reason, media.legs], 'the media check is in the record');
+  const pause = { offsetMs: 1000.125, durationMs: 2500, startedAt: 1_700_000_001_123, endedAt: 1_700_000_003_623 };
+  const paused = recordingMeta({ accountId: 'a1', callId: 'c1' }, item, { ...result, paused: [pause] });
+  t.same(paused.paused, [pause], 'the meta (upload webhook) lists the paused intervals');
+  t.same(recordingDoc({ ...rec, meta: paused }).paused_intervals, [{ offset_ms: 1000.125, duration_ms: 2500, started_at_ms: 1_700_000_001_123, ended_at_ms: 1_700_000_003_623 }], 'and the record');
+  t.notOk('paused' in rec.meta, 'no paused key when never paused');
 });
 
 t.test('wantsAudio', async (t) => {

@@ -11,7 +11,7 @@ import t from 'tap';
 import type { AccountInfo, DeviceInfo, ResourceInfo } from '../../../src/directory/types';
 import { RecordingStart } from '../../../src/policy';
 import { answerForRecorder, restrictOffer } from '../../../src/calls';
-import { RefusalReason, planCall, recordCallerSteps, type PlanInput } from '../../../src/recording';
+import { RefusalReason, pauseModeOf, planCall, recordCallerSteps, type PlanInput } from '../../../src/recording';
 import { CalleeKind, CallerKind, type Callee, type Caller } from '../../../src/signalling/direction';
 
 const URL = 'http://rec.example.com/store';
@@ -86,6 +86,24 @@ for (const row of planRows) {
     for (const i of got.items) t.equal(i.settings.url, URL, 'kept items carry their URL');
   });
 }
+
+t.test('planCall: record_call pause / resume before routing decide whether the recordings begin paused; pauseModeOf', async (t) => {
+  const base = { caller: phone(device('d1')), callee: callee(device('d2')) };
+  const rc = (data: Record<string, unknown>): PlanInput['actions'][number] => ({ module: 'record_call', data });
+  const rows: [string, PlanInput['actions'], boolean][] = [
+    ['start then pause', [rc({ url: URL }), rc({ action: 'pause' })], true],
+    ['pause then resume', [rc({ action: 'pause' }), rc({ url: URL }), rc({ action: 'resume' })], false],
+    ['no pause', [rc({ url: URL })], false],
+  ];
+  for (const [name, actions, paused] of rows) {
+    const got = planCall(input({ ...base, actions }));
+    t.equal(got.paused === true, paused, name);
+    t.same(got.items.map((i) => i.origin), ['callflow : record_call'], `${name}: pause / resume start nothing`);
+  }
+  t.equal(pauseModeOf(account({ pause_mode: 'omit' })), 'omit');
+  t.equal(pauseModeOf(account({ pause_mode: 'silence' })), 'silence');
+  t.equal(pauseModeOf(account()), 'silence', 'silence by default');
+});
 
 interface StepRow {
   name: string;

@@ -52,7 +52,7 @@ t.test('parseMetaflow: field errors keyed from the node', async (t) => {
     { name: 'module too long', body: { module: 'x'.repeat(65) }, want: { module: ['maxLength'] } },
     { name: 'module not offered', body: { module: 'transfer', data: {} }, want: { module: ['enum'] } },
     { name: 'data not an object', body: { module: 'record_call', data: [1] }, want: { data: ['type'] } },
-    { name: 'bad action', body: { module: 'record_call', data: { action: 'mask' } }, want: { 'data.action': ['enum'] } },
+    { name: 'bad action', body: { module: 'record_call', data: { action: 'pause_all' } }, want: { 'data.action': ['enum'] } },
     { name: 'bad format and time_limit', body: { module: 'record_call', data: { format: 'ogg', time_limit: 99999 } }, want: { 'data.format': ['enum'], 'data.time_limit': ['maximum'] } },
     { name: 'bad url', body: { module: 'record_call', data: { url: 'ftp://x/y' } }, want: { 'data.url': ['format'] } },
     { name: 'error in a child', body: { module: 'record_call', data: {}, children: { _: { module: 'record_call', data: { record_on_answer: 'yes' } } } }, want: { 'children._.data.record_on_answer': ['type'] } },
@@ -88,11 +88,11 @@ t.test('channelView and callBelongsTo: a trunk call routed to another account', 
   t.ok(callBelongsTo(call, 'did-acct'), 'the routing account');
   t.ok(callBelongsTo(call, 'carrier-acct'), 'and still the trunk\'s');
   t.notOk(callBelongsTo(call, 'third'));
-  const v = channelView(call, [{ source: 'account', origin: 'inbound from offnet to onnet', format: 'mp3', state: RecordingState.Recording }]);
+  const v = channelView(call, [{ source: 'account', origin: 'inbound from offnet to onnet', format: 'mp3', state: RecordingState.Recording, paused: true }]);
   t.same({ ...v, timestamp: 0 }, {
     uuid: 'cid-1', answered: false, state: 'routing', direction: 'inbound', call_direction: null,
     authorizing_type: 'resource', authorizing_id: 'res1', destination: '4420000', other_leg: null, timestamp: 0,
-    recordings: [{ source: 'account', origin: 'inbound from offnet to onnet', format: 'mp3', state: 'recording' }],
+    recordings: [{ source: 'account', origin: 'inbound from offnet to onnet', format: 'mp3', state: 'recording', paused: true }],
   });
   t.equal(v.timestamp, gregorianSeconds(call.startedAt));
 });
