@@ -4,14 +4,16 @@
  * requests to them reuse their registration's connection, and the recordings of SRTP calls
  * hold both tones (the recorder's fork is plain RTP decrypted by rtpengine).
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { Baresip, type BaresipOptions } from '../../helpers/baresip';
 import { makePki } from '../../helpers/certs';
 import { freePort } from '../../helpers/ports';
 import type { TestService } from '../../helpers/service';
 import type { UploadServer } from '../../helpers/upload-server';
 import { RtpEndpoint } from '../../helpers/rtp';
-import { answerOn, bridged, callFrom, ended, nextCall } from '../calls/setup';
+import { answerOn, bridged, callFrom, csv, ended, nextCall, registerPhone } from '../calls/setup';
+import { runSipp } from '../../helpers/sipp';
+import { inlineKey, newMasterKey, srtpProtector } from '../../helpers/srtp';
 import { offeredProtocol } from '../../../src/media/srtp';
 import { bothTones, coverage, phoneCall } from './phone-call';
 import { newStream, rtpengineTargets, sendTone } from './media';
@@ -125,4 +127,55 @@ t.test('a plain-RTP trunk calls an SRTP-only phone on TLS (device media.encrypti
   t.ok(right >= 0.9, `the SRTP phone's 400 Hz, decrypted for the recorder, in ${(right * 100).toFixed(0)}% of the call`);
   const doc = await recordingDocOf(svc, w.accountId, call.callId, 'uploaded');
   t.equal(doc.media_status, 'complete', `media check: ${String(doc.media_error)}`);
+});
+
+/**
+ * A SIPp phone offers SDES SRTP with key K and sends a 1 kHz tone protected with `sendKey`;
+ * the plain callee sends 400 Hz. Returns the call's recording and its media verdict.
+ */
+async function srtpSenderCall(t: Test, sendWith: 'offered' | 'other'): Promise<{ d: ReturnType<typeof decodeBody>; doc: Record<string, unknown> }> {
+  const callee = await registerPhone(svc, '2001');
+  const callerRtp = await RtpEndpoint.open();
+  t.teardown(() => { callee.rtp.close(); callerRtp.close(); });
+  const offered = newMasterKey();
+  const protect = srtpProtector(sendWith === 'offered' ? offered : newMasterKey());
+  const uas = answerOn(callee.port, 'rec-phone-answer.xml', callee.rtp.port);
+  const callP = nextCall(svc);
+  const uac = runSipp({
+    scenario: 'rec-phone-call-srtp.xml', remote: svc.sipTarget, localPort: await freePort(), timeoutMs: 30_000,
+    args: ['-m', '1', '-inf', csv(['1001', REALM, 'pw-1001', '2000', String(callerRtp.port), inlineKey(offered)]), '-au', '1001', '-ap', 'pw-1001', '-auth_uri', `2000@${REALM}`],
+  });
+  const call = await callP;
+  await bridged(call);
+  t.equal(offeredProtocol(call.uas?.local.sdp ?? ''), 'RTP/SAVP', 'the SRTP phone is answered with SRTP');
+  const ports = await rtpengineTargets(svc, call);
+  await Promise.all([
+    sendTone(callerRtp, ports.toCallerSide, CALLER_TONE, 150, newStream(0x5555), protect),
+    sendTone(callee.rtp, ports.toCalleeSide, CALLEE_TONE, 150, newStream(0x6666)),
+  ]);
+  await Promise.all([uac, uas.done]);
+  await ended(call);
+  const [up] = await uploadsOf(upload, call.callId);
+  return { d: decodeBody(up.body, 'mp3'), doc: await recordingDocOf(svc, w.accountId, call.callId, 'uploaded') };
+}
+
+t.test('SRTP sent with the offered key (control): the tone is decrypted into the recording', async (t) => {
+  const { d, doc } = await srtpSenderCall(t, 'offered');
+  const left = coverage(d.ch[0], d.sampleRate, CALLER_TONE, CALLEE_TONE, 0.5, 2.5);
+  t.ok(left >= 0.9, `caller's 1 kHz in ${(left * 100).toFixed(0)}% of its tone`);
+  t.equal(doc.media_status, 'complete', `media check: ${String(doc.media_error)}`);
+});
+
+t.test('SRTP sent with a key other than the offered one: nothing of it in the recording, the leg counted undecryptable (srtp_auth)', async (t) => {
+  const { d, doc } = await srtpSenderCall(t, 'other');
+  const left = coverage(d.ch[0], d.sampleRate, CALLER_TONE, CALLEE_TONE, 0.5, 2.5);
+  t.equal(left, 0, 'no trace of the caller\'s tone');
+  const quiet = d.ch[0].subarray(Math.floor(0.5 * d.sampleRate), Math.floor(2.5 * d.sampleRate)).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  t.ok(quiet < 500, `the caller's channel is silence, not decrypted-with-the-wrong-key noise (peak ${quiet})`);
+  const right = coverage(d.ch[1], d.sampleRate, CALLEE_TONE, CALLER_TONE, 0.5, 2.5);
+  t.ok(right >= 0.9, `the plain callee is recorded as usual (${(right * 100).toFixed(0)}%)`);
+  t.equal(doc.media_status, 'partial');
+  t.match(String(doc.media_error), /^srtp_auth: caller: \d+ SRTP packets failed authentication/);
+  const legs = doc.media_legs as Record<string, { undecryptable?: number }>;
+  t.ok((legs.caller.undecryptable ?? 0) >= 140, `undecryptable packets counted (${JSON.stringify(legs)})`);
 });
