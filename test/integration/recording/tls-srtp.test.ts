@@ -5,6 +5,7 @@
  * hold both tones (the recorder's fork is plain RTP decrypted by rtpengine).
  */
 import t, { type Test } from 'tap';
+import { connect } from 'node:net';
 import { Baresip, type BaresipOptions } from '../../helpers/baresip';
 import { makePki } from '../../helpers/certs';
 import { freePort } from '../../helpers/ports';
@@ -69,6 +70,26 @@ t.test('two phones register and call over TLS; the callee is reached on its regi
   bothTones(t, decodeBody(up.body, 'mp3'));
   const doc = await recordingDocOf(svc, w.accountId, run.call.callId, 'uploaded');
   t.equal(doc.media_status, 'complete', `media check: ${String(doc.media_error)}`);
+});
+
+t.test('a plain TCP client on the TLS port: refused, counted in b2bua_sip_tls_handshake_failures_total{reason="not_tls"}, the service unharmed', async (t) => {
+  const plain = connect(tlsPort, '127.0.0.1');
+  plain.on('error', () => undefined);
+  plain.write('OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bKp\r\nContent-Length: 0\r\n\r\n');
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the TLS port kept a plain TCP client open')), 5000);
+    plain.once('close', () => { clearTimeout(timer); resolve(); });
+  });
+  let metrics = '';
+  for (let i = 0; i < 20 && !/b2bua_sip_tls_handshake_failures_total\{reason="not_tls"\} [1-9]/.test(metrics); i++) {
+    metrics = await (await fetch(`${svc.apiUrl}/metrics`)).text();
+    await sleep(100);
+  }
+  t.match(metrics, /b2bua_sip_tls_handshake_failures_total\{reason="not_tls"\} 1\b/);
+  t.match(metrics, /b2bua_sip_tls_handshake_failures_total\{reason="protocol_version"\} 0\b/, 'every reason is exported');
+  const p = await phone('1001', CALLER_TONE);
+  t.teardown(closePhones);
+  t.ok(p, 'a phone still registers over TLS afterwards');
 });
 
 t.test('an SDES SRTP phone on TLS (srtp-mand) calls a plain-RTP trunk: SRTP on its leg, RTP/AVP to the trunk, both tones recorded', async (t) => {
