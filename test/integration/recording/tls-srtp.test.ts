@@ -1,5 +1,5 @@
 /**
- * Phones on TLS (RFC 3261 26) with and without SRTP (SDES, RFC 4568), real baresip phones
+ * Phones on TLS (RFC 3261 26) with and without SRTP (SDES RFC 4568, DTLS-SRTP RFC 5764), real baresip phones
  * checking the product's certificate against the test CA: they register and call over TLS,
  * requests to them reuse their registration's connection, and the recordings of SRTP calls
  * hold both tones (the recorder's fork is plain RTP decrypted by rtpengine).
@@ -199,4 +199,31 @@ t.test('SRTP sent with a key other than the offered one: nothing of it in the re
   t.match(String(doc.media_error), /^srtp_auth: caller: \d+ SRTP packets failed authentication/);
   const legs = doc.media_legs as Record<string, { undecryptable?: number }>;
   t.ok((legs.caller.undecryptable ?? 0) >= 140, `undecryptable packets counted (${JSON.stringify(legs)})`);
+});
+
+t.test('DTLS-SRTP: a plain-RTP trunk calls a DTLS-SRTP phone (device methods ["dtls"]): UDP/TLS/RTP/SAVP toward it, recorded whole', async (t) => {
+  await svc.store.merge('devices', w.calleeDevice, { media: { encryption: { methods: ['dtls'] } } });
+  t.teardown(() => svc.store.merge('devices', w.calleeDevice, { media: null }));
+  await phone('2001', CALLEE_TONE, { mediaenc: 'dtls_srtp', autoAnswer: true });
+  t.teardown(closePhones);
+  const trunkRtp = await RtpEndpoint.open();
+  t.teardown(() => trunkRtp.close());
+  const callP = nextCall(svc);
+  const trunk = callFrom(svc, 'trunk-call.xml', { user: '15559990000', realm: 'carrier.test', number: '4420000', rtpPort: trunkRtp.port, port: await freePort(CARRIER), host: CARRIER });
+  const call = await callP;
+  await bridged(call);
+  t.equal(offeredProtocol(call.uac?.local.sdp ?? ''), 'UDP/TLS/RTP/SAVP', 'the phone is offered DTLS-SRTP');
+  t.match(call.uac?.local.sdp ?? '', /a=fingerprint:/, 'with rtpengine\'s certificate fingerprint');
+  t.equal(offeredProtocol(call.uac?.remote.sdp ?? ''), 'UDP/TLS/RTP/SAVP', 'the phone answers DTLS-SRTP');
+  t.equal(offeredProtocol(call.uas?.local.sdp ?? ''), 'RTP/AVP', 'the trunk keeps plain RTP');
+  const ports = await rtpengineTargets(svc, call);
+  await sendTone(trunkRtp, ports.toCallerSide, CALLER_TONE, 120, newStream(0x7777));
+  await trunk;
+  await ended(call);
+  const [up] = await uploadsOf(upload, call.callId);
+  const d = decodeBody(up.body, 'mp3');
+  const left = coverage(d.ch[0], d.sampleRate, CALLER_TONE, CALLEE_TONE, 0.5, 2.2);
+  const right = coverage(d.ch[1], d.sampleRate, CALLEE_TONE, CALLER_TONE, 1.0, d.durationSec - 0.3);
+  t.ok(left >= 0.9, `the trunk's 1 kHz in ${(left * 100).toFixed(0)}% of its tone`);
+  t.ok(right >= 0.8, `the DTLS-SRTP phone's 400 Hz, decrypted for the recorder, in ${(right * 100).toFixed(0)}% after the handshake`);
 });
