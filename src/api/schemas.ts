@@ -30,12 +30,6 @@ export const UserDocSchema = Type.Object({
   enabled: Type.Optional(Type.Boolean({ default: true })),
   priv_level: Type.Optional(Type.Union([Type.Literal('user'), Type.Literal('admin')], { default: 'user' })),
   call_recording: Type.Optional(CallRecording),
-  /** Kazoo's device media settings; `encryption.methods` ["srtp"] (SDES) or ["dtls"] asks for SRTP on calls to the device. */
-  media: Type.Optional(Type.Object({
-    encryption: Type.Optional(Type.Object({
-      methods: Type.Optional(Type.Array(Type.Union([Type.Literal('srtp'), Type.Literal('dtls')]), { default: [] })),
-    })),
-  })),
 });
 
 export const DeviceDocSchema = Type.Object({
@@ -57,6 +51,12 @@ export const DeviceDocSchema = Type.Object({
     }),
   ),
   call_recording: Type.Optional(CallRecording),
+  /** Kazoo's device media settings; `encryption.methods` ["srtp"] (SDES) or ["dtls"] asks for SRTP on calls to the device. */
+  media: Type.Optional(Type.Object({
+    encryption: Type.Optional(Type.Object({
+      methods: Type.Optional(Type.Array(Type.Union([Type.Literal('srtp'), Type.Literal('dtls')]), { default: [] })),
+    })),
+  })),
 });
 
 /**
