@@ -38,12 +38,6 @@ export const UserDocSchema = Type.Object({
   /** The web page's login (PUT /v2/user_auth); write-only: stored as a scrypt hash, never shown. */
   password: Type.Optional(Str({ minLength: 8, maxLength: 128 })),
   call_recording: Type.Optional(CallRecording),
-  /** Kazoo's device media settings; `encryption.methods` ["srtp"] (SDES) or ["dtls"] asks for SRTP on calls to the device. */
-  media: Type.Optional(Type.Object({
-    encryption: Type.Optional(Type.Object({
-      methods: Type.Optional(Type.Array(Type.Union([Type.Literal('srtp'), Type.Literal('dtls')]), { default: [] })),
-    })),
-  })),
 });
 
 export const DeviceDocSchema = Type.Object({
@@ -65,6 +59,12 @@ export const DeviceDocSchema = Type.Object({
     }),
   ),
   call_recording: Type.Optional(CallRecording),
+  /** Kazoo's device media settings; `encryption.methods` ["srtp"] (SDES) or ["dtls"] asks for SRTP on calls to the device. */
+  media: Type.Optional(Type.Object({
+    encryption: Type.Optional(Type.Object({
+      methods: Type.Optional(Type.Array(Type.Union([Type.Literal('srtp'), Type.Literal('dtls')]), { default: [] })),
+    })),
+  })),
 });
 
 /**

@@ -124,6 +124,11 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
     return this.calleeTagValue;
   }
 
+  /** Whether `side` speaks SRTP (SDES or DTLS): rtpengine's stream errors are then failed authentications. */
+  isSrtp(side: Side): boolean {
+    return this.profile[side].includes('SAVP');
+  }
+
   /** NG parameters for SDP sent toward `side`: its own RTP profile, so each leg keeps its encryption. */
   private toward(side: Side): Record<string, unknown> {
     return { 'transport-protocol': this.profile[side] };
@@ -258,6 +263,10 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
     let plan: ReturnType<typeof buildRecorderAnswer>;
     try {
       plan = buildRecorderAnswer(parseSdp(req.sdp), target.host, target.ports, target.accept ?? RECORDER_CODECS);
+      // The recorder takes plain RTP: rtpengine's subscription offer mirrors each source's
+      // profile (RTP/SAVP with a=crypto for an SRTP party); answering RTP/AVP makes rtpengine
+      // send that party decrypted (else the recorder would write the ciphertext as noise).
+      for (const m of plan.sdp.media) if (m.port !== 0) m.proto = PLAIN_RTP;
       await this.guard(() => this.server.subscribeAnswer({
         callId: this.callId, toTag: req.toTag, sdp: serializeSdp(plan.sdp),
         // The request asked for the transcode target, so the answer must allow transcoding

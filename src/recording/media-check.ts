@@ -20,6 +20,12 @@ export interface LegMedia {
   undecodable: number;
   /** rtpengine transcodes this party's stream for the fork (packet counts may then differ). */
   transcoded: boolean;
+  /**
+   * SRTP packets from this party rtpengine dropped in the window because they failed
+   * authentication (RFC 3711 3.3: a key other than the one negotiated): never recorded, as noise
+   * or at all. Counted for SRTP parties only.
+   */
+  undecryptable?: number;
 }
 
 export interface MediaVerdict {
@@ -57,12 +63,19 @@ export function mediaVerdict(input: MediaCheckInput): MediaVerdict {
   if (input.forkError !== undefined && got === 0) {
     return { status: 'failed', reason: `recording fork failed: ${input.forkError}`, legs };
   }
+  const undecryptable = names.reduce((n, l) => n + (legs[l].undecryptable ?? 0), 0);
+  if (sent === 0 && got === 0 && undecryptable > MISSING_PACKETS_TOLERATED) {
+    return { status: 'failed', reason: `srtp_auth: every party's SRTP failed authentication (${undecryptable} packets), nothing recorded`, legs };
+  }
   if (sent > 0 && got <= sent * ALMOST_NOTHING) {
     return { status: 'failed', reason: `no media reached the recorder (${got} of the ${sent} packets rtpengine received from the parties)`, legs };
   }
   const gaps: string[] = [];
   for (const name of names) {
     const l = legs[name];
+    if ((l.undecryptable ?? 0) > MISSING_PACKETS_TOLERATED) {
+      gaps.push(`srtp_auth: ${name}: ${l.undecryptable} SRTP packets failed authentication (not the negotiated key), none recorded`);
+    }
     if (l.undecodable > MISSING_PACKETS_TOLERATED) gaps.push(`${name}: ${l.undecodable} packets in a codec the recorder cannot decode`);
     const missing = l.forwarded - l.received;
     // A transcoded stream may be re-packetized by rtpengine: only its total absence counts.
@@ -78,6 +91,8 @@ export function mediaVerdict(input: MediaCheckInput): MediaVerdict {
 /** Counters at one moment: rtpengine's per party, the recorder's per leg. */
 export interface Snapshot {
   engine: Record<Side, number> | null;
+  /** rtpengine's error count per SRTP party (failed authentication); 0 for plain RTP parties. */
+  srtpErrors?: Record<Side, number>;
   recorder: Record<string, LegStats>;
 }
 
@@ -129,11 +144,13 @@ export class MediaWitness {
       const forwarded = from?.engine && to.engine && side ? Math.max(0, to.engine[side] - from.engine[side]) : 0;
       const a = recorderCounts(from?.recorder[leg]);
       const b = recorderCounts(to.recorder[leg]);
+      const undecryptable = from?.srtpErrors && to.srtpErrors && side ? Math.max(0, to.srtpErrors[side] - from.srtpErrors[side]) : 0;
       legs[leg] = {
         forwarded,
         received: b.arrived - a.arrived,
         undecodable: b.undecodable - a.undecodable,
         transcoded: this.transcoded.get(leg) ?? false,
+        ...(undecryptable > 0 ? { undecryptable } : {}),
       };
     }
     return mediaVerdict({
@@ -146,15 +163,18 @@ export class MediaWitness {
   private async snapshot(): Promise<Snapshot> {
     const recorder = this.session.legStats();
     let engine: Record<Side, number> | null = null;
+    let srtpErrors: Record<Side, number> | undefined;
     const media = this.media();
     if (media) {
       try {
         const s = await media.stats();
         engine = { caller: s.caller.packets, callee: s.callee.packets };
+        // rtpengine counts a failed SRTP authentication as an error of that stream.
+        srtpErrors = { caller: media.isSrtp('caller') ? s.caller.errors : 0, callee: media.isSrtp('callee') ? s.callee.errors : 0 };
       } catch {
         engine = null; // no counters (rtpengine gone): the check compares nothing for this window
       }
     }
-    return { engine, recorder };
+    return { engine, recorder, ...(srtpErrors ? { srtpErrors } : {}) };
   }
 }

@@ -200,7 +200,7 @@ export class Recordings {
     if (r.startedAt === null) return;
     m?.encoderSeconds.inc({ format: r.format }, r.encoderSec);
     const v = outcome.media;
-    const media = v ? { status: v.status, reason: v.reason, legs: Object.fromEntries(Object.entries(v.legs).map(([l, x]) => [l, { forwarded: x.forwarded, received: x.received }])) } : undefined;
+    const media = v ? { status: v.status, reason: v.reason, legs: Object.fromEntries(Object.entries(v.legs).map(([l, x]) => [l, { forwarded: x.forwarded, received: x.received, ...(x.undecryptable ? { undecryptable: x.undecryptable } : {}) }])) } : undefined;
     const meta = recordingMeta(facts, item, r, media);
     try {
       if (r.discarded) {

@@ -37,12 +37,12 @@ export function newStream(ssrc: number): Stream {
 
 const sleepUntil = (t: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, t - performance.now())));
 
-/** `frames` 20 ms PCMU frames of a sine, frame i sent at start + 20 i ms. */
-export async function sendTone(ep: RtpEndpoint, port: number, freq: number, frames: number, s: Stream): Promise<void> {
+/** `frames` 20 ms PCMU frames of a sine, frame i sent at start + 20 i ms (through `protect`, e.g. SRTP). */
+export async function sendTone(ep: RtpEndpoint, port: number, freq: number, frames: number, s: Stream, protect: (rtp: Buffer) => Buffer = (p) => p): Promise<void> {
   const t0 = performance.now();
   for (let i = 0; i < frames; i++) {
     await sleepUntil(t0 + i * 20);
-    ep.socket.send(buildRtp({ payloadType: 0, sequence: s.seq & 0xffff, timestamp: s.ts >>> 0, ssrc: s.ssrc, marker: i === 0, payload: toneFrame(freq, i) }), port, '127.0.0.1');
+    ep.socket.send(protect(buildRtp({ payloadType: 0, sequence: s.seq & 0xffff, timestamp: s.ts >>> 0, ssrc: s.ssrc, marker: i === 0, payload: toneFrame(freq, i) })), port, '127.0.0.1');
     s.seq++;
     s.ts += FRAME;
   }

@@ -117,5 +117,10 @@ t.test('document schemas: required fields, bounds and defaults', (t) => {
     weight_cost: { maximum: { message: 'Value must be at most 100', target: 100 } },
     'inbound_ips.0': { format: { message: 'Value did not match format: ip-address', target: 'ip-address' } },
   });
+  // SRTP toward a trunk / device, TLS toward a gateway (issue 15).
+  t.equal(resource({ name: 'r', gateways: [{ server: 'sbc.example', transport: 'tls' }], media: { srtp: 'sdes' } }), null);
+  t.ok(resource({ name: 'r', gateways: [{ server: 'sbc.example' }], media: { srtp: 'zrtp' } })?.['media.srtp'], 'unknown SRTP mode refused');
+  t.equal(device({ name: 'd', media: { encryption: { methods: ['srtp'] } } }), null);
+  t.ok(device({ name: 'd', media: { encryption: { methods: ['zrtp'] } } })?.['media.encryption.methods.0'], 'unknown method refused');
   t.end();
 });

@@ -19,11 +19,21 @@ t.test('env overrides nest on double underscore and parse JSON scalars', (t) => 
   t.end();
 });
 
+t.test('engine.sip.tls: absent by default; when set, port 5061, TLS 1.2 minimum and AEAD ciphers by default', (t) => {
+  t.equal(parseConfig({}).engine.sip.tls, undefined);
+  const tls = parseConfig({ engine: { sip: { tls: { certFile: '/c.pem', keyFile: '/k.pem' } } } }).engine.sip.tls;
+  t.match(tls, { host: '127.0.0.1', port: 5061, minVersion: 'TLSv1.2', requireClientCert: false, handshakeTimeoutMs: 10000 });
+  t.notMatch(tls?.ciphers ?? '', /CBC|RC4|3DES|^AES|:AES/, 'no CBC or static-RSA suites');
+  t.end();
+});
+
 t.test('invalid values are reported by path', (t) => {
   const cases: Array<[unknown, string]> = [
     [{ engine: { sip: { t1: 0 } } }, '/engine/sip/t1'],
     [{ engine: { drachtio: { port: 70000 } } }, '/engine/drachtio/port'],
     [{ logLevel: 'loud' }, '/logLevel'],
+    [{ engine: { sip: { tls: { keyFile: '/k.pem' } } } }, '/engine/sip/tls/certFile'],
+    [{ engine: { sip: { tls: { certFile: '/c.pem', keyFile: '/k.pem', minVersion: 'TLSv1.1' } } } }, '/engine/sip/tls/minVersion'],
   ];
   for (const [input, path] of cases) {
     try {

@@ -19,6 +19,9 @@ t.test('media verdict (table)', async (t) => {
     { name: 'transcoded leg with nothing at all', legs: { caller: leg(1000, 0, { transcoded: true }), callee: leg(1000, 1000) }, status: 'partial', reason: /caller: recorder got 0 of 1000/ },
     { name: 'audio in a codec the recorder cannot decode', legs: { caller: leg(500, 500, { undecodable: 300 }), callee: leg(500, 500) }, status: 'partial', reason: /caller: 300 packets in a codec the recorder cannot decode/ },
     { name: 'rtpengine died mid-call after media flowed', legs: { caller: leg(300, 300), callee: leg(300, 300) }, mediaFailed: true, status: 'partial', reason: /media anchor failed/ },
+    { name: 'SRTP with a wrong key on one leg: undecryptable, partial', legs: { caller: leg(0, 0, { undecryptable: 400 }), callee: leg(400, 400) }, status: 'partial', reason: /^srtp_auth: caller: 400 SRTP packets failed authentication/ },
+    { name: 'SRTP with wrong keys on both legs: nothing recordable, failed', legs: { caller: leg(0, 0, { undecryptable: 400 }), callee: leg(0, 0, { undecryptable: 400 }) }, status: 'failed', reason: /^srtp_auth: every party/ },
+    { name: 'a few failed SRTP packets (a re-key race) are tolerated', legs: { caller: leg(500, 500, { undecryptable: 3 }), callee: leg(500, 500) }, status: 'complete' },
     { name: 'fork failed later but some media arrived first', legs: { caller: leg(300, 300), callee: leg(300, 300) }, forkError: 'timeout', status: 'partial', reason: /fork failed: timeout/ },
   ];
   for (const r of rows) {

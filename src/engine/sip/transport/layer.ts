@@ -210,7 +210,8 @@ export class TransportLayer {
     const keys = this.aliasKeys.get(conn) ?? [];
     for (const e of names) {
       const k = connKey(e.transport, e.address, e.port);
-      if (this.conns.get(k)?.isClosed === false || this.aliases.get(k) === conn) continue;
+      // First come keeps a name while its connection lives: another peer on the same IP cannot take it over.
+      if (this.conns.get(k)?.isClosed === false || this.aliases.get(k)?.isClosed === false) continue;
       this.aliases.set(k, conn);
       keys.push(k);
     }

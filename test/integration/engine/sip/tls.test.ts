@@ -137,3 +137,29 @@ t.test('reloadTls: new handshakes get the new certificate; a bad key keeps the o
   t.throws(() => a.stack.reloadTls(), { code: 'ERR_SIP_TLS_CONFIG' });
   t.equal(await cn(), 'b2bua-reloaded.test', 'still serving the last good pair');
 });
+
+t.test('connection aliases: the first peer naming a host:port keeps it; a second one on the same IP cannot take it over', async (t) => {
+  const a = await tlsStack(t);
+  const [aliasPort] = await freePorts(1);
+  const peer = async (tag: string): Promise<{ socket: TLSSocket; got: () => string }> => {
+    const s = await rawTls(a.port, {});
+    if (s instanceof Error) throw s;
+    let text = '';
+    s.on('data', (d: Buffer) => { text += d.toString(); });
+    s.write([
+      `OPTIONS sip:a@127.0.0.1:${a.port};transport=tls SIP/2.0`,
+      `Via: SIP/2.0/TLS 127.0.0.1:${aliasPort};branch=z9hG4bK${tag}`,
+      `From: <sip:${tag}@x>;tag=${tag}`, 'To: <sip:a@x>', `Call-ID: ${tag}`, 'CSeq: 1 OPTIONS',
+      `Contact: <sip:${tag}@127.0.0.1:${aliasPort};transport=tls>`, 'Content-Length: 0', '', '',
+    ].join('\r\n'));
+    for (let i = 0; i < 100 && !text.includes('200 OK'); i++) await delay(20);
+    return { socket: s, got: () => text };
+  };
+  const first = await peer('first');
+  const second = await peer('second');
+  t.teardown(() => { first.socket.destroy(); second.socket.destroy(); });
+  a.stack.sendRequest(options(`sip:x@127.0.0.1:${aliasPort};transport=tls`)).on('transportError', () => undefined);
+  for (let i = 0; i < 100 && !first.got().includes('OPTIONS sip:x@'); i++) await delay(20);
+  t.match(first.got(), /OPTIONS sip:x@127\.0\.0\.1/, 'the request went on the first connection');
+  t.notMatch(second.got(), /OPTIONS sip:x@/, 'not on the second');
+});
