@@ -8,6 +8,7 @@ import { DeliveryError, FileMissingError, HorizonReachedError, UrlInvalidError }
 import { Journal, exists } from './journal';
 import type { KeyRing } from '../atrest/keyring';
 import { SpoolFiles, SpoolFileError, type PlainFile } from './spool-files';
+import { isS3Url, s3Metadata, s3TargetUrl, uploadToS3, type S3Deps } from '../storage/s3/destination';
 import { NetworkPolicy } from './netpolicy';
 import { DeliveryEvent, DeliveryStatus, nextStatus } from './status';
 import type { DeliveryJob, DeliveryRecord, RecordingMeta } from './types';
@@ -42,6 +43,8 @@ export interface DeliveryQueueDeps {
   resolve?: UploadOptions['resolve'];
   /** Encryption at rest: files are encrypted on the way in with the active key, opened with any configured one. */
   keys?: KeyRing;
+  /** S3 destinations (`s3://bucket/prefix` URLs): the account's credentials and the multipart sizes. */
+  s3?: S3Deps;
 }
 
 export type ReadonlyDeliveryConfig = Readonly<Omit<DeliveryConfig, 'allow' | 'deny' | 'tls'>> & {
@@ -150,7 +153,7 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
     rec.keyId = await this.spool.keyIdFor(job.filePath);
     let invalid: UrlInvalidError | null = null;
     try {
-      parseTarget(rec.targetUrl);
+      if (!isS3Url(rec.targetUrl)) parseTarget(rec.targetUrl);
     } catch (err) {
       invalid = err as UrlInvalidError;
     }
@@ -298,7 +301,8 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
       file: null,
       sourcePath: null,
       size,
-      targetUrl: buildUploadUrl(meta.url, urlFieldsOf(m, id, cdrId)),
+      // s3://bucket/prefix/<name>: the name as Kazoo's, the metadata as object metadata instead of a query.
+      targetUrl: isS3Url(meta.url) ? s3TargetUrl(meta.url, recordingName(meta.callId, meta.format)) : buildUploadUrl(meta.url, urlFieldsOf(m, id, cdrId)),
       name: recordingName(meta.callId, meta.format),
       contentType: contentTypeFor(meta.format),
       attempts: 0,
@@ -363,7 +367,8 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
       const path = this.journal.filePath(rec.file as string);
       try {
         const body = await this.spool.check(path, rec.keyId);
-        const res = await upload({
+        const common = { policy: this.policy, connectTimeoutMs: this.cfg.connectTimeoutMs, transferTimeoutMs: this.cfg.transferTimeoutMs, ca: this.ca, rejectUnauthorized: this.cfg.tls.rejectUnauthorized, signal: ctl.signal, resolve: this.deps.resolve };
+        const res = isS3Url(rec.targetUrl) ? await uploadToS3(this.deps.s3, rec.targetUrl, rec.meta.accountId, body, rec.contentType, s3Metadata(rec), common) : await upload({
           url: rec.targetUrl,
           method: rec.meta.method ?? 'put',
           body,

@@ -18,6 +18,7 @@ import { RecordCallerFirst } from './answer-first';
 import type { RefusedRecording } from './plan';
 import { RecordingStoreMirror } from './store-mirror';
 import { RetentionSweeper } from '../storage/sweeper';
+import { s3CredentialsOf } from '../storage/credentials';
 import type { MediaVerdict } from './media-check';
 
 /**
@@ -73,7 +74,11 @@ export class Recordings {
     const keys = new KeyRing(d.config.storage.encryption.keys, d.config.storage.encryption.activeKeyId);
     this.pool = new EncoderPool(encoderWorkersFrom(rec), keys.active());
     const del = d.config.delivery;
-    this.queue = new DeliveryQueue({ ...del, allow: [...del.allow], deny: [...del.deny], tls: { ...del.tls } }, { logger: d.logger.child({ part: 'delivery' }), keys });
+    const s3 = d.config.storage.s3;
+    this.queue = new DeliveryQueue({ ...del, allow: [...del.allow], deny: [...del.deny], tls: { ...del.tls } }, {
+      logger: d.logger.child({ part: 'delivery' }), keys,
+      s3: { credentials: (id) => s3CredentialsOf(d.store, id), partSize: s3.partSizeBytes, multipartThreshold: s3.multipartThresholdBytes },
+    });
     this.mirror = new RecordingStoreMirror(d.store, d.logger.child({ part: 'recordings' }));
     const ret = d.config.storage.retention;
     this.sweeper = new RetentionSweeper({
