@@ -9,6 +9,7 @@ import { Journal, exists } from './journal';
 import type { KeyRing } from '../atrest/keyring';
 import { SpoolFiles, SpoolFileError, type PlainFile } from './spool-files';
 import { isS3Url, s3Metadata, s3TargetUrl, uploadToS3, type S3Deps } from '../storage/s3/destination';
+import { sendSidecar } from '../storage/sidecar';
 import { NetworkPolicy } from './netpolicy';
 import { DeliveryEvent, DeliveryStatus, nextStatus } from './status';
 import type { DeliveryJob, DeliveryRecord, RecordingMeta } from './types';
@@ -32,6 +33,8 @@ export interface DeliveryQueueEvents {
   depth: [QueueDepth];
   /** Encryption at rest: a spool file failed authentication and was moved to quarantine/ (reason: the AtRestError code). */
   quarantined: [{ id: string; accountId: string; reason: string }];
+  /** A metadata sidecar upload ended (ok, or failed: the attempt is retried with the recording). */
+  sidecar: [{ id: string; accountId: string; result: 'success' | 'failure' }];
   /** Every durable change of a record (after it is on disk): lets the store/API mirror records. */
   record: [DeliveryRecord];
 }
@@ -45,6 +48,8 @@ export interface DeliveryQueueDeps {
   keys?: KeyRing;
   /** S3 destinations (`s3://bucket/prefix` URLs): the account's credentials and the multipart sizes. */
   s3?: S3Deps;
+  /** Whether a recording of this account is followed by its metadata sidecar (`<name>.json`). */
+  sidecar?: (accountId: string) => Promise<boolean>;
 }
 
 export type ReadonlyDeliveryConfig = Readonly<Omit<DeliveryConfig, 'allow' | 'deny' | 'tls'>> & {
@@ -367,21 +372,22 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
       const path = this.journal.filePath(rec.file as string);
       try {
         const body = await this.spool.check(path, rec.keyId);
-        const common = { policy: this.policy, connectTimeoutMs: this.cfg.connectTimeoutMs, transferTimeoutMs: this.cfg.transferTimeoutMs, ca: this.ca, rejectUnauthorized: this.cfg.tls.rejectUnauthorized, signal: ctl.signal, resolve: this.deps.resolve };
-        const res = isS3Url(rec.targetUrl) ? await uploadToS3(this.deps.s3, rec.targetUrl, rec.meta.accountId, body, rec.contentType, s3Metadata(rec), common) : await upload({
-          url: rec.targetUrl,
-          method: rec.meta.method ?? 'put',
-          body,
-          contentType: rec.contentType,
-          policy: this.policy,
-          connectTimeoutMs: this.cfg.connectTimeoutMs,
-          transferTimeoutMs: this.cfg.transferTimeoutMs,
-          maxRedirects: this.cfg.maxRedirects,
-          ca: this.ca,
-          rejectUnauthorized: this.cfg.tls.rejectUnauthorized,
-          signal: ctl.signal,
-          resolve: this.deps.resolve,
-        });
+        const common = {
+          policy: this.policy, connectTimeoutMs: this.cfg.connectTimeoutMs, transferTimeoutMs: this.cfg.transferTimeoutMs, maxRedirects: this.cfg.maxRedirects,
+          ca: this.ca, rejectUnauthorized: this.cfg.tls.rejectUnauthorized, signal: ctl.signal, resolve: this.deps.resolve,
+        };
+        const res = isS3Url(rec.targetUrl)
+          ? await uploadToS3(this.deps.s3, rec.targetUrl, rec.meta.accountId, body, rec.contentType, s3Metadata(rec), common)
+          : await upload({ ...common, url: rec.targetUrl, method: rec.meta.method ?? 'put', body, contentType: rec.contentType });
+        if (await this.deps.sidecar?.(rec.meta.accountId)) {
+          try {
+            await sendSidecar(rec, this.deps.s3, common);
+            this.emit('sidecar', { id: rec.id, accountId: rec.meta.accountId, result: 'success' });
+          } catch (err) {
+            this.emit('sidecar', { id: rec.id, accountId: rec.meta.accountId, result: 'failure' });
+            throw err;
+          }
+        }
         await this.succeed(rec, res.status);
         log.info({ status: res.status, bytes: res.bytes, attempt: rec.attempts }, 'recording delivered');
         this.emit('success', { id: rec.id, accountId: rec.meta.accountId, status: res.status, bytes: res.bytes, latencyMs: this.now() - t0 });

@@ -18,7 +18,7 @@ import { RecordCallerFirst } from './answer-first';
 import type { RefusedRecording } from './plan';
 import { RecordingStoreMirror } from './store-mirror';
 import { RetentionSweeper } from '../storage/sweeper';
-import { s3CredentialsOf } from '../storage/credentials';
+import { s3CredentialsOf, sidecarEnabled } from '../storage/credentials';
 import type { MediaVerdict } from './media-check';
 
 /**
@@ -78,6 +78,7 @@ export class Recordings {
     this.queue = new DeliveryQueue({ ...del, allow: [...del.allow], deny: [...del.deny], tls: { ...del.tls } }, {
       logger: d.logger.child({ part: 'delivery' }), keys,
       s3: { credentials: (id) => s3CredentialsOf(d.store, id), partSize: s3.partSizeBytes, multipartThreshold: s3.multipartThresholdBytes },
+      sidecar: (id) => sidecarEnabled(d.store, id, d.config.storage.sidecar),
     });
     this.mirror = new RecordingStoreMirror(d.store, d.logger.child({ part: 'recordings' }));
     const ret = d.config.storage.retention;
@@ -101,6 +102,7 @@ export class Recordings {
         if (e.final) m.recordingsFinished.inc({ outcome: 'failed' });
       });
       this.queue.on('quarantined', (e) => m.spoolQuarantined.inc({ reason: e.reason }));
+      this.queue.on('sidecar', (e) => m.sidecarUploads.inc({ result: e.result }));
       this.queue.on('depth', (q) => {
         m.uploadQueueDepth.set({ status: 'pending' }, q.pending);
         m.uploadQueueDepth.set({ status: 'uploading' }, q.uploading);

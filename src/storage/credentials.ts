@@ -17,3 +17,14 @@ export async function s3CredentialsOf(store: DocumentStore, accountId: string): 
   }
   return undefined;
 }
+
+/** Whether the account's recordings get a metadata sidecar: its own or nearest ancestor's `storage.sidecar`, else `fallback` (config). */
+export async function sidecarEnabled(store: DocumentStore, accountId: string, fallback: boolean): Promise<boolean> {
+  const account = await store.readAccount(accountId);
+  for (const id of [account._id, ...[...account.pvt_tree].reverse()]) {
+    const doc = id === account._id ? account : await store.readAccount(id).catch(() => undefined);
+    const v = (doc?.['storage'] as { sidecar?: boolean } | undefined)?.sidecar;
+    if (typeof v === 'boolean') return v;
+  }
+  return fallback;
+}

@@ -31,6 +31,8 @@ export const StorageSection = Type.Object({
     /** Part size of a multipart upload (S3's minimum for all but the last part is 5 MiB); one part is held in memory. */
     partSizeBytes: Type.Integer({ minimum: 5 * 1024 * 1024, maximum: 5 * 1024 * 1024 * 1024, default: 8 * 1024 * 1024 }),
   }, { default: {} }),
+  /** Follow every recording with `<name>.json` (its metadata) unless the account's `storage.sidecar` says otherwise. */
+  sidecar: Type.Boolean({ default: false }),
 }, { default: {} });
 
 export type StorageConfig = Static<typeof StorageSection>;

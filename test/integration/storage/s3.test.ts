@@ -59,7 +59,7 @@ t.test('single PUT and multipart through the queue, decrypted from the encrypted
   const logs: string[] = [];
   const q = await startQueue(testConfig(spool), {
     keys: keyRing(keyFiles(['k1']).sources, 'k1'), logger: pino({ level: 'debug' }, { write: (l: string) => logs.push(l) }),
-    s3: { credentials: (id) => s3CredentialsOf(store, id), partSize: 5 * MiB, multipartThreshold: 6 * MiB },
+    s3: { credentials: (id) => s3CredentialsOf(store, id), partSize: 5 * MiB, multipartThreshold: 6 * MiB }, sidecar: async () => true,
   });
   t.teardown(() => q.close());
   const small = await makeRecording(src, 300_000);
@@ -77,6 +77,9 @@ t.test('single PUT and multipart through the queue, decrypted from the encrypted
   t.equal(got1.headers['content-type'], 'audio/mpeg');
   t.equal(Number(got1.headers['content-length']), small.bytes.length, 'plaintext size stored');
   t.equal(got1.headers.etag, `"${md5(small.bytes).toString('hex')}"`, 'the stored bytes are the plaintext (ETag = MD5)');
+  const side = await s3Request(target(), opts, 'GET', 'recordings', key1.replace(/\.mp3$/, '.json'), [], {}, Buffer.alloc(0));
+  t.equal(side.status, 200, 'sidecar object next to the recording');
+  t.match(JSON.parse(side.body), { recording_id: r1.id, call_id: r1.meta.callId, duration_ms: 12_000 });
   const key2 = r2.targetUrl.replace('s3://recordings/', '');
   const head2 = await s3Request(target(), opts, 'HEAD', 'recordings', key2, [], {}, Buffer.alloc(0));
   t.equal(Number(head2.headers['content-length']), big.bytes.length, 'multipart object complete');
