@@ -2,67 +2,22 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import pino, { type Logger } from 'pino';
-import type { DeliveryConfig } from '../config/sections/delivery';
 import { backoffDelay, nextAttemptAt } from './backoff';
 import { DeliveryError, FileMissingError, HorizonReachedError, UrlInvalidError } from './errors';
 import { Journal, exists } from './journal';
-import type { KeyRing } from '../atrest/keyring';
 import { SpoolFiles, SpoolFileError, type PlainFile } from './spool-files';
-import { isS3Url, s3Metadata, s3TargetUrl, uploadToS3, type S3Deps } from '../storage/s3/destination';
+import { isS3Url, s3Metadata, uploadToS3 } from '../storage/s3/destination';
 import { sendSidecar } from '../storage/sidecar';
 import { NetworkPolicy } from './netpolicy';
 import { DeliveryEvent, DeliveryStatus, nextStatus } from './status';
 import type { DeliveryJob, DeliveryRecord, RecordingMeta } from './types';
-import { parseTarget, upload, type UploadOptions } from './uploader';
-import { buildUploadUrl, contentTypeFor, recordingName, redactUrl, urlFieldsOf } from './url';
+import { parseTarget, upload } from './uploader';
+import { redactUrl } from './url';
+import { modbPrefix, newDeliveryRecord } from './record';
+import type { DeliveryQueueDeps, DeliveryQueueEvents, QueueDepth, ReadonlyDeliveryConfig } from './queue-types';
+
+export type { DeliveryQueueDeps, DeliveryQueueEvents, QueueDepth, ReadonlyDeliveryConfig } from './queue-types';
 import { notifyWebhook, type WebhookEvent } from './webhook';
-
-export interface QueueDepth {
-  pending: number;
-  uploading: number;
-  failed: number;
-}
-
-/** Typed events for metrics and observers. */
-export interface DeliveryQueueEvents {
-  attempt: [{ id: string; attempt: number; accountId: string }];
-  success: [{ id: string; accountId: string; status: number; bytes: number; latencyMs: number }];
-  /** latencyMs is present when the failure ended an attempt (absent for refusals at enqueue/replay). */
-  failure: [{ id: string; accountId: string; code: string; message: string; final: boolean; latencyMs?: number }];
-  discarded: [{ id: string; accountId: string; reason: string }];
-  depth: [QueueDepth];
-  /** Encryption at rest: a spool file failed authentication and was moved to quarantine/ (reason: the AtRestError code). */
-  quarantined: [{ id: string; accountId: string; reason: string }];
-  /** A metadata sidecar upload ended (ok, or failed: the attempt is retried with the recording). */
-  sidecar: [{ id: string; accountId: string; result: 'success' | 'failure' }];
-  /** Every durable change of a record (after it is on disk): lets the store/API mirror records. */
-  record: [DeliveryRecord];
-}
-
-export interface DeliveryQueueDeps {
-  logger?: Logger;
-  now?: () => number;
-  rand?: () => number;
-  resolve?: UploadOptions['resolve'];
-  /** Encryption at rest: files are encrypted on the way in with the active key, opened with any configured one. */
-  keys?: KeyRing;
-  /** S3 destinations (`s3://bucket/prefix` URLs): the account's credentials and the multipart sizes. */
-  s3?: S3Deps;
-  /** Whether a recording of this account is followed by its metadata sidecar (`<name>.json`). */
-  sidecar?: (accountId: string) => Promise<boolean>;
-}
-
-export type ReadonlyDeliveryConfig = Readonly<Omit<DeliveryConfig, 'allow' | 'deny' | 'tls'>> & {
-  readonly allow: readonly string[];
-  readonly deny: readonly string[];
-  readonly tls: Readonly<DeliveryConfig['tls']>;
-};
-
-/** Kazoo's MODB prefix: YYYYMM of the given time (UTC). */
-function modbPrefix(epochMs: number): string {
-  const d = new Date(epochMs);
-  return `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
-}
 
 /**
  * The durable delivery queue: a finished recording is journaled and moved into the spool before
@@ -295,31 +250,7 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
   }
 
   private newRecord(meta: RecordingMeta, id: string, size: number): DeliveryRecord {
-    const now = this.now();
-    const cdrId = `${modbPrefix(meta.startedAt)}-${meta.callId}`;
-    const m: RecordingMeta = { ...meta, method: meta.method ?? 'put' };
-    return {
-      id,
-      status: DeliveryStatus.Pending,
-      meta: m,
-      cdrId,
-      file: null,
-      sourcePath: null,
-      size,
-      // s3://bucket/prefix/<name>: the name as Kazoo's, the metadata as object metadata instead of a query.
-      targetUrl: isS3Url(meta.url) ? s3TargetUrl(meta.url, recordingName(meta.callId, meta.format)) : buildUploadUrl(meta.url, urlFieldsOf(m, id, cdrId)),
-      name: recordingName(meta.callId, meta.format),
-      contentType: contentTypeFor(meta.format),
-      attempts: 0,
-      lastError: null,
-      enqueuedAt: now,
-      horizonFrom: now,
-      updatedAt: now,
-      nextAttemptAt: now,
-      uploadedAt: null,
-      httpStatus: null,
-      fileKept: true,
-    };
+    return newDeliveryRecord(meta, id, size, this.now());
   }
 
   private async persist(rec: DeliveryRecord): Promise<void> {
