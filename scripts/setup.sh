@@ -11,9 +11,10 @@ cd "$(dirname "$0")/.."
 # postgresql (15): the tests start private clusters for the PostgreSQL store (no system one is used),
 # build tools for better-sqlite3's native addon; curl, openssl and procps used by tests.
 # kamailio (5.6): the SIP edge of several nodes (deploy/kamailio/kamailio.cfg; tests start their own).
+# python3-venv: the virtualenv of moto, the S3-compatible server of the S3 delivery tests (below).
 need=()
 for pkg in sip-tester rtpengine-daemon baresip-core chromium sox lame ffmpeg redis-server postgresql python3 make g++ curl openssl procps ca-certificates \
-  kamailio; do
+  kamailio python3-venv; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ "${#need[@]}" -gt 0 ]; then
@@ -43,6 +44,12 @@ fi
 # loopback with explicit ports, so a system one is harmless, but stop it if init did start it.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet rtpengine-daemon 2>/dev/null; then
   systemctl stop rtpengine-daemon || true
+fi
+
+# moto (PyPI, server mode): the S3-compatible server the S3 delivery tests start (test/helpers/s3.ts),
+# in its own virtualenv so nothing is installed into the system Python.
+if [ ! -x .venv-moto/bin/moto_server ]; then
+  python3 -m venv .venv-moto && .venv-moto/bin/pip install -q 'moto[server]==5.2.1'
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -2,59 +2,22 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import pino, { type Logger } from 'pino';
-import type { DeliveryConfig } from '../config/sections/delivery';
 import { backoffDelay, nextAttemptAt } from './backoff';
 import { DeliveryError, FileMissingError, HorizonReachedError, UrlInvalidError } from './errors';
 import { Journal, exists } from './journal';
-import type { KeyRing } from '../atrest/keyring';
 import { SpoolFiles, SpoolFileError, type PlainFile } from './spool-files';
+import { isS3Url, s3Metadata, uploadToS3 } from '../storage/s3/destination';
+import { sendSidecar } from '../storage/sidecar';
 import { NetworkPolicy } from './netpolicy';
 import { DeliveryEvent, DeliveryStatus, nextStatus } from './status';
 import type { DeliveryJob, DeliveryRecord, RecordingMeta } from './types';
-import { parseTarget, upload, type UploadOptions } from './uploader';
-import { buildUploadUrl, contentTypeFor, recordingName, redactUrl, urlFieldsOf } from './url';
+import { parseTarget, upload } from './uploader';
+import { redactUrl } from './url';
+import { modbPrefix, newDeliveryRecord } from './record';
+import type { DeliveryQueueDeps, DeliveryQueueEvents, QueueDepth, ReadonlyDeliveryConfig } from './queue-types';
+
+export type { DeliveryQueueDeps, DeliveryQueueEvents, QueueDepth, ReadonlyDeliveryConfig } from './queue-types';
 import { notifyWebhook, type WebhookEvent } from './webhook';
-
-export interface QueueDepth {
-  pending: number;
-  uploading: number;
-  failed: number;
-}
-
-/** Typed events for metrics and observers. */
-export interface DeliveryQueueEvents {
-  attempt: [{ id: string; attempt: number; accountId: string }];
-  success: [{ id: string; accountId: string; status: number; bytes: number; latencyMs: number }];
-  /** latencyMs is present when the failure ended an attempt (absent for refusals at enqueue/replay). */
-  failure: [{ id: string; accountId: string; code: string; message: string; final: boolean; latencyMs?: number }];
-  discarded: [{ id: string; accountId: string; reason: string }];
-  depth: [QueueDepth];
-  /** Encryption at rest: a spool file failed authentication and was moved to quarantine/ (reason: the AtRestError code). */
-  quarantined: [{ id: string; accountId: string; reason: string }];
-  /** Every durable change of a record (after it is on disk): lets the store/API mirror records. */
-  record: [DeliveryRecord];
-}
-
-export interface DeliveryQueueDeps {
-  logger?: Logger;
-  now?: () => number;
-  rand?: () => number;
-  resolve?: UploadOptions['resolve'];
-  /** Encryption at rest: files are encrypted on the way in with the active key, opened with any configured one. */
-  keys?: KeyRing;
-}
-
-export type ReadonlyDeliveryConfig = Readonly<Omit<DeliveryConfig, 'allow' | 'deny' | 'tls'>> & {
-  readonly allow: readonly string[];
-  readonly deny: readonly string[];
-  readonly tls: Readonly<DeliveryConfig['tls']>;
-};
-
-/** Kazoo's MODB prefix: YYYYMM of the given time (UTC). */
-function modbPrefix(epochMs: number): string {
-  const d = new Date(epochMs);
-  return `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
-}
 
 /**
  * The durable delivery queue: a finished recording is journaled and moved into the spool before
@@ -150,7 +113,7 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
     rec.keyId = await this.spool.keyIdFor(job.filePath);
     let invalid: UrlInvalidError | null = null;
     try {
-      parseTarget(rec.targetUrl);
+      if (!isS3Url(rec.targetUrl)) parseTarget(rec.targetUrl);
     } catch (err) {
       invalid = err as UrlInvalidError;
     }
@@ -287,30 +250,7 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
   }
 
   private newRecord(meta: RecordingMeta, id: string, size: number): DeliveryRecord {
-    const now = this.now();
-    const cdrId = `${modbPrefix(meta.startedAt)}-${meta.callId}`;
-    const m: RecordingMeta = { ...meta, method: meta.method ?? 'put' };
-    return {
-      id,
-      status: DeliveryStatus.Pending,
-      meta: m,
-      cdrId,
-      file: null,
-      sourcePath: null,
-      size,
-      targetUrl: buildUploadUrl(meta.url, urlFieldsOf(m, id, cdrId)),
-      name: recordingName(meta.callId, meta.format),
-      contentType: contentTypeFor(meta.format),
-      attempts: 0,
-      lastError: null,
-      enqueuedAt: now,
-      horizonFrom: now,
-      updatedAt: now,
-      nextAttemptAt: now,
-      uploadedAt: null,
-      httpStatus: null,
-      fileKept: true,
-    };
+    return newDeliveryRecord(meta, id, size, this.now());
   }
 
   private async persist(rec: DeliveryRecord): Promise<void> {
@@ -363,20 +303,22 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
       const path = this.journal.filePath(rec.file as string);
       try {
         const body = await this.spool.check(path, rec.keyId);
-        const res = await upload({
-          url: rec.targetUrl,
-          method: rec.meta.method ?? 'put',
-          body,
-          contentType: rec.contentType,
-          policy: this.policy,
-          connectTimeoutMs: this.cfg.connectTimeoutMs,
-          transferTimeoutMs: this.cfg.transferTimeoutMs,
-          maxRedirects: this.cfg.maxRedirects,
-          ca: this.ca,
-          rejectUnauthorized: this.cfg.tls.rejectUnauthorized,
-          signal: ctl.signal,
-          resolve: this.deps.resolve,
-        });
+        const common = {
+          policy: this.policy, connectTimeoutMs: this.cfg.connectTimeoutMs, transferTimeoutMs: this.cfg.transferTimeoutMs, maxRedirects: this.cfg.maxRedirects,
+          ca: this.ca, rejectUnauthorized: this.cfg.tls.rejectUnauthorized, signal: ctl.signal, resolve: this.deps.resolve,
+        };
+        const res = isS3Url(rec.targetUrl)
+          ? await uploadToS3(this.deps.s3, rec.targetUrl, rec.meta.accountId, body, rec.contentType, s3Metadata(rec), common)
+          : await upload({ ...common, url: rec.targetUrl, method: rec.meta.method ?? 'put', body, contentType: rec.contentType });
+        if (await this.deps.sidecar?.(rec.meta.accountId)) {
+          try {
+            await sendSidecar(rec, this.deps.s3, common);
+            this.emit('sidecar', { id: rec.id, accountId: rec.meta.accountId, result: 'success' });
+          } catch (err) {
+            this.emit('sidecar', { id: rec.id, accountId: rec.meta.accountId, result: 'failure' });
+            throw err;
+          }
+        }
         await this.succeed(rec, res.status);
         log.info({ status: res.status, bytes: res.bytes, attempt: rec.attempts }, 'recording delivered');
         this.emit('success', { id: rec.id, accountId: rec.meta.accountId, status: res.status, bytes: res.bytes, latencyMs: this.now() - t0 });

@@ -44,7 +44,7 @@ export interface UploadResult {
   finalUrl: string;
 }
 
-interface Target {
+export interface Target {
   url: URL;
   host: string;
   addresses: Array<{ address: string; family: 4 | 6 }>;
@@ -89,7 +89,7 @@ export async function resolveChecked(url: URL, policy: NetworkPolicy, resolve: U
   return { url, host, addresses: found.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 })) };
 }
 
-function lookupFor(t: Target): LookupFunction {
+export function lookupFor(t: Target): LookupFunction {
   return ((_hostname: string, opts: { all?: boolean }, cb: (...args: unknown[]) => void) => {
     // Node 20 asks with all:true when autoSelectFamily (happy eyeballs) is on.
     if (opts && opts.all) cb(null, t.addresses);

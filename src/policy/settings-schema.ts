@@ -17,9 +17,11 @@ import { FormatRegistry, Type, type Static } from '@sinclair/typebox';
  * Kazoo marks the recording `url` fields with `format: uri` plus its own "kazoo-validation"
  * (kz_json_schema_extensions.erl url_validation: the scheme must be http or https and a host
  * must be present). TypeBox only checks formats it knows, so the check is registered here; it is
- * what every validator of these schemas in this process gets.
+ * what every validator of these schemas in this process gets. Beyond Kazoo, `s3://bucket[/prefix]`
+ * names an S3-compatible bucket (issue 15; bucket names as S3's rules: 3-63 of a-z 0-9 . -).
  */
 export function isHttpUrl(value: string): boolean {
+  if (value.startsWith('s3://')) return /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^?#]*)?$/.test(value);
   let url: URL;
   try {
     url = new URL(value);

@@ -16,6 +16,7 @@ import { CallerPhase } from './caller-phase';
 import type { RefusedRecording } from './plan';
 import { RecordingStoreMirror } from './store-mirror';
 import { RetentionSweeper } from '../storage/sweeper';
+import { s3CredentialsOf, sidecarEnabled } from '../storage/credentials';
 import type { MediaVerdict } from './media-check';
 
 /**
@@ -71,7 +72,12 @@ export class Recordings {
     const keys = new KeyRing(d.config.storage.encryption.keys, d.config.storage.encryption.activeKeyId);
     this.pool = new EncoderPool(encoderWorkersFrom(rec), keys.active());
     const del = d.config.delivery;
-    this.queue = new DeliveryQueue({ ...del, allow: [...del.allow], deny: [...del.deny], tls: { ...del.tls } }, { logger: d.logger.child({ part: 'delivery' }), keys });
+    const s3 = d.config.storage.s3;
+    this.queue = new DeliveryQueue({ ...del, allow: [...del.allow], deny: [...del.deny], tls: { ...del.tls } }, {
+      logger: d.logger.child({ part: 'delivery' }), keys,
+      s3: { credentials: (id) => s3CredentialsOf(d.store, id), partSize: s3.partSizeBytes, multipartThreshold: s3.multipartThresholdBytes },
+      sidecar: (id) => sidecarEnabled(d.store, id, d.config.storage.sidecar),
+    });
     this.mirror = new RecordingStoreMirror(d.store, d.logger.child({ part: 'recordings' }));
     const ret = d.config.storage.retention;
     this.sweeper = new RetentionSweeper({
@@ -101,6 +107,7 @@ export class Recordings {
         if (e.final) m.recordingsFinished.inc({ outcome: 'failed' });
       });
       this.queue.on('quarantined', (e) => m.spoolQuarantined.inc({ reason: e.reason }));
+      this.queue.on('sidecar', (e) => m.sidecarUploads.inc({ result: e.result }));
       this.queue.on('depth', (q) => {
         m.uploadQueueDepth.set({ status: 'pending' }, q.pending);
         m.uploadQueueDepth.set({ status: 'uploading' }, q.uploading);

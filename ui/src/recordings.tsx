@@ -71,6 +71,19 @@ export function Recordings({ session }: { session: Session }) {
     }
   };
 
+  /** GDPR erasure: the file and the record go for good (DELETE .../recordings/{id}), after a confirmation. */
+  const remove = async (r: RecordingRow): Promise<void> => {
+    if (!window.confirm(`Delete the recording ${r.from ?? ''} to ${r.to ?? ''} at ${formatTime(r.start)} for good?`)) return;
+    try {
+      await api(session, 'DELETE', accountPath(session, `recordings/${encodeURIComponent(r.id)}`));
+      if (playing?.id === r.id) setPlaying(null);
+      setNotice(`Recording ${r.id} deleted.`);
+      await load();
+    } catch (e) {
+      setNotice(`Delete failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+
   return (
     <section aria-labelledby="rec-title">
       <h2 id="rec-title">Recordings</h2>
@@ -119,6 +132,7 @@ export function Recordings({ session }: { session: Session }) {
               <td>
                 <button type="button" onClick={() => setPlaying(r)} aria-label={`Play recording ${r.from ?? ''} to ${r.to ?? ''} at ${formatTime(r.start)}`}>Play</button>
                 {r.status === 'failed' && <button type="button" onClick={() => void retry(r)}>Retry upload</button>}
+                <button type="button" class="danger" onClick={() => void remove(r)} aria-label={`Delete recording ${r.from ?? ''} to ${r.to ?? ''} at ${formatTime(r.start)}`}>Delete</button>
               </td>
             </tr>
           ))}

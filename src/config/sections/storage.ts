@@ -25,6 +25,14 @@ export const StorageSection = Type.Object({
     /** Most deletions per sweep (a backlog is worked off over several sweeps). */
     batchSize: Type.Integer({ minimum: 1, maximum: 100_000, default: 500 }),
   }, { default: {} }),
+  s3: Type.Object({
+    /** Recordings up to this size go in one PutObject; larger ones by multipart upload. */
+    multipartThresholdBytes: Type.Integer({ minimum: 1, default: 16 * 1024 * 1024 }),
+    /** Part size of a multipart upload (S3's minimum for all but the last part is 5 MiB); one part is held in memory. */
+    partSizeBytes: Type.Integer({ minimum: 5 * 1024 * 1024, maximum: 5 * 1024 * 1024 * 1024, default: 8 * 1024 * 1024 }),
+  }, { default: {} }),
+  /** Follow every recording with `<name>.json` (its metadata) unless the account's `storage.sidecar` says otherwise. */
+  sidecar: Type.Boolean({ default: false }),
 }, { default: {} });
 
 export type StorageConfig = Static<typeof StorageSection>;

@@ -8,9 +8,7 @@
 import t from 'tap';
 import type { JsonObject } from '../../../src/store';
 import { makeRecording, meta, workDirs } from '../delivery/common';
-import { apiClient, startRecordingEnv } from './setup';
-
-interface Envelope { status: string; error?: string; message?: string; data: JsonObject & { [k: string]: unknown } }
+import { apiClient, jsonOf, startRecordingEnv, type Envelope } from './setup';
 
 t.test('a failed recording is retried through the API and uploaded', async (t) => {
   const env = await startRecordingEnv({ config: { delivery: { horizonMs: 500, backoffBaseMs: 50, backoffMaxMs: 100 } } });
@@ -19,10 +17,7 @@ t.test('a failed recording is retried through the API and uploaded', async (t) =
   const queue = svc.service.recordings?.queue;
   if (!queue) throw new Error('service without recordings');
   const api = await apiClient(svc);
-  const json = async (r: Promise<Response>): Promise<{ status: number; body: Envelope }> => {
-    const res = await r;
-    return { status: res.status, body: await res.json() as Envelope };
-  };
+  const json = jsonOf;
   const base = `/v2/accounts/${w.accountId}/recordings`;
 
   upload.answerWith(403);

@@ -171,6 +171,15 @@ export function decodeBody(body: Buffer, ext: string): Decoded {
 }
 
 /** An API client authenticated with an account's key (the seeded account's by default); `data` makes it a POST. */
+/** A Crossbar answer envelope as the API tests read it. */
+export interface Envelope { status: string; error?: string; message?: string; data: JsonObject & { [k: string]: unknown } }
+
+/** An API answer's status and parsed envelope. */
+export async function jsonOf(r: Promise<Response>): Promise<{ status: number; body: Envelope }> {
+  const res = await r;
+  return { status: res.status, body: await res.json() as Envelope };
+}
+
 /** A fetch with the account's token: GET, POST when `data` is given, or `method` (e.g. DELETE, PATCH). */
 export async function apiClient(svc: TestService, apiKey = API_KEY): Promise<(path: string, accept?: string, data?: JsonValue, method?: string) => Promise<Response>> {
   const auth = await fetch(`${svc.apiUrl}/v2/api_auth`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ data: { api_key: apiKey } }) });

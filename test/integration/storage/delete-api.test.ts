@@ -7,11 +7,8 @@
 import t from 'tap';
 import { existsSync } from 'node:fs';
 import pino from 'pino';
-import type { JsonObject } from '../../../src/store';
 import { makeRecording, meta, waitStatus, workDirs } from '../delivery/common';
-import { API_KEY, apiClient, startRecordingEnv } from '../recording/setup';
-
-interface Envelope { status: string; error?: string; data: JsonObject & { [k: string]: unknown } }
+import { API_KEY, apiClient, jsonOf, startRecordingEnv } from '../recording/setup';
 
 t.test('deleting a recording, tenancy, audit; retention and storage settings', async (t) => {
   const lines: string[] = [];
@@ -22,10 +19,7 @@ t.test('deleting a recording, tenancy, audit; retention and storage settings', a
   const queue = svc.service.recordings?.queue;
   if (!queue) throw new Error('service without recordings');
   const api = await apiClient(svc);
-  const json = async (r: Promise<Response>): Promise<{ status: number; body: Envelope }> => {
-    const res = await r;
-    return { status: res.status, body: await res.json() as Envelope };
-  };
+  const json = jsonOf;
   const { src } = await workDirs();
   const file = await makeRecording(src, 5000);
   const rec = await queue.enqueue({ filePath: file.path, meta: meta(`${upload.url}/rec`, { accountId: w.accountId }) });

@@ -178,6 +178,13 @@ t.test('a failed upload: its error shown, retried from the page, and listed in t
   await page.locator('text=queued for upload again').waitFor({ timeout: 10_000 });
   await env.upload.waitFor(() => env.upload.delivered().some((u) => u.path.startsWith('/refused')), 10_000, 'the retried upload');
   t.pass('retried from the page and uploaded');
+
+  // Deleted from the page (after the confirmation): the file and the record are gone.
+  page.once('dialog', (d) => void d.accept());
+  await row.locator('button', { hasText: 'Delete' }).click();
+  await page.locator('text=deleted.').waitFor({ timeout: 10_000 });
+  await row.waitFor({ state: 'detached', timeout: 10_000 });
+  t.equal(queue.get(rec.id), undefined, 'deleted from the page: the queue record is gone');
 });
 
 t.test('the policy view: settings form with field errors, and what the policy decides per call type', async (t) => {
