@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { freePort } from '../../helpers/ports';
 import { runSipp, type SippResult } from '../../helpers/sipp';
-import { CallerKind } from '../../../src/signalling';
+import { CallerKind, routeTargets } from '../../../src/signalling';
 import { csv, startRig, type Rig } from './setup';
 
 let rig: Rig;
@@ -61,6 +61,16 @@ t.test('REGISTER: right password, two contacts, unregister one, expiry', async (
   // Unregister the second contact with Expires: 0 from the same address; the 200 still lists the first.
   okOne(t, await sipp('register_auth.xml', [['1001', 'a.test', 'secret1001', '0']], p2), 'unregister');
   t.same((await rig.signalling.registrations('acc-a')).map((r) => r.source_port), [p1], 'only the first contact left');
+});
+
+t.test('REGISTER with a Path (RFC 3327): stored, returned, and calls to the contact go through it', async (t) => {
+  const port = await freePort();
+  okOne(t, await sipp('register_auth_path.xml', [['2001', 'b.test', 'secret2001', '300', '127.0.0.1:5999']], port), 'Path returned in the 200');
+  const bindings = await rig.signalling.bindings.listByDevice('dev-2001', Date.now());
+  const path = `<sip:127.0.0.1:5999;lr;received=sip:127.0.0.1:${port}>`;
+  t.same(bindings.map((b) => b.path), [[path]], 'the Path is kept with the binding');
+  t.same(routeTargets(bindings).map((r) => [r.proxy, r.route]), [['sip:127.0.0.1:5999', path]], 'calls go to the edge with the Path as Route');
+  okOne(t, await sipp('register_auth_unregister_all.xml', [['2001', 'b.test', 'secret2001', '0']], port), 'cleaned up');
 });
 
 t.test('REGISTER over TCP keeps the transport; Contact: * removes every binding', async (t) => {
