@@ -1,5 +1,6 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { AccountCallRecording, CallRecording } from '../policy/settings-schema';
+import { MetaflowsConfig } from '../policy/metaflows-schema';
 
 /**
  * Crossbar document schemas: the fields this product uses, with the types, bounds, enums and
@@ -20,6 +21,8 @@ export const AccountDocSchema = Type.Object({
   timezone: Type.Optional(Str({ minLength: 5, maxLength: 32 })),
   org: Type.Optional(Str()),
   call_recording: Type.Optional(AccountCallRecording),
+  /** In-call feature codes (Kazoo's konami metaflows), e.g. `*1` toggles record_call. */
+  metaflows: Type.Optional(MetaflowsConfig),
 });
 
 export const UserDocSchema = Type.Object({

@@ -1,6 +1,5 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import { RecordCallAction } from '../../policy/settings-schema';
+import { METAFLOW_MODULES as MODULES, MetaflowRecordCall } from '../../policy/metaflows-schema';
 import { isJsonObject, type JsonObject, type JsonValue } from '../../store';
 import { accessAccount } from '../context';
 import { sendSuccess } from '../envelope';
@@ -53,25 +52,12 @@ export interface ChannelSource {
   hangup(accountId: string, callId: string): Promise<boolean>;
 }
 
-/** Metaflow modules this product runs. */
-export const METAFLOW_MODULES: readonly string[] = ['record_call', 'hangup'];
-
 /** Kazoo's bound on a flow here: a metaflow is a short chain, and walks must end. */
 const MAX_METAFLOW_DEPTH = 16;
 
-/** konami's record_call actions (start, stop, toggle, mask, unmask) plus pause / resume / pause_toggle. */
-export const METAFLOW_RECORD_ACTIONS = ['start', 'stop', 'toggle', 'pause', 'resume', 'pause_toggle', 'mask', 'unmask'] as const;
-
-/** metaflows.record_call.json: the record_call action schema with the metaflow's actions. */
-export const MetaflowRecordCall = Type.Object(
-  {
-    ...RecordCallAction.properties,
-    action: Type.Optional(Type.Union(METAFLOW_RECORD_ACTIONS.map((a) => Type.Literal(a)), {
-      description: 'start / stop / toggle the recording; pause / resume / pause_toggle every recording of the call (mask / unmask: Kazoo\'s names for pause / resume)',
-    })),
-  },
-  { additionalProperties: true },
-);
+/** Metaflow modules this product runs. */
+export const METAFLOW_MODULES: readonly string[] = MODULES;
+export { MetaflowRecordCall };
 
 const ENUM_MESSAGE = 'Value not found in enumerated list of values';
 
