@@ -3,7 +3,7 @@ import { METAFLOW_MODULES as MODULES, MetaflowRecordCall } from '../../policy/me
 import { isJsonObject, type JsonObject, type JsonValue } from '../../store';
 import { accessAccount } from '../context';
 import { sendSuccess } from '../envelope';
-import { ActionRefusedError, BadIdentifierError, ValidationError } from '../errors';
+import { BadIdentifierError, RefusedError, ValidationError } from '../errors';
 import type { ApiRouteModule } from '../server';
 import { CHANNEL_EVENTS_DEFAULTS, registerChannelEvents, type ChannelEventsOptions } from './channel-events';
 import { addFieldError, compileValidator, mergeErrors, prefixErrors, type FieldErrors, type Validator } from '../validation';
@@ -173,7 +173,7 @@ export function channelsRoute(source: ChannelSource, events: ChannelEventsOption
       request.log.info({ callId: request.params.callId, steps: parsed.steps.map((s) => s.module) }, 'metaflow on channel');
       const done = await source.metaflow(accountId, request.params.callId, parsed.steps);
       if (done === false) throw new BadIdentifierError(request.params.callId);
-      if (done !== true) throw new ActionRefusedError(done.refused, done.message);
+      if (done !== true) throw new RefusedError(done.refused, done.message, 409);
       return sendSuccess(request, reply, 'metaflow sent', { status: 202 });
     });
 
