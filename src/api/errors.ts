@@ -123,22 +123,14 @@ export class StateConflictError extends ApiError {
   }
 }
 
-/** An action the resource's current state refuses (e.g. pausing a paused recording); `code` is PART_WHAT. */
-export class ActionRefusedError extends ApiError {
-  readonly status = 409;
-  readonly data: JsonObject;
-  constructor(readonly code: string, message: string) {
-    super(message);
-    this.name = 'ActionRefusedError';
-    this.data = { message };
-  }
-}
-
-/** A request Kazoo refuses by rule rather than by schema (e.g. deleting an account with children). */
+/**
+ * A request Kazoo refuses by rule rather than by schema (e.g. deleting an account with children):
+ * 400; or 409 for an action the resource's current state refuses (pausing a paused recording,
+ * `code` then PART_WHAT).
+ */
 export class RefusedError extends ApiError {
-  readonly status = 400;
   readonly data: JsonObject;
-  constructor(readonly code: string, message: string) {
+  constructor(readonly code: string, message: string, readonly status: 400 | 409 = 400) {
     super(message);
     this.name = 'RefusedError';
     this.data = { message };

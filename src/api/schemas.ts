@@ -2,6 +2,7 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import { AccountCallRecording, CallRecording } from '../policy/settings-schema';
 import { RetentionSchema } from '../storage/retention';
 import { AccountStorageSchema } from '../storage/account-storage';
+import { MetaflowsConfig } from '../policy/metaflows-schema';
 
 /**
  * Crossbar document schemas: the fields this product uses, with the types, bounds, enums and
@@ -26,6 +27,8 @@ export const AccountDocSchema = Type.Object({
   retention: Type.Optional(RetentionSchema),
   /** S3 credentials (the secret is write-only) and the metadata sidecar (issue 15). */
   storage: Type.Optional(AccountStorageSchema),
+  /** In-call feature codes (Kazoo's konami metaflows), e.g. `*1` toggles record_call. */
+  metaflows: Type.Optional(MetaflowsConfig),
 });
 
 export const UserDocSchema = Type.Object({

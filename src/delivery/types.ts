@@ -32,7 +32,7 @@ export interface RecordingMeta {
   /** Whether the file holds the media the call carried (the recorder's check against rtpengine's counters). */
   media?: RecordingMediaInfo;
   /** Stretches the recording was paused (PCI): file offset and length in ms, wall-clock epoch ms. */
-  paused?: { offsetMs: number; durationMs: number; startedAt: number; endedAt: number }[];
+  paused?: { offsetMs: number; durationMs: number; startedAt: number; endedAt: number; omitted: boolean }[];
 }
 
 export interface RecordingMediaInfo {

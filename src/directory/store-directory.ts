@@ -29,7 +29,7 @@ function clean<T extends object>(o: T): T {
 export function toAccount(d: StoredDoc): AccountInfo | undefined {
   const realm = str(d.realm);
   if (!realm) return undefined;
-  return clean({ id: d._id, name: str(d.name), realm, enabled: bool(d.enabled), call_recording: recording(d.call_recording) });
+  return clean({ id: d._id, name: str(d.name), realm, enabled: bool(d.enabled), call_recording: recording(d.call_recording), metaflows: recording(d.metaflows) });
 }
 
 export function toDevice(d: StoredDoc): DeviceInfo | undefined {

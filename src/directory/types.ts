@@ -19,6 +19,8 @@ export interface AccountInfo {
    */
   enabled?: boolean;
   call_recording?: CallRecordingSettings;
+  /** In-call feature codes (Kazoo's konami metaflows); opaque here, the API validates them. */
+  metaflows?: Record<string, unknown>;
 }
 
 export interface DeviceSipSettings {

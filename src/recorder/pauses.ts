@@ -17,6 +17,8 @@ export interface PausedInterval {
   /** Wall clock (Unix epoch ms) of the pause and of the resume (or of the recording's end). */
   readonly startedAt: number;
   readonly endedAt: number;
+  /** True in omit mode: the stretch is not in the file (offsetMs is the cut), else it is silence there. */
+  readonly omitted: boolean;
 }
 
 /** A stretch of [from, to) on the call's clock, paused or not. */
@@ -92,6 +94,7 @@ export class PauseLog {
         durationMs: (b - a) / SAMPLES_PER_MS,
         startedAt: p.startedAt,
         endedAt: p.endedAt ?? endWall,
+        omitted: mode === 'omit',
       });
       if (mode === 'omit') omitted += b - a;
     }

@@ -14,6 +14,8 @@ import {
   type CallRecorderDeps, type RecordingView,
 } from './call-recorder-contract';
 import { CalleeKind } from '../signalling/direction';
+import { HangupBy, HangupCause } from '../calls';
+import { FeatureCodeListener, featureCodesOf, type FeatureCodeMatch } from './feature-codes';
 import { MediaWitness, type MediaBase, type MediaVerdict } from './media-check';
 
 export { CALL_RECORDER_MOVES, CallRecorderState, CallRecorderStateError, stopReasonOf, type CallRecorderDeps, type RecordingView };
@@ -57,6 +59,8 @@ export class CallRecorder {
   private witness: MediaWitness | undefined;
   /** record_call pause / resume: every recording of the call is paused (PCI), and begins paused. */
   private paused = false;
+  /** The account's feature codes, fed with the digits of the fork (RFC 4733). */
+  private keys: FeatureCodeListener | undefined;
 
   constructor(private readonly call: Call, private readonly d: CallRecorderDeps) {
     this.log = call.log.child({ part: 'recording' });
@@ -132,7 +136,10 @@ export class CallRecorder {
     this.paused = paused === true;
     if (refused.length > 0) this.d.onRefused?.(this.facts(), refused, this.log);
     if ((this.stateValue as CallRecorderState) !== CallRecorderState.Waiting) return;
-    if (items.length === 0) {
+    const codes = featureCodesOf(account.metaflows, (msg) => this.log.warn(msg));
+    if (codes) this.keys = new FeatureCodeListener(codes, (m) => this.onFeatureCode(m));
+    // Feature codes need the fork's digits: with codes, the session and fork run even when nothing records yet.
+    if (items.length === 0 && !codes) {
       this.moveTo(CallRecorderState.Idle);
       return;
     }
@@ -152,6 +159,7 @@ export class CallRecorder {
       return;
     }
     this.add(items);
+    session.on('dtmf', (leg, digit) => this.onDigit(leg, digit));
     this.moveTo(CallRecorderState.Recording);
     this.beginWhere(RecordingStart.Now);
   }
@@ -378,6 +386,26 @@ export class CallRecorder {
     }
   }
 
+  /**
+   * A feature code matched: record_call actions as the API's metaflow (refusals only logged),
+   * hangup ends the call as hung up by the party that pressed it.
+   */
+  private onFeatureCode(m: FeatureCodeMatch): void {
+    this.log.info({ leg: m.leg, digits: m.digits, modules: m.actions.map((a) => a.module) }, 'feature code');
+    if (m.actions.some((a) => a.module === 'hangup')) {
+      void this.call.close({ cause: HangupCause.NormalClearing, by: m.leg === 'caller' ? HangupBy.Caller : HangupBy.Callee });
+      return;
+    }
+    void this.apply(m.actions).then((steps) => {
+      const refused = steps?.filter((s) => s.kind === 'refuse');
+      if (refused && refused.length > 0) this.log.info({ digits: m.digits, steps: refused.map(describeStep) }, 'feature code refused');
+    });
+  }
+
+  private onDigit(leg: string, digit: string): void {
+    this.keys?.press(leg, digit);
+  }
+
   /** Stops the callflow's record_call recordings (a record_call `stop` action). */
   stopCallflowRecordings(): void {
     for (const e of this.entries) if (e.item.source === 'callflow' && isLive(e)) void e.rec.stop('stop');
@@ -390,6 +418,7 @@ export class CallRecorder {
   close(reason: StopReason = 'closed'): Promise<void> {
     this.closing ??= (async () => {
       this.moveTo(CallRecorderState.Closing);
+      this.keys?.close();
       // Set-up may be opening sockets still; it sees Closing and stops, then we finish here.
       await this.ready;
       const session = this.session;

@@ -45,7 +45,7 @@ export function recordingDoc(r: DeliveryRecord): JsonObject {
     media_error: m.media?.reason ?? null,
     media_legs: m.media?.legs ?? null,
     // Paused stretches (PCI): offset in the file and length in ms, wall clock of pause and resume.
-    paused_intervals: (m.paused ?? []).map((p) => ({ offset_ms: p.offsetMs, duration_ms: p.durationMs, started_at_ms: p.startedAt, ended_at_ms: p.endedAt })),
+    paused_intervals: (m.paused ?? []).map((p) => ({ offset_ms: p.offsetMs, duration_ms: p.durationMs, started_at_ms: p.startedAt, ended_at_ms: p.endedAt, omitted: p.omitted })),
   };
 }
 

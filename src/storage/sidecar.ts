@@ -12,7 +12,7 @@ import { isS3Url, uploadToS3, type S3Deps } from './s3/destination';
 
 /** Pure: the sidecar document of a delivery record. */
 export function sidecarDoc(rec: DeliveryRecord): Record<string, unknown> {
-  const m = rec.meta as DeliveryRecord['meta'] & { paused?: unknown; codec?: unknown };
+  const m = rec.meta as DeliveryRecord['meta'] & { codec?: unknown };
   const legs = m.media?.legs ?? null;
   return {
     recording_id: rec.id,
@@ -31,7 +31,7 @@ export function sidecarDoc(rec: DeliveryRecord): Record<string, unknown> {
     start: new Date(m.startedAt).toISOString(),
     start_ms: m.startedAt,
     duration_ms: m.durationMs,
-    // Present when the recorder paused (pause/resume feature): the intervals as it reports them.
+    // Present when the recording was paused (PCI): offsets in the file and wall-clock times.
     ...(m.paused !== undefined ? { paused: m.paused } : {}),
     format: m.format,
     sample_rate: m.sampleRate ?? null,

@@ -7,6 +7,8 @@ interface ChannelRecording {
   origin: string;
   state: string;
   label?: string;
+  /** Paused by record_call pause (PCI); every recording of the call is paused at once. */
+  paused?: boolean;
 }
 
 interface Channel {
@@ -62,8 +64,9 @@ export function LiveCalls({ session }: { session: Session }) {
       setNotice(`${what} failed: ${e instanceof Error ? e.message : String(e)}`);
     }
   };
-  const record = (c: Channel, action: 'start' | 'stop') =>
-    act(c, action === 'start' ? 'Start recording' : 'Stop recording', 'PUT', {
+  const LABELS = { start: 'Start recording', stop: 'Stop recording', pause: 'Pause recording', resume: 'Resume recording' } as const;
+  const record = (c: Channel, action: keyof typeof LABELS) =>
+    act(c, LABELS[action], 'PUT', {
       action: 'metaflow', data: { module: 'record_call', data: { action, ...(action === 'start' && url.trim() !== '' ? { url: url.trim() } : {}) } },
     });
 
@@ -86,6 +89,9 @@ export function LiveCalls({ session }: { session: Session }) {
           {channels.map((c) => {
             // record_call start/stop acts on the callflow's recording only (konami); the policy's runs on.
             const recording = c.recordings.some((r) => r.source === 'callflow' && (r.state === 'recording' || r.state === 'pending'));
+            // Pause / resume act on every recording of the call (PCI), whichever started it.
+            const running = c.recordings.filter((r) => r.state === 'recording');
+            const paused = running.some((r) => r.paused === true);
             return (
               <tr key={c.uuid} data-id={c.uuid}>
                 <td>{new Date((c.timestamp - GREGORIAN_OFFSET) * 1000).toLocaleTimeString()}</td>
@@ -93,10 +99,12 @@ export function LiveCalls({ session }: { session: Session }) {
                 <td>{c.destination ?? ''}</td>
                 <td>{c.call_direction ?? ''}</td>
                 <td>{c.answered ? 'answered' : c.state}</td>
-                <td>{c.recordings.map((r) => `${r.origin}${r.source === 'callflow' ? ' (record_call)' : ''}: ${r.state}`).join(', ') || 'none'}</td>
+                <td>{c.recordings.map((r) => `${r.origin}${r.source === 'callflow' ? ' (record_call)' : ''}: ${r.state}${r.paused === true ? ' (paused)' : ''}`).join(', ') || 'none'}</td>
                 <td>
                   <button type="button" disabled={recording} onClick={() => void record(c, 'start')}>Start recording</button>
                   <button type="button" disabled={!recording} onClick={() => void record(c, 'stop')}>Stop recording</button>
+                  <button type="button" disabled={running.length === 0 || paused} onClick={() => void record(c, 'pause')}>Pause recording</button>
+                  <button type="button" disabled={!paused} onClick={() => void record(c, 'resume')}>Resume recording</button>
                   <button type="button" class="danger" onClick={() => void act(c, 'Hang up', 'POST', { data: { action: 'hangup' } })}>Hang up</button>
                 </td>
               </tr>

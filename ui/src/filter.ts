@@ -21,6 +21,14 @@ export interface RecordingRow {
   last_error: { code: string; message: string; at?: number } | null;
   media_status: string | null;
   media_error: unknown;
+  /** Paused stretches (PCI): silence in the file at offset_ms, or cut out there when omitted. */
+  paused_intervals?: PausedInterval[];
+}
+
+export interface PausedInterval {
+  offset_ms: number;
+  duration_ms: number;
+  omitted: boolean;
 }
 
 export interface Filters {

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { audio, accountPath, type Session } from './api';
 import type { RecordingRow } from './filter';
-import { LANE_LABELS, decode, draw } from './waveform';
+import { LANE_LABELS, decode, draw, markPauses } from './waveform';
 
 const ACCEPT: Record<string, string> = { mp3: 'audio/mpeg', wav: 'audio/wav' };
 
@@ -27,6 +27,7 @@ export function Player({ session, rec, onClose }: { session: Session; rec: Recor
       const buf = await decode(await blob.arrayBuffer());
       if (!live || !canvas.current) return;
       draw(canvas.current, buf);
+      markPauses(canvas.current, buf.duration, rec.paused_intervals ?? []);
       setChannels(buf.numberOfChannels);
     })().catch((e: unknown) => live && setError(e instanceof Error ? e.message : String(e)));
     return () => {
@@ -44,6 +45,10 @@ export function Player({ session, rec, onClose }: { session: Session; rec: Recor
       <figure>
         <canvas ref={canvas} id="waveform" width={800} height={200} role="img"
           aria-label={channels === 2 ? `Waveform: ${LANE_LABELS.join(' above, ')} below` : 'Waveform'} />
+        {(rec.paused_intervals ?? []).length > 0 && (
+          <p id="paused-intervals">Paused (not recorded): {(rec.paused_intervals ?? []).map((p) =>
+            `${(p.offset_ms / 1000).toFixed(1)} s, ${(p.duration_ms / 1000).toFixed(1)} s${p.omitted ? ' cut out' : ' of silence'}`).join('; ')}</p>
+        )}
         {channels === 2 && (
           <figcaption class="lanes">
             <span class="lane caller">{LANE_LABELS[0]}</span>

@@ -12,6 +12,26 @@ export async function decode(bytes: ArrayBuffer): Promise<AudioBuffer> {
   return ctx.decodeAudioData(bytes);
 }
 
+/**
+ * Marks the paused stretches over the lanes: a grey band over the silence it left, or a red line
+ * where an omitted stretch was cut out of the file.
+ */
+export function markPauses(canvas: HTMLCanvasElement, durationSec: number, pauses: readonly { offset_ms: number; duration_ms: number; omitted: boolean }[]): void {
+  const g = canvas.getContext('2d');
+  if (!g || durationSec <= 0) return;
+  const px = (ms: number): number => (ms / 1000 / durationSec) * canvas.width;
+  for (const p of pauses) {
+    const x = px(p.offset_ms);
+    if (p.omitted) {
+      g.fillStyle = '#c0392b';
+      g.fillRect(x - 1, 0, 2, canvas.height);
+    } else {
+      g.fillStyle = 'rgba(90, 90, 90, 0.35)';
+      g.fillRect(x, 0, Math.max(1, px(p.duration_ms)), canvas.height);
+    }
+  }
+}
+
 export function draw(canvas: HTMLCanvasElement, buf: AudioBuffer): void {
   const g = canvas.getContext('2d');
   if (!g) return;

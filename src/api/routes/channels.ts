@@ -1,10 +1,9 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import { RecordCallAction } from '../../policy/settings-schema';
+import { METAFLOW_MODULES as MODULES, MetaflowRecordCall } from '../../policy/metaflows-schema';
 import { isJsonObject, type JsonObject, type JsonValue } from '../../store';
 import { accessAccount } from '../context';
 import { sendSuccess } from '../envelope';
-import { ActionRefusedError, BadIdentifierError, ValidationError } from '../errors';
+import { BadIdentifierError, RefusedError, ValidationError } from '../errors';
 import type { ApiRouteModule } from '../server';
 import { CHANNEL_EVENTS_DEFAULTS, registerChannelEvents, type ChannelEventsOptions } from './channel-events';
 import { addFieldError, compileValidator, mergeErrors, prefixErrors, type FieldErrors, type Validator } from '../validation';
@@ -66,25 +65,12 @@ export interface ChannelPeers {
   forward(request: FastifyRequest, callId: string): Promise<{ status: number; body: unknown } | undefined>;
 }
 
-/** Metaflow modules this product runs. */
-export const METAFLOW_MODULES: readonly string[] = ['record_call', 'hangup'];
-
 /** Kazoo's bound on a flow here: a metaflow is a short chain, and walks must end. */
 const MAX_METAFLOW_DEPTH = 16;
 
-/** konami's record_call actions (start, stop, toggle, mask, unmask) plus pause / resume / pause_toggle. */
-export const METAFLOW_RECORD_ACTIONS = ['start', 'stop', 'toggle', 'pause', 'resume', 'pause_toggle', 'mask', 'unmask'] as const;
-
-/** metaflows.record_call.json: the record_call action schema with the metaflow's actions. */
-export const MetaflowRecordCall = Type.Object(
-  {
-    ...RecordCallAction.properties,
-    action: Type.Optional(Type.Union(METAFLOW_RECORD_ACTIONS.map((a) => Type.Literal(a)), {
-      description: 'start / stop / toggle the recording; pause / resume / pause_toggle every recording of the call (mask / unmask: Kazoo\'s names for pause / resume)',
-    })),
-  },
-  { additionalProperties: true },
-);
+/** Metaflow modules this product runs. */
+export const METAFLOW_MODULES: readonly string[] = MODULES;
+export { MetaflowRecordCall };
 
 const ENUM_MESSAGE = 'Value not found in enumerated list of values';
 
@@ -209,7 +195,7 @@ export function channelsRoute(source: ChannelSource, events: ChannelEventsOption
       request.log.info({ callId: request.params.callId, steps: parsed.steps.map((s) => s.module) }, 'metaflow on channel');
       const done = await source.metaflow(accountId, request.params.callId, parsed.steps);
       if (done === false) throw new BadIdentifierError(request.params.callId);
-      if (done !== true) throw new ActionRefusedError(done.refused, done.message);
+      if (done !== true) throw new RefusedError(done.refused, done.message, 409);
       return sendSuccess(request, reply, 'metaflow sent', { status: 202 });
     });
 

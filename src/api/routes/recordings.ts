@@ -55,6 +55,7 @@ export function recordingsRoute(files: RecordingsPort): ApiRouteModule {
           from: v.from ?? null, to: v.to ?? null, start: v.start ?? null, duration_ms: v.duration_ms ?? null,
           media_type: v.media_type ?? null, size: v.size ?? null, status: v.status ?? null, attempts: v.attempts ?? 0,
           last_error: v.last_error ?? null, media_status: v.media_status ?? null, media_error: v.media_error ?? null,
+          paused_intervals: v.paused_intervals ?? [],
         };
       });
       return sendSuccess(request, reply, list);

@@ -104,21 +104,22 @@ async function pausedCall(t: Test, mode: 'silence' | 'omit'): Promise<PausedRun>
   }
 }
 
-interface Interval { offset_ms: number; duration_ms: number; started_at_ms: number; ended_at_ms: number }
+interface Interval { offset_ms: number; duration_ms: number; started_at_ms: number; ended_at_ms: number; omitted: boolean }
 
 /** The one paused interval of the call's recording document, checked against the API's timing. */
-async function intervalOf(t: Test, run: PausedRun): Promise<Interval> {
+async function intervalOf(t: Test, run: PausedRun, mode: 'silence' | 'omit'): Promise<Interval> {
   const doc = await recordingDocOf(svc, w.accountId, run.callId, 'uploaded');
   const ivs = doc.paused_intervals as unknown as Interval[];
   t.equal(ivs.length, 1, 'one paused interval in the recording document');
   const iv = ivs[0];
+  t.equal(iv.omitted, mode === 'omit', `omitted in ${mode} mode`);
   const wall = run.resume - run.pause;
   t.ok(Math.abs(iv.duration_ms - wall) <= 60, `paused ${iv.duration_ms} ms, between the API calls ${wall.toFixed(0)} ms`);
   t.ok(Math.abs(iv.ended_at_ms - iv.started_at_ms - iv.duration_ms) <= 60, 'wall-clock pause and resume match its length');
   t.ok(Math.abs(iv.offset_ms - (run.pause - run.tAnswered)) <= 100, `at ${iv.offset_ms} ms in the file, paused ${(run.pause - run.tAnswered).toFixed(0)} ms after the answer`);
   const hook = upload.requests.find((r) => r.path === '/hook' && r.body.toString().includes(run.callId) && r.body.toString().includes('"uploaded"'));
   const body = JSON.parse(hook?.body.toString() ?? '{}') as { recording?: { meta?: { paused?: unknown[] } } };
-  t.same(body.recording?.meta?.paused, [{ offsetMs: iv.offset_ms, durationMs: iv.duration_ms, startedAt: iv.started_at_ms, endedAt: iv.ended_at_ms }], 'the webhook\'s meta lists it');
+  t.same(body.recording?.meta?.paused, [{ offsetMs: iv.offset_ms, durationMs: iv.duration_ms, startedAt: iv.started_at_ms, endedAt: iv.ended_at_ms, omitted: iv.omitted }], 'the webhook\'s meta lists it');
   return iv;
 }
 
@@ -150,7 +151,7 @@ t.test('silence mode: the card tone is not in the file, the paused interval is d
   const [up] = await uploadsOf(upload, run.callId, 1);
   const d = decodeBody(up.body, 'wav');
   t.equal(d.sampleRate, 8000);
-  const iv = await intervalOf(t, run);
+  const iv = await intervalOf(t, run, 'silence');
   const from = iv.offset_ms * 8;
   const to = from + iv.duration_ms * 8;
   t.ok(Number.isInteger(from) && Number.isInteger(to), 'the interval is given to the 8 kHz sample');
@@ -175,7 +176,7 @@ t.test('omit mode: the paused stretch is left out, the file is shorter by it, th
   const run = await pausedCall(t, 'omit');
   const [up] = await uploadsOf(upload, run.callId, 1);
   const d = decodeBody(up.body, 'wav');
-  const iv = await intervalOf(t, run);
+  const iv = await intervalOf(t, run, 'omit');
   const cut = iv.offset_ms * 8;
   const c = d.ch[0];
   const callee = d.ch[1];

@@ -4,7 +4,7 @@
  * sending their own sine tones (caller 1 kHz, callee 400 Hz). Issue 11: such a call used to
  * give a 0.1 s recording reported as uploaded and completed, because rtpengine refused the
  * fork's answer; every suite phone offered PCMU alone and never saw it.
- * Also: hold and resume, and a fork that delivers nothing (unsubscribed in rtpengine) ending
+ * Also: hold and resume, feature codes pressed on baresip (sndcode), and a fork that delivers nothing (unsubscribed in rtpengine) ending
  * as failed in the API, the metrics and the webhook, never as completed.
  */
 import t from 'tap';
@@ -85,6 +85,37 @@ t.test('hold and resume (baresip re-INVITEs): the recording goes on, the tone re
   t.ok(after >= 0.8, `caller's tone after resume: ${(after * 100).toFixed(0)}%`);
   const doc = await recordingDoc(run.call.callId, 'uploaded');
   t.not(doc.media_status, 'failed', `media check after hold: ${String(doc.media_status)} ${String(doc.media_error)}`);
+});
+
+t.test('feature codes from baresip (sndcode, RFC 4733): *2 pauses; during hold no key is heard and the pause holds; *2 after resume resumes', async (t) => {
+  await svc.store.merge('accounts', w.accountId, { metaflows: { numbers: { 2: { module: 'record_call', data: { action: 'pause_toggle' } } } } });
+  t.teardown(() => svc.store.merge('accounts', w.accountId, { metaflows: null }).then(() => undefined));
+  const pausedNow = (call: Call): boolean | undefined => svc.service.recordings?.recorderOf(call.callId)?.views()[0]?.paused;
+  const until = async (call: Call, want: boolean, what: string, ms = 3000): Promise<void> => {
+    const end = performance.now() + ms;
+    while (pausedNow(call) !== want && performance.now() < end) await sleep(20);
+    t.equal(pausedNow(call), want, what);
+  };
+  const run = await realCall(async (call) => {
+    await sleep(1000);
+    caller.command('sndcode', '*2');
+    await until(call, true, 'the caller\'s *2 paused the recording');
+    caller.hold();
+    await sleep(500);
+    // baresip on hold sends no RTP at all (telephone-events included): nothing reaches the fork.
+    caller.command('sndcode', '*2');
+    await sleep(1000);
+    t.equal(pausedNow(call), true, '*2 during hold is not heard: still paused');
+    caller.resume();
+    await sleep(500);
+    caller.command('sndcode', '*2');
+    await until(call, false, '*2 after resume resumed it');
+    await sleep(1000);
+  });
+  const doc = await recordingDoc(run.call.callId, 'uploaded');
+  const ivs = doc.paused_intervals as { duration_ms: number }[];
+  t.equal(ivs.length, 1, 'one paused interval');
+  t.ok(ivs[0].duration_ms > 2000 && ivs[0].duration_ms < 4000, `paused ${ivs[0].duration_ms} ms, through the hold`);
 });
 
 t.test('the fork delivers nothing (its subscription removed in rtpengine): failed, kept, not sent, counted, webhook says failed', async (t) => {

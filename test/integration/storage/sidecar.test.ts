@@ -19,7 +19,8 @@ t.test('sidecar after the recording, retried with it', async (t) => {
   const m = meta(`${srv.url}/store`, {
     media: { status: 'partial', reason: 'x', legs: { caller: { forwarded: 500, received: 480 }, callee: { forwarded: 500, received: 500 } } },
   });
-  const withPaused = { ...m, paused: [{ from_ms: 1000, to_ms: 3000 }] };
+  const paused = [{ offsetMs: 1000, durationMs: 2000, startedAt: m.startedAt + 1000, endedAt: m.startedAt + 3000, omitted: false }];
+  const withPaused = { ...m, paused };
   const r = await q.enqueue({ filePath: f.path, meta: withPaused });
   const first = await srv.waitFor(() => srv.delivered().length >= 1, 10_000, 'recording').then(() => srv.delivered()[0]);
   t.equal(first.path, `/store/call_recording_${encodeURIComponent(m.callId)}.mp3`);
@@ -33,7 +34,7 @@ t.test('sidecar after the recording, retried with it', async (t) => {
   const doc = JSON.parse(side.body.toString()) as Record<string, unknown>;
   t.match(doc, {
     recording_id: r.id, call_id: m.callId, direction: 'inbound', origin: m.origin, duration_ms: 12_000, start: new Date(m.startedAt).toISOString(),
-    parties: { from: m.from, to: m.to, caller_id_number: m.callerIdNumber }, paused: [{ from_ms: 1000, to_ms: 3000 }], format: 'mp3',
+    parties: { from: m.from, to: m.to, caller_id_number: m.callerIdNumber }, paused, format: 'mp3',
     media_legs: { caller: { forwarded: 500, received: 480, lost: 20 }, callee: { lost: 0 } },
   });
   t.same(results, ['success']);

@@ -32,10 +32,10 @@ t.test('intervals: file offsets in silence and omit mode', async (t) => {
   const p = log([8800, 16800], [24800, null]);
   // Recorded window [800, 32800): 4 s in, 3 s in; the second pause still open at the end.
   t.same(p.intervals(800, 32800, 'silence', 9999), [
-    { offsetMs: 1000, durationMs: 1000, startedAt: 9800, endedAt: 17800 },
-    { offsetMs: 3000, durationMs: 1000, startedAt: 25800, endedAt: 9999 },
+    { offsetMs: 1000, durationMs: 1000, startedAt: 9800, endedAt: 17800, omitted: false },
+    { offsetMs: 3000, durationMs: 1000, startedAt: 25800, endedAt: 9999, omitted: false },
   ], 'silence keeps the timeline');
-  t.same(p.intervals(800, 32800, 'omit', 9999).map((i) => [i.offsetMs, i.durationMs]), [[1000, 1000], [2000, 1000]], 'omit moves later cuts back by the earlier pauses');
+  t.same(p.intervals(800, 32800, 'omit', 9999).map((i) => [i.offsetMs, i.durationMs, i.omitted]), [[1000, 1000, true], [2000, 1000, true]], 'omit moves later cuts back by the earlier pauses');
   t.same(log([4, 12]).intervals(0, 100, 'silence', 0).map((i) => [i.offsetMs, i.durationMs]), [[0.5, 1]], 'offsets to the 8 kHz sample (1/8 ms)');
   t.same(log([0, 400]).intervals(200, 1000, 'silence', 0).map((i) => [i.offsetMs, i.durationMs]), [[0, 25]], 'a pause from before the window is cut at its begin');
   t.same(log([2000, null]).intervals(0, 1000, 'silence', 0), [], 'a pause after the window is not listed');

@@ -74,10 +74,10 @@ t.test('recordingDoc', async (t) => {
   const media = { status: 'partial' as const, reason: 'callee: recorder got 0 of 600 packets', legs: { caller: { forwarded: 600, received: 600 }, callee: { forwarded: 600, received: 0 } } };
   const withMedia = recordingDoc({ ...rec, meta: recordingMeta({ accountId: 'a1', callId: 'c1' }, item, result, media) });
   t.same([withMedia.media_status, withMedia.media_error, withMedia.media_legs], [media.status, media.reason, media.legs], 'the media check is in the record');
-  const pause = { offsetMs: 1000.125, durationMs: 2500, startedAt: 1_700_000_001_123, endedAt: 1_700_000_003_623 };
+  const pause = { offsetMs: 1000.125, durationMs: 2500, startedAt: 1_700_000_001_123, endedAt: 1_700_000_003_623, omitted: false };
   const paused = recordingMeta({ accountId: 'a1', callId: 'c1' }, item, { ...result, paused: [pause] });
   t.same(paused.paused, [pause], 'the meta (upload webhook) lists the paused intervals');
-  t.same(recordingDoc({ ...rec, meta: paused }).paused_intervals, [{ offset_ms: 1000.125, duration_ms: 2500, started_at_ms: 1_700_000_001_123, ended_at_ms: 1_700_000_003_623 }], 'and the record');
+  t.same(recordingDoc({ ...rec, meta: paused }).paused_intervals, [{ offset_ms: 1000.125, duration_ms: 2500, started_at_ms: 1_700_000_001_123, ended_at_ms: 1_700_000_003_623, omitted: false }], 'and the record');
   t.notOk('paused' in rec.meta, 'no paused key when never paused');
 });
 
