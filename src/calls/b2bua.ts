@@ -7,6 +7,7 @@ import { callerOf } from '../signalling/auth/invite-auth';
 import { CallerKind, classifyDirection, type Caller } from '../signalling/direction';
 import { Call, CallState, HangupBy, type CallEnd } from './call';
 import { runAnswerFirst, type AnswerFirstPort } from './answer-first';
+import { EarlyMedia } from './early-media';
 import { CallError, CalleeFailedError, MediaFailedError, NoAnswerError, NoRouteError } from './errors';
 import { Fork } from './fork';
 import { HangupCause, causeOfStatus, outcomeOf } from './hangup';
@@ -183,7 +184,8 @@ export class B2bua extends EventEmitter<B2buaEvents> {
       }
       call.moveTo(CallState.Ringing);
 
-      const won = await this.ringWithFallback(call, req, res, offer);
+      const early = new EarlyMedia(call, res);
+      const won = await this.ringWithFallback(call, req, res, offer, early);
       if (!won) return;
       const { dialog: uac, target } = won;
       if (call.ended) {
@@ -192,6 +194,8 @@ export class B2bua extends EventEmitter<B2buaEvents> {
       }
       call.uac = uac;
       call.answeredTarget = target;
+      // An early-media answer still in flight in rtpengine must not overtake the final one.
+      await early.settled();
       uac.on('destroy', () => void call.close({ cause: HangupCause.NormalClearing, by: HangupBy.Callee }, uac));
       // A caller answered before ringing keeps its rtpengine side: the callee's answer goes in
       // under the tag that side already has, so the caller's session does not change.
@@ -230,10 +234,10 @@ export class B2bua extends EventEmitter<B2buaEvents> {
    * of the device/user/resources node), rings what it continues with. Direction follows the
    * callee actually rung.
    */
-  private async ringWithFallback(call: Call, req: Srf.SrfRequest, res: Srf.SrfResponse, offer: string): Promise<{ dialog: Srf.Dialog; target: Target } | undefined> {
+  private async ringWithFallback(call: Call, req: Srf.SrfRequest, res: Srf.SrfResponse, offer: string, early: EarlyMedia): Promise<{ dialog: Srf.Dialog; target: Target } | undefined> {
     for (;;) {
       try {
-        return await this.ring(call, req, res, offer);
+        return await this.ring(call, req, res, offer, early);
       } catch (err) {
         const current = call.decision;
         if (!(err instanceof CalleeFailedError) || call.ended || !current) throw err;
@@ -250,7 +254,7 @@ export class B2bua extends EventEmitter<B2buaEvents> {
   }
 
   /** Rings each stage in turn; resolves with the winner, or undefined once the call failed. */
-  private async ring(call: Call, req: Srf.SrfRequest, res: Srf.SrfResponse, offer: string): Promise<{ dialog: Srf.Dialog; target: Target } | undefined> {
+  private async ring(call: Call, req: Srf.SrfRequest, res: Srf.SrfResponse, offer: string, early: EarlyMedia): Promise<{ dialog: Srf.Dialog; target: Target } | undefined> {
     const decision = call.decision;
     if (!decision) return undefined;
     const statuses: number[] = [];
@@ -262,9 +266,10 @@ export class B2bua extends EventEmitter<B2buaEvents> {
         sdp: offer,
         headers,
         timeoutMs: (stage.timeoutSec ?? 0) * 1000,
-        onProvisional: (status) => {
-          // Relay ringing once, without early media: the caller's media is anchored only on answer.
-          if (status >= 180 && !ringingSent && !res.finalResponseSent && !call.ended) {
+        onProvisional: (status, _target, prov) => {
+          early.provisional(prov);
+          // Ringing is relayed once, as a bare 180, unless early media already reaches the caller.
+          if (status >= 180 && !early.active && !ringingSent && !res.finalResponseSent && !call.ended) {
             ringingSent = true;
             res.send(180);
           }
