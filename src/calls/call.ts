@@ -83,6 +83,11 @@ export interface CallEvents {
   answered: [Call];
   /** The caller has the 200 too: both legs are bridged through rtpengine. */
   bridged: [Call];
+  /**
+   * A blind transfer (REFER) replaced the party on `side` with a new one, under the same
+   * rtpengine tags; for the callee side `decision` is now the route that reached it.
+   */
+  transferred: [Call, 'caller' | 'callee'];
   /** Hold / resume or any SDP change went through rtpengine. */
   renegotiated: [Call, 'caller' | 'callee'];
   ended: [Call, CallEnd];

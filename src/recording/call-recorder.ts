@@ -82,6 +82,8 @@ export class CallRecorder {
     });
     // The callflow went on after a failed routing module: its record nodes act on this call.
     call.on('rerouted', () => void this.serial(() => this.onRerouted()));
+    // A blind transfer replaced the callee: its policy applies as for a forwarded call.
+    call.on('transferred', (_c, side) => { if (side === 'callee') void this.serial(() => this.onRerouted()); });
     // Ends the recordings at hang-up time; finalizing and delivery go on without holding the BYEs.
     call.onClose(() => {
       void this.close(stopReasonOf(call.end));
