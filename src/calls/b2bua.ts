@@ -229,8 +229,9 @@ export class B2bua extends EventEmitter<B2buaEvents> {
         onRenegotiated: (side) => call.emit('renegotiated', call, side),
         onFatal: (err) => fail(new MediaFailedError(err)),
         onRefer: (side, dialog, referReq, referRes) => {
+          // The transferor leaves once told the transfer succeeded (RFC 5589 section 6.1).
           void transfer.refer(side, dialog, referReq, referRes, (won) => this.bridgeTransfer(call, side, won, hooks))
-            .catch((err: unknown) => log.error({ err }, 'transfer failed'));
+            .then((won) => { if (won) releaseDialog(dialog, log); }, (err: unknown) => log.error({ err }, 'transfer failed'));
         },
       };
       relayLeg(uas, 'caller', media, log, hooks);
@@ -264,8 +265,8 @@ export class B2bua extends EventEmitter<B2buaEvents> {
   /**
    * A transfer's new party answered: rtpengine's side of the transferor is re-pointed at it (its
    * SDP offered from the transferor's tag, the remaining party re-INVITEd with the result, its
-   * answer back to rtpengine), the new dialog takes the transferor's place, and the transferor
-   * is released. Tags are unchanged, so the recording fork goes on into the same file.
+   * answer back to rtpengine) and the new dialog takes the transferor's place. Tags are
+   * unchanged, so the recording fork goes on into the same file.
    */
   private async bridgeTransfer(call: Call, side: Side, won: TransferResult, hooks: RelayHooks): Promise<void> {
     const media = call.media;
@@ -288,7 +289,6 @@ export class B2bua extends EventEmitter<B2buaEvents> {
     relayLeg(won.dialog, side, media, call.log, hooks);
     call.log.info({ from: side, target: won.target.uri }, 'transfer completed: new party bridged');
     call.emit('transferred', call, side);
-    releaseDialog(old, call.log);
   }
 
   /**
