@@ -1,20 +1,22 @@
 import { EventEmitter } from 'node:events';
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
-import { CallMedia, type MediaServer } from '../media';
+import { CallMedia, type MediaServer, type Side } from '../media';
 import type { Metrics } from '../metrics';
 import { callerOf } from '../signalling/auth/invite-auth';
 import { CallerKind, classifyDirection, type Caller } from '../signalling/direction';
 import { backendUnavailable } from '../signalling/errors';
 import { Call, CallState, HangupBy, type CallEnd } from './call';
 import { runAnswerFirst, type AnswerFirstPort } from './answer-first';
-import { CallError, CalleeFailedError, MediaFailedError, NoAnswerError, NoRouteError } from './errors';
+import { EarlyMedia } from './early-media';
+import { CallError, CalleeFailedError, CallerCancelledError, MediaFailedError, NoAnswerError, NoRouteError } from './errors';
 import { Fork } from './fork';
 import { HangupCause, causeOfStatus, outcomeOf } from './hangup';
 import { allowsFailover, bestFailure, TargetKind, type Target } from './plan';
 import { calleeSrtpMode } from './srtp-mode';
 import type { CallRecords } from './record';
-import { installRelays } from './relay';
+import { relayLeg, type RelayHooks } from './relay';
+import { releaseDialog, Transfer, type TransferResult } from './transfer';
 import { dialledNumbers, type Router } from './router';
 
 /**
@@ -103,6 +105,16 @@ export class B2bua extends EventEmitter<B2buaEvents> {
 
   /** Installs the INVITE handler (after signalling's authenticateInvite middleware). */
   mount(): void {
+    // A REFER in a call's dialog reaches that dialog; one here matched none. With a To-tag it
+    // names a dialog that does not exist (RFC 3261 12.2.2: 481); without one it would open a
+    // transfer outside any call, which the product does not do (RFC 3515 2.4.2 lets it refuse).
+    this.d.srf.use('refer', (req, res) => {
+      let tag: unknown;
+      try {
+        tag = req.getParsedHeader('To').params?.tag;
+      } catch { /* no usable To: treated as out of dialog */ }
+      res.send(typeof tag === 'string' && tag !== '' ? 481 : 403);
+    });
     this.d.srf.invite((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         this.d.logger.error({ err, callId: req.get('Call-ID') }, 'call handling failed');
@@ -185,7 +197,8 @@ export class B2bua extends EventEmitter<B2buaEvents> {
       }
       call.moveTo(CallState.Ringing);
 
-      const won = await this.ringWithFallback(call, req, res, offer);
+      const early = new EarlyMedia(call, res);
+      const won = await this.ringWithFallback(call, req, res, offer, early);
       if (!won) return;
       const { dialog: uac, target } = won;
       if (call.ended) {
@@ -194,7 +207,9 @@ export class B2bua extends EventEmitter<B2buaEvents> {
       }
       call.uac = uac;
       call.answeredTarget = target;
-      uac.on('destroy', () => void call.close({ cause: HangupCause.NormalClearing, by: HangupBy.Callee }, uac));
+      // An early-media answer still in flight in rtpengine must not overtake the final one.
+      await early.settled();
+      this.bindLeg(call, uac, 'callee');
       // A caller answered before ringing keeps its rtpengine side: the callee's answer goes in
       // under the tag that side already has, so the caller's session does not change.
       const answeredEarly = call.uas !== undefined;
@@ -205,10 +220,24 @@ export class B2bua extends EventEmitter<B2buaEvents> {
       const uas = call.uas ?? this.bindCaller(call, await this.d.srf.createUAS(req, res, { localSdp: sdpForCaller }));
       if (!uas) return;
       call.moveTo(CallState.Answered);
-      installRelays(uas, uac, media, log, {
+      const transfer = new Transfer(call, {
+        srf: this.d.srf, router: this.d.router, headers: bLegHeaders(req, caller),
+        ringTimeoutMs: this.d.settings.noAnswerTimeoutSec * 1000,
+        transferorOf: async (c, side) => (side === 'caller' ? c.caller
+          : c.answeredTarget?.deviceId !== undefined ? this.d.router.deviceCaller(c.answeredTarget.deviceId) : undefined),
+      }, log.child({ part: 'transfer' }));
+      const hooks: RelayHooks = {
+        legs: () => ({ caller: call.uas, callee: call.uac }),
         onRenegotiated: (side) => call.emit('renegotiated', call, side),
         onFatal: (err) => fail(new MediaFailedError(err)),
-      });
+        onRefer: (side, dialog, referReq, referRes) => {
+          // The transferor leaves once told the transfer succeeded (RFC 5589 section 6.1).
+          void transfer.refer(side, dialog, referReq, referRes, (won) => this.bridgeTransfer(call, side, won, hooks))
+            .then((won) => { if (won) releaseDialog(dialog, log); }, (err: unknown) => log.error({ err }, 'transfer failed'));
+        },
+      };
+      relayLeg(uas, 'caller', media, log, hooks);
+      relayLeg(uac, 'callee', media, log, hooks);
       log.info({ target: target.uri }, 'call bridged');
       call.emit('bridged', call);
     } catch (err) {
@@ -223,8 +252,45 @@ export class B2bua extends EventEmitter<B2buaEvents> {
       uas.destroy();
       return undefined;
     }
-    uas.on('destroy', () => void call.close({ cause: HangupCause.NormalClearing, by: HangupBy.Caller }, uas));
+    this.bindLeg(call, uas, 'caller');
     return uas;
+  }
+
+  /** A BYE on a leg the call holds ends the call (not on a leg a transfer released). */
+  private bindLeg(call: Call, d: Srf.Dialog, side: Side): void {
+    d.on('destroy', () => {
+      if ((side === 'caller' ? call.uas : call.uac) !== d) return;
+      void call.close({ cause: HangupCause.NormalClearing, by: side === 'caller' ? HangupBy.Caller : HangupBy.Callee }, d);
+    });
+  }
+
+  /**
+   * A transfer's new party answered: rtpengine's side of the transferor is re-pointed at it (its
+   * SDP offered from the transferor's tag, the remaining party re-INVITEd with the result, its
+   * answer back to rtpengine) and the new dialog takes the transferor's place. Tags are
+   * unchanged, so the recording fork goes on into the same file.
+   */
+  private async bridgeTransfer(call: Call, side: Side, won: TransferResult, hooks: RelayHooks): Promise<void> {
+    const media = call.media;
+    const remaining = side === 'caller' ? call.uac : call.uas;
+    const old = side === 'caller' ? call.uas : call.uac;
+    if (!media || !remaining || !old || call.ended) throw new CallerCancelledError();
+    const toRemaining = await media.reoffer(side, won.dialog.remote.sdp);
+    const answer = await remaining.modify(toRemaining);
+    await media.reanswer(side, answer);
+    if (side === 'caller') call.uas = won.dialog;
+    else {
+      call.uac = won.dialog;
+      call.answeredTarget = won.target;
+      if (won.decision.callee) {
+        call.decision = won.decision;
+        call.direction = classifyDirection(call.caller, won.decision.callee);
+      }
+    }
+    this.bindLeg(call, won.dialog, side);
+    relayLeg(won.dialog, side, media, call.log, hooks);
+    call.log.info({ from: side, target: won.target.uri }, 'transfer completed: new party bridged');
+    call.emit('transferred', call, side);
   }
 
   /**
@@ -232,10 +298,10 @@ export class B2bua extends EventEmitter<B2buaEvents> {
    * of the device/user/resources node), rings what it continues with. Direction follows the
    * callee actually rung.
    */
-  private async ringWithFallback(call: Call, req: Srf.SrfRequest, res: Srf.SrfResponse, offer: string): Promise<{ dialog: Srf.Dialog; target: Target } | undefined> {
+  private async ringWithFallback(call: Call, req: Srf.SrfRequest, res: Srf.SrfResponse, offer: string, early: EarlyMedia): Promise<{ dialog: Srf.Dialog; target: Target } | undefined> {
     for (;;) {
       try {
-        return await this.ring(call, req, res, offer);
+        return await this.ring(call, req, res, offer, early);
       } catch (err) {
         const current = call.decision;
         if (!(err instanceof CalleeFailedError) || call.ended || !current) throw err;
@@ -252,7 +318,7 @@ export class B2bua extends EventEmitter<B2buaEvents> {
   }
 
   /** Rings each stage in turn; resolves with the winner, or undefined once the call failed. */
-  private async ring(call: Call, req: Srf.SrfRequest, res: Srf.SrfResponse, offer: string): Promise<{ dialog: Srf.Dialog; target: Target } | undefined> {
+  private async ring(call: Call, req: Srf.SrfRequest, res: Srf.SrfResponse, offer: string, early: EarlyMedia): Promise<{ dialog: Srf.Dialog; target: Target } | undefined> {
     const decision = call.decision;
     if (!decision) return undefined;
     const statuses: number[] = [];
@@ -264,9 +330,10 @@ export class B2bua extends EventEmitter<B2buaEvents> {
         sdp: offer,
         headers,
         timeoutMs: (stage.timeoutSec ?? 0) * 1000,
-        onProvisional: (status) => {
-          // Relay ringing once, without early media: the caller's media is anchored only on answer.
-          if (status >= 180 && !ringingSent && !res.finalResponseSent && !call.ended) {
+        onProvisional: (status, _target, prov) => {
+          early.provisional(prov);
+          // Ringing is relayed once, as a bare 180, unless early media already reaches the caller.
+          if (status >= 180 && !early.active && !ringingSent && !res.finalResponseSent && !call.ended) {
             ringingSent = true;
             res.send(180);
           }

@@ -74,10 +74,20 @@ export interface CallEvents {
   rerouted: [Call];
   /** The caller got its 200 before anyone is rung (answer-first steps). */
   callerAnswered: [Call];
+  /**
+   * A callee branch's early media (183 with SDP) goes through rtpengine to the caller: audio
+   * flows both ways before the answer.
+   */
+  earlyMedia: [Call];
   /** The callee answered (B leg up, rtpengine has both legs). */
   answered: [Call];
   /** The caller has the 200 too: both legs are bridged through rtpengine. */
   bridged: [Call];
+  /**
+   * A blind transfer (REFER) replaced the party on `side` with a new one, under the same
+   * rtpengine tags; for the callee side `decision` is now the route that reached it.
+   */
+  transferred: [Call, 'caller' | 'callee'];
   /** Hold / resume or any SDP change went through rtpengine. */
   renegotiated: [Call, 'caller' | 'callee'];
   ended: [Call, CallEnd];

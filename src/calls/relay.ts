@@ -10,7 +10,11 @@ import type { CallMedia, Side } from '../media';
  */
 
 export interface RelayHooks {
+  /** The call's current legs: a transfer replaces one of them. */
+  legs: () => { caller: Srf.Dialog | undefined; callee: Srf.Dialog | undefined };
   onRenegotiated: (from: Side) => void;
+  /** A REFER in a leg's dialog (RFC 3515): the B2BUA transfers. */
+  onRefer: (from: Side, dialog: Srf.Dialog, req: Srf.SrfRequest, res: Srf.SrfResponse) => void;
   /** A relay failed in a way that leaves the legs inconsistent (rtpengine gone). */
   onFatal: (err: unknown) => void;
 }
@@ -22,31 +26,42 @@ function statusOf(err: unknown): number | undefined {
 
 const SDP = { 'Content-Type': 'application/sdp' };
 
-export function installRelays(uas: Srf.Dialog, uac: Srf.Dialog, media: CallMedia, log: Logger, hooks: RelayHooks): void {
-  const wire = (from: Srf.Dialog, to: Srf.Dialog, side: Side): void => {
-    from.on('modify', (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
-      void relayInvite(req, res, to, side);
-    });
-    from.on('update', (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
-      void relayUpdate(req, res, to, side);
-    });
-    // INFO (SIP INFO DTMF, RFC 6086) goes through to the other party unchanged.
-    from.on('info', (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
-      const headers: Record<string, string> = {};
-      for (const h of ['Content-Type', 'Info-Package']) if (req.has(h)) headers[h] = req.get(h);
-      to.request({ method: 'INFO', headers, body: req.body } as unknown as Srf.SrfRequest)
-        .then((r) => res.send(r.status), () => res.send(500));
-    });
-    // Transfers are not offered: without a listener drachtio-srf would accept a REFER with 200
-    // and then do nothing (RFC 3515 2.4.2 lets the recipient decline).
-    from.on('refer', (_req: Srf.SrfRequest, res: Srf.SrfResponse) => res.send(603));
-  };
+/**
+ * Wires one leg's in-dialog requests; the other leg is looked up when a request arrives (a
+ * transfer may have replaced it). Call it for each leg, and again for a leg a transfer adds.
+ */
+export function relayLeg(from: Srf.Dialog, side: Side, media: CallMedia, log: Logger, hooks: RelayHooks): void {
+  const other = (): Srf.Dialog | undefined => (side === 'caller' ? hooks.legs().callee : hooks.legs().caller);
+  from.on('modify', (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
+    const to = other();
+    if (to) void relayInvite(req, res, to, from, side);
+    else res.send(500);
+  });
+  from.on('update', (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
+    const to = other();
+    if (to) void relayUpdate(req, res, to, side);
+    else res.send(500);
+  });
+  // INFO (SIP INFO DTMF, RFC 6086) goes through to the other party unchanged.
+  from.on('info', (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
+    const headers: Record<string, string> = {};
+    for (const h of ['Content-Type', 'Info-Package']) if (req.has(h)) headers[h] = req.get(h);
+    const to = other();
+    if (!to) {
+      res.send(500);
+      return;
+    }
+    to.request({ method: 'INFO', headers, body: req.body } as unknown as Srf.SrfRequest)
+      .then((r) => res.send(r.status), () => res.send(500));
+  });
+  // A listener is required: without one drachtio-srf would accept a REFER with 200 and do nothing.
+  from.on('refer', (req: Srf.SrfRequest, res: Srf.SrfResponse) => hooks.onRefer(side, from, req, res));
 
-  const relayInvite = async (req: Srf.SrfRequest, res: Srf.SrfResponse, to: Srf.Dialog, side: Side): Promise<void> => {
+  async function relayInvite(req: Srf.SrfRequest, res: Srf.SrfResponse, to: Srf.Dialog, self: Srf.Dialog, side: Side): Promise<void> {
     if (!req.body) {
       // An offerless re-INVITE (RFC 3261 14.1) would make us the offerer on both legs; answer
       // with the SDP this leg already has, which keeps the session unchanged.
-      res.send(200, { body: side === 'caller' ? uas.local.sdp : uac.local.sdp, headers: SDP });
+      res.send(200, { body: self.local.sdp, headers: SDP });
       return;
     }
     try {
@@ -64,9 +79,9 @@ export function installRelays(uas: Srf.Dialog, uac: Srf.Dialog, media: CallMedia
       if (!res.finalResponseSent) res.send(status !== undefined && status >= 400 ? status : 500);
       if (status === undefined) hooks.onFatal(err);
     }
-  };
+  }
 
-  const relayUpdate = async (req: Srf.SrfRequest, res: Srf.SrfResponse, to: Srf.Dialog, side: Side): Promise<void> => {
+  async function relayUpdate(req: Srf.SrfRequest, res: Srf.SrfResponse, to: Srf.Dialog, side: Side): Promise<void> {
     if (!req.body) {
       res.send(200);
       return;
@@ -87,8 +102,5 @@ export function installRelays(uas: Srf.Dialog, uac: Srf.Dialog, media: CallMedia
       if (!res.finalResponseSent) res.send(500);
       hooks.onFatal(err);
     }
-  };
-
-  wire(uas, uac, 'caller');
-  wire(uac, uas, 'callee');
+  }
 }

@@ -107,6 +107,20 @@ export class Router {
   }
 
   /**
+   * A registered device as a caller (the transferor of a REFER from a called phone): its
+   * account and owner route what it dials. Undefined when it is gone or disabled.
+   */
+  async deviceCaller(deviceId: string): Promise<Caller | undefined> {
+    const device = await this.d.directory.deviceById(deviceId);
+    if (!device || device.enabled === false) return undefined;
+    const account = await this.d.directory.accountById(device.account_id);
+    if (!account || account.enabled === false) return undefined;
+    const user = device.owner_id !== undefined ? await this.d.directory.userById(device.owner_id) : undefined;
+    const owner = user?.account_id === device.account_id ? user : undefined;
+    return { kind: CallerKind.Device, account, device, ...(owner ? { owner } : {}) };
+  }
+
+  /**
    * The decision for the callflow's continuation after `previous` failed, or undefined when the
    * flow ends there (the caller then gets the failure).
    */

@@ -53,6 +53,8 @@ export class CallRecorder {
   private readonly log: Logger;
   private planInput: PlanInput | undefined;
   private answered = false;
+  /** The callee's early media reaches rtpengine (before the answer). */
+  private early = false;
   private bridged = false;
   private forking: Promise<void> | undefined;
   /** Compares what reached the session with what rtpengine received (never `completed` without media). */
@@ -70,6 +72,12 @@ export class CallRecorder {
         void this.close('failed');
       });
     });
+    // Early media (183 with SDP) flows before the answer: a recording running from the start
+    // holds it, as Kazoo's does (it records the A leg); the fork starts now only for those.
+    call.once('earlyMedia', () => {
+      this.early = true;
+      void this.ready.then(() => this.ensureFork());
+    });
     call.once('answered', () => {
       this.answered = true;
       void this.onAnswered();
@@ -80,6 +88,8 @@ export class CallRecorder {
     });
     // The callflow went on after a failed routing module: its record nodes act on this call.
     call.on('rerouted', () => void this.serial(() => this.onRerouted()));
+    // A blind transfer replaced the callee: its policy applies as for a forwarded call.
+    call.on('transferred', (_c, side) => { if (side === 'callee') void this.serial(() => this.onRerouted()); });
     // Ends the recordings at hang-up time; finalizing and delivery go on without holding the BYEs.
     call.onClose(() => {
       void this.close(stopReasonOf(call.end));
@@ -337,9 +347,15 @@ export class CallRecorder {
     await this.ensureFork();
   }
 
-  /** ONE fork per call, once the callee answered and a session exists (idempotent). */
+  /**
+   * ONE fork per call, once a session exists and the callee answered, or sends early media
+   * while a recording runs (idempotent). Recordings begun on answer or bridge never hold early
+   * media: their window opens at that moment, whatever the fork delivered before.
+   */
   private ensureFork(): Promise<void> {
-    if (!this.answered || this.stateValue !== CallRecorderState.Recording) return Promise.resolve();
+    if (this.stateValue !== CallRecorderState.Recording) return Promise.resolve();
+    const running = this.entries.some((e) => e.rec.state === RecordingState.Recording);
+    if (!this.answered && !(this.early && running)) return Promise.resolve();
     this.forking ??= this.forkMedia();
     return this.forking;
   }

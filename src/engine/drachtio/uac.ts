@@ -153,7 +153,9 @@ export class UacBridge {
         }
         d.refreshTarget(res.headers.get('contact'));
       }
-      const subscriptionOver = e.method === 'NOTIFY' && /terminated/i.test(e.tx.request.headers.get('subscription-state') ?? '');
+      // A NOTIFY ending a subscription ends a SUBSCRIBE dialog; in an INVITE dialog (REFER's
+      // implicit subscription, RFC 3515) only that usage ends and the call goes on (RFC 5057 5.2).
+      const subscriptionOver = d.init.kind === 'subscribe' && e.method === 'NOTIFY' && /terminated/i.test(e.tx.request.headers.get('subscription-state') ?? '');
       // RFC 3261 12.2.1.2: 481/408 to a request in a dialog end it; so does any final response to BYE.
       if (status >= 200 && (e.method === 'BYE' || status === 481 || status === 408 || subscriptionOver)) this.c.dialogs.remove(d);
     }

@@ -107,3 +107,23 @@ export async function sendChanging(ep: RtpEndpoint, port: number, freq: (slot: n
     s.ts += FRAME;
   }
 }
+
+/**
+ * 20 ms blocks of a channel where `freq` is present and dominates `other` tenfold (toneSpan's
+ * absolute threshold also fires on a loud neighbouring tone's leakage): how many, the first and
+ * the last (seconds; -1 when none).
+ */
+export function dominantSpan(x: Int16Array, rate: number, freq: number, other: number): { blocks: number; firstSec: number; lastSec: number } {
+  const block = Math.round(rate / 50);
+  let blocks = 0;
+  let first = -1;
+  let last = -1;
+  for (let b = 0, i = 0; b + block <= x.length; b += block, i++) {
+    const p = goertzel(x, rate, freq, b, b + block);
+    if (p <= 1e6 || p <= 10 * goertzel(x, rate, other, b, b + block)) continue;
+    blocks++;
+    if (first < 0) first = i;
+    last = i;
+  }
+  return { blocks, firstSec: first < 0 ? -1 : (first * block) / rate, lastSec: last < 0 ? -1 : ((last + 1) * block) / rate };
+}
