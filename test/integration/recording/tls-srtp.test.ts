@@ -123,10 +123,15 @@ t.test('an SDES SRTP phone on TLS (srtp-mand) calls a plain-RTP trunk: SRTP on i
   t.equal(doc.media_status, 'complete', `media check: ${String(doc.media_error)}`);
 });
 
-t.test('a plain-RTP trunk calls an SRTP-only phone on TLS (device media.encryption.methods ["srtp"]): SRTP toward the phone, recorded whole', async (t) => {
-  await svc.store.merge('devices', w.calleeDevice, { media: { encryption: { methods: ['srtp'] } } });
+/**
+ * The carrier (SIPp, plain RTP, 1 kHz) calls 4420000 -> device 2001, a TLS phone whose device
+ * asks for `method` and whose baresip insists on `mediaenc`. Returns the bridged call's SDP
+ * protocols and the tone coverage of its recording ([trunk, phone]).
+ */
+async function trunkCallsEncryptedPhone(t: Test, method: 'srtp' | 'dtls', mediaenc: 'srtp-mand' | 'dtls_srtp', ssrc: number) {
+  await svc.store.merge('devices', w.calleeDevice, { media: { encryption: { methods: [method] } } });
   t.teardown(() => svc.store.merge('devices', w.calleeDevice, { media: null }));
-  await phone('2001', CALLEE_TONE, { mediaenc: 'srtp-mand', autoAnswer: true });
+  await phone('2001', CALLEE_TONE, { mediaenc, autoAnswer: true });
   t.teardown(closePhones);
   const trunkRtp = await RtpEndpoint.open();
   t.teardown(() => trunkRtp.close());
@@ -134,20 +139,35 @@ t.test('a plain-RTP trunk calls an SRTP-only phone on TLS (device media.encrypti
   const trunk = callFrom(svc, 'trunk-call.xml', { user: '15559990000', realm: 'carrier.test', number: '4420000', rtpPort: trunkRtp.port, port: await freePort(CARRIER), host: CARRIER });
   const call = await callP;
   await bridged(call);
-  t.equal(offeredProtocol(call.uac?.local.sdp ?? ''), 'RTP/SAVP', 'the phone is offered SRTP');
-  t.equal(offeredProtocol(call.uas?.local.sdp ?? ''), 'RTP/AVP', 'the trunk keeps plain RTP');
+  const sdp = { toPhone: call.uac?.local.sdp ?? '', fromPhone: call.uac?.remote.sdp ?? '', toTrunk: call.uas?.local.sdp ?? '' };
   const ports = await rtpengineTargets(svc, call);
-  await sendTone(trunkRtp, ports.toCallerSide, CALLER_TONE, 120, newStream(0x4444));
+  await sendTone(trunkRtp, ports.toCallerSide, CALLER_TONE, 120, newStream(ssrc));
   await trunk;
   await ended(call);
   const [up] = await uploadsOf(upload, call.callId);
   const d = decodeBody(up.body, 'mp3');
-  const left = coverage(d.ch[0], d.sampleRate, CALLER_TONE, CALLEE_TONE, 0.5, 2.2);
-  const right = coverage(d.ch[1], d.sampleRate, CALLEE_TONE, CALLER_TONE, 0.5, d.durationSec - 0.3);
-  t.ok(left >= 0.9, `the trunk's 1 kHz in ${(left * 100).toFixed(0)}% of its tone`);
-  t.ok(right >= 0.9, `the SRTP phone's 400 Hz, decrypted for the recorder, in ${(right * 100).toFixed(0)}% of the call`);
-  const doc = await recordingDocOf(svc, w.accountId, call.callId, 'uploaded');
+  // The phone's media starts after its key exchange (DTLS: a handshake on the media path): from 1 s.
+  const tones = [coverage(d.ch[0], d.sampleRate, CALLER_TONE, CALLEE_TONE, 0.5, 2.2), coverage(d.ch[1], d.sampleRate, CALLEE_TONE, CALLER_TONE, 1.0, d.durationSec - 0.3)];
+  return { sdp, tones, doc: await recordingDocOf(svc, w.accountId, call.callId, 'uploaded') };
+}
+
+t.test('a plain-RTP trunk calls an SRTP-only phone on TLS (device media.encryption.methods ["srtp"]): SRTP toward the phone, recorded whole', async (t) => {
+  const { sdp, tones, doc } = await trunkCallsEncryptedPhone(t, 'srtp', 'srtp-mand', 0x4444);
+  t.equal(offeredProtocol(sdp.toPhone), 'RTP/SAVP', 'the phone is offered SRTP');
+  t.equal(offeredProtocol(sdp.toTrunk), 'RTP/AVP', 'the trunk keeps plain RTP');
+  t.ok(tones[0] >= 0.9, `the trunk's 1 kHz in ${(tones[0] * 100).toFixed(0)}% of its tone`);
+  t.ok(tones[1] >= 0.9, `the SRTP phone's 400 Hz, decrypted for the recorder, in ${(tones[1] * 100).toFixed(0)}% of the call`);
   t.equal(doc.media_status, 'complete', `media check: ${String(doc.media_error)}`);
+});
+
+t.test('DTLS-SRTP: a plain-RTP trunk calls a DTLS-SRTP phone (device methods ["dtls"]): UDP/TLS/RTP/SAVP toward it, recorded whole', async (t) => {
+  const { sdp, tones } = await trunkCallsEncryptedPhone(t, 'dtls', 'dtls_srtp', 0x7777);
+  t.equal(offeredProtocol(sdp.toPhone), 'UDP/TLS/RTP/SAVP', 'the phone is offered DTLS-SRTP');
+  t.match(sdp.toPhone, /a=fingerprint:/, 'with rtpengine\'s certificate fingerprint');
+  t.equal(offeredProtocol(sdp.fromPhone), 'UDP/TLS/RTP/SAVP', 'the phone answers DTLS-SRTP');
+  t.equal(offeredProtocol(sdp.toTrunk), 'RTP/AVP', 'the trunk keeps plain RTP');
+  t.ok(tones[0] >= 0.9, `the trunk's 1 kHz in ${(tones[0] * 100).toFixed(0)}% of its tone`);
+  t.ok(tones[1] >= 0.8, `the DTLS-SRTP phone's 400 Hz, decrypted for the recorder, in ${(tones[1] * 100).toFixed(0)}% after the handshake`);
 });
 
 /**
@@ -201,29 +221,3 @@ t.test('SRTP sent with a key other than the offered one: nothing of it in the re
   t.ok((legs.caller.undecryptable ?? 0) >= 140, `undecryptable packets counted (${JSON.stringify(legs)})`);
 });
 
-t.test('DTLS-SRTP: a plain-RTP trunk calls a DTLS-SRTP phone (device methods ["dtls"]): UDP/TLS/RTP/SAVP toward it, recorded whole', async (t) => {
-  await svc.store.merge('devices', w.calleeDevice, { media: { encryption: { methods: ['dtls'] } } });
-  t.teardown(() => svc.store.merge('devices', w.calleeDevice, { media: null }));
-  await phone('2001', CALLEE_TONE, { mediaenc: 'dtls_srtp', autoAnswer: true });
-  t.teardown(closePhones);
-  const trunkRtp = await RtpEndpoint.open();
-  t.teardown(() => trunkRtp.close());
-  const callP = nextCall(svc);
-  const trunk = callFrom(svc, 'trunk-call.xml', { user: '15559990000', realm: 'carrier.test', number: '4420000', rtpPort: trunkRtp.port, port: await freePort(CARRIER), host: CARRIER });
-  const call = await callP;
-  await bridged(call);
-  t.equal(offeredProtocol(call.uac?.local.sdp ?? ''), 'UDP/TLS/RTP/SAVP', 'the phone is offered DTLS-SRTP');
-  t.match(call.uac?.local.sdp ?? '', /a=fingerprint:/, 'with rtpengine\'s certificate fingerprint');
-  t.equal(offeredProtocol(call.uac?.remote.sdp ?? ''), 'UDP/TLS/RTP/SAVP', 'the phone answers DTLS-SRTP');
-  t.equal(offeredProtocol(call.uas?.local.sdp ?? ''), 'RTP/AVP', 'the trunk keeps plain RTP');
-  const ports = await rtpengineTargets(svc, call);
-  await sendTone(trunkRtp, ports.toCallerSide, CALLER_TONE, 120, newStream(0x7777));
-  await trunk;
-  await ended(call);
-  const [up] = await uploadsOf(upload, call.callId);
-  const d = decodeBody(up.body, 'mp3');
-  const left = coverage(d.ch[0], d.sampleRate, CALLER_TONE, CALLEE_TONE, 0.5, 2.2);
-  const right = coverage(d.ch[1], d.sampleRate, CALLEE_TONE, CALLER_TONE, 1.0, d.durationSec - 0.3);
-  t.ok(left >= 0.9, `the trunk's 1 kHz in ${(left * 100).toFixed(0)}% of its tone`);
-  t.ok(right >= 0.8, `the DTLS-SRTP phone's 400 Hz, decrypted for the recorder, in ${(right * 100).toFixed(0)}% after the handshake`);
-});
