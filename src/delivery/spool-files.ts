@@ -46,7 +46,11 @@ export class SpoolFiles {
   /** Moves a finished file into the spool durably, encrypting it on the way when it is plain and a key is active. */
   async moveIn(src: string, dst: string, toDir: string): Promise<void> {
     const active = this.keys?.active();
-    const info = await inspectFile(src);
+    // A file that starts like ours but does not parse is moved as is: the check before its upload quarantines it.
+    const info = await inspectFile(src).catch((err: unknown) => {
+      if (err instanceof AtRestError) return { keyId: 'unreadable', size: 0 };
+      throw err;
+    });
     if (!active || info.keyId !== null) {
       await moveDurably(src, dst, dirname(src), toDir);
       return;
