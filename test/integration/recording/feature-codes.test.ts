@@ -6,12 +6,11 @@
  * code) does nothing. One upload, with the paused interval and no card tone.
  */
 import t from 'tap';
-import { freePort } from '../../helpers/ports';
 import type { TestService } from '../../helpers/service';
 import type { UploadServer } from '../../helpers/upload-server';
-import { answerOn, bridged, callFrom, ended, nextCall, registerPhone } from '../calls/setup';
+import { ended } from '../calls/setup';
 import { goertzel, newStream, pressKey, rtpengineTargets, sendTone, type Stream } from './media';
-import { CALLEE_TONE, CALLER_TONE, decodeBody, jsonApi, recordingDocOf, startRecordingEnv, uploadsOf, type JsonApi, type RecordingEnv, type World } from './setup';
+import { CALLEE_TONE, CALLER_TONE, apiEndedCall, decodeBody, jsonApi, recordingDocOf, startRecordingEnv, uploadsOf, type JsonApi, type RecordingEnv, type World } from './setup';
 import type { RtpEndpoint } from '../../helpers/rtp';
 
 const CARD_TONE = 1800;
@@ -72,15 +71,9 @@ t.test('*1 starts, *2 pauses and resumes, *1 stops: the card tone is not in the 
     },
   });
   t.equal(ok.status, 200, JSON.stringify(ok.body.data));
-  const callee = await registerPhone(svc, '2001');
-  const caller = await registerPhone(svc, '1001');
+  const c = await apiEndedCall(svc, w, 'rec-phone-call-wait-bye.xml');
+  const { call, caller, callee, ch } = c;
   try {
-    const uas = answerOn(callee.port, 'rec-phone-answer.xml', callee.rtp.port);
-    const callP = nextCall(svc);
-    const uac = callFrom(svc, 'rec-phone-call-wait-bye.xml', { user: '1001', number: '2000', rtpPort: caller.rtp.port, port: await freePort() });
-    const call = await callP;
-    await bridged(call);
-    const ch = `/v2/accounts/${w.accountId}/channels/${encodeURIComponent(call.callId)}`;
     const ports = await rtpengineTargets(svc, call);
     const a = newStream(0x7171);
     const b = newStream(0x8181);
@@ -115,7 +108,7 @@ t.test('*1 starts, *2 pauses and resumes, *1 stops: the card tone is not in the 
     await ended(call);
     calleeDone = true;
     await calleeTone;
-    const [r1, r2] = await Promise.all([uac, uas.done]);
+    const [r1, r2] = await Promise.all([c.uac, c.uas]);
     t.same([r1.code, r2.code], [0, 0], `scenarios passed (${r1.errors} ${r2.errors})`);
 
     const ups = await uploadsOf(upload, call.callId, 1);
@@ -139,7 +132,6 @@ t.test('*1 starts, *2 pauses and resumes, *1 stops: the card tone is not in the 
     t.ok(goertzel(d.ch[0], 8000, CALLER_TONE, from + len, d.ch[0].length) > 1e6, 'and after the resume');
     t.ok(Math.abs(d.durationSec - (50 + 8 + 8 + 50 + 8 + 50 + 8 + 8) * 0.02) <= 0.25, `file ${d.durationSec.toFixed(3)} s: from *1 to *1`);
   } finally {
-    callee.rtp.close();
-    caller.rtp.close();
+    c.close();
   }
 });

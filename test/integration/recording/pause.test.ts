@@ -8,13 +8,12 @@
  * pause twice, resume without pause, a pause with nothing recording, a bad pause_mode.
  */
 import t, { type Test } from 'tap';
-import { freePort } from '../../helpers/ports';
 import type { TestService } from '../../helpers/service';
 import type { UploadServer } from '../../helpers/upload-server';
-import { answerOn, bridged, callFrom, ended, nextCall, registerPhone } from '../calls/setup';
+import { ended } from '../calls/setup';
 import { goertzel, newStream, rtpengineTargets, sendChanging } from './media';
 import {
-  CALLEE_TONE, CALLER_TONE, decodeBody, jsonApi, recordingDocOf, setRecording, startRecordingEnv, uploadsOf,
+  CALLEE_TONE, CALLER_TONE, apiEndedCall, decodeBody, jsonApi, recordingDocOf, setRecording, startRecordingEnv, uploadsOf,
   type JsonApi, type RecordingEnv, type World,
 } from './setup';
 
@@ -55,17 +54,9 @@ async function pausedCall(t: Test, mode: 'silence' | 'omit'): Promise<PausedRun>
     account: { inbound: { onnet: { enabled: true, url: `${upload.url}/pci-${mode}`, format: 'wav', record_sample_rate: 8000, record_on_answer: true } } },
     pause_mode: mode,
   });
-  const callee = await registerPhone(svc, '2001');
-  const caller = await registerPhone(svc, '1001');
+  const c = await apiEndedCall(svc, w);
+  const { call, caller, callee, ch } = c;
   try {
-    const uas = answerOn(callee.port, 'rec-phone-answer.xml', callee.rtp.port);
-    const callP = nextCall(svc);
-    const uac = callFrom(svc, 'phone-call-wait-bye.xml', { user: '1001', number: '2000', rtpPort: caller.rtp.port, port: await freePort() });
-    const call = await callP;
-    let tAnswered = 0;
-    call.once('answered', () => { tAnswered = performance.now(); });
-    await bridged(call);
-    const ch = `/v2/accounts/${w.accountId}/channels/${encodeURIComponent(call.callId)}`;
     const ports = await rtpengineTargets(svc, call);
     // The card tone fills the frames scheduled between the pause's answer and 200 ms before the resume.
     let cardFrom = Infinity;
@@ -95,12 +86,11 @@ async function pausedCall(t: Test, mode: 'silence' | 'omit'): Promise<PausedRun>
     await ended(call);
     done = true;
     await tones;
-    const [a, b] = await Promise.all([uac, uas.done]);
+    const [a, b] = await Promise.all([c.uac, c.uas]);
     t.same([a.code, b.code], [0, 0], `scenarios passed (${a.errors} ${b.errors})`);
-    return { callId: call.callId, tAnswered, pause: pause.at, resume: resume.at, hang: hang.at };
+    return { callId: call.callId, tAnswered: c.tAnswered, pause: pause.at, resume: resume.at, hang: hang.at };
   } finally {
-    callee.rtp.close();
-    caller.rtp.close();
+    c.close();
   }
 }
 
@@ -197,24 +187,17 @@ t.test('bad input: pause with nothing recorded, a bad pause_mode', async (t) => 
   const bad = await api('PATCH', `/v2/accounts/${w.accountId}`, { data: { call_recording: { pause_mode: 'mute' } } });
   t.equal(bad.status, 400);
   t.match(bad.body, { data: { 'call_recording.pause_mode': {} } }, 'field error on call_recording.pause_mode');
-  const callee = await registerPhone(svc, '2001');
-  const caller = await registerPhone(svc, '1001');
+  const c = await apiEndedCall(svc, w);
+  const { call, ch } = c;
   try {
-    const uas = answerOn(callee.port, 'rec-phone-answer.xml', callee.rtp.port);
-    const callP = nextCall(svc);
-    const uac = callFrom(svc, 'phone-call-wait-bye.xml', { user: '1001', number: '2000', rtpPort: caller.rtp.port, port: await freePort() });
-    const call = await callP;
-    await bridged(call);
-    const ch = `/v2/accounts/${w.accountId}/channels/${encodeURIComponent(call.callId)}`;
     t.match(await api('PUT', ch, recordCall('pause')), { status: 409, body: { message: 'RECORDING_NOT_ACTIVE' } }, 'nothing to pause: 409');
     const badAction = await api('PUT', ch, recordCall('halt'));
     t.match(badAction, { status: 400, body: { data: { 'data.action': { enum: {} } } } }, 'an unknown action: field error');
     t.equal((await api('POST', ch, { data: { action: 'hangup' } })).status, 202);
     await ended(call);
-    const [a, b] = await Promise.all([uac, uas.done]);
+    const [a, b] = await Promise.all([c.uac, c.uas]);
     t.same([a.code, b.code], [0, 0]);
   } finally {
-    callee.rtp.close();
-    caller.rtp.close();
+    c.close();
   }
 });

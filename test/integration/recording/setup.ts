@@ -16,7 +16,7 @@ import type { SippResult } from '../../helpers/sipp';
 import type { Logger } from 'pino';
 import { startTestService, type TestService } from '../../helpers/service';
 import { UploadServer, type ReceivedUpload } from '../../helpers/upload-server';
-import { CALLEE_TONE, CALLER_TONE, REALM, answerOn, bridged, callFrom, ended, nextCall, registerPhone } from '../calls/setup';
+import { CALLEE_TONE, CALLER_TONE, REALM, answerOn, bridged, callFrom, ended, nextCall, registerPhone, type Phone } from '../calls/setup';
 import { decode, type Decoded } from '../recorder/decode';
 import { newStream, pressKey, rtpengineTargets, sendTone } from './media';
 
@@ -229,4 +229,46 @@ export async function jsonApi(svc: TestService, apiKey = API_KEY): Promise<JsonA
   const token = auth.body.auth_token;
   if (typeof token !== 'string') throw new Error(`api_auth ${auth.status}`);
   return (method, path, body) => call(method, path, body, token);
+}
+
+/** A bridged call the test ends from the API: the phones, the SIPp runs, the channel's API path. */
+export interface ApiEndedCall {
+  call: Call;
+  caller: Phone;
+  callee: Phone;
+  /** `/v2/accounts/{A}/channels/{call-id}` */
+  ch: string;
+  /** performance.now() at the callee's answer. */
+  tAnswered: number;
+  uac: Promise<SippResult>;
+  uas: Promise<SippResult>;
+  /** Closes both phones' RTP sockets. */
+  close(): void;
+}
+
+/**
+ * Phone 1001 calls 2000 (phone 2001 answers, rec-phone-answer.xml), the caller with `scenario`
+ * (by default waiting for the service's BYE: the test hangs up through the API); resolves once
+ * bridged.
+ */
+export async function apiEndedCall(svc: TestService, w: World, scenario = 'phone-call-wait-bye.xml'): Promise<ApiEndedCall> {
+  const callee = await registerPhone(svc, '2001');
+  const caller = await registerPhone(svc, '1001');
+  const close = (): void => {
+    callee.rtp.close();
+    caller.rtp.close();
+  };
+  try {
+    const uas = answerOn(callee.port, 'rec-phone-answer.xml', callee.rtp.port);
+    const callP = nextCall(svc);
+    const uac = callFrom(svc, scenario, { user: '1001', number: '2000', rtpPort: caller.rtp.port, port: await freePort() });
+    const call = await callP;
+    const out: ApiEndedCall = { call, caller, callee, ch: `/v2/accounts/${w.accountId}/channels/${encodeURIComponent(call.callId)}`, tAnswered: 0, uac, uas: uas.done, close };
+    call.once('answered', () => { out.tAnswered = performance.now(); });
+    await bridged(call);
+    return out;
+  } catch (err) {
+    close();
+    throw err;
+  }
 }
