@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildRtp } from '../../src/recorder/rtp';
 import { encodeG711, linearToAlaw, linearToUlaw } from '../../src/recorder/g711';
 
@@ -63,6 +64,13 @@ export function writeTonePcap(path: string, o: { pt: 0 | 8; freq: number; packet
     f.add(buildRtp({ payloadType: o.pt, sequenceNumber: k, timestamp: k * 160, ssrc: o.ssrc, payload: tonePacket(o.pt, o.freq, k * 160) }));
   }
   f.write(path);
+}
+
+/** A PCMU tone pcap `dir/name` (for SIPp's play_pcap_audio); returns its path. */
+export function tonePcap(dir: string, name: string, freq: number, packets: number, ssrc: number): string {
+  const path = join(dir, name);
+  writeTonePcap(path, { pt: 0, freq, packets, ssrc });
+  return path;
 }
 
 /**

@@ -1,10 +1,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 /** Where the shipped scenarios live (dist/test/helpers -> repo root). */
 export const SCENARIO_DIR = resolve(__dirname, '..', '..', '..', 'sipp-scenarios');
+
+/**
+ * A shipped template scenario with its @NAME@ placeholders filled in (SIPp expands -key values
+ * in messages, not in exec/pause attributes), written under `dir`; returns its path.
+ */
+export function scenarioFrom(name: string, values: Record<string, string>, dir: string): string {
+  let text = readFileSync(join(SCENARIO_DIR, name), 'utf8');
+  for (const [k, v] of Object.entries(values)) text = text.replaceAll(`@${k}@`, v);
+  const out = join(dir, `${Math.random().toString(36).slice(2)}-${name}`);
+  writeFileSync(out, text);
+  return out;
+}
 
 export interface SippOptions {
   /** Scenario file name under sipp-scenarios/ or an absolute path; or a built-in like 'uac'. */

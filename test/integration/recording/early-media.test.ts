@@ -6,15 +6,15 @@
  * account's (from the start, as Kazoo's records the A leg) holds the ringback, the callee
  * device's inbound one (Kazoo's Execute-On-Answer) does not. Real rtpengine, decoded files.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { writeTonePcap } from '../../helpers/pcap';
+import { tonePcap } from '../../helpers/pcap';
 import { freePort } from '../../helpers/ports';
 import { RtpEndpoint } from '../../helpers/rtp';
 import type { TestService } from '../../helpers/service';
-import { SCENARIO_DIR, runSipp } from '../../helpers/sipp';
+import { runSipp, scenarioFrom } from '../../helpers/sipp';
 import { UploadServer } from '../../helpers/upload-server';
 import { answerOn, ended, nextCall, registerPhone } from '../calls/setup';
 import { dominantSpan, goertzel, toneSpan } from './media';
@@ -42,14 +42,6 @@ t.teardown(async () => {
   await env?.close();
 });
 
-/** A shipped scenario with its @NAME@ placeholders filled in, written to the test's directory. */
-function scenario(name: string, values: Record<string, string>): string {
-  let text = readFileSync(join(SCENARIO_DIR, name), 'utf8');
-  for (const [k, v] of Object.entries(values)) text = text.replaceAll(`@${k}@`, v);
-  const out = join(dir, `${Math.random().toString(36).slice(2)}-${name}`);
-  writeFileSync(out, text);
-  return out;
-}
 
 t.test('a 183 with SDP reaches the caller through rtpengine; only the recording from the start holds it', async (t) => {
   await setRecording(svc, 'accounts', w.accountId, { account: { inbound: { offnet: { enabled: true, url: `${upload.url}/start`, format: 'wav' } } } });
@@ -58,23 +50,18 @@ t.test('a 183 with SDP reaches the caller through rtpengine; only the recording 
     await setRecording(svc, 'accounts', w.accountId, null);
     await setRecording(svc, 'devices', w.calleeDevice, null);
   });
-  const pcap = (name: string, freq: number, packets: number, ssrc: number): string => {
-    const p = join(dir, name);
-    writeTonePcap(p, { pt: 0, freq, packets, ssrc });
-    return p;
-  };
   const phone = await registerPhone(svc, '2001');
   const callerRtp = await RtpEndpoint.open(CARRIER);
   t.teardown(() => {
     callerRtp.close();
     phone.rtp.close();
   });
-  const uas = answerOn(phone.port, scenario('rec-phone-early-media.xml', {
-    EARLY: pcap('early.pcap', EARLY_TONE, EARLY_PACKETS, 0x7070), EARLYMS: String(EARLY_MS), TALK: pcap('talk.pcap', CALLEE_TONE, 100, 0x4040),
-  }), phone.rtp.port);
+  const uas = answerOn(phone.port, scenarioFrom('rec-phone-early-media.xml', {
+    EARLY: tonePcap(dir, 'early.pcap', EARLY_TONE, EARLY_PACKETS, 0x7070), EARLYMS: String(EARLY_MS), TALK: tonePcap(dir, 'talk.pcap', CALLEE_TONE, 100, 0x4040),
+  }, dir), phone.rtp.port);
   const callP = nextCall(svc);
   const uac = runSipp({
-    scenario: scenario('rec-carrier-early-media.xml', { PCAP: pcap('caller.pcap', CALLER_TONE, 100, 0x1010), MS: '2500' }),
+    scenario: scenarioFrom('rec-carrier-early-media.xml', { PCAP: tonePcap(dir, 'caller.pcap', CALLER_TONE, 100, 0x1010), MS: '2500' }, dir),
     remote: svc.sipTarget, localPort: await freePort(CARRIER), timeoutMs: 30_000,
     args: ['-m', '1', '-i', CARRIER, '-s', '4420000', '-key', 'rtpport', String(callerRtp.port)],
   });

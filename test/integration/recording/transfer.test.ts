@@ -7,16 +7,16 @@
  * routes nowhere gets a final 404 sipfrag and the call goes on; a REFER outside a dialog gets
  * 403 (no To-tag) / 481 (unknown dialog).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import type { Call } from '../../../src/calls';
-import { writeTonePcap } from '../../helpers/pcap';
+import { tonePcap } from '../../helpers/pcap';
 import { freePort } from '../../helpers/ports';
 import { RtpEndpoint } from '../../helpers/rtp';
 import type { TestService } from '../../helpers/service';
-import { SCENARIO_DIR, runSipp, startSipp } from '../../helpers/sipp';
+import { runSipp, scenarioFrom, startSipp } from '../../helpers/sipp';
 import { UploadServer } from '../../helpers/upload-server';
 import { ended, nextCall, registerPhone } from '../calls/setup';
 import { dominantSpan } from './media';
@@ -44,19 +44,7 @@ t.teardown(async () => {
   await env?.close();
 });
 
-function scenario(name: string, values: Record<string, string>): string {
-  let text = readFileSync(join(SCENARIO_DIR, name), 'utf8');
-  for (const [k, v] of Object.entries(values)) text = text.replaceAll(`@${k}@`, v);
-  const out = join(dir, `${Math.random().toString(36).slice(2)}-${name}`);
-  writeFileSync(out, text);
-  return out;
-}
 
-function pcap(name: string, freq: number, packets: number, ssrc: number): string {
-  const p = join(dir, name);
-  writeTonePcap(p, { pt: 0, freq, packets, ssrc });
-  return p;
-}
 
 /** The carrier calls 4420000 (phone 2001), which REFERs to `target` expecting the final sipfrag `frag`. */
 async function transferCall(o: { target: string; frag: number; callerScenario: string; callerMs: number }): Promise<{ call: Call; codes: Array<[string, number | null, string]> }> {
@@ -65,12 +53,12 @@ async function transferCall(o: { target: string; frag: number; callerScenario: s
   const callerRtp = await RtpEndpoint.open(CARRIER);
   try {
     const uas = startSipp({
-      scenario: scenario('phone-answer-refer.xml', { PCAP: pcap('transferor.pcap', CALLEE_TONE, 50, 0x2001), TARGET: o.target, FRAG: String(o.frag) }),
+      scenario: scenarioFrom('phone-answer-refer.xml', { PCAP: tonePcap(dir, 'transferor.pcap', CALLEE_TONE, 50, 0x2001), TARGET: o.target, FRAG: String(o.frag) }, dir),
       localPort: transferor.port, timeoutMs: 30_000, args: ['-m', '1', '-mp', String(await freePort())],
     });
     const callP = nextCall(svc);
     const uac = runSipp({
-      scenario: scenario(o.callerScenario, { PCAP: pcap('caller.pcap', CALLER_TONE, 300, 0x1001), MS: String(o.callerMs) }),
+      scenario: scenarioFrom(o.callerScenario, { PCAP: tonePcap(dir, 'caller.pcap', CALLER_TONE, 300, 0x1001), MS: String(o.callerMs) }, dir),
       remote: svc.sipTarget, localPort: await freePort(CARRIER), timeoutMs: 30_000,
       args: ['-m', '1', '-i', CARRIER, '-s', '4420000', '-key', 'rtpport', String(callerRtp.port), '-mp', String(await freePort(CARRIER))],
     });
@@ -87,7 +75,7 @@ t.test('blind transfer: NOTIFY 100 then 200, the target bridged, one recording s
   const target = await registerPhone(svc, '2002');
   target.rtp.close();
   const targetUas = startSipp({
-    scenario: scenario('rec-bench-uas.xml', { PCAP: pcap('target.pcap', TARGET_TONE, 150, 0x2002) }),
+    scenario: scenarioFrom('rec-bench-uas.xml', { PCAP: tonePcap(dir, 'target.pcap', TARGET_TONE, 150, 0x2002) }, dir),
     localPort: target.port, timeoutMs: 30_000, args: ['-m', '1', '-mp', String(await freePort())],
   });
   let transferred = '';
