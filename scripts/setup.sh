@@ -46,10 +46,23 @@ if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet rtpengine
   systemctl stop rtpengine-daemon || true
 fi
 
-# moto (PyPI, server mode): the S3-compatible server the S3 delivery tests start (test/helpers/s3.ts),
-# in its own virtualenv so nothing is installed into the system Python.
+# moto (PyPI, server mode): the S3-compatible server the S3 delivery tests start (test/helpers/s3.ts
+# runs .venv-moto/bin/moto_server). This machine kind's image ships moto 5.2.1 in its Python
+# (pyenv), and PyPI may not be reachable: link the installed one if there is one, else try PyPI
+# into a virtualenv. Without either the S3 tests fail and say moto_server is missing.
 if [ ! -x .venv-moto/bin/moto_server ]; then
-  python3 -m venv .venv-moto && .venv-moto/bin/pip install -q 'moto[server]==5.2.1'
+  moto="$(command -v moto_server || true)"
+  if [ -z "$moto" ]; then
+    for m in /root/.pyenv/versions/*/bin/moto_server /usr/local/bin/moto_server; do
+      if [ -x "$m" ]; then moto="$m"; break; fi
+    done
+  fi
+  if [ -n "$moto" ]; then
+    mkdir -p .venv-moto/bin && ln -sf "$moto" .venv-moto/bin/moto_server
+  elif ! (python3 -m venv .venv-moto && .venv-moto/bin/pip install -q 'moto[server]==5.2.1'); then
+    rm -rf .venv-moto
+    echo "setup: moto_server not found and PyPI unreachable: the S3 tests will fail" >&2
+  fi
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { AtRestError } from './errors';
+import type { SpoolKey } from './keyring';
 import {
   DEFAULT_CHUNK_SIZE, NONCE_PREFIX_BYTES, SALT_BYTES, TAG_BYTES,
   encodeHeader, fileKey, openChunk, parseHeader, sealChunk, type FileHeader,
@@ -151,4 +153,17 @@ export function sealAll(o: SealerOptions, plain: Buffer, head?: Buffer): Buffer 
 export function openAll(keys: KeyLookup, file: Buffer): Buffer {
   const o = new Opener(keys);
   return Buffer.concat([o.push(file), o.end()]);
+}
+
+/** A whole small document (a delivery record) sealed in the file format: header + chunks. */
+export function sealBuffer(key: SpoolKey, plain: Buffer): Buffer {
+  const s = new Sealer({ keyId: key.id, key: Buffer.from(key.key), salt: randomBytes(SALT_BYTES), noncePrefix: randomBytes(NONCE_PREFIX_BYTES) });
+  return Buffer.concat([s.headerBytes, s.push(plain), s.finish()]);
+}
+
+/** The plaintext of sealBuffer's output; throws AtRestError when it does not authenticate. */
+export function openBuffer(keys: KeyLookup, sealed: Buffer): Buffer {
+  const o = new Opener(keys);
+  const first = o.push(sealed);
+  return Buffer.concat([first, o.end()]);
 }

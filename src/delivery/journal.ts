@@ -1,5 +1,8 @@
 import { promises as fsp, constants as fsc } from 'node:fs';
 import { join } from 'node:path';
+import type { KeyRing } from '../atrest/keyring';
+import { looksEncrypted, parseHeader } from '../atrest/framing';
+import { openBuffer, sealBuffer } from '../atrest/stream';
 import type { DeliveryRecord } from './types';
 
 /**
@@ -7,6 +10,9 @@ import type { DeliveryRecord } from './types';
  * recordings themselves under <spool>/files. A document is replaced atomically (write a temp
  * file, fsync it, rename over the old one, fsync the directory) so that after SIGKILL or power
  * loss each document is either the old or the new version, never a torn one.
+ * With an encryption key the documents are sealed like the recordings (../atrest): they name the
+ * parties, the times and the upload URL. A plain document (written before a key was configured)
+ * is still read, and sealed at its next write.
  */
 export class Journal {
   readonly metaDir: string;
@@ -14,7 +20,7 @@ export class Journal {
   /** Per-record write chains: two writes of one record must land in call order. */
   private readonly chains = new Map<string, Promise<void>>();
 
-  constructor(readonly root: string) {
+  constructor(readonly root: string, private readonly keys?: KeyRing) {
     this.metaDir = join(root, 'meta');
     this.filesDir = join(root, 'files');
   }
@@ -32,7 +38,9 @@ export class Journal {
 
   /** Durably stores the record (resolves only once it is on disk). */
   write(rec: DeliveryRecord): Promise<void> {
-    const data = JSON.stringify(rec, null, 1);
+    const json = Buffer.from(JSON.stringify(rec, null, 1));
+    const key = this.keys?.active();
+    const data = key ? sealBuffer(key, json) : json;
     const prev = this.chains.get(rec.id) ?? Promise.resolve();
     const next = prev.catch(() => undefined).then(() => this.writeNow(rec.id, data));
     this.chains.set(rec.id, next);
@@ -42,7 +50,7 @@ export class Journal {
     return next;
   }
 
-  private async writeNow(id: string, data: string): Promise<void> {
+  private async writeNow(id: string, data: Buffer): Promise<void> {
     const final = join(this.metaDir, `${id}.json`);
     const tmp = `${final}.${process.pid}.tmp`;
     const fh = await fsp.open(tmp, 'w', 0o600);
@@ -74,9 +82,18 @@ export class Journal {
       }
       if (!name.endsWith('.json')) continue;
       try {
-        out.push(JSON.parse(await fsp.readFile(full, 'utf8')) as DeliveryRecord);
+        const raw = await fsp.readFile(full);
+        const sealed = looksEncrypted(raw);
+        const json = sealed ? openBuffer(this.keys?.lookup ?? (() => undefined), raw) : raw;
+        const rec = JSON.parse(json.toString('utf8')) as DeliveryRecord;
+        // Rotation: a record sealed with an older key (or none) is sealed again with the active
+        // one, so that the older key can be retired once its recording files are gone.
+        const active = this.keys?.active();
+        if (active && (!sealed || parseHeader(raw)?.header.keyId !== active.id)) await this.write(rec);
+        out.push(rec);
       } catch (err) {
-        // Atomic replacement makes this unexpected; keep the file for a human, skip the record.
+        // Atomic replacement makes this unexpected (or its key is no longer configured, or it was
+        // tampered with): keep the file for a human, skip the record.
         onCorrupt(full, err as Error);
       }
     }

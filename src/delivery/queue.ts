@@ -45,7 +45,7 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
     private readonly deps: DeliveryQueueDeps = {},
   ) {
     super();
-    this.journal = new Journal(cfg.spoolDir);
+    this.journal = new Journal(cfg.spoolDir, deps.keys);
     this.spool = new SpoolFiles(cfg.spoolDir, deps.keys);
     // Throws CidrSyntaxError on a bad rule: a configuration error must stop the start.
     this.policy = new NetworkPolicy(cfg.allow, cfg.deny);

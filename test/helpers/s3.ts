@@ -1,6 +1,6 @@
 /**
  * A real S3-compatible server for tests: moto's server mode (Python, PyPI `moto[server]`,
- * installed by scripts/setup.sh into .venv-moto), started on a free loopback port with request
+ * linked or installed by scripts/setup.sh as .venv-moto/bin/moto_server), started on a free loopback port with request
  * authentication on: after the first three unauthenticated actions (the IAM user, its policy and
  * its access key, made here), every request must carry a valid SigV4 signature of that key.
  */

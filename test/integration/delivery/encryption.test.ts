@@ -5,7 +5,7 @@ import pino from 'pino';
 import { UploadServer } from '../../helpers/upload-server';
 import { keyFiles, keyRing } from '../../helpers/atrest';
 import { DeliveryStatus } from '../../../src/delivery';
-import { looksEncrypted } from '../../../src/atrest/framing';
+import { looksEncrypted, parseHeader } from '../../../src/atrest/framing';
 import { makeRecording, meta, startQueue, testConfig, waitStatus, workDirs } from './common';
 
 const { sources, secrets } = keyFiles(['k1', 'k2']);
@@ -44,19 +44,26 @@ t.test('rotation: new files use the active key, old ones stay readable; a remove
   await q1.close();
   srv.reset();
 
-  // Only k2 configured: the k1 file names a key we do not have: failed, kept (not quarantined).
-  const q2 = await startQueue(testConfig(spool), { keys: keyRing(sources.filter((s) => s.id === 'k2'), 'k2') });
-  const f2 = await waitStatus(q2, r1.id, [DeliveryStatus.Failed]);
-  t.equal(f2.lastError?.code, 'key_unknown');
+  // Only k2 configured: the k1 record and file cannot be read; both are kept (not deleted), and
+  // the record is said to be unreadable.
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (l: string) => { lines.push(l); } });
+  const q2 = await startQueue(testConfig(spool), { keys: keyRing(sources.filter((s) => s.id === 'k2'), 'k2'), logger });
+  t.equal(q2.get(r1.id), undefined, 'the k1 record is not loaded without k1');
+  t.ok(lines.some((l) => l.includes('unreadable queue record kept aside') && l.includes('k1 is not configured')), 'and the log says which key is missing');
   t.ok(existsSync(spoolFile(spool, r1.id)), 'file kept for when the key is configured again');
+  const sealedMeta = readFileSync(join(spool, 'meta', `${r1.id}.json`));
+  t.equal(parseHeader(sealedMeta)?.header.keyId, 'k1', 'the record itself is sealed on disk, with the key of its time');
+  t.equal(sealedMeta.indexOf(Buffer.from(srv.url)), -1, 'its upload URL is not readable in it');
   await q2.close();
 
   const q3 = await startQueue(testConfig(spool), { keys: keyRing(sources, 'k2') });
   t.teardown(() => q3.close());
+  const metaHeader = readFileSync(join(spool, 'meta', `${r1.id}.json`));
+  t.equal(parseHeader(metaHeader)?.header.keyId, 'k2', 'the old record is sealed again with the active key on load');
   const fresh = await makeRecording(src, 50_000);
   const r2 = await q3.enqueue({ filePath: fresh.path, meta: meta(`${srv.url}/up`) });
   t.equal(r2.keyId, 'k2', 'new file sealed with the active key');
-  await q3.requeue(r1.id);
   await waitStatus(q3, r1.id, [DeliveryStatus.Uploaded]);
   await waitStatus(q3, r2.id, [DeliveryStatus.Uploaded]);
   const bodies = srv.delivered().filter((x) => x.status === 200).map((x) => x.body);
