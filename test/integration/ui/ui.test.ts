@@ -2,7 +2,9 @@
  * The web page in Debian's Chromium against a running service with a recording made by a SIPp
  * call: keyboard login with the account's API key, the recording listed, filters, playback to
  * the end, the stereo waveform drawn, a live call appearing through server-sent events and its
- * record_call recording started and stopped and the call hung up from the page, another account's token refused. axe-core finds no serious
+ * record_call recording started and stopped and the call hung up from the page, a live call's
+ * recording paused and resumed from the page (PCI: no card tone in the file, the paused interval
+ * in the record and on the player), another account's token refused. axe-core finds no serious
  * or critical violation in any view; each view is written to test-artifacts/ui/*.png.
  */
 import t from 'tap';
@@ -10,7 +12,9 @@ import type { Browser, Page } from 'playwright-core';
 import type { JsonObject } from '../../../src/store';
 import { launchBrowser, screenshot, seriousViolations, type PageAudio, type PageCanvas, type PageWindow } from '../../helpers/browser';
 import { makeRecording, meta, workDirs } from '../delivery/common';
-import { API_KEY, runCall, setRecording, startRecordingEnv, uploadsOf, type RecordingEnv } from '../recording/setup';
+import { ended } from '../calls/setup';
+import { goertzel, newStream, rtpengineTargets, sendChanging } from '../recording/media';
+import { API_KEY, CALLEE_TONE, CALLER_TONE, apiEndedCall, decodeBody, runCall, setRecording, startRecordingEnv, uploadsOf, type RecordingEnv } from '../recording/setup';
 
 const OTHER_KEY = 'ui-other-account-key';
 
@@ -148,6 +152,85 @@ t.test('a live call appears through server-sent events and record_call is starte
   await row.first().waitFor({ state: 'detached', timeout: 10_000 });
   t.pass('hung up from the page: the call left the list');
   t.equal((await run).call.end?.by, 'system', 'the service ended the call (not a party)');
+});
+
+t.test("PCI from the page: a live call's recording paused and resumed; the interval is in the record, silent in the file and shown by the player", async (t) => {
+  const CARD_TONE = 1800;
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  await page.click('header nav >> text=Live calls');
+  await page.locator('#calls-link', { hasText: 'live' }).waitFor({ timeout: 10_000 });
+  // The caller waits for our BYE (the page hangs up), and reads a "card number" only while paused.
+  const c = await apiEndedCall(env.svc, env.w);
+  const callId = c.call.callId;
+  try {
+    const ports = await rtpengineTargets(env.svc, c.call);
+    let card = false;
+    let done = false;
+    const tones = Promise.all([
+      sendChanging(c.caller.rtp, ports.toCallerSide, () => (card ? CARD_TONE : CALLER_TONE), () => done, newStream(0x7171)),
+      sendChanging(c.callee.rtp, ports.toCalleeSide, () => CALLEE_TONE, () => done, newStream(0x7272)),
+    ]);
+    const row = page.locator('#channels tbody tr');
+    await row.first().locator('text=: recording').waitFor({ timeout: 15_000 });
+    await sleep(1000);
+    await row.first().locator('button:not([disabled])', { hasText: 'Pause recording' }).click();
+    await row.first().locator('text=(paused)').waitFor({ timeout: 10_000 });
+    card = true;
+    await screenshot(page, 'ui', 'live-calls-paused');
+    await sleep(1500);
+    card = false;
+    await sleep(300);
+    await row.first().locator('button:not([disabled])', { hasText: 'Resume recording' }).click();
+    await row.first().locator('text=(paused)').waitFor({ state: 'detached', timeout: 10_000 });
+    t.pass('paused and resumed from the page, pushed back by the stream');
+    await sleep(1000);
+    await row.first().locator('button', { hasText: 'Hang up' }).click();
+    await ended(c.call);
+    done = true;
+    await tones;
+  } finally {
+    c.close();
+  }
+
+  let doc: JsonObject | undefined;
+  await until('the paused recording uploaded', async () => {
+    doc = (await recordingsOf(env)).find((r) => r['call_id'] === callId && r['status'] === 'uploaded');
+    return doc !== undefined;
+  });
+  const ivs = doc?.['paused_intervals'] as unknown as Array<{ offset_ms: number; duration_ms: number }>;
+  t.equal(ivs?.length, 1, 'one paused interval in the recording record');
+  const iv = ivs[0];
+  t.ok(iv.duration_ms >= 1700, `${iv.duration_ms} ms paused (the card tone took 1.5 s of it)`);
+  const [up] = await uploadsOf(env.upload, callId, 1);
+  const d = decodeBody(up.body, 'mp3');
+  const at = (ms: number): number => Math.round((ms / 1000) * d.sampleRate);
+  const win = at(20);
+  let cardWindows = 0;
+  for (let b = 0; b + win <= d.ch[0].length; b += win) {
+    const cardP = goertzel(d.ch[0], d.sampleRate, CARD_TONE, b, b + win);
+    if (cardP > 1e5 && cardP > goertzel(d.ch[0], d.sampleRate, CALLER_TONE, b, b + win)) cardWindows++;
+  }
+  t.equal(cardWindows, 0, 'no 20 ms of the card number in the file');
+  // 100 ms inside each edge of the interval (an MP3 frame smears an edge).
+  const inside = [at(iv.offset_ms + 100), at(iv.offset_ms + iv.duration_ms - 100)] as const;
+  const before = [at(iv.offset_ms - 900), at(iv.offset_ms - 100)] as const;
+  for (const [ch, name, f] of [[0, 'caller', CALLER_TONE], [1, 'callee', CALLEE_TONE]] as const) {
+    const heard = goertzel(d.ch[ch], d.sampleRate, f, before[0], before[1]);
+    const paused = goertzel(d.ch[ch], d.sampleRate, f, inside[0], inside[1]);
+    t.ok(heard > 1e6 && paused < heard / 1000, `${name}: its tone is in the file before the pause and not inside it (${paused.toExponential(1)} vs ${heard.toExponential(1)})`);
+  }
+
+  await page.click('header nav >> text=Recordings');
+  await page.locator('#f-party').fill('');
+  const listed = page.locator('#paused-intervals');
+  const rows = page.locator('#recordings tbody tr');
+  await rows.first().waitFor({ timeout: 10_000 });
+  for (let i = 0; i < (await rows.count()) && !(await listed.isVisible()); i++) {
+    await rows.nth(i).locator('text=Play').click();
+    await listed.waitFor({ timeout: 3000 }).catch(() => undefined);
+  }
+  t.match(await listed.innerText(), /Paused/, 'the player of the paused recording lists its paused interval');
+  await screenshot(page, 'ui', 'player-paused');
 });
 
 t.test('a failed upload: its error shown, retried from the page, and listed in the operations view', async (t) => {
