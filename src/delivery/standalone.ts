@@ -1,13 +1,18 @@
 /**
  * Runs a delivery queue as its own process: `node dist/src/delivery/standalone.js`.
- * Configuration: the `delivery` section of the usual config (B2BUA_CONFIG / env overrides).
+ * Configuration: the `delivery`, `storage` and `store` sections of the usual config (B2BUA_CONFIG /
+ * env overrides): the at-rest keys open an encrypted spool, and the store gives S3 destinations
+ * their account's credentials and the accounts' sidecar setting, as in the service.
  * Each line on stdin is a JSON DeliveryJob to enqueue; each queue event is written to stdout as
  * one JSON line ({"event": ..., ...}). Used to exercise crash recovery (SIGKILL) for real, and
  * usable to drain a spool left by a node that is not coming back.
  */
 import { createInterface } from 'node:readline';
 import pino from 'pino';
+import { KeyRing } from '../atrest/keyring';
 import { loadConfig } from '../config';
+import { s3CredentialsOf, sidecarEnabled } from '../storage/credentials';
+import { openStore } from '../store';
 import { DeliveryQueue } from './queue';
 import { redactUrl } from './url';
 import type { DeliveryJob } from './types';
@@ -15,7 +20,14 @@ import type { DeliveryJob } from './types';
 async function main(): Promise<void> {
   const cfg = loadConfig();
   const logger = pino({ level: cfg.logLevel }, pino.destination(2));
-  const q = new DeliveryQueue(cfg.delivery, { logger });
+  const enc = cfg.storage.encryption;
+  const store = await openStore(cfg.store);
+  const q = new DeliveryQueue(cfg.delivery, {
+    logger,
+    keys: new KeyRing(enc.keys, enc.activeKeyId),
+    s3: { credentials: (id) => s3CredentialsOf(store, id), partSize: cfg.storage.s3.partSizeBytes, multipartThreshold: cfg.storage.s3.multipartThresholdBytes },
+    sidecar: (id) => sidecarEnabled(store, id, cfg.storage.sidecar),
+  });
   const out = (event: string, data: object): void => {
     process.stdout.write(`${JSON.stringify({ event, ...data })}\n`);
   };
@@ -33,7 +45,7 @@ async function main(): Promise<void> {
       .catch((err: Error) => out('error', { message: err.message }));
   });
   const stop = (): void => {
-    void q.close().then(() => process.exit(0));
+    void q.close().then(() => store.close()).then(() => process.exit(0));
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

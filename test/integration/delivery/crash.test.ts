@@ -2,9 +2,11 @@ import t from 'tap';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { existsSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { UploadServer } from '../../helpers/upload-server';
 import { makeRecording, meta, workDirs } from './common';
+import { keyFiles } from '../../helpers/atrest';
+import { looksEncrypted } from '../../../src/atrest/framing';
 import type { DeliveryRecord } from '../../../src/delivery';
 
 // The compiled standalone delivery process (dist/src/delivery/standalone.js).
@@ -18,7 +20,8 @@ interface Child {
 
 function startChild(configFile: string): Child {
   const proc = spawn(process.execPath, [STANDALONE], {
-    env: { ...process.env, B2BUA_CONFIG: configFile, B2BUA_LOG_LEVEL: 'warn' },
+    // Its store (S3 credentials, sidecar settings) beside the config, not in the working directory.
+    env: { ...process.env, B2BUA_CONFIG: configFile, B2BUA_LOG_LEVEL: 'warn', B2BUA_STORE__PATH: join(dirname(configFile), 'store.sqlite') },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const lines: Array<Record<string, unknown>> = [];
@@ -160,4 +163,32 @@ t.test('SIGKILL at random moments while enqueueing and uploading loses nothing',
   t.equal(records.length, delivered, 'one record per taken recording');
   t.ok(delivered >= 1, 'some recordings went through the kills');
   t.same(readdirSync(join(spool, 'files')), [], 'no file left behind');
+});
+
+t.test('with an at-rest key the standalone process seals the spool and its records, and uploads the plaintext', async (t) => {
+  const srv = await UploadServer.start();
+  t.teardown(() => srv.close());
+  const { spool, src } = await workDirs();
+  const { sources } = keyFiles(['k1']);
+  const configFile = join(src, '..', 'config.json');
+  writeFileSync(configFile, JSON.stringify({
+    delivery: { spoolDir: spool, allow: ['127.0.0.1/32'], backoffBaseMs: 200, backoffMaxMs: 200, keepUploaded: true },
+    storage: { encryption: { keys: sources, activeKeyId: 'k1' } },
+  }));
+  srv.failNext(1, 503); // the first attempt fails: the spool can be looked at before the upload
+  const c = startChild(configFile);
+  t.teardown(() => {
+    c.proc.kill('SIGKILL');
+  });
+  await waitLine(c, 'started', 15_000);
+  const rec = await makeRecording(src, 100_000);
+  c.proc.stdin.write(`${JSON.stringify({ filePath: rec.path, meta: meta(`${srv.url}/sealed`) })}\n`);
+  await waitLine(c, 'enqueued', 10_000);
+  const metaFiles = readdirSync(join(spool, 'meta')).filter((f) => f.endsWith('.json'));
+  t.equal(metaFiles.length, 1);
+  t.ok(looksEncrypted(readFileSync(join(spool, 'meta', metaFiles[0]))), 'the record is sealed');
+  const spooled = readdirSync(join(spool, 'files'));
+  t.ok(looksEncrypted(readFileSync(join(spool, 'files', spooled[0]))), 'the recording is sealed');
+  await srv.waitFor(() => srv.delivered().some((x) => x.status === 200 && x.complete), 20_000, 'the upload');
+  t.ok(srv.delivered().find((x) => x.status === 200)?.body.equals(rec.bytes), 'the receiver got the plaintext');
 });
