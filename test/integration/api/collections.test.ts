@@ -128,7 +128,7 @@ t.test('bad input: 400 with exact field paths, nothing written', async (t) => {
     ['callflow without flow', 'PUT', 'callflows', { numbers: ['1'] }, { flow: ['required'] }],
     ['callflow number taken', 'PUT', 'callflows', { numbers: ['500'], flow: { module: 'device', data: {} } }, { numbers: ['unique'] }],
     ['callflow bad pattern', 'PUT', 'callflows', { patterns: ['(unclosed'], flow: { module: 'device', data: {} } }, { 'patterns.0': ['invalid'] }],
-    ['record_call action enum (nested child)', 'PUT', 'callflows', { numbers: ['9'], flow: { module: 'device', data: {}, children: { _: { module: 'record_call', data: { action: 'pause' } } } } }, { 'flow.children._.data.action': ['enum'] }],
+    ['record_call action enum (nested child)', 'PUT', 'callflows', { numbers: ['9'], flow: { module: 'device', data: {}, children: { _: { module: 'record_call', data: { action: 'rewind' } } } } }, { 'flow.children._.data.action': ['enum'] }],
     ['record_caller method', 'PUT', 'callflows', { numbers: ['9'], flow: { module: 'record_caller', data: { method: 'get', time_limit: 99999 } } }, { 'flow.data.method': ['enum'], 'flow.data.time_limit': ['maximum'] }],
     ['node without module', 'PUT', 'callflows', { numbers: ['9'], flow: { data: {} } }, { 'flow.module': ['required'] }],
     ['resource gateway', 'PUT', 'resources', { name: 'r', gateways: [{ server: '', transport: 'sctp' }] }, { 'gateways.0.server': ['minLength'], 'gateways.0.transport': ['enum'] }],
