@@ -6,7 +6,7 @@
  * account's (from the start, as Kazoo's records the A leg) holds the ringback, the callee
  * device's inbound one (Kazoo's Execute-On-Answer) does not. Real rtpengine, decoded files.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -40,6 +40,7 @@ t.before(async () => {
 });
 t.teardown(async () => {
   await env?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true }); // the pcaps and scenarios written for SIPp
 });
 
 

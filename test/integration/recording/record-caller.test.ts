@@ -4,7 +4,7 @@
  * alone (mono 8 kHz WAV here), and hangs up when the caller presses # (RFC 4733 in the caller's
  * RTP, played by SIPp from a pcap) — or at the time limit. The file is decoded and checked.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -34,6 +34,7 @@ t.before(async () => {
 });
 t.teardown(async () => {
   await env?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true }); // the pcaps and scenarios written for SIPp
 });
 
 function scenarioWith(pcap: string): string {

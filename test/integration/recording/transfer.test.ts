@@ -7,7 +7,7 @@
  * routes nowhere gets a final 404 sipfrag and the call goes on; a REFER outside a dialog gets
  * 403 (no To-tag) / 481 (unknown dialog).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -42,6 +42,7 @@ t.before(async () => {
 });
 t.teardown(async () => {
   await env?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true }); // the pcaps and scenarios written for SIPp
 });
 
 
