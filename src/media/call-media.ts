@@ -5,6 +5,7 @@ import type { NgTarget } from './ng/ng-client';
 import { MediaClosedError, MediaStateError, RtpengineLost, RtpengineTimeout, type MediaError } from './errors';
 import { parseSdp, serializeSdp } from './sdp/sdp';
 import { buildRecorderAnswer, RECORDER_CODECS, TRANSCODE_TARGET, type RecorderStreamPlan } from './sdp/recorder-answer';
+import type { PlaySource } from './ng/types';
 import { PLAIN_RTP, legProtocol, offeredProtocol, type SrtpMode } from './srtp';
 
 export enum CallMediaState {
@@ -294,6 +295,31 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
     this.forkedOnce = true;
     this.log.info({ toTag: req.toTag, streams: streams.map((s) => ({ p: s.participant, port: s.port, codecs: s.codecs.map((c) => c.encoding).join(',') })) }, 'fork started');
     return sub;
+  }
+
+  /**
+   * Notice of recording: plays `source` to both parties, and to `fork`'s first stream (the
+   * caller's) when the notice must be in the recording, while what the parties send is
+   * blocked. rtpengine 10.5 has no mixing player: a played file is a second RTP stream (its own
+   * SSRC) interleaved with the forwarded one, so each receiver hears the notice alone only when
+   * the forwarding is blocked meanwhile. Resolves with the duration (ms) once it is over and the
+   * parties' media flows again (unblocked even when playing failed).
+   */
+  async announce(source: PlaySource, fork?: ForkSubscription): Promise<number> {
+    if (this.state !== CallMediaState.Active) throw new MediaStateError('announce', this.state);
+    const parties = [this.callerTag, this.tagOf('callee')];
+    const block = (on: boolean): Promise<unknown> =>
+      Promise.all(parties.map((tag) => this.guard(() => this.server.blockMedia(this.callId, tag, on))));
+    await block(true);
+    try {
+      const targets = fork ? [...parties, fork.toTag] : parties;
+      const durations = await Promise.all(targets.map((tag) => this.guard(() => this.server.playMedia({ callId: this.callId, fromTag: tag, source }))));
+      const ms = Math.max(...durations);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return ms;
+    } finally {
+      if ((this.state as CallMediaState) === CallMediaState.Active) await block(false);
+    }
   }
 
   /** @internal used by ForkSubscription.close(). */

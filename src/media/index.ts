@@ -9,6 +9,7 @@ export { CallMedia, CallMediaState, ForkSubscription, type ForkStream, type Fork
 export { NgClient, type NgTarget } from './ng/ng-client';
 export * from './errors';
 export * from './ng/types';
+export { toneWav } from './tone';
 export * from './sdp/sdp';
 export * from './sdp/recorder-answer';
 

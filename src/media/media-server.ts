@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { NgClient, type NgCommand, type NgTarget } from './ng/ng-client';
 import { MediaClosedError, RtpengineError, RtpengineTimeout } from './errors';
 import type {
-  AnswerParams, DeleteParams, OfferParams, QueryResult, SubscribeAnswerParams,
+  AnswerParams, DeleteParams, OfferParams, PlayMediaParams, QueryResult, SubscribeAnswerParams,
   SubscribeRequestParams, SubscribeRequestResult, UnsubscribeParams,
 } from './ng/types';
 
@@ -174,6 +174,22 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
 
   async unsubscribe(p: UnsubscribeParams): Promise<void> {
     await this.call(p.callId, 'unsubscribe', { 'to-tag': p.toTag });
+  }
+
+  /**
+   * NG `play media` (rtpengine decodes the file and sends it, encoded in the party's codec, as
+   * its own RTP stream toward the monologue `fromTag`; measured on 10.5.3.5 userspace: only that
+   * monologue gets it, a fork does not). Resolves with the duration rtpengine reports, in ms.
+   */
+  async playMedia(p: PlayMediaParams): Promise<number> {
+    const reply = await this.call(p.callId, 'playMedia', { 'from-tag': p.fromTag, ...p.source });
+    if (typeof reply.duration !== 'number') throw new RtpengineError('playMedia', 'answer without duration');
+    return reply.duration;
+  }
+
+  /** NG `block media` / `unblock media`: stops (resumes) forwarding what `fromTag` sends, to the other party and to forks alike. */
+  async blockMedia(callId: string, fromTag: string, block: boolean): Promise<void> {
+    await this.call(callId, block ? 'blockMedia' : 'unblockMedia', { 'from-tag': fromTag });
   }
 
   /**

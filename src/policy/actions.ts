@@ -39,6 +39,7 @@ export function resolveRecordCall(data: Partial<RecordCallAction>, ctx: ActionCo
       method: data.method,
       media_name: data.media_name,
       follow_transfer: data.should_follow_transfer ?? true,
+      ...(data.announce !== undefined ? { announce: data.announce } : {}),
     },
     ctx.defaults,
   );

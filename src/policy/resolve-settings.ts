@@ -1,5 +1,5 @@
-import type { HttpMethod, RecordingFormat } from './settings-schema';
-import { TIME_LIMIT_DEFAULT, TIME_LIMIT_MAX, isHttpUrl } from './settings-schema';
+import type { Announce, HttpMethod, RecordingFormat } from './settings-schema';
+import { ANNOUNCE_TONE, TIME_LIMIT_DEFAULT, TIME_LIMIT_MAX, isHttpUrl } from './settings-schema';
 import { RecordingStart, type RecordingDefaults, type ResolvedRecordingSettings } from './types';
 
 export const DEFAULT_RECORDING_DEFAULTS: Readonly<RecordingDefaults> = Object.freeze({
@@ -43,6 +43,7 @@ export interface RawRecordingSettings {
   media_name?: string;
   stereo?: boolean;
   follow_transfer?: boolean;
+  announce?: Announce;
 }
 
 export function mergeDefaults(over: Partial<RecordingDefaults> | undefined): RecordingDefaults {
@@ -112,6 +113,7 @@ export function resolveSettings(raw: RawRecordingSettings, defaults?: Partial<Re
   // Kazoo only stores to http(s) URLs (kz_json_schema_extensions url_validation); any other value
   // is treated as "no URL" rather than handed to delivery.
   if (raw.url !== undefined && isHttpUrl(raw.url)) out.url = raw.url;
+  if (raw.announce !== undefined) out.announce = { media: raw.announce.media ?? ANNOUNCE_TONE, recorded: raw.announce.recorded === true };
   if (raw.media_name !== undefined && raw.media_name.length > 0) out.media_name = mediaNameWithExtension(raw.media_name, format);
   return out;
 }

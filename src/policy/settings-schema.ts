@@ -73,12 +73,34 @@ const Url = () =>
   Type.String({ format: 'uri', description: 'The URL to use when sending the recording for storage' });
 
 /**
+ * Notice of recording (not in Kazoo): a tone or a prompt played to both parties when the
+ * recording begins (rtpengine's `play media`). `media`: `tone` (a 0.5 s 1400 Hz beep, the
+ * default) or the absolute path of a .wav or .mp3 file readable by rtpengine on its host (no
+ * segment may start with a dot, so no `..` and no hidden files: an API user cannot make
+ * rtpengine read outside the directories named); Kazoo media ids are not offered (this product
+ * has no media store). `recorded`: whether
+ * the notice is in the file (default false: the parties are muted while it plays, so that
+ * stretch is silence).
+ */
+export const ANNOUNCE_TONE = 'tone';
+const ANNOUNCE_MEDIA_PATTERN = '^(tone|(/[^/.][^/]*)+\\.(wav|mp3))$';
+export const Announce = Type.Object(
+  {
+    media: Type.Optional(Type.String({ pattern: ANNOUNCE_MEDIA_PATTERN, maxLength: 1024, description: '"tone", or the absolute path of a .wav or .mp3 file on the rtpengine host' })),
+    recorded: Type.Optional(Type.Boolean({ description: 'Whether the notice is in the recording (default false)' })),
+  },
+  { additionalProperties: false },
+);
+export type Announce = Static<typeof Announce>;
+
+/**
  * One set of recording parameters (call_recording.parameters.json). No defaults are declared in
  * the schema on purpose: an absent key must stay absent so that less specific settings (the
  * user's under a device's, `any` under a network) can fill it; the resolver applies the defaults.
  */
 export const RecordingSettings = Type.Object(
   {
+    announce: Type.Optional(Announce),
     enabled: Type.Optional(Type.Boolean({ description: 'is recording enabled' })),
     format: Type.Optional(RecordingFormat),
     record_min_sec: Type.Optional(
@@ -141,6 +163,7 @@ export type AccountCallRecording = Static<typeof AccountCallRecording>;
  */
 export const RecordCallAction = Type.Object(
   {
+    announce: Type.Optional(Announce),
     action: Type.Union(RECORD_CALL_ACTIONS.map((a) => Type.Literal(a)), {
       default: 'start',
       description: 'Whether to start or stop the recording, or pause / resume the call\'s recordings',

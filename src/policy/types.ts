@@ -106,6 +106,8 @@ export interface ResolvedRecordingSettings {
   media_name?: string;
   /** Whether the recording follows the call across a transfer (Kazoo: only record_call sets true). */
   follow_transfer: boolean;
+  /** Notice of recording played to both parties when it begins; `media` is `tone` or a file path. */
+  announce?: { media: string; recorded: boolean };
 }
 
 /** One recording the call must start. */

@@ -17,6 +17,7 @@ import { CalleeKind } from '../signalling/direction';
 import { HangupBy, HangupCause } from '../calls';
 import { FeatureCodeListener, featureCodesOf, type FeatureCodeMatch } from './feature-codes';
 import { MediaWitness, type MediaBase, type MediaVerdict } from './media-check';
+import { RecordingNotice } from './notice';
 
 export { CALL_RECORDER_MOVES, CallRecorderState, CallRecorderStateError, stopReasonOf, type CallRecorderDeps, type RecordingView };
 
@@ -63,9 +64,11 @@ export class CallRecorder {
   private paused = false;
   /** The account's feature codes, fed with the digits of the fork (RFC 4733). */
   private keys: FeatureCodeListener | undefined;
+  private readonly notice: RecordingNotice;
 
   constructor(private readonly call: Call, private readonly d: CallRecorderDeps) {
     this.log = call.log.child({ part: 'recording' });
+    this.notice = new RecordingNotice(d.recorder.spoolDir, this.log);
     call.once('routed', () => {
       this.ready = this.setup().catch((err: unknown) => {
         this.log.error({ err }, 'recording set-up failed');
@@ -331,7 +334,10 @@ export class CallRecorder {
       if (this.paused) e.rec.pause();
       e.base = this.witness?.baseForBegin();
       this.d.onStarted?.(e.item);
+      this.notice.want(e.item.settings.announce);
     }
+    // The notice needs both parties anchored (answered) and, to be recorded, the fork.
+    if (this.answered) void this.ensureFork().then(() => this.notice.play(this.call.media, this.fork));
   }
 
   private async onAnswered(): Promise<void> {

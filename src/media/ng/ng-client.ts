@@ -3,7 +3,8 @@ import { RtpengineError, RtpengineTimeout, MediaClosedError } from '../errors';
 
 export type NgCommand =
   | 'ping' | 'offer' | 'answer' | 'delete' | 'query'
-  | 'subscribeRequest' | 'subscribeAnswer' | 'unsubscribe';
+  | 'subscribeRequest' | 'subscribeAnswer' | 'unsubscribe'
+  | 'playMedia' | 'blockMedia' | 'unblockMedia';
 
 export interface NgTarget {
   host: string;

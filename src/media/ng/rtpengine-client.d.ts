@@ -31,6 +31,9 @@ declare module 'rtpengine-client' {
     subscribeRequest(dst: NgDestination, opts: NgDict): Promise<NgDict>;
     subscribeAnswer(dst: NgDestination, opts: NgDict): Promise<NgDict>;
     unsubscribe(dst: NgDestination, opts: NgDict): Promise<NgDict>;
+    playMedia(dst: NgDestination, opts: NgDict): Promise<NgDict>;
+    blockMedia(dst: NgDestination, opts: NgDict): Promise<NgDict>;
+    unblockMedia(dst: NgDestination, opts: NgDict): Promise<NgDict>;
     close(): void;
   }
 }

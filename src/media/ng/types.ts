@@ -61,6 +61,18 @@ export interface SubscribeAnswerParams {
   transcode?: string[];
 }
 
+/** What `play media` plays: a file on the rtpengine host (absolute path). */
+export interface PlaySource {
+  readonly file: string;
+}
+
+export interface PlayMediaParams {
+  callId: string;
+  /** The monologue the media is played to (a party's tag, or a fork subscription's to-tag). */
+  fromTag: string;
+  source: PlaySource;
+}
+
 export interface UnsubscribeParams {
   callId: string;
   toTag: string;

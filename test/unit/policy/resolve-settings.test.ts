@@ -49,6 +49,8 @@ const CASES: { name: string; raw: RawRecordingSettings; defaults?: Partial<Recor
   { name: 'post method', raw: { method: 'post' }, expect: { method: 'post' } },
   { name: 'media_name gets the extension', raw: { media_name: 'greeting', format: 'wav' }, expect: { format: 'wav', media_name: 'greeting.wav' } },
   { name: 'system defaults: wav mono 11025, limit 120', raw: {}, defaults: { format: 'wav', stereo: false, monoSampleRate: 11025, timeLimit: 120 }, expect: { format: 'wav', stereo: false, record_sample_rate: 11025, time_limit: 120 } },
+  { name: 'announce: an empty object is the beep, not recorded', raw: { announce: {} }, expect: { announce: { media: 'tone', recorded: false } } },
+  { name: 'announce: a prompt file, recorded', raw: { announce: { media: '/srv/media/notice.wav', recorded: true } }, expect: { announce: { media: '/srv/media/notice.wav', recorded: true } } },
   { name: 'system max below 10800 caps', raw: { time_limit: 7200 }, defaults: { maxTimeLimit: 3600 }, expect: { time_limit: 3600 } },
 ];
 

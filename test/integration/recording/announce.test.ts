@@ -1,0 +1,151 @@
+/**
+ * Notice of recording (`announce` in the recording settings) through the real service: SIPp
+ * phones, the real rtpengine's `play media`, the built-in recorder. Both parties send their tone
+ * from the answer on; the notice (the built-in 1400 Hz beep, or a prompt file) must reach BOTH
+ * parties (decoded from the RTP each received), and be in the file (`recorded: true`, the
+ * caller's channel) or not at all (`recorded: false`: that stretch is silence in both channels,
+ * the parties being muted while it plays). Bad input: 400 field errors.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t, { type Test } from 'tap';
+import { toneWav } from '../../../src/media';
+import { decodeG711, tableForPayloadType } from '../../../src/recorder/g711';
+import type { JsonObject } from '../../../src/store/types';
+import type { RtpPacket } from '../../helpers/rtp';
+import type { TestService } from '../../helpers/service';
+import type { UploadServer } from '../../helpers/upload-server';
+import { ended } from '../calls/setup';
+import { dominantSpan, goertzel, newStream, rtpengineTargets, sendChanging } from './media';
+import {
+  CALLEE_TONE, CALLER_TONE, apiEndedCall, decodeBody, jsonApi, setRecording, startRecordingEnv, uploadsOf,
+  type JsonApi, type RecordingEnv, type World,
+} from './setup';
+
+const BEEP = 1400;
+const PROMPT = 1700;
+let env: RecordingEnv | undefined;
+let svc: TestService;
+let upload: UploadServer;
+let w: World;
+let api: JsonApi;
+const dir = mkdtempSync(join(tmpdir(), 'announce-'));
+const promptFile = join(dir, 'prompt.wav');
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+t.before(async () => {
+  writeFileSync(promptFile, toneWav(PROMPT, 800));
+  env = await startRecordingEnv();
+  ({ svc, upload, w } = env);
+  api = await jsonApi(svc);
+});
+t.teardown(async () => {
+  await env?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** 20 ms frames a party received where `freq` dominates its own tone tenfold. */
+function framesOf(received: readonly RtpPacket[], freq: number, own: number): number {
+  const table = tableForPayloadType(0);
+  if (!table) throw new Error('no PCMU table');
+  let n = 0;
+  for (const p of received) {
+    if (p.payloadType !== 0) continue;
+    const x = Int16Array.from(decodeG711(p.payload, table));
+    const f = goertzel(x, 8000, freq);
+    if (f > 1e5 && f > 10 * goertzel(x, 8000, own)) n++;
+  }
+  return n;
+}
+
+/** The longest run of exact zeros in x. */
+function longestZeroRun(x: Int16Array): { from: number; length: number } {
+  let best = { from: 0, length: 0 };
+  for (let i = 0; i < x.length;) {
+    if (x[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < x.length && x[j] === 0) j++;
+    if (j - i > best.length) best = { from: i, length: j - i };
+    i = j;
+  }
+  return best;
+}
+
+interface Run { d: ReturnType<typeof decodeBody>; callerGot: number; calleeGot: number }
+
+/** A call recorded from the answer (8 kHz stereo WAV) with `announce`, both tones for 2.5 s, hung up from the API. */
+async function announcedCall(t: Test, announce: JsonObject, freq: number): Promise<Run> {
+  await setRecording(svc, 'accounts', w.accountId, {
+    account: { inbound: { onnet: { enabled: true, url: `${upload.url}/announce`, format: 'wav', record_sample_rate: 8000, record_on_answer: true, announce } } },
+  });
+  const c = await apiEndedCall(svc, w);
+  const { call, caller, callee, ch } = c;
+  try {
+    const ports = await rtpengineTargets(svc, call);
+    let done = false;
+    const tones = Promise.all([
+      sendChanging(caller.rtp, ports.toCallerSide, () => CALLER_TONE, () => done, newStream(0x5151)),
+      sendChanging(callee.rtp, ports.toCalleeSide, () => CALLEE_TONE, () => done, newStream(0x6161)),
+    ]);
+    await sleep(2500);
+    t.equal((await api('POST', ch, { data: { action: 'hangup' } })).status, 202);
+    await ended(call);
+    done = true;
+    await tones;
+    const [a, b] = await Promise.all([c.uac, c.uas]);
+    t.same([a.code, b.code], [0, 0], `scenarios passed (${a.errors} ${b.errors})`);
+    const [up] = await uploadsOf(upload, call.callId, 1);
+    return { d: decodeBody(up.body, 'wav'), callerGot: framesOf(caller.rtp.received, freq, CALLEE_TONE), calleeGot: framesOf(callee.rtp.received, freq, CALLER_TONE) };
+  } finally {
+    c.close();
+  }
+}
+
+t.test('recorded: false: both parties hear the beep, the file holds silence there and no beep', async (t) => {
+  const { d, callerGot, calleeGot } = await announcedCall(t, { recorded: false }, BEEP);
+  t.ok(callerGot >= 20 && calleeGot >= 20, `the 0.5 s beep reached both parties (${callerGot} and ${calleeGot} frames of 25)`);
+  t.equal(d.sampleRate, 8000);
+  const [left, right] = d.ch;
+  t.equal(dominantSpan(left, 8000, BEEP, CALLER_TONE).blocks, 0, 'no beep in the caller\'s channel');
+  t.equal(dominantSpan(right, 8000, BEEP, CALLEE_TONE).blocks, 0, 'nor in the callee\'s');
+  // The beep starts once the fork is up (a few hundred ms after the answer): the parties are
+  // muted while it plays, a stretch of silence of its length in both channels.
+  for (const [x, name] of [[left, 'caller'], [right, 'callee']] as const) {
+    const run = longestZeroRun(x);
+    t.ok(run.length >= 0.45 * 8000 && run.length <= 0.7 * 8000 && run.from < 1.5 * 8000, `${name}'s channel: ${run.length} samples of silence at ${run.from / 8000} s (the 0.5 s beep)`);
+  }
+  const callerTone = dominantSpan(left, 8000, CALLER_TONE, BEEP);
+  const calleeTone = dominantSpan(right, 8000, CALLEE_TONE, BEEP);
+  t.ok(callerTone.blocks >= 75 && calleeTone.blocks >= 75, `the parties are recorded around it (${callerTone.blocks}, ${calleeTone.blocks} blocks)`);
+});
+
+t.test('recorded: true with a prompt file: both parties hear it, the caller\'s channel holds it', async (t) => {
+  const { d, callerGot, calleeGot } = await announcedCall(t, { media: promptFile, recorded: true }, PROMPT);
+  t.ok(callerGot >= 35 && calleeGot >= 35, `the 0.8 s prompt reached both parties (${callerGot} and ${calleeGot} frames of 40)`);
+  const [left, right] = d.ch;
+  const prompt = dominantSpan(left, 8000, PROMPT, CALLER_TONE);
+  t.ok(prompt.blocks >= 35 && prompt.firstSec < 0.3, `the prompt is in the caller's channel: ${prompt.blocks} blocks from ${prompt.firstSec} s`);
+  const at = (sec: number): number => Math.round(sec * 8000);
+  const during = left.subarray(at(prompt.firstSec + 0.02), at(prompt.lastSec - 0.02));
+  t.equal(dominantSpan(during, 8000, CALLER_TONE, PROMPT).blocks, 0, 'the caller (muted) is not heard over it');
+  t.ok(dominantSpan(left.subarray(at(prompt.lastSec)), 8000, CALLER_TONE, PROMPT).blocks >= 75, 'the caller\'s own tone follows it');
+  t.equal(dominantSpan(right, 8000, PROMPT, CALLEE_TONE).blocks, 0, 'the callee\'s channel does not hold it');
+});
+
+t.test('bad announce settings: 400 field errors, nothing written', async (t) => {
+  const path = `/v2/accounts/${w.accountId}`;
+  const slot = (announce: unknown): unknown => ({ data: { call_recording: { account: { any: { any: { enabled: true, url: `${upload.url}/x`, announce } } } } } });
+  const bad = await api('PATCH', path, slot({ media: 'beep.wav', recorded: 'yes', loud: true }));
+  t.equal(bad.status, 400);
+  t.match(bad.body.data, {
+    'call_recording.account.any.any.announce.media': { pattern: {} },
+    'call_recording.account.any.any.announce.recorded': {},
+    'call_recording.account.any.any.announce.loud': { additionalProperties: {} },
+  }, 'a relative path, a string for a boolean, an unknown key');
+  const dots = await api('PATCH', path, slot({ media: '/var/media/../../etc/shadow.wav' }));
+  t.match(dots, { status: 400, body: { data: { 'call_recording.account.any.any.announce.media': { pattern: {} } } } }, 'no .. in a prompt path');
+  const doc = await api('GET', path);
+  t.notOk(JSON.stringify(doc.body.data).includes('shadow'), 'nothing written');
+});
