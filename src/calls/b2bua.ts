@@ -183,10 +183,7 @@ export class B2bua extends EventEmitter<B2buaEvents> {
       // 503 lets the caller retry elsewhere (RFC 3261 21.5.4).
       const anchored = await media.offerFromCaller(req.body).catch((err: unknown) => { throw new MediaFailedError(err); });
       if (call.ended) return;
-      const offer = await runAnswerFirst(call, this.d.answerFirst, anchored, async (localSdp) => {
-        const uas = await this.d.srf.createUAS(req, res, { localSdp });
-        return this.bindCaller(call, uas);
-      });
+      const offer = await this.answerFirst(call, req, res, anchored);
       if (offer === undefined || call.ended) return;
       if (decision.stages.length === 0) {
         // The flow ended in its answer-first steps: hang up on the caller (cf_record_caller
@@ -245,6 +242,14 @@ export class B2bua extends EventEmitter<B2buaEvents> {
     }
   }
 
+  /** Runs the decision's answer-first steps (record_caller): the offer to ring with next, undefined when the call ended. */
+  private answerFirst(call: Call, req: Srf.SrfRequest, res: Srf.SrfResponse, offer: string): Promise<string | undefined> {
+    return runAnswerFirst(call, this.d.answerFirst, offer, async (localSdp) => {
+      const uas = await this.d.srf.createUAS(req, res, { localSdp });
+      return this.bindCaller(call, uas);
+    });
+  }
+
   /** The caller's dialog joins the call; undefined (and BYE) when the call ended meanwhile. */
   private bindCaller(call: Call, uas: Srf.Dialog): Srf.Dialog | undefined {
     call.uas = uas;
@@ -299,20 +304,39 @@ export class B2bua extends EventEmitter<B2buaEvents> {
    * callee actually rung.
    */
   private async ringWithFallback(call: Call, req: Srf.SrfRequest, res: Srf.SrfResponse, offer: string, early: EarlyMedia): Promise<{ dialog: Srf.Dialog; target: Target } | undefined> {
+    let ringOffer = offer;
     for (;;) {
       try {
-        return await this.ring(call, req, res, offer, early);
+        return await this.ring(call, req, res, ringOffer, early);
       } catch (err) {
         const current = call.decision;
         if (!(err instanceof CalleeFailedError) || call.ended || !current) throw err;
         const next = await this.d.router.fallback(current, call.log);
-        if (!next) throw err;
+        if (!next || (!next.callee && next.answerFirst.length === 0)) throw err;
         call.decision = next;
-        if (!next.callee) throw err;
-        call.direction = classifyDirection(call.caller, next.callee);
-        call.log.info({ status: err.sipStatus, callee: next.callee.kind, direction: call.direction.label }, 'callflow continues after failure');
+        if (next.callee) call.direction = classifyDirection(call.caller, next.callee);
+        call.log.info({ status: err.sipStatus, callee: next.callee?.kind, answerFirst: next.answerFirst.length, direction: call.direction?.label }, 'callflow continues after failure');
         call.emit('rerouted', call);
         if (call.ended) return undefined;
+        // record_caller in the continuation (voicemail on no answer: device -> `_` -> record_caller)
+        // runs as at the head of a flow: Kazoo's cf_record_caller answers, records the caller
+        // alone, then continues to its child or, without one, the call ends.
+        if (next.answerFirst.length > 0) {
+          if (call.uas) {
+            call.log.warn('record_caller after a failure with the caller already answered: skipped');
+          } else {
+            const after = await this.answerFirst(call, req, res, ringOffer);
+            if (after === undefined || call.ended) return undefined;
+            ringOffer = after;
+          }
+          if (next.stages.length === 0) {
+            // Nothing ran (refused without URL): the caller gets the failure, as Kazoo's flow ends.
+            if (!call.uas) throw err;
+            await call.close({ cause: HangupCause.NormalClearing, by: HangupBy.System });
+            return undefined;
+          }
+          if (call.state === CallState.CallerAnswered) call.moveTo(CallState.Ringing);
+        }
       }
     }
   }

@@ -30,7 +30,8 @@ export enum CallState {
 const MOVES: Record<CallState, readonly CallState[]> = {
   [CallState.Routing]: [CallState.Ringing, CallState.CallerAnswered, CallState.Ending],
   [CallState.CallerAnswered]: [CallState.Ringing, CallState.Ending],
-  [CallState.Ringing]: [CallState.Ringing, CallState.Answered, CallState.Ending],
+  // Ringing -> CallerAnswered: record_caller in the callflow's continuation after a failed callee.
+  [CallState.Ringing]: [CallState.Ringing, CallState.CallerAnswered, CallState.Answered, CallState.Ending],
   [CallState.Answered]: [CallState.Ending],
   [CallState.Ending]: [CallState.Ended],
   [CallState.Ended]: [],

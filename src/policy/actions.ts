@@ -52,10 +52,11 @@ export type RecordCallerDecision =
 
 /**
  * `record_caller` stops on the caller pressing one of these keys, besides hang-up and the time
- * limit. Kazoo passes ?ANY_DIGIT to b_record; the issue asks for `#`, which voicemail-style
- * prompts use, so only `#` ends it here.
+ * limit: any digit, as Kazoo's cf_record_caller passes ?ANY_DIGIT (0-9, *, #) to b_record.
+ * The action's `terminators` (not in Kazoo's record_caller schema; named after its `play`
+ * module's) narrows them, e.g. `["#"]`; `[]` lets only the time limit and hang-up end it.
  */
-export const RECORD_CALLER_TERMINATORS: readonly string[] = Object.freeze(['#']);
+export const RECORD_CALLER_TERMINATORS: readonly string[] = Object.freeze(['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#']);
 
 /**
  * `record_caller` data -> what to do (cf_record_caller.erl). Without a usable http(s) URL
@@ -76,7 +77,7 @@ export function resolveRecordCaller(
     media_name: mediaNameWithExtension(callId, format),
     start: RecordingStart.Now,
   };
-  return { action: 'record', settings, terminators: RECORD_CALLER_TERMINATORS };
+  return { action: 'record', settings, terminators: data.terminators ?? RECORD_CALLER_TERMINATORS };
 }
 
 function nonEmpty(s: string | undefined): string | undefined {

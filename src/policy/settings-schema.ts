@@ -192,6 +192,10 @@ export const RecordCallerAction = Type.Object(
     format: Type.Optional(RecordingFormat),
     method: Type.Optional(Type.Union([Type.Literal('put'), Type.Literal('post')], { default: 'put' })),
     skip_module: Type.Optional(Type.Boolean()),
+    terminators: Type.Optional(Type.Array(Type.String({ pattern: '^[0-9*#]$' }), {
+      uniqueItems: true,
+      description: 'The keys that end the recording (default: any, as Kazoo); [] for none',
+    })),
     time_limit: Type.Optional(TimeLimit({ default: TIME_LIMIT_DEFAULT })),
     url: Type.Optional(Url()),
   },

@@ -1,18 +1,20 @@
 /**
  * record_caller as the last module of a callflow (a voicemail greeting): nobody is called; the
  * service answers the caller itself with the recorder's address in its SDP, records the caller
- * alone (mono 8 kHz WAV here), and hangs up when the caller presses # (RFC 4733 in the caller's
- * RTP, played by SIPp from a pcap) — or at the time limit. The file is decoded and checked.
+ * alone (mono 8 kHz WAV here), and hangs up when the caller presses a key (any, as Kazoo's
+ * ?ANY_DIGIT; RFC 4733 in the caller's RTP, played by SIPp from a pcap) — or at the time limit
+ * (`terminators: ["#"]` there, so a 1 does not end it). Also as voicemail on no answer: a device
+ * that answers 486, then the flow's `_` record_caller, ended by a 5. The files are decoded.
  */
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { freePort } from '../../helpers/ports';
 import type { TestService } from '../../helpers/service';
 import { SCENARIO_DIR } from '../../helpers/sipp';
-import { UploadServer } from '../../helpers/upload-server';
-import { callFrom, registerPhone } from '../calls/setup';
+import type { ReceivedUpload, UploadServer } from '../../helpers/upload-server';
+import { answerOn, callFrom, registerPhone } from '../calls/setup';
 import { goertzel, toneSpan } from './media';
 import { writeToneKeyPcap } from '../../helpers/pcap';
 import {
@@ -29,7 +31,11 @@ t.before(async () => {
   env = await startRecordingEnv();
   ({ svc, upload, w } = env);
   await svc.store.create('callflows', w.accountId, { numbers: ['3002'], flow: { module: 'record_caller', data: { url: `${upload.url}/greeting`, format: 'wav', time_limit: 20 } } });
-  await svc.store.create('callflows', w.accountId, { numbers: ['3003'], flow: { module: 'record_caller', data: { url: `${upload.url}/short`, format: 'wav', time_limit: 2, method: 'post' } } });
+  await svc.store.create('callflows', w.accountId, { numbers: ['3003'], flow: { module: 'record_caller', data: { url: `${upload.url}/short`, format: 'wav', time_limit: 2, method: 'post', terminators: ['#'] } } });
+  await svc.store.create('callflows', w.accountId, { numbers: ['3004'], flow: {
+    module: 'device', data: { id: w.calleeDevice, timeout: 10 },
+    children: { _: { module: 'record_caller', data: { url: `${upload.url}/vm`, format: 'wav', time_limit: 20 } } },
+  } });
   dir = mkdtempSync(join(tmpdir(), 'rec-caller-'));
 });
 t.teardown(async () => {
@@ -43,6 +49,21 @@ function scenarioWith(pcap: string): string {
   return out;
 }
 
+/** The one upload under `prefix`, decoded: mono 8 kHz, the caller's tone whole. */
+async function greetingOf(t: Test, prefix: string): Promise<{ up: ReceivedUpload; d: ReturnType<typeof decodeBody>; span: ReturnType<typeof toneSpan> }> {
+  await upload.waitFor(() => upload.delivered().some((u) => u.path.startsWith(prefix)), 20_000, `${prefix} upload`);
+  const ups = upload.delivered().filter((u) => u.path.startsWith(prefix));
+  t.equal(ups.length, 1, 'one upload');
+  const up = ups[0];
+  t.match(decodeURIComponent(up.path), new RegExp(`^${prefix}call_recording_.+\\.wav$`));
+  const d = decodeBody(up.body, 'wav');
+  t.equal(d.channels, 1, 'mono');
+  t.equal(d.sampleRate, 8000, '8 kHz');
+  const span = toneSpan(d.ch[0], 8000, CALLER_TONE);
+  t.equal(span.gaps, 0, 'no gap in the caller\'s tone');
+  return { up, d, span };
+}
+
 t.test('answered by the service, caller alone, ended by #', async (t) => {
   const pcap = join(dir, 'greeting.pcap');
   writeToneKeyPcap(pcap, { freq: CALLER_TONE, before: 75, event: 11, after: 150, ssrc: 0x5151 });
@@ -50,15 +71,7 @@ t.test('answered by the service, caller alone, ended by #', async (t) => {
   phone.rtp.close();
   const r = await callFrom(svc, scenarioWith(pcap), { user: '1001', number: '3002', rtpPort: await freePort(), port: await freePort() });
   t.equal(r.code, 0, `caller answered, then hung up on by the service ${r.errors}`);
-  await upload.waitFor(() => upload.delivered().some((u) => u.path.startsWith('/greeting/')), 20_000, 'greeting upload');
-  const ups = upload.delivered().filter((u) => u.path.startsWith('/greeting/'));
-  const up = ups[0];
-  t.match(decodeURIComponent(up.path), /^\/greeting\/call_recording_.+\.wav$/);
-  const d = decodeBody(up.body, 'wav');
-  t.equal(d.channels, 1, 'mono');
-  t.equal(d.sampleRate, 8000, '8 kHz');
-  const span = toneSpan(d.ch[0], 8000, CALLER_TONE);
-  t.equal(span.gaps, 0, 'no gap in the caller\'s tone');
+  const { up, d, span } = await greetingOf(t, '/greeting/');
   // 1.5 s of tone, then # (its end packets 100-160 ms later): the file stops there, not 3 s later.
   t.ok(d.durationSec >= 1.5 && d.durationSec <= 1.8, `ended on # (${d.durationSec.toFixed(3)} s)`);
   t.ok(span.lastSec - span.firstSec >= 1.4, `the greeting's tone is in the file (${(span.lastSec - span.firstSec).toFixed(3)} s)`);
@@ -80,5 +93,20 @@ t.test('time_limit ends the greeting and the call; uploaded by POST', async (t) 
   // WAV: ffmpeg reports 8 kHz mono MP3 (MPEG 2.5) about 0.16 s long (encoder padding), see the recorder's notes.
   t.equal(up.method, 'POST', 'method post from the action');
   const d = decodeBody(up.body, 'wav');
-  t.ok(Math.abs(d.durationSec - 2) <= 0.1, `cut at the 2 s limit (${d.durationSec.toFixed(3)} s); a digit other than # did not end it`);
+  t.ok(Math.abs(d.durationSec - 2) <= 0.1, `cut at the 2 s limit (${d.durationSec.toFixed(3)} s); with terminators ["#"] a 1 did not end it`);
+});
+
+t.test('voicemail on no answer: the device answers 486, the `_` record_caller runs and ends on 5', async (t) => {
+  const pcap = join(dir, 'vm.pcap');
+  writeToneKeyPcap(pcap, { freq: CALLER_TONE, before: 75, event: 5, after: 150, ssrc: 0x5353 });
+  const callee = await registerPhone(svc, '2001');
+  callee.rtp.close();
+  const busy = answerOn(callee.port, 'phone-busy.xml', await freePort());
+  const r = await callFrom(svc, scenarioWith(pcap), { user: '1001', number: '3004', rtpPort: await freePort(), port: await freePort() });
+  t.equal(r.code, 0, `caller answered after the busy device, then hung up on by the service ${r.errors}`);
+  t.equal((await busy.done).code, 0, 'the device was rung and answered 486');
+  const { d, span } = await greetingOf(t, '/vm/');
+  // 1.5 s of tone, then 5 (its end packets 100-160 ms later): the file stops there, not 3 s later.
+  t.ok(d.durationSec >= 1.5 && d.durationSec <= 1.8, `ended on 5 (${d.durationSec.toFixed(3)} s)`);
+  t.ok(span.lastSec - span.firstSec >= 1.4, `the message's tone is in the file (${(span.lastSec - span.firstSec).toFixed(3)} s)`);
 });

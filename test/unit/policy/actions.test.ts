@@ -78,7 +78,7 @@ t.test('record_caller: records the caller alone, named after the call', async (t
   const got = resolveRecordCaller({ url: 'http://vm.example.com/in', method: 'post', time_limit: 30, format: 'wav' }, 'call-1');
   t.same(got, {
     action: 'record',
-    terminators: ['#'],
+    terminators: ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'],
     settings: {
       format: 'wav',
       stereo: false,
@@ -97,6 +97,8 @@ t.test('record_caller: records the caller alone, named after the call', async (t
   const dflt = resolveRecordCaller({ url: 'http://vm.example.com/in' }, 'c2');
   t.match(dflt, { action: 'record', settings: { format: 'mp3', method: 'put', time_limit: 3600, media_name: 'c2.mp3' } });
   t.match(resolveRecordCaller({ url: 'http://vm.example.com/in', time_limit: 20000 }, 'c3'), { settings: { time_limit: 10800 } });
+  t.same(resolveRecordCaller({ url: 'http://vm.example.com/in', terminators: ['#'] }, 'c4'), { ...resolveRecordCaller({ url: 'http://vm.example.com/in' }, 'c4'), terminators: ['#'] }, 'terminators narrow the keys');
+  t.match(resolveRecordCaller({ url: 'http://vm.example.com/in', terminators: [] }, 'c5'), { terminators: [] }, 'none: only the limit and hang-up end it');
 });
 
 t.test('record_caller: no usable URL skips the action (cf_record_caller)', async (t) => {

@@ -4,7 +4,7 @@
  */
 import t from 'tap';
 import type { AccountInfo, DeviceInfo, ResourceInfo, UserInfo } from '../../../src/directory/types';
-import { RecordingStart } from '../../../src/policy';
+import { RECORD_CALLER_TERMINATORS, RecordingStart } from '../../../src/policy';
 import { planRecordings, type PlanInput } from '../../../src/recording';
 import { CalleeKind, CallerKind, type Callee, type Caller } from '../../../src/signalling/direction';
 
@@ -114,7 +114,7 @@ for (const row of rows) {
       if (want.rate !== undefined) t.equal(g?.settings.record_sample_rate, want.rate, `${i} rate`);
       if (want.label !== undefined) t.equal(g?.label, want.label, `${i} label`);
       if (want.ownerId !== undefined) t.equal(g?.ownerId, want.ownerId, `${i} ownerId`);
-      if (want.callerOnly) t.same(g?.terminators, ['#'], `${i} terminators`);
+      if (want.callerOnly) t.same(g?.terminators, RECORD_CALLER_TERMINATORS, `${i} terminators`);
     });
   });
 }

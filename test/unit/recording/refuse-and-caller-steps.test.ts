@@ -9,7 +9,7 @@
  */
 import t from 'tap';
 import type { AccountInfo, DeviceInfo, ResourceInfo } from '../../../src/directory/types';
-import { RecordingStart } from '../../../src/policy';
+import { RECORD_CALLER_TERMINATORS, RecordingStart } from '../../../src/policy';
 import { answerForRecorder, restrictOffer } from '../../../src/calls';
 import { RefusalReason, pauseModeOf, planCall, recordCallerSteps, type PlanInput } from '../../../src/recording';
 import { CalleeKind, CallerKind, type Callee, type Caller } from '../../../src/signalling/direction';
@@ -145,7 +145,7 @@ for (const row of stepRows) {
       t.equal(i.source, 'caller');
       t.equal(i.origin, 'callflow : record_caller');
       t.equal(i.callerOnly, true);
-      t.same(i.terminators, ['#']);
+      t.same(i.terminators, RECORD_CALLER_TERMINATORS);
       t.equal(i.settings.stereo, false, 'mono');
       t.equal(i.settings.record_sample_rate, 8000, 'mono default rate');
       t.equal(i.settings.start, RecordingStart.Now, 'from the moment it is answered');
