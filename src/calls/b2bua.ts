@@ -226,6 +226,7 @@ export class B2bua extends EventEmitter<B2buaEvents> {
       const hooks: RelayHooks = {
         legs: () => ({ caller: call.uas, callee: call.uac }),
         onRenegotiated: (side) => call.emit('renegotiated', call, side),
+        onDigit: (side, digit) => call.emit('dtmf', call, side, digit),
         onFatal: (err) => fail(new MediaFailedError(err)),
         onRefer: (side, dialog, referReq, referRes) => {
           // The transferor leaves once told the transfer succeeded (RFC 5589 section 6.1).

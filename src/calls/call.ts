@@ -89,6 +89,8 @@ export interface CallEvents {
    * rtpengine tags; for the callee side `decision` is now the route that reached it.
    */
   transferred: [Call, 'caller' | 'callee'];
+  /** A party pressed a key, signalled in SIP INFO (RFC 4733 digits come through the fork). */
+  dtmf: [Call, 'caller' | 'callee', string];
   /** Hold / resume or any SDP change went through rtpengine. */
   renegotiated: [Call, 'caller' | 'callee'];
   ended: [Call, CallEnd];

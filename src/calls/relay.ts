@@ -1,6 +1,7 @@
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { CallMedia, Side } from '../media';
+import { infoDtmf } from './info-dtmf';
 
 /**
  * In-dialog offer/answer relayed between the two legs through rtpengine: a re-INVITE or an
@@ -15,6 +16,8 @@ export interface RelayHooks {
   onRenegotiated: (from: Side) => void;
   /** A REFER in a leg's dialog (RFC 3515): the B2BUA transfers. */
   onRefer: (from: Side, dialog: Srf.Dialog, req: Srf.SrfRequest, res: Srf.SrfResponse) => void;
+  /** A key pressed on a leg, sent as SIP INFO (application/dtmf-relay or application/dtmf). */
+  onDigit: (from: Side, digit: string) => void;
   /** A relay failed in a way that leaves the legs inconsistent (rtpengine gone). */
   onFatal: (err: unknown) => void;
 }
@@ -42,11 +45,28 @@ export function relayLeg(from: Srf.Dialog, side: Side, media: CallMedia, log: Lo
     if (to) void relayUpdate(req, res, to, side);
     else res.send(500);
   });
-  // INFO (SIP INFO DTMF, RFC 6086) goes through to the other party unchanged.
+  // INFO (RFC 6086) goes through to the other party unchanged. A key press (SIP INFO DTMF) is
+  // also the call's: reported to hooks.onDigit (feature codes) and answered 200 by us at once,
+  // the far end's answer only logged; one of those types naming no key is a 400 (RFC 3261
+  // 21.4.1) and goes nowhere. Other bodies get the far end's answer (415 where it does not
+  // support the type, RFC 6086 section 4.2.2).
   from.on('info', (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
     const headers: Record<string, string> = {};
     for (const h of ['Content-Type', 'Info-Package']) if (req.has(h)) headers[h] = req.get(h);
+    const dtmf = req.has('Info-Package') ? { kind: 'other' as const } : infoDtmf(headers['Content-Type'], req.body);
+    if (dtmf.kind === 'malformed') {
+      log.info({ from: side, contentType: headers['Content-Type'] }, 'INFO key press without a key: 400');
+      res.send(400);
+      return;
+    }
     const to = other();
+    if (dtmf.kind === 'digit') {
+      res.send(200);
+      hooks.onDigit(side, dtmf.digit);
+      to?.request({ method: 'INFO', headers, body: req.body } as unknown as Srf.SrfRequest)
+        .then((r) => { if (r.status >= 300) log.info({ from: side, status: r.status }, 'INFO key press refused by the other party'); }, () => undefined);
+      return;
+    }
     if (!to) {
       res.send(500);
       return;

@@ -93,6 +93,8 @@ export class CallRecorder {
     call.on('rerouted', () => void this.serial(() => this.onRerouted()));
     // A blind transfer replaced the callee: its policy applies as for a forwarded call.
     call.on('transferred', (_c, side) => { if (side === 'callee') void this.serial(() => this.onRerouted()); });
+    // Keys pressed as SIP INFO feed the feature codes as the fork's RFC 4733 digits do.
+    call.on('dtmf', (_c, side, digit) => this.onDigit(side, digit));
     // Ends the recordings at hang-up time; finalizing and delivery go on without holding the BYEs.
     call.onClose(() => {
       void this.close(stopReasonOf(call.end));

@@ -9,7 +9,7 @@ import t from 'tap';
 import type { TestService } from '../../helpers/service';
 import type { UploadServer } from '../../helpers/upload-server';
 import { ended } from '../calls/setup';
-import { goertzel, newStream, pressKey, rtpengineTargets, sendTone, type Stream } from './media';
+import { dominantSpan, goertzel, newStream, pressKey, rtpengineTargets, sendChanging, sendTone, type Stream } from './media';
 import { CALLEE_TONE, CALLER_TONE, apiEndedCall, decodeBody, jsonApi, recordingDocOf, startRecordingEnv, uploadsOf, type JsonApi, type RecordingEnv, type World } from './setup';
 import type { RtpEndpoint } from '../../helpers/rtp';
 
@@ -131,6 +131,52 @@ t.test('*1 starts, *2 pauses and resumes, *1 stops: the card tone is not in the 
     t.ok(goertzel(d.ch[0], 8000, CALLER_TONE, 0, from) > 1e6, 'the caller\'s tone before the pause');
     t.ok(goertzel(d.ch[0], 8000, CALLER_TONE, from + len, d.ch[0].length) > 1e6, 'and after the resume');
     t.ok(Math.abs(d.durationSec - (50 + 8 + 8 + 50 + 8 + 50 + 8 + 8) * 0.02) <= 0.25, `file ${d.durationSec.toFixed(3)} s: from *1 to *1`);
+  } finally {
+    c.close();
+  }
+});
+
+t.test('SIP INFO: the caller\'s *2 (dtmf-relay) pauses, the callee\'s *2 (application/dtmf) resumes; garbage 400, unknown type 415', async (t) => {
+  const ok = await api('PATCH', `/v2/accounts/${w.accountId}`, {
+    data: {
+      call_recording: { pause_mode: 'silence', account: { inbound: { onnet: { enabled: true, url: `${upload.url}/info`, format: 'wav', record_sample_rate: 8000, record_on_answer: true } } } },
+      metaflows: { binding_digit: '*', numbers: { 2: { module: 'record_call', data: { action: 'pause_toggle' } } } },
+    },
+  });
+  t.equal(ok.status, 200, JSON.stringify(ok.body.data));
+  // The phones' SIPp scenarios send the INFOs on their own clock (1.5 s after the answer, then 1.5 s later).
+  const c = await apiEndedCall(svc, w, 'rec-phone-call-info.xml', 'rec-phone-answer-info.xml');
+  const { call, caller, callee, ch } = c;
+  try {
+    const ports = await rtpengineTargets(svc, call);
+    let card = false;
+    let done = false;
+    const tones = Promise.all([
+      sendChanging(caller.rtp, ports.toCallerSide, () => (card ? CARD_TONE : CALLER_TONE), () => done, newStream(0x9191)),
+      sendChanging(callee.rtp, ports.toCalleeSide, () => CALLEE_TONE, () => done, newStream(0xa1a1)),
+    ]);
+    t.match(await recordingsOnceThey(ch, (r) => r[0]?.paused === true, 5000), [{ paused: true }], 'the caller\'s INFO *2 paused it');
+    card = true;
+    await new Promise((r) => setTimeout(r, 800));
+    card = false;
+    t.match(await recordingsOnceThey(ch, (r) => r[0]?.paused === false, 5000), [{ paused: false }], 'the callee\'s INFO *2 resumed it');
+    await new Promise((r) => setTimeout(r, 1000));
+    t.equal((await api('POST', ch, { data: { action: 'hangup' } })).status, 202);
+    await ended(call);
+    done = true;
+    await tones;
+    const [r1, r2] = await Promise.all([c.uac, c.uas]);
+    t.same([r1.code, r2.code], [0, 0], `scenarios passed: 200 to the key presses, relayed both ways, 400 to the keyless body, 415 relayed (${r1.errors} ${r2.errors})`);
+    const [up] = await uploadsOf(upload, call.callId, 1);
+    const d = decodeBody(up.body, 'wav');
+    const doc = await recordingDocOf(svc, w.accountId, call.callId, 'uploaded');
+    const ivs = doc.paused_intervals as unknown as { offset_ms: number; duration_ms: number }[];
+    t.equal(ivs.length, 1, 'one paused interval');
+    t.ok(ivs[0].duration_ms >= 1200 && ivs[0].duration_ms <= 2500, `paused ${ivs[0].duration_ms} ms (the phones press 1.5 s apart)`);
+    t.equal(dominantSpan(d.ch[0], 8000, CARD_TONE, CALLER_TONE).blocks, 0, 'no card tone in the file');
+    const from = ivs[0].offset_ms * 8;
+    const to = from + ivs[0].duration_ms * 8;
+    t.ok(goertzel(d.ch[0], 8000, CALLER_TONE, 0, from) > 1e6 && goertzel(d.ch[0], 8000, CALLER_TONE, to, d.ch[0].length) > 1e6, 'the caller\'s tone before the pause and after the resume');
   } finally {
     c.close();
   }

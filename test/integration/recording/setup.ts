@@ -247,11 +247,11 @@ export interface ApiEndedCall {
 }
 
 /**
- * Phone 1001 calls 2000 (phone 2001 answers, rec-phone-answer.xml), the caller with `scenario`
+ * Phone 1001 calls 2000 (phone 2001 answers with `calleeScenario`), the caller with `scenario`
  * (by default waiting for the service's BYE: the test hangs up through the API); resolves once
  * bridged.
  */
-export async function apiEndedCall(svc: TestService, w: World, scenario = 'phone-call-wait-bye.xml'): Promise<ApiEndedCall> {
+export async function apiEndedCall(svc: TestService, w: World, scenario = 'phone-call-wait-bye.xml', calleeScenario = 'rec-phone-answer.xml'): Promise<ApiEndedCall> {
   const callee = await registerPhone(svc, '2001');
   const caller = await registerPhone(svc, '1001');
   const close = (): void => {
@@ -259,7 +259,7 @@ export async function apiEndedCall(svc: TestService, w: World, scenario = 'phone
     caller.rtp.close();
   };
   try {
-    const uas = answerOn(callee.port, 'rec-phone-answer.xml', callee.rtp.port);
+    const uas = answerOn(callee.port, calleeScenario, callee.rtp.port);
     const callP = nextCall(svc);
     const uac = callFrom(svc, scenario, { user: '1001', number: '2000', rtpPort: caller.rtp.port, port: await freePort() });
     const call = await callP;
