@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
 import type { Call } from '../calls';
 import type { ForkSubscription } from '../media';
+import { forkInto, verdictFor } from './fork-setup';
 import { CallDirection, RecordingStart } from '../policy';
 import {
   RecordingSession, RecordingState, recordingSettingsFrom, sessionOptionsFrom,
-  type LegEndpoint, type Recording, type RecordingResult, type StopReason,
+  type LegEndpoint, type Recording, type StopReason,
 } from '../recorder';
-import { addressOf, displayNameOf, type CallFacts } from './meta';
+import { factsFromHeaders, type CallFacts } from './meta';
 import { pauseModeOf, planCall, planRecordings, type PlanInput, type RecordingItem } from './plan';
 import { describeStep, diffPolicy, midcallSteps, type MidcallAction, type MidcallStep } from './midcall';
 import {
@@ -15,8 +16,8 @@ import {
 } from './call-recorder-contract';
 import { CalleeKind } from '../signalling/direction';
 import { HangupBy, HangupCause } from '../calls';
-import { FeatureCodeListener, featureCodesOf, type FeatureCodeMatch } from './feature-codes';
-import { MediaWitness, type MediaBase, type MediaVerdict } from './media-check';
+import { FeatureCodeListener, featureCodesOf, runFeatureCode } from './feature-codes';
+import { MediaWitness, type MediaBase } from './media-check';
 import { RecordingNotice } from './notice';
 
 export { CALL_RECORDER_MOVES, CallRecorderState, CallRecorderStateError, stopReasonOf, type CallRecorderDeps, type RecordingView };
@@ -94,7 +95,7 @@ export class CallRecorder {
     // A blind transfer replaced the callee: its policy applies as for a forwarded call.
     call.on('transferred', (_c, side) => { if (side === 'callee') void this.serial(() => this.onRerouted()); });
     // Keys pressed as SIP INFO feed the feature codes as the fork's RFC 4733 digits do.
-    call.on('dtmf', (_c, side, digit) => this.onDigit(side, digit));
+    call.on('dtmf', (_c, side, digit) => this.keys?.press(side, digit));
     // Ends the recordings at hang-up time; finalizing and delivery go on without holding the BYEs.
     call.onClose(() => {
       void this.close(stopReasonOf(call.end));
@@ -117,17 +118,8 @@ export class CallRecorder {
   }
 
   private facts(): CallFacts {
-    const from = addressOf(this.call.fromHeader);
-    const to = addressOf(this.call.toHeader);
-    const name = displayNameOf(this.call.fromHeader);
-    return {
-      accountId: this.call.accountId,
-      callId: this.call.callId,
-      ...(from !== undefined ? { from, callerIdNumber: from.split('@')[0] } : {}),
-      ...(to !== undefined ? { to } : {}),
-      ...(name !== undefined ? { callerIdName: name } : {}),
-      ...(this.call.decision ? { calleeIdNumber: this.call.decision.number } : {}),
-    };
+    const c = this.call;
+    return factsFromHeaders(c.accountId, c.callId, c.fromHeader, c.toHeader, c.decision?.number);
   }
 
   private async setup(): Promise<void> {
@@ -152,7 +144,12 @@ export class CallRecorder {
     if (refused.length > 0) this.d.onRefused?.(this.facts(), refused, this.log);
     if ((this.stateValue as CallRecorderState) !== CallRecorderState.Waiting) return;
     const codes = featureCodesOf(account.metaflows, (msg) => this.log.warn(msg));
-    if (codes) this.keys = new FeatureCodeListener(codes, (m) => this.onFeatureCode(m));
+    if (codes) {
+      this.keys = new FeatureCodeListener(codes, (m) => runFeatureCode(m, {
+        apply: (actions) => this.apply(actions),
+        hangup: (by) => void this.call.close({ cause: HangupCause.NormalClearing, by: by === 'caller' ? HangupBy.Caller : HangupBy.Callee }),
+      }, this.log));
+    }
     // Feature codes need the fork's digits: with codes, the session and fork run even when nothing records yet.
     if (items.length === 0 && !codes) {
       this.moveTo(CallRecorderState.Idle);
@@ -174,7 +171,7 @@ export class CallRecorder {
       return;
     }
     this.add(items);
-    session.on('dtmf', (leg, digit) => this.onDigit(leg, digit));
+    session.on('dtmf', (leg, digit) => this.keys?.press(leg, digit));
     this.moveTo(CallRecorderState.Recording);
     this.beginWhere(RecordingStart.Now);
   }
@@ -189,7 +186,7 @@ export class CallRecorder {
       const entry: Entry = { item, rec };
       this.entries.push(entry);
       this.deliveries.push(rec.finished.then(
-        async (result) => this.d.deliver(facts, item, { result, media: await this.verdictOf(entry, result) }),
+        async (result) => this.d.deliver(facts, item, { result, media: await verdictFor(this.witness, entry.base, item.origin, result, this.log) }),
         (err: Error) => this.d.deliver(facts, item, { error: err }),
       ));
     }
@@ -372,62 +369,8 @@ export class CallRecorder {
     const media = this.call.media;
     const session = this.session;
     if (!media || !session) return;
-    const byLeg = new Map(this.endpoints.map((e) => [e.leg, e]));
-    const ports = ['caller', 'callee'].map((l) => byLeg.get(l)?.port ?? 0);
-    try {
-      this.fork = await media.fork({ host: this.endpoints[0]?.host ?? '127.0.0.1', ports });
-    } catch (err) {
-      this.log.error({ err }, 'recording fork failed');
-      this.witness?.forkFailed(err instanceof Error ? err.message : String(err));
-      await this.close('media_failed');
-      return;
-    }
-    this.witness?.forked(this.fork.streams.map((s) => ({ leg: this.endpoints.find((e) => e.port === s.port)?.leg ?? s.participant, transcoded: s.transcode })));
-    for (const s of this.fork.streams) {
-      const leg = this.endpoints.find((e) => e.port === s.port)?.leg;
-      if (leg === undefined) continue;
-      // Channel order assumes rtpengine lists the caller's monologue first (it does: creation order).
-      if (leg !== s.participant) this.log.warn({ leg, participant: s.participant }, 'fork streams arrived in an unexpected order');
-      try {
-        for (const c of s.codecs) session.setLegCodec(leg, { payloadType: c.payloadType, encoding: c.encoding, ...(s.telephoneEventPt !== undefined ? { telephoneEventPt: s.telephoneEventPt } : {}) });
-      } catch (err) {
-        this.log.warn({ err, leg }, 'fork codec not decodable');
-      }
-    }
-  }
-
-  /** The media check of a finished recording (a failed check reads as complete: it must not lose the file). */
-  private async verdictOf(e: Entry, result: RecordingResult): Promise<MediaVerdict | undefined> {
-    if (!this.witness || result.startedAt === null || result.discarded) return undefined;
-    if (result.reason === 'media_failed') this.witness.anchorFailed();
-    try {
-      const v = await this.witness.verdict(e.base, result);
-      if (v.status !== 'complete') this.log.warn({ origin: e.item.origin, media: v.status, reason: v.reason, legs: v.legs }, 'recording did not get all of the call\'s media');
-      return v;
-    } catch (err) {
-      this.log.warn({ err }, 'recording media check failed');
-      return undefined;
-    }
-  }
-
-  /**
-   * A feature code matched: record_call actions as the API's metaflow (refusals only logged),
-   * hangup ends the call as hung up by the party that pressed it.
-   */
-  private onFeatureCode(m: FeatureCodeMatch): void {
-    this.log.info({ leg: m.leg, digits: m.digits, modules: m.actions.map((a) => a.module) }, 'feature code');
-    if (m.actions.some((a) => a.module === 'hangup')) {
-      void this.call.close({ cause: HangupCause.NormalClearing, by: m.leg === 'caller' ? HangupBy.Caller : HangupBy.Callee });
-      return;
-    }
-    void this.apply(m.actions).then((steps) => {
-      const refused = steps?.filter((s) => s.kind === 'refuse');
-      if (refused && refused.length > 0) this.log.info({ digits: m.digits, steps: refused.map(describeStep) }, 'feature code refused');
-    });
-  }
-
-  private onDigit(leg: string, digit: string): void {
-    this.keys?.press(leg, digit);
+    this.fork = await forkInto(media, session, this.endpoints, this.witness, this.log);
+    if (!this.fork) await this.close('media_failed');
   }
 
   /** Stops the callflow's record_call recordings (a record_call `stop` action). */

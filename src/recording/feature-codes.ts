@@ -1,5 +1,6 @@
 import type { FeatureCodeNode, MetaflowsConfig } from '../policy/metaflows-schema';
-import type { MidcallAction } from './midcall';
+import type { Logger } from 'pino';
+import { describeStep, type MidcallAction, type MidcallStep } from './midcall';
 
 /**
  * In-call feature codes, as Kazoo's konami reads them (konami_code_fsm): a party presses the
@@ -131,4 +132,26 @@ export function featureCodesOf(metaflows: unknown, warn?: (msg: string) => void)
   if (typeof metaflows !== 'object' || metaflows === null) return undefined;
   const codes = new FeatureCodes(metaflows as MetaflowsConfig, warn);
   return codes.any ? codes : undefined;
+}
+
+/** What a matched code acts on: the call's recordings (as the API's metaflow) and its hang-up. */
+export interface FeatureCodePorts {
+  apply(actions: readonly MidcallAction[]): Promise<MidcallStep[] | undefined>;
+  hangup(by: string): void;
+}
+
+/**
+ * Runs a matched code: `hangup` ends the call as hung up by the party that pressed it;
+ * record_call actions apply as the channels metaflow, a refusal (pause twice...) only logged.
+ */
+export function runFeatureCode(m: FeatureCodeMatch, ports: FeatureCodePorts, log: Logger): void {
+  log.info({ leg: m.leg, digits: m.digits, modules: m.actions.map((a) => a.module) }, 'feature code');
+  if (m.actions.some((a) => a.module === 'hangup')) {
+    ports.hangup(m.leg);
+    return;
+  }
+  void ports.apply(m.actions).then((steps) => {
+    const refused = steps?.filter((s) => s.kind === 'refuse');
+    if (refused && refused.length > 0) log.info({ digits: m.digits, steps: refused.map(describeStep) }, 'feature code refused');
+  });
 }
