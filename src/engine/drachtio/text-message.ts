@@ -16,9 +16,19 @@ const COMPACT: Record<string, string> = {
   k: 'supported', s: 'subject', e: 'content-encoding', o: 'event', r: 'refer-to', b: 'referred-by', x: 'session-expires',
 };
 
+/** Normalized names by name as written: every header lookup normalizes every line's name. */
+const normalized = new Map<string, string>();
+const MAX_NORMALIZED = 1024;
+
 function norm(name: string): string {
-  const n = name.trim().toLowerCase();
-  return COMPACT[n] ?? n;
+  let n = normalized.get(name);
+  if (n !== undefined) return n;
+  const lower = name.trim().toLowerCase();
+  n = COMPACT[lower] ?? lower;
+  // Bounded: an application inventing header names cannot grow it without limit.
+  if (normalized.size >= MAX_NORMALIZED) normalized.clear();
+  normalized.set(name, n);
+  return n;
 }
 
 /** Returns null when there is no start line at all. Headers folded per RFC 3261 7.3.1 are unfolded. */

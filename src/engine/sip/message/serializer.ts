@@ -1,5 +1,6 @@
 import { SipSerializeError } from '../errors';
 import { hasLineBreak, isToken } from './headers';
+import type { Headers } from './headers';
 import type { SipMessage } from './message';
 
 /**
@@ -8,6 +9,45 @@ import type { SipMessage } from './message';
  * (Headers refuses them), and the start line is checked here, so no input can inject lines.
  */
 export function serialize(msg: SipMessage): Buffer {
+  return wireOf(msg).wire;
+}
+
+/** The wire form as text (the drachtio bridge echoes what was sent to the application). */
+export function serializeText(msg: SipMessage): string {
+  const w = wireOf(msg);
+  return (w.text ??= w.wire.toString('utf8'));
+}
+
+interface Wire {
+  headers: Headers;
+  version: number;
+  start: string;
+  body: Buffer;
+  wire: Buffer;
+  text?: string;
+}
+
+/**
+ * A message is often serialized more than once unchanged (sent by its transaction, then echoed
+ * to the application): the last wire form is kept per message and reused while its start line,
+ * header list (Headers.version) and body are the same ones.
+ */
+const wires = new WeakMap<SipMessage, Wire>();
+
+function startOf(msg: SipMessage): string {
+  return msg.kind === 'request' ? `${msg.method} ${msg.uri} SIP/2.0\r\n` : `SIP/2.0 ${msg.status} ${msg.reason}\r\n`;
+}
+
+function wireOf(msg: SipMessage): Wire {
+  const start = startOf(msg);
+  const c = wires.get(msg);
+  if (c && c.headers === msg.headers && c.version === msg.headers.version && c.start === start && c.body === msg.body) return c;
+  const w: Wire = { headers: msg.headers, version: msg.headers.version, start, body: msg.body, wire: build(msg) };
+  wires.set(msg, w);
+  return w;
+}
+
+function build(msg: SipMessage): Buffer {
   let head: string;
   if (msg.kind === 'request') {
     if (!isToken(msg.method)) throw new SipSerializeError(`invalid method ${JSON.stringify(msg.method)}`);
