@@ -68,9 +68,16 @@ export function hasHeader(m: TextMessage, name: string): boolean {
   return getHeader(m, name) !== undefined;
 }
 
+/** Removes every occurrence after index `from` (in place: messages are rebuilt per request). */
+function removeFrom(m: TextMessage, n: string, from: number): void {
+  const h = m.headers;
+  let w = from;
+  for (let r = from; r < h.length; r++) if (norm(h[r][0]) !== n) h[w++] = h[r];
+  h.length = w;
+}
+
 export function removeHeader(m: TextMessage, name: string): void {
-  const n = norm(name);
-  m.headers = m.headers.filter(([k]) => norm(k) !== n);
+  removeFrom(m, norm(name), 0);
 }
 
 /** Replaces every occurrence (keeping the first one's position) or appends. */
@@ -82,7 +89,7 @@ export function setHeader(m: TextMessage, name: string, value: string): void {
     return;
   }
   m.headers[i] = [name, value];
-  m.headers = m.headers.filter(([k], j) => j === i || norm(k) !== n);
+  removeFrom(m, n, i + 1);
 }
 
 /** Puts the given values first (e.g. Via, Route), in order. */
@@ -128,4 +135,9 @@ const WELL_KNOWN: Record<string, string> = Object.fromEntries([
 /** Well-known header names in their usual case, as sofia (drachtio-server's stack) writes them. */
 export function displayName(name: string): string {
   return WELL_KNOWN[norm(name)] ?? name;
+}
+
+/** Lower-case long name (compact forms expanded), as lookups compare them. */
+export function normalizedName(name: string): string {
+  return norm(name);
 }
