@@ -1,7 +1,6 @@
 import { SipSerializeError } from '../errors';
 import { hasLineBreak, isToken } from './headers';
-import type { Headers } from './headers';
-import type { SipMessage } from './message';
+import type { SipMessage, WireForm } from './message';
 
 /**
  * Wire form of a message. Content-Length is always recomputed from the body (RFC 3261 18.3
@@ -18,32 +17,21 @@ export function serializeText(msg: SipMessage): string {
   return (w.text ??= w.wire.toString('utf8'));
 }
 
-interface Wire {
-  headers: Headers;
-  version: number;
-  start: string;
-  body: Buffer;
-  wire: Buffer;
-  text?: string;
-}
-
-/**
- * A message is often serialized more than once unchanged (sent by its transaction, then echoed
- * to the application): the last wire form is kept per message and reused while its start line,
- * header list (Headers.version) and body are the same ones.
- */
-const wires = new WeakMap<SipMessage, Wire>();
-
 function startOf(msg: SipMessage): string {
   return msg.kind === 'request' ? `${msg.method} ${msg.uri} SIP/2.0\r\n` : `SIP/2.0 ${msg.status} ${msg.reason}\r\n`;
 }
 
-function wireOf(msg: SipMessage): Wire {
+/**
+ * A message is often serialized more than once unchanged (sent by its transaction, then echoed
+ * to the application): its last wire form is kept on it and reused while its start line, header
+ * list (Headers.version) and body are the same ones.
+ */
+function wireOf(msg: SipMessage): WireForm {
   const start = startOf(msg);
-  const c = wires.get(msg);
+  const c = msg.wireForm;
   if (c && c.headers === msg.headers && c.version === msg.headers.version && c.start === start && c.body === msg.body) return c;
-  const w: Wire = { headers: msg.headers, version: msg.headers.version, start, body: msg.body, wire: build(msg) };
-  wires.set(msg, w);
+  const w: WireForm = { headers: msg.headers, version: msg.headers.version, start, body: msg.body, wire: build(msg) };
+  msg.wireForm = w;
   return w;
 }
 
