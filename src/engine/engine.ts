@@ -6,7 +6,7 @@ import pino, { type Logger } from 'pino';
 import type { FrozenConfig } from '../config';
 import { DrachtioServer, type DrachtioStats } from './drachtio/server';
 import type { SipCodecPort, SipStackPort } from './drachtio/sip-port';
-import { SipRequest, SipResponse, SipStack, serialize, type SipStackStats } from './sip';
+import { SipRequest, SipResponse, SipStack, serializeText, type SipStackStats } from './sip';
 
 export type EngineSettings = FrozenConfig['engine'];
 
@@ -25,7 +25,7 @@ export enum EngineState {
 const codec: SipCodecPort = {
   request: (method, uri, headers, body) => new SipRequest(method, uri, headers, body),
   response: (status, reason, headers, body) => new SipResponse(status, reason, headers, body),
-  serialize: (m) => serialize(m as SipRequest | SipResponse).toString('utf8'),
+  serialize: (m) => serializeText(m as SipRequest | SipResponse),
 };
 
 /** The drachtio part sees the core through a narrow port (see drachtio/sip-port.ts). */

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { FrameDecoder, FramingError, encodeFrame } from './framing';
+import { FrameDecoder, FramingError, frameString } from './framing';
 import { parseAppCommand, type AppCommand } from './protocol';
 
 export enum AppState {
@@ -27,7 +27,8 @@ export class AppConnection extends EventEmitter<AppEvents> {
   state = AppState.AwaitingAuth;
   tags: string[] = [];
   private readonly decoder: FrameDecoder;
-  private corked = false;
+  /** Frames of this event-loop turn, written together (see send). */
+  private outbox = '';
   private readonly authTimer: NodeJS.Timeout;
 
   constructor(readonly id: string, private readonly socket: Socket, readonly log: Logger, authTimeoutMs = 5000) {
@@ -57,7 +58,7 @@ export class AppConnection extends EventEmitter<AppEvents> {
     clearTimeout(this.authTimer);
     if (to === AppState.Closed) {
       // Flush what is queued (e.g. the NOK to a bad secret) before closing; bounded by a timer.
-      this.socket.uncork();
+      this.flush();
       this.socket.end();
       setTimeout(() => this.socket.destroy(), 1000).unref();
       this.emit('close');
@@ -71,17 +72,17 @@ export class AppConnection extends EventEmitter<AppEvents> {
       return;
     }
     // Coalesce the frames of one event-loop turn into one write: a syscall per frame was a
-    // tenth of the engine's CPU at 300 calls/s.
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      setImmediate(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
-    this.socket.write(encodeFrame(payload));
+    // tenth of the engine's CPU at 300 calls/s. Frames are joined as one string and encoded
+    // once by the socket (a Buffer per frame plus a concat was 5% of the engine's busy time at 500 calls/s).
+    if (this.outbox === '') setImmediate(this.flush);
+    this.outbox += frameString(payload);
   }
+
+  private readonly flush = (): void => {
+    const out = this.outbox;
+    this.outbox = '';
+    if (out !== '' && this.socket.writable) this.socket.write(out, 'utf8');
+  };
 
   /** Idempotent. */
   close(reason = 'closed'): void {

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { DialogStore } from '../dialog/store';
 import type { Endpoint, SipCodecPort, SipRequestPort, SipResponsePort, SipStackPort, TransportName } from './sip-port';
 import { stackTime, type SipMeta } from './protocol';
-import { displayName, requestLine, statusLine, type TextMessage } from './text-message';
+import { displayName, normalizedName, requestLine, statusLine, type TextMessage } from './text-message';
 
 export interface BridgeContext {
   stack: SipStackPort;
@@ -70,8 +70,13 @@ export function toResponse(codec: SipCodecPort, m: TextMessage): SipResponsePort
 }
 
 function wireHeaders(m: TextMessage): [string, string][] {
-  return m.headers.filter(([k]) => !/^(content-length|l)$/i.test(k)).map(([k, v]) => [displayName(k), v]);
+  const out: [string, string][] = [];
+  for (const [k, v] of m.headers) if (normalizedName(k) !== 'content-length') out.push([displayName(k), v]);
+  return out;
 }
+
+/** Headers whose URIs name a host (drachtio-server's makeTags fixes these). */
+const ADDRESS_HEADERS = new Set(['from', 'to', 'contact', 'p-asserted-identity']);
 
 /**
  * drachtio-srf writes `@localhost` in From/To/Contact/P-Asserted-Identity when it does not
@@ -79,9 +84,9 @@ function wireHeaders(m: TextMessage): [string, string][] {
  * the transport in use (makeTags), and so do we.
  */
 export function fixLocalhost(stack: SipStackPort, m: TextMessage, transport: TransportName): void {
-  const a = stack.advertised(transport);
   for (const h of m.headers) {
-    if (!/^(from|f|to|t|contact|m|p-asserted-identity)$/i.test(h[0])) continue;
-    if (h[1].includes('@localhost')) h[1] = h[1].replace(/@localhost(:\d+)?/g, `@${a.host}:${a.port}`);
+    if (!h[1].includes('@localhost') || !ADDRESS_HEADERS.has(normalizedName(h[0]))) continue;
+    const a = stack.advertised(transport);
+    h[1] = h[1].replace(/@localhost(:\d+)?/g, `@${a.host}:${a.port}`);
   }
 }

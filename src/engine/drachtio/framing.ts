@@ -17,8 +17,12 @@ export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
 const MAX_LENGTH_DIGITS = 7;
 
 export function encodeFrame(payload: string): Buffer {
-  const body = Buffer.from(payload, 'utf8');
-  return Buffer.concat([Buffer.from(`${body.length}#`, 'ascii'), body]);
+  return Buffer.from(frameString(payload), 'utf8');
+}
+
+/** The frame as text, for a writer that encodes many frames at once. */
+export function frameString(payload: string): string {
+  return `${Buffer.byteLength(payload, 'utf8')}#${payload}`;
 }
 
 export class FrameDecoder {

@@ -53,13 +53,20 @@ export interface SipMeta {
   time: string;
 }
 
+const lastTime = { at: NaN, text: '' };
+
 /** `HH:MM:SS.uuuuuu` of the UTC time of day, as drachtio-server stamps messages. */
 export function stackTime(now: number = Date.now()): string {
+  // Every message carries one; at hundreds of calls a second most fall in the same millisecond.
+  if (now === lastTime.at) return lastTime.text;
   const d = new Date(now);
   const p2 = (n: number): string => String(n).padStart(2, '0');
   const micros = String(d.getUTCMilliseconds() * 1000).padStart(6, '0');
-  return `${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}.${micros}`;
+  lastTime.at = now;
+  lastTime.text = `${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}.${micros}`;
+  return lastTime.text;
 }
+
 
 export function metaFields(m: SipMeta): string {
   return `${m.source}|${m.bytes}|${m.protocol}|${m.address}|${m.port}|${m.time}`;

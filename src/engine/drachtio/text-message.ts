@@ -16,9 +16,19 @@ const COMPACT: Record<string, string> = {
   k: 'supported', s: 'subject', e: 'content-encoding', o: 'event', r: 'refer-to', b: 'referred-by', x: 'session-expires',
 };
 
+/** Normalized names by name as written: every header lookup normalizes every line's name. */
+const normalized = new Map<string, string>();
+const MAX_NORMALIZED = 1024;
+
 function norm(name: string): string {
-  const n = name.trim().toLowerCase();
-  return COMPACT[n] ?? n;
+  let n = normalized.get(name);
+  if (n !== undefined) return n;
+  const lower = name.trim().toLowerCase();
+  n = COMPACT[lower] ?? lower;
+  // Bounded: an application inventing header names cannot grow it without limit.
+  if (normalized.size >= MAX_NORMALIZED) normalized.clear();
+  normalized.set(name, n);
+  return n;
 }
 
 /** Returns null when there is no start line at all. Headers folded per RFC 3261 7.3.1 are unfolded. */
@@ -58,9 +68,16 @@ export function hasHeader(m: TextMessage, name: string): boolean {
   return getHeader(m, name) !== undefined;
 }
 
+/** Removes every occurrence after index `from` (in place: messages are rebuilt per request). */
+function removeFrom(m: TextMessage, n: string, from: number): void {
+  const h = m.headers;
+  let w = from;
+  for (let r = from; r < h.length; r++) if (norm(h[r][0]) !== n) h[w++] = h[r];
+  h.length = w;
+}
+
 export function removeHeader(m: TextMessage, name: string): void {
-  const n = norm(name);
-  m.headers = m.headers.filter(([k]) => norm(k) !== n);
+  removeFrom(m, norm(name), 0);
 }
 
 /** Replaces every occurrence (keeping the first one's position) or appends. */
@@ -72,7 +89,7 @@ export function setHeader(m: TextMessage, name: string, value: string): void {
     return;
   }
   m.headers[i] = [name, value];
-  m.headers = m.headers.filter(([k], j) => j === i || norm(k) !== n);
+  removeFrom(m, n, i + 1);
 }
 
 /** Puts the given values first (e.g. Via, Route), in order. */
@@ -118,4 +135,9 @@ const WELL_KNOWN: Record<string, string> = Object.fromEntries([
 /** Well-known header names in their usual case, as sofia (drachtio-server's stack) writes them. */
 export function displayName(name: string): string {
   return WELL_KNOWN[norm(name)] ?? name;
+}
+
+/** Lower-case long name (compact forms expanded), as lookups compare them. */
+export function normalizedName(name: string): string {
+  return norm(name);
 }

@@ -8,7 +8,7 @@ import { splitList, tagOf, newTag, uriOf, parseCSeq } from '../dialog/fields';
 import { contactFor, fixLocalhost, metaOf, newTransactionId, toResponse, type BridgeContext } from './context';
 import { formatApiResponse, formatSentResponse, formatSipEvent } from './protocol';
 import type { InboundContext, ServerTransactionPort, SipRequestPort, SipResponsePort } from './sip-port';
-import { getHeader, hasHeader, removeHeader, statusLine, type TextMessage } from './text-message';
+import { getHeader, hasHeader, normalizedName, statusLine, type TextMessage } from './text-message';
 
 interface PendingServerTx {
   txnId: string;
@@ -22,7 +22,7 @@ interface PendingServerTx {
 }
 
 /** Headers of a response the engine copies from the request; the app cannot change them. */
-const FROM_REQUEST = ['via', 'from', 'to', 'call-id', 'cseq'];
+const FROM_REQUEST = new Set(['via', 'from', 'to', 'call-id', 'cseq']);
 
 export class UasBridge {
   private readonly pending = new Map<string, PendingServerTx>();
@@ -121,9 +121,8 @@ export class UasBridge {
     h.push(['To', status === 100 || tagOf(to) ? to : `${to};tag=${appTag ?? toTag}`]);
     h.push(['Call-ID', req.headers.get('call-id') ?? '']);
     h.push(['CSeq', req.headers.get('cseq') ?? '']);
-    const rest: TextMessage = { startLine: '', headers: [...app.headers], body: app.body };
-    for (const k of FROM_REQUEST) removeHeader(rest, k);
-    return { startLine: `SIP/2.0 ${status} ${reason || defaultReason(status)}`, headers: [...h, ...rest.headers], body: app.body };
+    for (const e of app.headers) if (!FROM_REQUEST.has(normalizedName(e[0]))) h.push(e);
+    return { startLine: `SIP/2.0 ${status} ${reason || defaultReason(status)}`, headers: h, body: app.body };
   }
 
   /** `sip|<txnId>|<dialogId>` carrying a response from the app. */

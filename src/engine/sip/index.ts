@@ -5,7 +5,7 @@
 export * from './errors';
 export { Headers, canonicalName, isListHeader, splitList, isToken, type HeaderEntry } from './message/headers';
 export { SipRequest, SipResponse, isRequest, type SipMessage } from './message/message';
-export { serialize } from './message/serializer';
+export { serialize, serializeText } from './message/serializer';
 export { parseMessage, findHeaderEnd, type ParseLimits, type ParseResult } from './message/parser';
 export { TcpFramer, type FramerOutput } from './message/framer';
 export { parseParams, formatParams, getHeaderParam, setHeaderParam, type Params } from './message/params';

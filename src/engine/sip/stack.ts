@@ -2,26 +2,24 @@ import { EventEmitter } from 'node:events';
 import { networkInterfaces } from 'node:os';
 import pino, { type Logger } from 'pino';
 import { SipTransportError, type SipParseError } from './errors';
-import { createResponse, newBranch, newTag } from './message/create';
-import { parseCSeq, parseVia, type Via } from './message/fields';
+import { InboundRequests } from './inbound';
+import { newBranch, newTag } from './message/create';
+import { parseCSeq, parseVia } from './message/fields';
 import { SipRequest, type SipMessage, type SipResponse } from './message/message';
-import { getHeaderParam } from './message/params';
 import { serialize } from './message/serializer';
 import { formatHost } from './message/uri';
 import { Refusal, ServerAdmission } from './transaction/admission';
 import { ClientTransaction } from './transaction/client-transaction';
 import { InviteClientTransaction } from './transaction/invite-client';
 import { InviteServerTransaction } from './transaction/invite-server';
-import { clientKey, dialogAckKey, serverKey } from './transaction/keys';
+import { clientKey } from './transaction/keys';
 import { NonInviteClientTransaction } from './transaction/non-invite-client';
-import { NonInviteServerTransaction } from './transaction/non-invite-server';
 import { ServerTransaction } from './transaction/server-transaction';
 import { TxState, type TimerConfig, type TransactionHost } from './transaction/types';
 import { TransportLayer } from './transport/layer';
-import { defaultPort, nextHop, resolveHop, type NextHop } from './transport/resolve';
+import { nextHop, resolveHop, type NextHop } from './transport/resolve';
 import { TLS_FAILURE_REASONS, type TlsFailureReason, type TlsSettings } from './transport/tls';
-import { isReliable, type Endpoint, type InboundContext, type ListenSpec, type TransportName } from './transport/types';
-import { responseTarget, stampVia } from './transport/via';
+import type { Endpoint, InboundContext, ListenSpec, TransportName } from './transport/types';
 
 export interface SipStackOptions {
   listen: readonly ListenSpec[];
@@ -44,9 +42,6 @@ export interface SipStackOptions {
   /** A TLS listener (RFC 3261 26.2) and the material for outbound TLS; absent: no TLS. */
   tls?: TlsSettings;
 }
-
-/** Retry-After (seconds) on the 503 of a request refused for overload (RFC 3261 21.5.4). */
-const OVERLOAD_RETRY_AFTER_SEC = 5;
 
 export interface SendOptions {
   /** Send here instead of the Route / Request-URI derived next hop. */
@@ -80,8 +75,6 @@ export type SipStackEvents = {
   tlsFailure: [info: { reason: TlsFailureReason; peer: Endpoint; direction: 'inbound' | 'outbound' }];
 };
 
-type AnyTx = ServerTransaction | ClientTransaction;
-
 /**
  * The SIP core: transports + the four RFC 3261 transaction machines. The TU (drachtio server)
  * sees new requests, responses on its client transactions, and nothing of retransmissions.
@@ -100,9 +93,8 @@ export interface SipStack {
 export class SipStack extends EventEmitter {
   private readonly log: Logger;
   private readonly transport: TransportLayer;
-  private readonly servers = new Map<string, ServerTransaction>();
   private readonly clients = new Map<string, ClientTransaction>();
-  private readonly accepted = new Map<string, InviteServerTransaction>();
+  private readonly inbound: InboundRequests;
   private readonly host: TransactionHost;
   private readonly admission: ServerAdmission;
   private readonly counters = { server: 0, client: 0, retransSent: 0, absorbed: 0, malformed: 0, stray: 0 };
@@ -145,13 +137,22 @@ export class SipStack extends EventEmitter {
       countRetransmitSent: () => { c.retransSent++; },
       countAbsorbed: () => { c.absorbed++; },
       forget: (tx) => {
-        const map: Map<string, AnyTx> = tx.kind === 'server' ? this.servers : this.clients;
-        if (map.get(tx.key) === tx) map.delete(tx.key);
+        if (tx.kind === 'server') this.inbound.forget(tx);
+        else if (this.clients.get(tx.key) === tx) this.clients.delete(tx.key);
       },
-      registerAccepted: (k, tx) => { this.accepted.set(k, tx as InviteServerTransaction); },
-      unregisterAccepted: (k, tx) => { if (this.accepted.get(k) === tx) this.accepted.delete(k); },
+      registerAccepted: (k, tx) => this.inbound.registerAccepted(k, tx as InviteServerTransaction),
+      unregisterAccepted: (k, tx) => this.inbound.unregisterAccepted(k, tx as InviteServerTransaction),
       sendCancel: (cancel, dest) => this.createClientTx(cancel, Promise.resolve(dest)),
     };
+    this.inbound = new InboundRequests({
+      host: this.host,
+      admission: this.admission,
+      log: this.log,
+      nextId: () => this.nextId('s'),
+      counted: () => { c.server++; },
+      sendStateless: (data, dest, local) => this.transport.send(data, dest, local, () => undefined),
+      deliver: (req, ctx, tx) => this.emit('request', req, ctx, tx),
+    });
   }
 
   /** Binds every listener; rejects on a bind error (nothing stays bound then). */
@@ -176,7 +177,7 @@ export class SipStack extends EventEmitter {
   close(): Promise<void> {
     if (!this.closing) {
       this.closing = (async () => {
-        for (const tx of [...this.servers.values(), ...this.clients.values()]) tx.terminate();
+        for (const tx of [...this.inbound.all(), ...this.clients.values()]) tx.terminate();
         await this.transport.close();
       })();
     }
@@ -212,10 +213,10 @@ export class SipStack extends EventEmitter {
       retransmissionsAbsorbed: c.absorbed,
       malformed: c.malformed,
       // Accepted INVITE server transactions stay in `servers` until Timer L: counted once.
-      activeTransactions: this.servers.size + this.clients.size,
+      activeTransactions: this.inbound.size + this.clients.size,
       strayResponses: c.stray,
       tcpConnections: this.transport.connectionCount(),
-      serverTransactionsActive: this.servers.size,
+      serverTransactionsActive: this.inbound.size,
       refusedTotalLimit: this.admission.refused[Refusal.Total],
       refusedSourceLimit: this.admission.refused[Refusal.Source],
       tlsHandshakeFailures: { ...this.tlsFailures },
@@ -300,83 +301,8 @@ export class SipStack extends EventEmitter {
   }
 
   private onMessage(msg: SipMessage, ctx: InboundContext): void {
-    if (msg.kind === 'response') {
-      this.onResponse(msg, ctx);
-      return;
-    }
-    const via = stampVia(msg, ctx);
-    if (!via) return;
-    const method = msg.method;
-    if (method === 'ACK') {
-      this.onAck(msg, ctx, via);
-      return;
-    }
-    const key = serverKey(msg, via, method);
-    const existing = this.servers.get(key);
-    if (existing) {
-      existing.receiveRetransmission();
-      return;
-    }
-    // A CANCEL for an INVITE we hold is always taken: it ends a transaction, it cannot add up.
-    const cancelsHeld = method === 'CANCEL' && this.servers.has(serverKey(msg, via, 'INVITE'));
-    if (!cancelsHeld && this.admission.check(method, ctx.source.address, this.servers.size)) {
-      this.replyStateless(msg, via, ctx, 503, [['Retry-After', String(OVERLOAD_RETRY_AFTER_SEC)]]);
-      return;
-    }
-    const target = responseTarget(via, ctx);
-    const fallback = isReliable(ctx.source.transport)
-      ? { transport: ctx.source.transport, address: via.received ?? via.host, port: via.port ?? defaultPort(ctx.source.transport) } : undefined;
-    if (method === 'INVITE') {
-      const tx = new InviteServerTransaction(this.nextId('s'), key, msg, ctx, target, this.host, this.log, TxState.Proceeding);
-      tx.responseFallback = fallback;
-      tx.releasePending = this.admission.holdInvite(ctx.source.address);
-      this.servers.set(key, tx);
-      this.counters.server++;
-      // RFC 3261 17.2.1: the server transaction sends 100 Trying (immediately here).
-      tx.respond(createResponse(msg, 100));
-      this.emit('request', msg, ctx, tx);
-      return;
-    }
-    const tx = new NonInviteServerTransaction(this.nextId('s'), key, msg, ctx, target, this.host, this.log, TxState.Trying);
-    tx.responseFallback = fallback;
-    this.servers.set(key, tx);
-    this.counters.server++;
-    if (method === 'CANCEL') {
-      this.onCancel(msg, via, tx);
-      return;
-    }
-    tx.armGuard();
-    this.emit('request', msg, ctx, tx);
-  }
-
-  /** RFC 3261 9.2: CANCEL is answered by the stack; the INVITE gets 487 and the TU is told. */
-  private onCancel(cancel: SipRequest, via: Via, tx: NonInviteServerTransaction): void {
-    const invite = this.servers.get(serverKey(cancel, via, 'INVITE'));
-    if (!(invite instanceof InviteServerTransaction)) {
-      tx.respond(createResponse(cancel, 481));
-      return;
-    }
-    tx.respond(createResponse(cancel, 200, undefined, invite.toTag));
-    invite.cancel(cancel);
-  }
-
-  private onAck(ack: SipRequest, ctx: InboundContext, via: Via): void {
-    const tx = this.servers.get(serverKey(ack, via, 'ACK'));
-    if (tx instanceof InviteServerTransaction) {
-      tx.receiveAck(ack);
-      return;
-    }
-    const h = ack.headers;
-    const toTag = getHeaderParam(h.get('to') ?? '', 'tag');
-    const cseq = parseCSeq(h.get('cseq') ?? '');
-    if (toTag && cseq) {
-      const acc = this.accepted.get(dialogAckKey(h.get('call-id') ?? '', cseq.seq, toTag));
-      if (acc) {
-        acc.receiveAck(ack);
-        return;
-      }
-    }
-    this.emit('request', ack, ctx, null);
+    if (msg.kind === 'response') this.onResponse(msg, ctx);
+    else this.inbound.onRequest(msg, ctx);
   }
 
   private onResponse(res: SipResponse, ctx: InboundContext): void {
@@ -395,22 +321,8 @@ export class SipStack extends EventEmitter {
     this.counters.malformed++;
     const reason = `${err.code}: ${err.message}`;
     this.log.debug({ source: ctx.source, reason }, 'malformed message');
-    const req = err.request;
-    // RFC 3261 8.2 / 21.4.1: a 400 goes back when the request is addressable (it has a Via).
-    const via = req ? stampVia(req, ctx) : null;
-    if (req && via) this.replyStateless(req, via, ctx, 400);
+    this.inbound.onMalformed(err, ctx);
     this.emit('malformed', { source: ctx.source, reason });
-  }
-
-  /** A response sent without a transaction (nothing is kept, retransmissions are answered anew). */
-  private replyStateless(req: SipRequest, via: Via, ctx: InboundContext, status: number, headers: [string, string][] = []): void {
-    try {
-      const res = createResponse(req, status);
-      for (const [n, v] of headers) res.headers.append(n, v);
-      this.transport.send(serialize(res), responseTarget(via, ctx), ctx.local, () => undefined);
-    } catch (e) {
-      this.log.debug({ err: e, status }, 'could not answer a request statelessly');
-    }
   }
 }
 

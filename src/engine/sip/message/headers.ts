@@ -96,6 +96,7 @@ export interface HeaderEntry {
  */
 export class Headers {
   private list: HeaderEntry[] = [];
+  private _version = 0;
 
   constructor(init?: Iterable<readonly [string, string]>) {
     if (init) for (const [n, v] of init) this.append(n, v);
@@ -110,6 +111,11 @@ export class Headers {
 
   get size(): number {
     return this.list.length;
+  }
+
+  /** Changes with every mutation: lets the serializer reuse a message's wire form (serializer.ts). */
+  get version(): number {
+    return this._version;
   }
 
   has(name: string): boolean {
@@ -144,6 +150,7 @@ export class Headers {
 
   /** Replaces every line of this header with one line holding `value` (at the first one's place). */
   set(name: string, value: string | number): void {
+    this._version++;
     const v = String(value);
     validate(name, v);
     const key = canonicalName(name);
@@ -158,6 +165,7 @@ export class Headers {
 
   /** Adds a line after all existing lines. */
   append(name: string, value: string | number): void {
+    this._version++;
     const v = String(value);
     validate(name, v);
     this.list.push({ name, key: canonicalName(name), value: v });
@@ -165,6 +173,7 @@ export class Headers {
 
   /** Adds a line before the first line of the same header (or at the very top): e.g. a new top Via. */
   prepend(name: string, value: string | number): void {
+    this._version++;
     const v = String(value);
     validate(name, v);
     const key = canonicalName(name);
@@ -174,6 +183,7 @@ export class Headers {
 
   /** Removes every line of this header; returns how many were removed. */
   remove(name: string): number {
+    this._version++;
     const key = canonicalName(name);
     const before = this.list.length;
     this.list = this.list.filter((e) => e.key !== key);
@@ -182,6 +192,7 @@ export class Headers {
 
   /** Removes the first value only (the top Via when a line carries several). */
   removeFirst(name: string): string | undefined {
+    this._version++;
     const key = canonicalName(name);
     const idx = this.list.findIndex((e) => e.key === key);
     if (idx < 0) return undefined;
@@ -199,6 +210,7 @@ export class Headers {
 
   /** Replaces the first value only (e.g. the top Via after adding received/rport). */
   replaceFirst(name: string, value: string): void {
+    this._version++;
     validate(name, value);
     const key = canonicalName(name);
     const idx = this.list.findIndex((e) => e.key === key);

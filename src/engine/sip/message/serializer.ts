@@ -1,6 +1,6 @@
 import { SipSerializeError } from '../errors';
 import { hasLineBreak, isToken } from './headers';
-import type { SipMessage } from './message';
+import type { SipMessage, WireForm } from './message';
 
 /**
  * Wire form of a message. Content-Length is always recomputed from the body (RFC 3261 18.3
@@ -8,6 +8,34 @@ import type { SipMessage } from './message';
  * (Headers refuses them), and the start line is checked here, so no input can inject lines.
  */
 export function serialize(msg: SipMessage): Buffer {
+  return wireOf(msg).wire;
+}
+
+/** The wire form as text (the drachtio bridge echoes what was sent to the application). */
+export function serializeText(msg: SipMessage): string {
+  const w = wireOf(msg);
+  return (w.text ??= w.wire.toString('utf8'));
+}
+
+function startOf(msg: SipMessage): string {
+  return msg.kind === 'request' ? `${msg.method} ${msg.uri} SIP/2.0\r\n` : `SIP/2.0 ${msg.status} ${msg.reason}\r\n`;
+}
+
+/**
+ * A message is often serialized more than once unchanged (sent by its transaction, then echoed
+ * to the application): its last wire form is kept on it and reused while its start line, header
+ * list (Headers.version) and body are the same ones.
+ */
+function wireOf(msg: SipMessage): WireForm {
+  const start = startOf(msg);
+  const c = msg.wireForm;
+  if (c && c.headers === msg.headers && c.version === msg.headers.version && c.start === start && c.body === msg.body) return c;
+  const w: WireForm = { headers: msg.headers, version: msg.headers.version, start, body: msg.body, wire: build(msg) };
+  msg.wireForm = w;
+  return w;
+}
+
+function build(msg: SipMessage): Buffer {
   let head: string;
   if (msg.kind === 'request') {
     if (!isToken(msg.method)) throw new SipSerializeError(`invalid method ${JSON.stringify(msg.method)}`);

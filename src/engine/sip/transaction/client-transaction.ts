@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { SipTransactionError } from '../errors';
+import { transactionCopy } from '../message/create';
 import type { SipRequest, SipResponse } from '../message/message';
 import type { Endpoint } from '../transport/types';
 import { isReliable } from '../transport/types';
@@ -62,6 +63,17 @@ export abstract class ClientTransaction extends Transaction<ClientTxEvents> {
   /** RFC 3261 9.1 CANCEL; only INVITE client transactions support it. */
   cancel(_extraHeaders?: [string, string][]): Promise<SipResponse> {
     return Promise.reject(new SipTransactionError('ERR_SIP_NOT_INVITE', 'only INVITE transactions can be cancelled'));
+  }
+
+  /**
+   * Called once the TU has seen the first final response: the request is never sent again, yet
+   * the transaction lives on (Timer D / M: 64*T1, RFC 3261 17.1.1.2, RFC 6026 7.2) to absorb
+   * retransmitted responses. Keeping only the request's identity lets its wire form, body and
+   * other headers die young instead of being carried through every garbage collection.
+   */
+  protected settle(): void {
+    this.wire = undefined;
+    this._request = transactionCopy(this._request);
   }
 
   protected sendWire(): void {

@@ -57,10 +57,12 @@ export class InviteClientTransaction extends ClientTransaction {
       } else if (st < 300) {
         this.transition(TxState.Accepted);
         this.safeEmit('response', res);
+        this.settle();
       } else {
         this.ackWire = serialize(this.buildAck(res));
         this.transition(TxState.Completed);
         this.safeEmit('response', res);
+        this.settle();
       }
       return;
     }

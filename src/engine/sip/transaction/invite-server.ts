@@ -51,6 +51,8 @@ export class InviteServerTransaction extends ServerTransaction {
     if (this._state === TxState.Accepted && !this.ackReceived) {
       this.ackReceived = true;
       this.timers.stop('2xx');
+      // The 2xx is not retransmitted any more (RFC 6026 7.1: Accepted absorbs the INVITE).
+      this.lastResponse = null;
       this.safeEmit('ack', ack);
       return;
     }

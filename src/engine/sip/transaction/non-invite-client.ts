@@ -39,6 +39,7 @@ export class NonInviteClientTransaction extends ClientTransaction {
         this.safeEmit('response', res);
         // Timer K is zero for reliable transports: done once the TU has seen the response.
         if (this.reliable) this.terminate();
+        else this.settle();
       }
       return;
     }

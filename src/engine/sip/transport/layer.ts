@@ -1,5 +1,6 @@
-import { createSocket, type Socket as UdpSocket, type RemoteInfo } from 'node:dgram';
-import { createServer, connect, isIPv6, type Server, type Socket } from 'node:net';
+import { createSocket, type Socket as UdpSocket, type RemoteInfo, type SocketOptions } from 'node:dgram';
+import { lookup as dnsLookup } from 'node:dns';
+import { createServer, connect, isIP, isIPv6, type Server, type Socket } from 'node:net';
 import { connect as tlsConnect, createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { SipTransportError, type SipParseError } from '../errors';
@@ -32,6 +33,17 @@ export interface TransportOptions {
 }
 
 const UDP_BUFFER_BYTES = 4 * 1024 * 1024;
+
+/**
+ * dgram resolves every destination before each send, and dns.lookup answers even an IP literal
+ * on the next tick. Destinations here are already resolved (resolve.ts), so a literal is
+ * answered at once: one deferred callback less per datagram.
+ */
+const literalLookup: NonNullable<SocketOptions['lookup']> = (host, opts, cb) => {
+  const family = isIP(host);
+  if (family !== 0) cb(null, host, family);
+  else dnsLookup(host, opts, cb);
+};
 
 interface UdpListener { socket: UdpSocket; local: Endpoint; spec: ListenSpec }
 interface TcpListener { server: Server | TlsServer; local: Endpoint; spec: ListenSpec }
@@ -134,7 +146,7 @@ export class TransportLayer {
       // at net.core.rmem_max / wmem_max); drops there would turn into retransmissions.
       const socket = createSocket({
         type: isIPv6(spec.host) ? 'udp6' : 'udp4', reuseAddr: false,
-        recvBufferSize: UDP_BUFFER_BYTES, sendBufferSize: UDP_BUFFER_BYTES,
+        recvBufferSize: UDP_BUFFER_BYTES, sendBufferSize: UDP_BUFFER_BYTES, lookup: literalLookup,
       });
       socket.once('error', reject);
       socket.bind(port, spec.host, () => {

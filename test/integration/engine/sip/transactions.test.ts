@@ -192,9 +192,12 @@ t.test('INVITE client: non-2xx ACKed by the transaction, retransmitted final abs
   await peer.waitFor(isReq('ACK'), 2000, 1);
   t.same(statuses, [486]);
 
-  const tx2 = stack.sendRequest(invite(peer.port));
+  const req2 = invite(peer.port, [['Subject', 'until final']]);
+  req2.body = Buffer.from('v=0\r\n');
+  const tx2 = stack.sendRequest(req2);
   const st2: number[] = [];
-  tx2.on('response', (r: SipResponse) => st2.push(r.status));
+  const seenByTu: (string | undefined)[] = [];
+  tx2.on('response', (r: SipResponse) => { st2.push(r.status); seenByTu.push(tx2.request.get('subject')); });
   const inv2 = (await peer.waitFor(isReq('INVITE'), 2000, 1)) as SipRequest;
   peer.send(rawResponse(inv2, 200, 'OK', 'ok2'), port);
   peer.send(rawResponse(inv2, 200, 'OK', 'ok2'), port);
@@ -202,6 +205,10 @@ t.test('INVITE client: non-2xx ACKed by the transaction, retransmitted final abs
   t.same(st2, [200, 200], 'each 2xx reaches the TU in Accepted (RFC 6026)');
   t.equal(tx2.state, TxState.Accepted);
   t.equal(peer.count(isReq('ACK')), 2, 'no ACK generated for 2xx by the transaction');
+  t.same(seenByTu, ['until final', undefined], 'the TU sees the whole request with the first final response');
+  t.equal(tx2.request.body.length, 0, 'then only its identity is kept while Timer M runs');
+  t.equal(tx2.request.get('call-id'), inv2.get('call-id'));
+  t.equal(tx2.request.uri, inv2.uri);
 });
 
 t.test('client CANCEL waits for a provisional, then completes', async (t) => {

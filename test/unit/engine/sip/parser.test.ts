@@ -1,6 +1,6 @@
 import t from 'tap';
 import {
-  parseMessage, serialize, ParseErrorCode, SipRequest, SipResponse, isRequest, Headers, SipHeaderError, SipSerializeError,
+  parseMessage, serialize, serializeText, ParseErrorCode, SipRequest, SipResponse, isRequest, Headers, SipHeaderError, SipSerializeError,
 } from '../../../../src/engine/sip';
 
 const LIMITS = { maxMessageBytes: 4096, maxHeaders: 20 };
@@ -163,4 +163,36 @@ t.test('serializer recomputes Content-Length and refuses injection', async (t) =
     const again = serialize(p.message).toString();
     t.match(again, /^INVITE sip:bob@example.com SIP\/2.0\r\nVia: .*\r\nx-custom: A\r\nContent-Length: 0\r\n\r\n$/s);
   }
+});
+
+t.test('a reused wire form follows every change to the message', async (t) => {
+  const r = new SipRequest('INVITE', 'sip:b@h', [['Via', 'SIP/2.0/UDP a;branch=z9hG4bK1'], ['Route', '<sip:p1>, <sip:p2>']], 'v=0');
+  const first = serialize(r);
+  t.equal(serialize(r), first, 'unchanged: the same bytes are reused');
+  t.equal(serializeText(r), first.toString('utf8'));
+  const changes: [string, (m: SipRequest) => void, RegExp][] = [
+    ['set', (m) => m.headers.set('Subject', 's1'), /Subject: s1\r\n/],
+    ['append', (m) => m.headers.append('X-A', '1'), /X-A: 1\r\n/],
+    ['prepend', (m) => m.headers.prepend('Via', 'SIP/2.0/UDP top;branch=z9hG4bK0'), /^INVITE [^\r]+\r\nVia: SIP\/2.0\/UDP top/],
+    ['remove', (m) => m.headers.remove('X-A'), /^(?![\s\S]*X-A)/],
+    ['removeFirst', (m) => m.headers.removeFirst('Route'), /Route: <sip:p2>\r\n/],
+    ['replaceFirst', (m) => m.headers.replaceFirst('Via', 'SIP/2.0/UDP new;branch=z9hG4bK9'), /Via: SIP\/2.0\/UDP new/],
+    ['uri', (m) => { m.uri = 'sip:c@h'; }, /^INVITE sip:c@h SIP\/2.0/],
+    ['method', (m) => { m.method = 'OPTIONS'; }, /^OPTIONS /],
+    ['body', (m) => { m.body = Buffer.from('v=1'); }, /Content-Length: 3\r\n\r\nv=1$/],
+    ['headers object', (m) => { m.headers = new Headers([['Via', 'SIP/2.0/UDP z;branch=z9hG4bK7']]); }, /^OPTIONS sip:c@h SIP\/2.0\r\nVia: SIP\/2.0\/UDP z;branch=z9hG4bK7\r\nContent-Length/],
+  ];
+  for (const [name, change, expect] of changes) {
+    const before = serialize(r);
+    change(r);
+    const after = serializeText(r);
+    t.not(after, before.toString('utf8'), `${name}: serialized anew`);
+    t.match(after, expect, name);
+    t.equal(serialize(r).toString('utf8'), after, `${name}: text and bytes agree`);
+  }
+  const res = new SipResponse(180, 'Ringing', [['Via', 'SIP/2.0/UDP a;branch=z9hG4bK1']]);
+  serialize(res);
+  res.status = 183;
+  res.reason = 'Session Progress';
+  t.match(serializeText(res), /^SIP\/2.0 183 Session Progress\r\n/, 'status line changes are seen');
 });
