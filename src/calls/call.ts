@@ -4,7 +4,9 @@ import type { Logger } from 'pino';
 import type { CallMedia } from '../media';
 import type { Callee, Caller, Direction } from '../signalling/direction';
 import { HangupCause } from './hangup';
+import { PartyLog } from './parties';
 import type { Target } from './plan';
+import type { PeerLeg } from './relay';
 import type { RouteDecision } from './router';
 
 /**
@@ -84,13 +86,21 @@ export interface CallEvents {
   /** The caller has the 200 too: both legs are bridged through rtpengine. */
   bridged: [Call];
   /**
-   * A blind transfer (REFER) replaced the party on `side` with a new one, under the same
-   * rtpengine tags; for the callee side `decision` is now the route that reached it.
+   * A transfer replaced the party on `side` with a new one, under the same rtpengine tags; for
+   * a blind transfer of the callee side `decision` is now the route that reached it.
    */
-  transferred: [Call, 'caller' | 'callee'];
+  transferred: [Call, 'caller' | 'callee', TransferredParty];
   /** Hold / resume or any SDP change went through rtpengine. */
   renegotiated: [Call, 'caller' | 'callee'];
   ended: [Call, CallEnd];
+}
+
+/** Who a transfer brought in (the recording re-plans its endpoint recordings from it). */
+export interface TransferredParty {
+  /** The new party as a callee of the policy, when it is one of ours or a trunk number. */
+  callee?: Callee;
+  /** Attended (Replaces): the new party was already in another call of the B2BUA. */
+  attended: boolean;
 }
 
 export interface CallTimers {
@@ -113,6 +123,10 @@ export class Call extends EventEmitter<CallEvents> {
   uas: Srf.Dialog | undefined;
   uac: Srf.Dialog | undefined;
   answeredTarget: Target | undefined;
+  /** After an attended transfer: the call spliced in place of the party on `side` (attended.ts). */
+  spliced: { side: 'caller' | 'callee'; peer: PeerLeg } | undefined;
+  /** Every party the call reached, in order (recording metadata). */
+  readonly parties = new PartyLog();
   /** The caller's INVITE From / To header values (recording metadata, call records). */
   fromHeader = '';
   toHeader = '';

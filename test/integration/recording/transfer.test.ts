@@ -3,14 +3,15 @@
  * rtpengine: a carrier calls phone 2001, which talks (400 Hz), then REFERs the call to 2002;
  * the service answers 202, NOTIFYs 100 then 200 (sipfrag), rings 2002, which answers and talks
  * (600 Hz); the carrier is re-INVITEd, the transferor released. ONE recording file spans the
- * call: the callee channel holds 2001's tone, then 2002's. Bad input: a REFER to a number that
+ * call: the callee channel holds 2001's tone, then 2002's; its record (API), webhook and sidecar
+ * name the three parties in order with their join / leave times. Bad input: a REFER to a number that
  * routes nowhere gets a final 404 sipfrag and the call goes on; a REFER outside a dialog gets
  * 403 (no To-tag) / 481 (unknown dialog).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { Call } from '../../../src/calls';
 import { tonePcap } from '../../helpers/pcap';
 import { freePort } from '../../helpers/ports';
@@ -21,7 +22,7 @@ import { UploadServer } from '../../helpers/upload-server';
 import { ended, nextCall, registerPhone } from '../calls/setup';
 import { dominantSpan } from './media';
 import {
-  CALLEE_TONE, CALLER_TONE, CARRIER, REALM, decodeBody, setRecording, uploadsOf, type World, startRecordingEnv, type RecordingEnv,
+  CALLEE_TONE, CALLER_TONE, CARRIER, REALM, decodeBody, recordingDocOf, setRecording, uploadsOf, type World, startRecordingEnv, type RecordingEnv,
 } from './setup';
 
 const TARGET_TONE = 600;
@@ -31,12 +32,14 @@ let upload: UploadServer;
 let w: World;
 let env: RecordingEnv | undefined;
 let dir: string;
+let targetDevice: string;
 
 t.before(async () => {
-  env = await startRecordingEnv();
+  env = await startRecordingEnv({ webhookPath: '/hook' });
   ({ svc, upload, w } = env);
-  const target = (await svc.store.create('devices', w.accountId, { name: 'phone 2002', sip: { username: '2002', password: 'pw-2002' } }))._id;
-  await svc.store.create('callflows', w.accountId, { numbers: ['2002'], flow: { module: 'device', data: { id: target } } });
+  targetDevice = (await svc.store.create('devices', w.accountId, { name: 'phone 2002', sip: { username: '2002', password: 'pw-2002' } }))._id;
+  await svc.store.create('callflows', w.accountId, { numbers: ['2002'], flow: { module: 'device', data: { id: targetDevice } } });
+  await svc.store.merge('accounts', w.accountId, { storage: { sidecar: true } });
   await setRecording(svc, 'accounts', w.accountId, { account: { inbound: { offnet: { enabled: true, url: `${upload.url}/acct`, format: 'wav' } } } });
   dir = mkdtempSync(join(tmpdir(), 'transfer-'));
 });
@@ -90,8 +93,9 @@ t.test('blind transfer: NOTIFY 100 then 200, the target bridged, one recording s
   t.equal(call.answeredTarget?.deviceId !== undefined, true, 'the call now names the target device');
   t.equal(call.end?.by, 'caller', 'the carrier hung up on the new party');
 
-  const ups = await uploadsOf(upload, call.callId, 1);
+  const ups = (await uploadsOf(upload, call.callId, 2)).filter((u) => !u.path.endsWith('.json'));
   t.equal(ups.length, 1, 'one recording for the whole call');
+  await checkParties(t, call);
   const d = decodeBody(ups[0].body, 'wav');
   const first = dominantSpan(d.ch[1], d.sampleRate, CALLEE_TONE, TARGET_TONE);
   const second = dominantSpan(d.ch[1], d.sampleRate, TARGET_TONE, CALLEE_TONE);
@@ -112,3 +116,29 @@ t.test('REFER outside a dialog: 403 without a To-tag, 481 for a dialog that does
   const r = await runSipp({ scenario: 'refer-out-of-dialog.xml', remote: svc.sipTarget, localPort: await freePort(), timeoutMs: 15_000, args: ['-m', '1', '-s', '2001'] });
   t.equal(r.code, 0, `403 then 481 ${r.errors}`);
 });
+
+interface PartyDoc { role: string; joined: string; number: string | null; device_id: string | null; resource_id: string | null; joined_at_ms: number; left_at_ms: number | null }
+
+/** The three parties of the transferred call, in order, alike in the record, the webhook and the sidecar. */
+async function checkParties(t: Test, call: Call): Promise<void> {
+  const doc = await recordingDocOf(svc, w.accountId, call.callId, 'uploaded');
+  const parties = doc.parties as unknown as PartyDoc[];
+  t.match(parties, [
+    { role: 'caller', joined: 'call', number: '15559990000', device_id: null, left_at_ms: null },
+    { role: 'callee', joined: 'call', number: '4420000', device_id: w.calleeDevice },
+    { role: 'callee', joined: 'transfer', number: '2002', device_id: targetDevice, left_at_ms: null },
+  ], 'the record names the caller, the transferor and the target');
+  t.equal(parties.length, 3);
+  t.ok(typeof parties[0].resource_id === 'string', 'the carrier by its trunk (resource) id');
+  const [caller, transferor, target] = parties;
+  t.ok(caller.joined_at_ms <= transferor.joined_at_ms && transferor.left_at_ms !== null, 'the transferor joined after the caller, and left');
+  t.ok(transferor.left_at_ms !== null && Math.abs(target.joined_at_ms - transferor.left_at_ms) <= 5, 'the target joined as the transferor left');
+  const hook = upload.requests.find((r) => r.path === '/hook' && r.body.toString().includes(call.callId) && r.body.toString().includes('"uploaded"'));
+  const body = JSON.parse(hook?.body.toString() ?? '{}') as { recording?: { meta?: { parties?: Array<Record<string, unknown>> } } };
+  t.same(body.recording?.meta?.parties?.map((p) => [p.role, p.joined, p.number, p.joinedAt, p.leftAt ?? null]),
+    parties.map((p) => [p.role, p.joined, p.number, p.joined_at_ms, p.left_at_ms]), 'the webhook\'s meta lists them');
+  await upload.waitFor(() => upload.delivered().some((u) => u.query.call_id === call.callId && u.path.endsWith('.json')), 10_000, 'sidecar');
+  const side = upload.delivered().find((u) => u.query.call_id === call.callId && u.path.endsWith('.json'));
+  const sidecar = JSON.parse(side?.body.toString() ?? '{}') as { parties?: { reached?: PartyDoc[] } };
+  t.same(sidecar.parties?.reached, parties, 'the sidecar lists them as the record does');
+}
