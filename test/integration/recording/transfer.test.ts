@@ -4,7 +4,9 @@
  * the service answers 202, NOTIFYs 100 then 200 (sipfrag), rings 2002, which answers and talks
  * (600 Hz); the carrier is re-INVITEd, the transferor released. ONE recording file spans the
  * call: the callee channel holds 2001's tone, then 2002's; its record (API), webhook and sidecar
- * name the three parties in order with their join / leave times. Bad input: a REFER to a number that
+ * name the three parties in order with their join / leave times. The policy is re-applied for
+ * the new party: 2002's endpoint recording starts at the transfer (a second file, 2002's tone
+ * only) while the account's stays one file. Bad input: a REFER to a number that
  * routes nowhere gets a final 404 sipfrag and the call goes on; a REFER outside a dialog gets
  * 403 (no To-tag) / 481 (unknown dialog).
  */
@@ -40,6 +42,7 @@ t.before(async () => {
   targetDevice = (await svc.store.create('devices', w.accountId, { name: 'phone 2002', sip: { username: '2002', password: 'pw-2002' } }))._id;
   await svc.store.create('callflows', w.accountId, { numbers: ['2002'], flow: { module: 'device', data: { id: targetDevice } } });
   await svc.store.merge('accounts', w.accountId, { storage: { sidecar: true } });
+  await setRecording(svc, 'devices', targetDevice, { inbound: { offnet: { enabled: true, url: `${upload.url}/dev`, format: 'wav' } } });
   await setRecording(svc, 'accounts', w.accountId, { account: { inbound: { offnet: { enabled: true, url: `${upload.url}/acct`, format: 'wav' } } } });
   dir = mkdtempSync(join(tmpdir(), 'transfer-'));
 });
@@ -93,8 +96,11 @@ t.test('blind transfer: NOTIFY 100 then 200, the target bridged, one recording s
   t.equal(call.answeredTarget?.deviceId !== undefined, true, 'the call now names the target device');
   t.equal(call.end?.by, 'caller', 'the carrier hung up on the new party');
 
-  const ups = (await uploadsOf(upload, call.callId, 2)).filter((u) => !u.path.endsWith('.json'));
-  t.equal(ups.length, 1, 'one recording for the whole call');
+  const all = (await uploadsOf(upload, call.callId, 4)).filter((u) => !u.path.endsWith('.json'));
+  const ups = all.filter((u) => u.path.startsWith('/acct'));
+  t.equal(ups.length, 1, 'one account recording for the whole call');
+  const dev = all.filter((u) => u.path.startsWith('/dev'));
+  t.equal(dev.length, 1, 'the target\'s endpoint recording started for it');
   await checkParties(t, call);
   const d = decodeBody(ups[0].body, 'wav');
   const first = dominantSpan(d.ch[1], d.sampleRate, CALLEE_TONE, TARGET_TONE);
@@ -103,6 +109,10 @@ t.test('blind transfer: NOTIFY 100 then 200, the target bridged, one recording s
   t.ok(second.blocks >= 100, `the target's tone is in the same file (${second.blocks} blocks of 20 ms)`);
   t.ok(first.lastSec <= second.firstSec, `transferor (to ${first.lastSec.toFixed(2)} s) then target (from ${second.firstSec.toFixed(2)} s)`);
   t.ok(dominantSpan(d.ch[0], d.sampleRate, CALLER_TONE, TARGET_TONE).blocks >= 200, 'the caller throughout, on the left');
+  const e = decodeBody(dev[0].body, 'wav');
+  t.ok(dominantSpan(e.ch[1], e.sampleRate, TARGET_TONE, CALLEE_TONE).blocks >= 100, 'the endpoint recording holds the target\'s tone');
+  t.equal(dominantSpan(e.ch[1], e.sampleRate, CALLEE_TONE, TARGET_TONE).blocks, 0, 'and none of the transferor\'s (it began at the transfer)');
+  t.ok(e.durationSec < d.durationSec - 1, `it is shorter than the account's (${e.durationSec.toFixed(2)} s < ${d.durationSec.toFixed(2)} s)`);
 });
 
 t.test('a REFER to a number that routes nowhere: final 404 sipfrag, the call goes on', async (t) => {
