@@ -203,6 +203,9 @@ export class Call extends EventEmitter<CallEvents> {
     this.log.info({ cause: end.cause, by: end.by, status: end.status }, 'call ending');
     this.closing = (async () => {
       this.cancelRinging?.();
+      // The closers run once close() has returned: one that closes a linked call (attended
+      // transfer), which closes this one again, then gets `closing` instead of a second close.
+      await Promise.resolve();
       for (const fn of this.closers) {
         try {
           await fn();

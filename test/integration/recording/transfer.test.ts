@@ -7,7 +7,8 @@
  * name the three parties in order with their join / leave times. The policy is re-applied for
  * the new party: 2002's endpoint recording starts at the transfer (a second file, 2002's tone
  * only) while the account's stays one file. Bad input: a REFER to a number that
- * routes nowhere gets a final 404 sipfrag and the call goes on; a REFER outside a dialog gets
+ * routes nowhere gets a final 404 sipfrag and the call goes on, one with Replaces naming a
+ * dialog no call holds a final 481; a REFER outside a dialog gets
  * 403 (no To-tag) / 481 (unknown dialog).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -120,6 +121,14 @@ t.test('a REFER to a number that routes nowhere: final 404 sipfrag, the call goe
   for (const [who, code, errors] of codes) t.equal(code, 0, `${who} scenario ${errors}`);
   t.equal(call.end?.by, 'caller', 'the call went on until the caller hung up');
   t.equal(call.end?.cause, 'NORMAL_CLEARING');
+});
+
+t.test('attended transfer naming a dialog no call holds: final 481 sipfrag (RFC 3891), the call goes on', async (t) => {
+  const replaces = encodeURIComponent('no-such-call@127.0.0.1;to-tag=1;from-tag=2');
+  const { call, codes } = await transferCall({ target: `sip:2002@${REALM}?Replaces=${replaces}`, frag: 481, callerScenario: 'rec-bench-uac.xml', callerMs: 3500 });
+  for (const [who, code, errors] of codes) t.equal(code, 0, `${who} scenario ${errors}`);
+  t.equal(call.end?.by, 'caller', 'the call went on until the caller hung up');
+  t.equal(call.parties.until(Date.now()).length, 2, 'no party joined');
 });
 
 t.test('REFER outside a dialog: 403 without a To-tag, 481 for a dialog that does not exist', async (t) => {
