@@ -22,7 +22,8 @@ import { RtpEndpoint } from '../../helpers/rtp';
 import type { TestService } from '../../helpers/service';
 import { runSipp, scenarioFrom, startSipp } from '../../helpers/sipp';
 import { UploadServer } from '../../helpers/upload-server';
-import { ended, nextCall, registerPhone } from '../calls/setup';
+import { Baresip } from '../../helpers/baresip';
+import { bridged, ended, nextCall, registerPhone } from '../calls/setup';
 import { dominantSpan } from './media';
 import {
   CALLEE_TONE, CALLER_TONE, CARRIER, REALM, decodeBody, recordingDocOf, setRecording, uploadsOf, type World, startRecordingEnv, type RecordingEnv,
@@ -131,6 +132,50 @@ t.test('attended transfer naming a dialog no call holds: final 481 sipfrag (RFC 
   t.equal(call.parties.until(Date.now()).length, 2, 'no party joined');
 });
 
+t.test('baresip transfers blind (its transfer command): the target bridged, one file with baresip\'s tone then the target\'s', async (t) => {
+  // Its own device: phone 2001 keeps the SIPp contact the other tests registered.
+  const device = (await svc.store.create('devices', w.accountId, { name: 'phone 2003', sip: { username: '2003', password: 'pw-2003' } }))._id;
+  await svc.store.create('callflows', w.accountId, { numbers: ['4420003'], flow: { module: 'device', data: { id: device } } });
+  const phone = await Baresip.start({ user: '2003', realm: REALM, password: 'pw-2003', proxy: svc.sipTarget, toneHz: CALLEE_TONE, autoAnswer: true });
+  t.teardown(() => phone.close());
+  const target = await registerPhone(svc, '2002');
+  target.rtp.close();
+  const targetUas = startSipp({
+    scenario: scenarioFrom('rec-bench-uas.xml', { PCAP: tonePcap(dir, 'target-b.pcap', TARGET_TONE, 150, 0x2002) }, dir),
+    localPort: target.port, timeoutMs: 30_000, args: ['-m', '1', '-mp', String(await freePort())],
+  });
+  const callerRtp = await RtpEndpoint.open(CARRIER);
+  t.teardown(() => callerRtp.close());
+  const callP = nextCall(svc);
+  const uac = runSipp({
+    scenario: scenarioFrom('rec-carrier-transferred.xml', { PCAP: tonePcap(dir, 'caller-b.pcap', CALLER_TONE, 350, 0x1001), MS: '3000' }, dir),
+    remote: svc.sipTarget, localPort: await freePort(CARRIER), timeoutMs: 30_000,
+    args: ['-m', '1', '-i', CARRIER, '-s', '4420003', '-key', 'rtpport', String(callerRtp.port), '-mp', String(await freePort(CARRIER))],
+  });
+  const call = await callP;
+  await bridged(call);
+  await new Promise((r) => setTimeout(r, 1500)); // baresip's tone before the transfer
+  const mark = phone.seen().length;
+  phone.command('transfer', `sip:2002@${REALM}`);
+  await phone.waitFor((e) => e.type === 'CALL_CLOSED', 15_000, 'the transferor released', mark);
+  const [caller, targetRun] = await Promise.all([uac, targetUas.done]);
+  t.equal(caller.code, 0, `the carrier was re-INVITEd and hung up on the target ${caller.errors}`);
+  t.equal(targetRun.code, 0, `the target answered and got the BYE ${targetRun.errors}`);
+  await ended(call);
+  const ups = (await uploadsOf(upload, call.callId, 4)).filter((u) => u.path.startsWith('/acct') && !u.path.endsWith('.json'));
+  t.equal(ups.length, 1, 'one account recording');
+  const d = decodeBody(ups[0].body, 'wav');
+  const first = dominantSpan(d.ch[1], d.sampleRate, CALLEE_TONE, TARGET_TONE);
+  const second = dominantSpan(d.ch[1], d.sampleRate, TARGET_TONE, CALLEE_TONE);
+  t.ok(first.blocks >= 50, `baresip's tone is in the file (${first.blocks} blocks of 20 ms)`);
+  t.ok(second.blocks >= 100, `the target's tone is in the same file (${second.blocks} blocks of 20 ms)`);
+  t.ok(first.lastSec <= second.firstSec, `baresip (to ${first.lastSec.toFixed(2)} s) then the target (from ${second.firstSec.toFixed(2)} s)`);
+  const callSec = ((call.endedAt?.getTime() ?? 0) - call.startedAt.getTime()) / 1000;
+  t.ok(Math.abs(d.durationSec - callSec) <= 1, `the file spans the call (${d.durationSec.toFixed(2)} s of ${callSec.toFixed(2)} s)`);
+  const parties = (await recordingDocOf(svc, w.accountId, call.callId, 'uploaded')).parties as unknown as PartyDoc[];
+  t.match(parties.map((p) => [p.joined, p.device_id]), [['call', null], ['call', device], ['transfer', targetDevice]], 'the record names baresip, then the target');
+});
+
 t.test('REFER outside a dialog: 403 without a To-tag, 481 for a dialog that does not exist', async (t) => {
   const r = await runSipp({ scenario: 'refer-out-of-dialog.xml', remote: svc.sipTarget, localPort: await freePort(), timeoutMs: 15_000, args: ['-m', '1', '-s', '2001'] });
   t.equal(r.code, 0, `403 then 481 ${r.errors}`);
@@ -152,7 +197,10 @@ async function checkParties(t: Test, call: Call): Promise<void> {
   const [caller, transferor, target] = parties;
   t.ok(caller.joined_at_ms <= transferor.joined_at_ms && transferor.left_at_ms !== null, 'the transferor joined after the caller, and left');
   t.ok(transferor.left_at_ms !== null && Math.abs(target.joined_at_ms - transferor.left_at_ms) <= 5, 'the target joined as the transferor left');
-  const hook = upload.requests.find((r) => r.path === '/hook' && r.body.toString().includes(call.callId) && r.body.toString().includes('"uploaded"'));
+  const isHook = (r: { path: string; body: Buffer }): boolean => r.path === '/hook' && r.body.toString().includes(call.callId) && r.body.toString().includes('"uploaded"');
+  // The webhook is posted after the record says uploaded.
+  await upload.waitFor(() => upload.requests.some(isHook), 10_000, 'webhook');
+  const hook = upload.requests.find(isHook);
   const body = JSON.parse(hook?.body.toString() ?? '{}') as { recording?: { meta?: { parties?: Array<Record<string, unknown>> } } };
   t.same(body.recording?.meta?.parties?.map((p) => [p.role, p.joined, p.number, p.joinedAt, p.leftAt ?? null]),
     parties.map((p) => [p.role, p.joined, p.number, p.joined_at_ms, p.left_at_ms]), 'the webhook\'s meta lists them');
