@@ -72,10 +72,13 @@ export function legToward(call: Call, side: Side): PeerLeg | undefined {
   return call.spliced?.side === side ? call.spliced.peer : legOf(call, side);
 }
 
-/** The two calls belong to one account (a phone cannot join another tenant's call). */
-function sameAccount(x: Call, y: Call): boolean {
-  const accounts = new Set([x.accountId, x.caller.account.id]);
-  return accounts.has(y.accountId) || accounts.has(y.caller.account.id);
+/**
+ * The account of the party on `side`: the caller's own, or the account the call was routed in
+ * (the callee's). A is one phone: its two dialogs must be of one account, so a phone cannot take
+ * over another tenant's call (even one a shared carrier trunk brought in).
+ */
+function accountOf(call: Call, side: Side): string {
+  return side === 'caller' ? call.caller.account.id : call.accountId;
 }
 
 export interface AttendedRefer {
@@ -102,7 +105,7 @@ export async function attendedTransfer(o: AttendedRefer): Promise<void> {
     return;
   }
   const found = findDialog(o.calls, r);
-  if (found && !sameAccount(o.call, found.call)) {
+  if (found && accountOf(found.call, found.side) !== accountOf(o.call, o.side)) {
     o.log.info({ from: o.side }, 'attended transfer names another account\'s dialog: refused');
     o.res.send(403);
     return;

@@ -5,11 +5,9 @@
  * it). The B2BUA connects B and C itself: both are re-INVITEd, A1 gets NOTIFY 100 then 200 and a
  * BYE, A2 a BYE; when B hangs up, C gets its BYE. Each call's account recording is one file
  * spanning the call (X: A1's tone then C's; Y: A2's then B's) whose record names the parties;
- * A2's endpoint recording ends when it leaves.
+ * A2's endpoint recording ends when it leaves. Bad input: Replaces naming the dialog of another
+ * account's phone (a DID of account 2 the shared carrier delivered) gets 403 and both calls go on.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { tonePcap } from '../../helpers/pcap';
 import { freePort } from '../../helpers/ports';
@@ -20,7 +18,7 @@ import type { UploadServer } from '../../helpers/upload-server';
 import { bridged, ended, nextCall, registerPhone } from '../calls/setup';
 import { dominantSpan } from './media';
 import {
-  CALLEE_TONE, CALLER_TONE, CARRIER, REALM, decodeBody, recordingDocOf, setRecording, startRecordingEnv, uploadsOf, type RecordingEnv, type World,
+  CALLEE_TONE, CALLER_TONE, CARRIER, REALM, decodeBody, recordingDocOf, setRecording, recordingSuite, uploadsOf, type World,
 } from './setup';
 
 const A2_TONE = 600;
@@ -29,22 +27,15 @@ const C_TONE = 700;
 let svc: TestService;
 let upload: UploadServer;
 let w: World;
-let env: RecordingEnv | undefined;
 let dir: string;
 let a2Device: string;
 
-t.before(async () => {
-  env = await startRecordingEnv();
-  ({ svc, upload, w } = env);
+recordingSuite(t, 'attended-', async (s) => {
+  ({ svc, upload, w, dir } = s);
   a2Device = (await svc.store.create('devices', w.accountId, { name: 'phone 2002', sip: { username: '2002', password: 'pw-2002' } }))._id;
   await svc.store.create('callflows', w.accountId, { numbers: ['2002', '4420002'], flow: { module: 'device', data: { id: a2Device } } });
   await setRecording(svc, 'accounts', w.accountId, { account: { inbound: { offnet: { enabled: true, url: `${upload.url}/acct`, format: 'wav' } } } });
   await setRecording(svc, 'devices', a2Device, { inbound: { offnet: { enabled: true, url: `${upload.url}/dev`, format: 'wav' } } });
-  dir = mkdtempSync(join(tmpdir(), 'attended-'));
-});
-t.teardown(async () => {
-  await env?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true }); // the pcaps and scenarios written for SIPp
 });
 
 /** A carrier call to `did` from its own RTP socket, with `scenario` and its tone. */
@@ -134,3 +125,40 @@ async function checkFile(t: Test, name: string, body: Buffer, left: number, befo
   t.ok(first.lastSec <= second.firstSec, `${name}: A (to ${first.lastSec.toFixed(2)} s) then the other party (from ${second.firstSec.toFixed(2)} s)`);
   t.ok(dominantSpan(d.ch[0], d.sampleRate, left, after).blocks >= 200, `${name}: the remaining party throughout, on the left`);
 }
+
+t.test('Replaces naming another account\'s dialog: 403 to the REFER, both calls go on', async (t) => {
+  const other = (await svc.store.createAccount(null, { name: 'other', realm: 'other.test' }))._id;
+  const device = (await svc.store.create('devices', other, { name: 'phone 3001', sip: { username: '3001', password: 'pw-3001' } }))._id;
+  await svc.store.create('callflows', other, { numbers: ['4430000'], flow: { module: 'device', data: { id: device } } });
+  const a1 = await registerPhone(svc, '2001');
+  const z1 = await registerPhone(svc, '3001', 'other.test');
+  a1.rtp.close();
+  z1.rtp.close();
+  const bRtp = await RtpEndpoint.open(CARRIER);
+  const cRtp = await RtpEndpoint.open(CARRIER);
+  t.teardown(() => { bRtp.close(); cRtp.close(); });
+  const zUas = startSipp({
+    scenario: scenarioFrom('rec-bench-uas.xml', { PCAP: tonePcap(dir, 'z.pcap', A2_TONE, 100, 0x3001) }, dir),
+    localPort: z1.port, timeoutMs: 40_000, args: ['-m', '1', '-mp', String(await freePort())],
+  });
+  const zP = nextCall(svc);
+  const cRun = carrierCall('4430000', 'rec-bench-uac.xml', { PCAP: tonePcap(dir, 'c2.pcap', C_TONE, 300, 0x3003), MS: '6000' }, cRtp);
+  const z = await zP;
+  await bridged(z);
+  const zSip = z.uac?.sip;
+  if (!zSip) throw new Error('call Z has no callee leg');
+  t.equal(z.accountId, other, 'call Z is account 2\'s');
+  const replaces = encodeURIComponent(`${zSip.callId};to-tag=${zSip.localTag};from-tag=${zSip.remoteTag}`);
+  const a1Uas = startSipp({
+    scenario: scenarioFrom('phone-answer-refer-refused.xml', { PCAP: tonePcap(dir, 'a1-r.pcap', CALLEE_TONE, 50, 0x2001), TARGET: `sip:3001@other.test?Replaces=${replaces}`, STATUS: '403' }, dir),
+    localPort: a1.port, timeoutMs: 40_000, args: ['-m', '1', '-mp', String(await freePort())],
+  });
+  const xP = nextCall(svc);
+  const bRun = carrierCall('4420000', 'rec-bench-uac.xml', { PCAP: tonePcap(dir, 'b2.pcap', CALLER_TONE, 200, 0x1001), MS: '3500' }, bRtp);
+  const x = await xP;
+  const runs = await Promise.all([bRun, a1Uas.done, cRun, zUas.done]);
+  for (const [who, r] of ['B', 'A1 (REFER refused 403)', 'C', 'Z'].map((n, i) => [n, runs[i]] as const)) t.equal(r.code, 0, `${who} ${r.errors}`);
+  await Promise.all([ended(x), ended(z)]);
+  t.same([x.end?.by, z.end?.by], ['caller', 'caller'], 'each call went on until its carrier hung up');
+  t.same([x.parties.until(Date.now()).length, z.parties.until(Date.now()).length], [2, 2], 'nobody joined either call');
+});

@@ -4,8 +4,7 @@
  * alone (mono 8 kHz WAV here), and hangs up when the caller presses # (RFC 4733 in the caller's
  * RTP, played by SIPp from a pcap) — or at the time limit. The file is decoded and checked.
  */
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { freePort } from '../../helpers/ports';
@@ -16,25 +15,18 @@ import { callFrom, registerPhone } from '../calls/setup';
 import { goertzel, toneSpan } from './media';
 import { writeToneKeyPcap } from '../../helpers/pcap';
 import {
-  CALLER_TONE, apiClient, decodeBody, type World, startRecordingEnv, type RecordingEnv,
+  CALLER_TONE, apiClient, decodeBody, type World, recordingSuite,
 } from './setup';
 
 let svc: TestService;
 let upload: UploadServer;
 let w: World;
-let env: RecordingEnv | undefined;
 let dir: string;
 
-t.before(async () => {
-  env = await startRecordingEnv();
-  ({ svc, upload, w } = env);
+recordingSuite(t, 'rec-caller-', async (s) => {
+  ({ svc, upload, w, dir } = s);
   await svc.store.create('callflows', w.accountId, { numbers: ['3002'], flow: { module: 'record_caller', data: { url: `${upload.url}/greeting`, format: 'wav', time_limit: 20 } } });
   await svc.store.create('callflows', w.accountId, { numbers: ['3003'], flow: { module: 'record_caller', data: { url: `${upload.url}/short`, format: 'wav', time_limit: 2, method: 'post' } } });
-  dir = mkdtempSync(join(tmpdir(), 'rec-caller-'));
-});
-t.teardown(async () => {
-  await env?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true }); // the pcaps and scenarios written for SIPp
 });
 
 function scenarioWith(pcap: string): string {

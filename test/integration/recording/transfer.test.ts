@@ -11,9 +11,6 @@
  * dialog no call holds a final 481; a REFER outside a dialog gets
  * 403 (no To-tag) / 481 (unknown dialog).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import type { Call } from '../../../src/calls';
 import { tonePcap } from '../../helpers/pcap';
@@ -26,7 +23,7 @@ import { Baresip } from '../../helpers/baresip';
 import { bridged, ended, nextCall, registerPhone } from '../calls/setup';
 import { dominantSpan } from './media';
 import {
-  CALLEE_TONE, CALLER_TONE, CARRIER, REALM, decodeBody, recordingDocOf, setRecording, uploadsOf, type World, startRecordingEnv, type RecordingEnv,
+  CALLEE_TONE, CALLER_TONE, CARRIER, REALM, decodeBody, recordingDocOf, setRecording, uploadsOf, type World, recordingSuite,
 } from './setup';
 
 const TARGET_TONE = 600;
@@ -34,24 +31,17 @@ const TARGET_TONE = 600;
 let svc: TestService;
 let upload: UploadServer;
 let w: World;
-let env: RecordingEnv | undefined;
 let dir: string;
 let targetDevice: string;
 
-t.before(async () => {
-  env = await startRecordingEnv({ webhookPath: '/hook' });
-  ({ svc, upload, w } = env);
+recordingSuite(t, 'transfer-', async (s) => {
+  ({ svc, upload, w, dir } = s);
   targetDevice = (await svc.store.create('devices', w.accountId, { name: 'phone 2002', sip: { username: '2002', password: 'pw-2002' } }))._id;
   await svc.store.create('callflows', w.accountId, { numbers: ['2002'], flow: { module: 'device', data: { id: targetDevice } } });
   await svc.store.merge('accounts', w.accountId, { storage: { sidecar: true } });
   await setRecording(svc, 'devices', targetDevice, { inbound: { offnet: { enabled: true, url: `${upload.url}/dev`, format: 'wav' } } });
   await setRecording(svc, 'accounts', w.accountId, { account: { inbound: { offnet: { enabled: true, url: `${upload.url}/acct`, format: 'wav' } } } });
-  dir = mkdtempSync(join(tmpdir(), 'transfer-'));
-});
-t.teardown(async () => {
-  await env?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true }); // the pcaps and scenarios written for SIPp
-});
+}, { webhookPath: '/hook' });
 
 
 
