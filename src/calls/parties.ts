@@ -1,3 +1,4 @@
+import type { RecordingParty } from '../delivery';
 import { CalleeKind, CallerKind, type Callee, type Caller } from '../signalling/direction';
 import type { Target } from './plan';
 
@@ -7,24 +8,14 @@ import type { Target } from './plan';
  * transfer, `should_follow_transfer`, so its metadata must say who was in the file when).
  */
 
-export type PartyRole = 'caller' | 'callee';
-/** How the party came in: the original call, a blind transfer (REFER), an attended one (Replaces). */
-export type PartyJoin = 'call' | 'transfer' | 'attended_transfer';
-
-export interface Party {
-  /** The side of the call it holds (a transfer's new party takes the leaving party's side). */
-  role: PartyRole;
-  joined: PartyJoin;
-  /** Its number: the caller's user part, or the number dialled to reach it. */
-  number?: string;
-  deviceId?: string;
-  ownerId?: string;
-  /** The trunk (resource) it came in or went out through. */
-  resourceId?: string;
-  /** Epoch ms. */
-  joinedAt: number;
-  leftAt?: number;
-}
+/**
+ * One party: its side (a transfer's new party takes the leaving party's side), how it joined
+ * (the call, a blind transfer, an attended one), number, device / owner / trunk, joined and left
+ * (epoch ms). The shape the recording metadata stores, so it is handed over as it is.
+ */
+export type Party = RecordingParty;
+export type PartyRole = Party['role'];
+export type PartyJoin = Party['joined'];
 
 /** Pure: the caller as a party (`number` is its From user). */
 export function callerParty(c: Caller, number: string | undefined, at: number): Party {

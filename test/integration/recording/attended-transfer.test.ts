@@ -9,11 +9,12 @@
  * account's phone (a DID of account 2 the shared carrier delivered) gets 403 and both calls go on.
  */
 import t, { type Test } from 'tap';
+import type { Call } from '../../../src/calls';
 import { tonePcap } from '../../helpers/pcap';
 import { freePort } from '../../helpers/ports';
 import { RtpEndpoint } from '../../helpers/rtp';
 import type { TestService } from '../../helpers/service';
-import { runSipp, scenarioFrom, startSipp } from '../../helpers/sipp';
+import { runSipp, scenarioFrom, startSipp, type SippResult } from '../../helpers/sipp';
 import type { UploadServer } from '../../helpers/upload-server';
 import { bridged, ended, nextCall, registerPhone } from '../calls/setup';
 import { dominantSpan } from './media';
@@ -39,31 +40,41 @@ recordingSuite(t, 'attended-', async (s) => {
 });
 
 /** A carrier call to `did` from its own RTP socket, with `scenario` and its tone. */
-async function carrierCall(did: string, scenario: string, values: Record<string, string>, rtp: RtpEndpoint): Promise<ReturnType<typeof runSipp>> {
+async function carrierCall(did: string, scenario: string, values: Record<string, string>, rtp: RtpEndpoint): Promise<SippResult> {
   return runSipp({
     scenario: scenarioFrom(scenario, values, dir), remote: svc.sipTarget, localPort: await freePort(CARRIER), timeoutMs: 40_000,
     args: ['-m', '1', '-i', CARRIER, '-s', did, '-key', 'rtpport', String(rtp.port), '-mp', String(await freePort(CARRIER))],
   });
 }
 
+/**
+ * The call A's REFER names: carrier C calls `did` (its own RTP socket, closed after the test),
+ * phone `user` answers with its tone (rec-bench-uas.xml, waits for a BYE); resolves once bridged.
+ */
+async function otherCall(t: Test, user: string, realm: string, did: string, carrier: { scenario: string; values: Record<string, string> }): Promise<{ call: Call; phone: Promise<SippResult>; carrier: Promise<SippResult> }> {
+  const phone = await registerPhone(svc, user, realm);
+  phone.rtp.close();
+  const rtp = await RtpEndpoint.open(CARRIER);
+  t.teardown(() => rtp.close());
+  const uas = startSipp({
+    scenario: scenarioFrom('rec-bench-uas.xml', { PCAP: tonePcap(dir, `${user}.pcap`, A2_TONE, 100, Number(user)) }, dir),
+    localPort: phone.port, timeoutMs: 40_000, args: ['-m', '1', '-mp', String(await freePort())],
+  });
+  const callP = nextCall(svc);
+  const run = carrierCall(did, carrier.scenario, carrier.values, rtp);
+  const call = await callP;
+  await bridged(call);
+  return { call, phone: uas.done, carrier: run };
+}
+
 interface PartyDoc { role: string; joined: string; number: string | null; device_id: string | null; joined_at_ms: number; left_at_ms: number | null }
 
 t.test('attended transfer: B and C connected through both anchored calls, one account file per call spanning it', async (t) => {
+  const { call: y, phone: a2Done, carrier: cRun } = await otherCall(t, '2002', REALM, '4420002', { scenario: 'rec-carrier-spliced.xml', values: { PCAP: tonePcap(dir, 'c.pcap', C_TONE, 450, 0x3003) } });
   const a1 = await registerPhone(svc, '2001');
-  const a2 = await registerPhone(svc, '2002');
   a1.rtp.close();
-  a2.rtp.close();
   const bRtp = await RtpEndpoint.open(CARRIER);
-  const cRtp = await RtpEndpoint.open(CARRIER);
-  t.teardown(() => { bRtp.close(); cRtp.close(); });
-  const a2Uas = startSipp({
-    scenario: scenarioFrom('rec-bench-uas.xml', { PCAP: tonePcap(dir, 'a2.pcap', A2_TONE, 100, 0x2002) }, dir),
-    localPort: a2.port, timeoutMs: 40_000, args: ['-m', '1', '-mp', String(await freePort())],
-  });
-  const yP = nextCall(svc);
-  const cRun = carrierCall('4420002', 'rec-carrier-spliced.xml', { PCAP: tonePcap(dir, 'c.pcap', C_TONE, 450, 0x3003) }, cRtp);
-  const y = await yP;
-  await bridged(y);
+  t.teardown(() => bRtp.close());
   const ySip = y.uac?.sip;
   if (!ySip) throw new Error('call Y has no callee leg');
   // A's dialog of call Y as A names it (RFC 3891 section 3): to-tag the B2BUA's, from-tag A's.
@@ -77,7 +88,7 @@ t.test('attended transfer: B and C connected through both anchored calls, one ac
   const xP = nextCall(svc).then((x) => { x.once('transferred', (_c, side, who) => sides.push(`X ${side} ${who.attended}`)); return x; });
   const bRun = carrierCall('4420000', 'rec-carrier-transferred.xml', { PCAP: tonePcap(dir, 'b.pcap', CALLER_TONE, 300, 0x1001), MS: '3000' }, bRtp);
   const x = await xP;
-  const runs = await Promise.all([bRun, a1Uas.done, cRun, a2Uas.done]);
+  const runs = await Promise.all([bRun, a1Uas.done, cRun, a2Done]);
   for (const [who, r] of ['B (re-INVITEd, hangs up)', 'A1 (REFER, NOTIFY 100/200, BYE)', 'C (re-INVITEd, BYE)', 'A2 (BYE)'].map((n, i) => [n, runs[i]] as const)) {
     t.equal(r.code, 0, `${who} ${r.errors}`);
   }
@@ -130,21 +141,11 @@ t.test('Replaces naming another account\'s dialog: 403 to the REFER, both calls 
   const other = (await svc.store.createAccount(null, { name: 'other', realm: 'other.test' }))._id;
   const device = (await svc.store.create('devices', other, { name: 'phone 3001', sip: { username: '3001', password: 'pw-3001' } }))._id;
   await svc.store.create('callflows', other, { numbers: ['4430000'], flow: { module: 'device', data: { id: device } } });
+  const { call: z, phone: zDone, carrier: cRun } = await otherCall(t, '3001', 'other.test', '4430000', { scenario: 'rec-bench-uac.xml', values: { PCAP: tonePcap(dir, 'c2.pcap', C_TONE, 300, 0x3003), MS: '6000' } });
   const a1 = await registerPhone(svc, '2001');
-  const z1 = await registerPhone(svc, '3001', 'other.test');
   a1.rtp.close();
-  z1.rtp.close();
   const bRtp = await RtpEndpoint.open(CARRIER);
-  const cRtp = await RtpEndpoint.open(CARRIER);
-  t.teardown(() => { bRtp.close(); cRtp.close(); });
-  const zUas = startSipp({
-    scenario: scenarioFrom('rec-bench-uas.xml', { PCAP: tonePcap(dir, 'z.pcap', A2_TONE, 100, 0x3001) }, dir),
-    localPort: z1.port, timeoutMs: 40_000, args: ['-m', '1', '-mp', String(await freePort())],
-  });
-  const zP = nextCall(svc);
-  const cRun = carrierCall('4430000', 'rec-bench-uac.xml', { PCAP: tonePcap(dir, 'c2.pcap', C_TONE, 300, 0x3003), MS: '6000' }, cRtp);
-  const z = await zP;
-  await bridged(z);
+  t.teardown(() => bRtp.close());
   const zSip = z.uac?.sip;
   if (!zSip) throw new Error('call Z has no callee leg');
   t.equal(z.accountId, other, 'call Z is account 2\'s');
@@ -156,7 +157,7 @@ t.test('Replaces naming another account\'s dialog: 403 to the REFER, both calls 
   const xP = nextCall(svc);
   const bRun = carrierCall('4420000', 'rec-bench-uac.xml', { PCAP: tonePcap(dir, 'b2.pcap', CALLER_TONE, 200, 0x1001), MS: '3500' }, bRtp);
   const x = await xP;
-  const runs = await Promise.all([bRun, a1Uas.done, cRun, zUas.done]);
+  const runs = await Promise.all([bRun, a1Uas.done, cRun, zDone]);
   for (const [who, r] of ['B', 'A1 (REFER refused 403)', 'C', 'Z'].map((n, i) => [n, runs[i]] as const)) t.equal(r.code, 0, `${who} ${r.errors}`);
   await Promise.all([ended(x), ended(z)]);
   t.same([x.end?.by, z.end?.by], ['caller', 'caller'], 'each call went on until its carrier hung up');
