@@ -20,7 +20,7 @@ import type { TestService } from '../../helpers/service';
 import { runSipp, scenarioFrom, startSipp } from '../../helpers/sipp';
 import { UploadServer } from '../../helpers/upload-server';
 import { Baresip } from '../../helpers/baresip';
-import { bridged, ended, nextCall, registerPhone } from '../calls/setup';
+import { bridged, callFrom, ended, nextCall, registerPhone } from '../calls/setup';
 import { dominantSpan } from './media';
 import {
   CALLEE_TONE, CALLER_TONE, CARRIER, REALM, decodeBody, recordingDocOf, setRecording, uploadsOf, type World, recordingSuite,
@@ -164,6 +164,32 @@ t.test('baresip transfers blind (its transfer command): the target bridged, one 
   t.ok(Math.abs(d.durationSec - callSec) <= 1, `the file spans the call (${d.durationSec.toFixed(2)} s of ${callSec.toFixed(2)} s)`);
   const parties = (await recordingDocOf(svc, w.accountId, call.callId, 'uploaded')).parties as unknown as PartyDoc[];
   t.match(parties.map((p) => [p.joined, p.device_id]), [['call', null], ['call', device], ['transfer', targetDevice]], 'the record names baresip, then the target');
+});
+
+t.test('a called carrier transfers (REFER on the trunk leg): routed as from its trunk, the phone re-INVITEd to the target', async (t) => {
+  const caller = await registerPhone(svc, '1001');
+  caller.rtp.close();
+  const target = await registerPhone(svc, '2002');
+  target.rtp.close();
+  const targetUas = startSipp({
+    scenario: scenarioFrom('rec-bench-uas.xml', { PCAP: tonePcap(dir, 'target-t.pcap', TARGET_TONE, 100, 0x2002) }, dir),
+    localPort: target.port, timeoutMs: 30_000, args: ['-m', '1', '-mp', String(await freePort())],
+  });
+  const carrier = startSipp({
+    scenario: scenarioFrom('phone-answer-refer.xml', { PCAP: tonePcap(dir, 'carrier-t.pcap', CALLEE_TONE, 50, 0x5555), TARGET: `sip:2002@${REALM}`, FRAG: '200' }, dir),
+    localPort: w.carrierPort, timeoutMs: 30_000, args: ['-m', '1', '-i', CARRIER, '-mp', String(await freePort(CARRIER))],
+  });
+  const callP = nextCall(svc);
+  const uac = callFrom(svc, 'rec-phone-call-transferred.xml', { user: '1001', number: '15551234567', rtpPort: await freePort(), port: await freePort() });
+  const call = await callP;
+  const [phone, trunk, targetRun] = await Promise.all([uac, carrier.done, targetUas.done]);
+  t.equal(trunk.code, 0, `the carrier got 202, NOTIFY 100 and 200, then BYE ${trunk.errors}`);
+  t.equal(phone.code, 0, `the phone was re-INVITEd and hung up ${phone.errors}`);
+  t.equal(targetRun.code, 0, `the target answered and got the BYE ${targetRun.errors}`);
+  await ended(call);
+  t.match(call.parties.until(Date.now()).map((p) => [p.role, p.joined, p.deviceId ?? null, p.resourceId !== undefined]), [
+    ['caller', 'call', w.callerDevice, false], ['callee', 'call', null, true], ['callee', 'transfer', targetDevice, false],
+  ], 'the phone, the carrier (a trunk), then the target');
 });
 
 t.test('REFER outside a dialog: 403 without a To-tag, 481 for a dialog that does not exist', async (t) => {
