@@ -8,7 +8,8 @@
  * the new party: 2002's endpoint recording starts at the transfer (a second file, 2002's tone
  * only) while the account's stays one file. Bad input: a REFER to a number that
  * routes nowhere gets a final 404 sipfrag and the call goes on, one with Replaces naming a
- * dialog no call holds a final 481; a REFER outside a dialog gets
+ * dialog no call holds a final 481; baresip transfers with its own transfer command; a called
+ * carrier's REFER is routed as a call from its trunk; a REFER outside a dialog gets
  * 403 (no To-tag) / 481 (unknown dialog).
  */
 import t, { type Test } from 'tap';
