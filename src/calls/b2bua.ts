@@ -17,6 +17,8 @@ import { calleeSrtpMode } from './srtp-mode';
 import type { CallRecords } from './record';
 import { relayLeg, type RelayHooks } from './relay';
 import { releaseDialog, Transfer, type TransferResult } from './transfer';
+import { attendedTransfer, legToward } from './attended';
+import { callerParty, targetParty } from './parties';
 import { dialledNumbers, type Router } from './router';
 
 /**
@@ -217,14 +219,16 @@ export class B2bua extends EventEmitter<B2buaEvents> {
       const uas = call.uas ?? this.bindCaller(call, await this.d.srf.createUAS(req, res, { localSdp: sdpForCaller }));
       if (!uas) return;
       call.moveTo(CallState.Answered);
+      call.parties.join(callerParty(caller, userOf(call.fromHeader), call.startedAt.getTime()));
+      call.parties.join(targetParty('callee', 'call', target, call.decision?.number, Date.now(), call.decision?.callee));
+      const tlog = log.child({ part: 'transfer' });
       const transfer = new Transfer(call, {
         srf: this.d.srf, router: this.d.router, headers: bLegHeaders(req, caller),
         ringTimeoutMs: this.d.settings.noAnswerTimeoutSec * 1000,
-        transferorOf: async (c, side) => (side === 'caller' ? c.caller
-          : c.answeredTarget?.deviceId !== undefined ? this.d.router.deviceCaller(c.answeredTarget.deviceId) : undefined),
-      }, log.child({ part: 'transfer' }));
+        attended: (side, from, r, rs) => attendedTransfer({ call, side, from, req: r, res: rs, calls: this.calls.values(), log: tlog }),
+      }, tlog);
       const hooks: RelayHooks = {
-        legs: () => ({ caller: call.uas, callee: call.uac }),
+        legs: () => ({ caller: legToward(call, 'caller'), callee: legToward(call, 'callee') }),
         onRenegotiated: (side) => call.emit('renegotiated', call, side),
         onDigit: (side, digit) => call.emit('dtmf', call, side, digit),
         onFatal: (err) => fail(new MediaFailedError(err)),
@@ -278,7 +282,7 @@ export class B2bua extends EventEmitter<B2buaEvents> {
    */
   private async bridgeTransfer(call: Call, side: Side, won: TransferResult, hooks: RelayHooks): Promise<void> {
     const media = call.media;
-    const remaining = side === 'caller' ? call.uac : call.uas;
+    const remaining = legToward(call, side === 'caller' ? 'callee' : 'caller');
     const old = side === 'caller' ? call.uas : call.uac;
     if (!media || !remaining || !old || call.ended) throw new CallerCancelledError();
     const toRemaining = await media.reoffer(side, won.dialog.remote.sdp);
@@ -296,7 +300,10 @@ export class B2bua extends EventEmitter<B2buaEvents> {
     this.bindLeg(call, won.dialog, side);
     relayLeg(won.dialog, side, media, call.log, hooks);
     call.log.info({ from: side, target: won.target.uri }, 'transfer completed: new party bridged');
-    call.emit('transferred', call, side);
+    const now = Date.now();
+    call.parties.leave(side, now);
+    call.parties.join(targetParty(side, 'transfer', won.target, won.decision.number, now, won.decision.callee));
+    call.emit('transferred', call, side, { attended: false, ...(won.decision.callee ? { callee: won.decision.callee } : {}) });
   }
 
   /**

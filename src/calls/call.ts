@@ -4,7 +4,9 @@ import type { Logger } from 'pino';
 import type { CallMedia } from '../media';
 import type { Callee, Caller, Direction } from '../signalling/direction';
 import { HangupCause } from './hangup';
+import { PartyLog } from './parties';
 import type { Target } from './plan';
+import type { PeerLeg } from './relay';
 import type { RouteDecision } from './router';
 
 /**
@@ -85,15 +87,23 @@ export interface CallEvents {
   /** The caller has the 200 too: both legs are bridged through rtpengine. */
   bridged: [Call];
   /**
-   * A blind transfer (REFER) replaced the party on `side` with a new one, under the same
-   * rtpengine tags; for the callee side `decision` is now the route that reached it.
+   * A transfer replaced the party on `side` with a new one, under the same rtpengine tags; for
+   * a blind transfer of the callee side `decision` is now the route that reached it.
    */
-  transferred: [Call, 'caller' | 'callee'];
+  transferred: [Call, 'caller' | 'callee', TransferredParty];
   /** A party pressed a key, signalled in SIP INFO (RFC 4733 digits come through the fork). */
   dtmf: [Call, 'caller' | 'callee', string];
   /** Hold / resume or any SDP change went through rtpengine. */
   renegotiated: [Call, 'caller' | 'callee'];
   ended: [Call, CallEnd];
+}
+
+/** Who a transfer brought in (the recording re-plans its endpoint recordings from it). */
+export interface TransferredParty {
+  /** The new party as a callee of the policy, when it is one of ours or a trunk number. */
+  callee?: Callee;
+  /** Attended (Replaces): the new party was already in another call of the B2BUA. */
+  attended: boolean;
 }
 
 export interface CallTimers {
@@ -116,6 +126,10 @@ export class Call extends EventEmitter<CallEvents> {
   uas: Srf.Dialog | undefined;
   uac: Srf.Dialog | undefined;
   answeredTarget: Target | undefined;
+  /** After an attended transfer: the call spliced in place of the party on `side` (attended.ts). */
+  spliced: { side: 'caller' | 'callee'; peer: PeerLeg } | undefined;
+  /** Every party the call reached, in order (recording metadata). */
+  readonly parties = new PartyLog();
   /** The caller's INVITE From / To header values (recording metadata, call records). */
   fromHeader = '';
   toHeader = '';
@@ -192,6 +206,9 @@ export class Call extends EventEmitter<CallEvents> {
     this.log.info({ cause: end.cause, by: end.by, status: end.status }, 'call ending');
     this.closing = (async () => {
       this.cancelRinging?.();
+      // The closers run once close() has returned: one that closes a linked call (attended
+      // transfer), which closes this one again, then gets `closing` instead of a second close.
+      await Promise.resolve();
       for (const fn of this.closers) {
         try {
           await fn();

@@ -2,7 +2,7 @@ export { runAnswerFirst, type AnswerCaller, type AnswerFirstPort, type CallerCod
 export { B2bua, type B2buaDeps, type B2buaEvents, type B2buaSettings } from './b2bua';
 export { answerForRecorder, restrictOffer, NoAcceptableCodecError, type AnswerDirection, type CallerAnswer } from './caller-answer';
 export { MatchKind, NO_MATCH, dialledNumber, lookupCallflow, selectCallflow, type CallflowMatch } from './callflow';
-export { Call, CallState, CallStateError, HangupBy, canMove, type CallEnd, type CallEvents } from './call';
+export { Call, CallState, CallStateError, HangupBy, canMove, type CallEnd, type CallEvents, type TransferredParty } from './call';
 export * from './errors';
 export { Fork, type ForkOutcome, type ForkRequest } from './fork';
 export { HangupCause, causeOfStatus, outcomeOf } from './hangup';

@@ -10,9 +10,18 @@ import { infoDtmf } from './info-dtmf';
  * (RFC 3264 section 8 for hold/resume semantics, RFC 3311 for UPDATE).
  */
 
+/**
+ * Where a relayed offer or request goes: the other leg's dialog, or after an attended transfer
+ * the call spliced in its place (attended.ts), which passes it on to its remaining party.
+ */
+export interface PeerLeg {
+  modify(sdp: string): Promise<string>;
+  request(opts: Srf.SrfRequest): Promise<{ status: number; body?: string }>;
+}
+
 export interface RelayHooks {
   /** The call's current legs: a transfer replaces one of them. */
-  legs: () => { caller: Srf.Dialog | undefined; callee: Srf.Dialog | undefined };
+  legs: () => { caller: PeerLeg | undefined; callee: PeerLeg | undefined };
   onRenegotiated: (from: Side) => void;
   /** A REFER in a leg's dialog (RFC 3515): the B2BUA transfers. */
   onRefer: (from: Side, dialog: Srf.Dialog, req: Srf.SrfRequest, res: Srf.SrfResponse) => void;
@@ -34,7 +43,7 @@ const SDP = { 'Content-Type': 'application/sdp' };
  * transfer may have replaced it). Call it for each leg, and again for a leg a transfer adds.
  */
 export function relayLeg(from: Srf.Dialog, side: Side, media: CallMedia, log: Logger, hooks: RelayHooks): void {
-  const other = (): Srf.Dialog | undefined => (side === 'caller' ? hooks.legs().callee : hooks.legs().caller);
+  const other = (): PeerLeg | undefined => (side === 'caller' ? hooks.legs().callee : hooks.legs().caller);
   from.on('modify', (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
     const to = other();
     if (to) void relayInvite(req, res, to, from, side);
@@ -77,7 +86,7 @@ export function relayLeg(from: Srf.Dialog, side: Side, media: CallMedia, log: Lo
   // A listener is required: without one drachtio-srf would accept a REFER with 200 and do nothing.
   from.on('refer', (req: Srf.SrfRequest, res: Srf.SrfResponse) => hooks.onRefer(side, from, req, res));
 
-  async function relayInvite(req: Srf.SrfRequest, res: Srf.SrfResponse, to: Srf.Dialog, self: Srf.Dialog, side: Side): Promise<void> {
+  async function relayInvite(req: Srf.SrfRequest, res: Srf.SrfResponse, to: PeerLeg, self: Srf.Dialog, side: Side): Promise<void> {
     if (!req.body) {
       // An offerless re-INVITE (RFC 3261 14.1) would make us the offerer on both legs; answer
       // with the SDP this leg already has, which keeps the session unchanged.
@@ -101,7 +110,7 @@ export function relayLeg(from: Srf.Dialog, side: Side, media: CallMedia, log: Lo
     }
   }
 
-  async function relayUpdate(req: Srf.SrfRequest, res: Srf.SrfResponse, to: Srf.Dialog, side: Side): Promise<void> {
+  async function relayUpdate(req: Srf.SrfRequest, res: Srf.SrfResponse, to: PeerLeg, side: Side): Promise<void> {
     if (!req.body) {
       res.send(200);
       return;

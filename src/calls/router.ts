@@ -121,6 +121,17 @@ export class Router {
   }
 
   /**
+   * A trunk of `accountId` as a caller (the transferor of a REFER from a carrier that was
+   * called): routed as the carrier's calls are, never back offnet. Undefined when it is gone.
+   */
+  async trunkCaller(accountId: string, resourceId: string, sourceAddress: string): Promise<Caller | undefined> {
+    const resource = (await this.d.directory.resourcesOfAccount(accountId)).find((r) => r.id === resourceId);
+    const account = resource ? await this.d.directory.accountById(accountId) : undefined;
+    if (!resource || !account || account.enabled === false) return undefined;
+    return { kind: CallerKind.Trunk, account, resource, sourceAddress };
+  }
+
+  /**
    * The decision for the callflow's continuation after `previous` failed, or undefined when the
    * flow ends there (the caller then gets the failure).
    */

@@ -20,7 +20,7 @@ import type { RouteDecision, Router } from './router';
  * Then the transferor is sent a final NOTIFY (200) and a BYE. A target that cannot be reached
  * gets a final error sipfrag and the call goes on as it was (RFC 5589 section 6.1).
  *
- * Attended transfer (Refer-To with Replaces, RFC 3891) is not offered: 603, the call goes on.
+ * A Refer-To with Replaces (attended transfer, RFC 3891) goes to `attended` (attended.ts).
  */
 
 export interface TransferDeps {
@@ -28,10 +28,10 @@ export interface TransferDeps {
   router: Router;
   /** Headers of the INVITE to the new party (the remaining party's identity). */
   headers: Record<string, string>;
-  /** The transferor as a caller (its account routes the target), or undefined when it cannot be. */
-  transferorOf(call: Call, side: Side): Promise<Caller | undefined>;
   /** Bounds the new party's ringing. */
   ringTimeoutMs: number;
+  /** A REFER whose Refer-To carries Replaces: the attended transfer (answers the REFER itself). */
+  attended(side: Side, from: Srf.Dialog, req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<void>;
 }
 
 /** A transfer that ended with the new party bridged: who, and the routing decision that reached it. */
@@ -45,7 +45,7 @@ const SIPFRAG = 'message/sipfrag;version=2.0';
 
 const REASONS: Record<number, string> = {
   100: 'Trying', 180: 'Ringing', 200: 'OK', 403: 'Forbidden', 404: 'Not Found', 408: 'Request Timeout', 480: 'Temporarily Unavailable',
-  486: 'Busy Here', 487: 'Request Terminated', 488: 'Not Acceptable Here', 500: 'Server Internal Error', 503: 'Service Unavailable', 603: 'Decline',
+  481: 'Call/Transaction Does Not Exist', 486: 'Busy Here', 487: 'Request Terminated', 488: 'Not Acceptable Here', 500: 'Server Internal Error', 503: 'Service Unavailable', 603: 'Decline',
 };
 
 /** Pure: the Refer-To URI (angle brackets and header parameters of the URI kept apart), or undefined. */
@@ -63,6 +63,18 @@ export function sipfrag(status: number): string {
   return `SIP/2.0 ${status} ${REASONS[status] ?? (status < 300 ? 'OK' : 'Failed')}\r\n`;
 }
 
+/**
+ * The party on `side` as the caller of the transfer it asks for: the call's caller; a called
+ * device (its account and owner); a called trunk (Kazoo follows a carrier's REFER too).
+ */
+export async function transferorOf(router: Router, call: Call, side: Side): Promise<Caller | undefined> {
+  if (side === 'caller') return call.caller;
+  const t = call.answeredTarget;
+  if (t?.deviceId !== undefined) return router.deviceCaller(t.deviceId);
+  if (t?.resourceId !== undefined) return router.trunkCaller(call.accountId, t.resourceId, (t.gateway ?? '').split(':')[0]);
+  return undefined;
+}
+
 export class Transfer {
   constructor(private readonly call: Call, private readonly d: TransferDeps, private readonly log: Logger) {}
 
@@ -77,18 +89,16 @@ export class Transfer {
       return undefined;
     }
     if (target.replaces) {
-      // RFC 3515 section 2.4.2: the recipient may decline; the call goes on.
-      this.log.info({ from: side }, 'attended transfer (Replaces) declined');
-      res.send(603);
+      await this.d.attended(side, from, req, res);
       return undefined;
     }
-    const caller = await this.d.transferorOf(this.call, side);
+    const caller = await transferorOf(this.d.router, this.call, side);
     if (!caller || this.call.ended) {
       res.send(603);
       return undefined;
     }
     res.send(202);
-    const notify = this.notifier(from);
+    const notify = notifier(from, this.log);
     await notify(100, false);
     this.log.info({ from: side, target: target.uri }, 'blind transfer accepted');
     try {
@@ -132,24 +142,24 @@ export class Transfer {
     }
     throw new TransferFailed(bestFailure(statuses));
   }
+}
 
-  /** NOTIFY with sipfrag in the REFER's implicit subscription (RFC 3515 section 2.4.4). */
-  private notifier(dialog: Srf.Dialog): (status: number, final: boolean) => Promise<void> {
-    return async (status, final) => {
-      try {
-        await dialog.request({
-          method: 'NOTIFY',
-          headers: {
-            Event: 'refer', 'Content-Type': SIPFRAG,
-            'Subscription-State': final ? 'terminated;reason=noresource' : 'active;expires=60',
-          },
-          body: sipfrag(status),
-        } as unknown as Srf.SrfRequest);
-      } catch (err) {
-        this.log.debug({ err }, 'transfer NOTIFY not delivered');
-      }
-    };
-  }
+/** NOTIFY with sipfrag in the REFER's implicit subscription (RFC 3515 section 2.4.4). */
+export function notifier(dialog: Srf.Dialog, log: Logger): (status: number, final: boolean) => Promise<void> {
+  return async (status, final) => {
+    try {
+      await dialog.request({
+        method: 'NOTIFY',
+        headers: {
+          Event: 'refer', 'Content-Type': SIPFRAG,
+          'Subscription-State': final ? 'terminated;reason=noresource' : 'active;expires=60',
+        },
+        body: sipfrag(status),
+      } as unknown as Srf.SrfRequest);
+    } catch (err) {
+      log.debug({ err }, 'transfer NOTIFY not delivered');
+    }
+  };
 }
 
 class TransferFailed extends Error {

@@ -10,9 +10,10 @@
 export { DeliveryQueue } from './queue';
 export type { DeliveryQueueEvents, DeliveryQueueDeps, QueueDepth, ReadonlyDeliveryConfig } from './queue';
 export { DeliveryStatus, DeliveryEvent, nextStatus } from './status';
-export type { DeliveryJob, DeliveryRecord, RecordingMeta, RecordingMediaInfo, RecordingFormat, UploadMethod, DeliveryErrorInfo } from './types';
+export type { DeliveryJob, DeliveryRecord, RecordingMeta, RecordingParty, RecordingMediaInfo, RecordingFormat, UploadMethod, DeliveryErrorInfo } from './types';
 export { buildUploadUrl, contentTypeFor, recordingName, redactUrl, uriEncode, GREGORIAN_UNIX_OFFSET } from './url';
 export type { UrlFields } from './url';
 export { NetworkPolicy, BUILTIN_DENY, parseCidr, parseIp, CidrSyntaxError } from './netpolicy';
 export { backoffDelay, nextAttemptAt } from './backoff';
 export * from './errors';
+export { partiesDoc, type PartyDoc } from './parties';

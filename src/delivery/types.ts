@@ -33,6 +33,21 @@ export interface RecordingMeta {
   media?: RecordingMediaInfo;
   /** Stretches the recording was paused (PCI): file offset and length in ms, wall-clock epoch ms. */
   paused?: { offsetMs: number; durationMs: number; startedAt: number; endedAt: number; omitted: boolean }[];
+  /** Every party the call reached until the recording ended, in order (transfers add parties). */
+  parties?: RecordingParty[];
+}
+
+/** One party of a recorded call: its side, how it joined, who it is, when it joined and left (epoch ms). */
+export interface RecordingParty {
+  role: 'caller' | 'callee';
+  joined: 'call' | 'transfer' | 'attended_transfer';
+  number?: string;
+  deviceId?: string;
+  ownerId?: string;
+  resourceId?: string;
+  joinedAt: number;
+  /** Absent: still in the call when the recording ended. */
+  leftAt?: number;
 }
 
 export interface RecordingMediaInfo {

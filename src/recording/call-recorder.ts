@@ -9,13 +9,13 @@ import {
 } from '../recorder';
 import { factsFromHeaders, type CallFacts } from './meta';
 import { pauseModeOf, planCall, planRecordings, type PlanInput, type RecordingItem } from './plan';
-import { describeStep, diffPolicy, midcallSteps, type MidcallAction, type MidcallStep } from './midcall';
+import { describeStep, diffPolicy, midcallSteps, transferDiff, type MidcallAction, type MidcallStep, type PolicyDiff } from './midcall';
 import {
   CALL_RECORDER_MOVES, CallRecorderState, CallRecorderStateError, stopReasonOf,
   type CallRecorderDeps, type RecordingView,
 } from './call-recorder-contract';
 import { CalleeKind } from '../signalling/direction';
-import { HangupBy, HangupCause } from '../calls';
+import { HangupBy, HangupCause, type TransferredParty } from '../calls';
 import { FeatureCodeListener, featureCodesOf, runFeatureCode } from './feature-codes';
 import { MediaWitness, type MediaBase } from './media-check';
 import { RecordingNotice } from './notice';
@@ -92,8 +92,9 @@ export class CallRecorder {
     });
     // The callflow went on after a failed routing module: its record nodes act on this call.
     call.on('rerouted', () => void this.serial(() => this.onRerouted()));
-    // A blind transfer replaced the callee: its policy applies as for a forwarded call.
-    call.on('transferred', (_c, side) => { if (side === 'callee') void this.serial(() => this.onRerouted()); });
+    // A blind transfer replaced the callee: its policy applies as for a forwarded call (with the
+    // transfer route's record nodes); other transfers swap the endpoint recordings only.
+    call.on('transferred', (_c, side, who) => void this.serial(() => (side === 'callee' && !who.attended ? this.onRerouted() : this.onTransferred(side, who))));
     // Keys pressed as SIP INFO feed the feature codes as the fork's RFC 4733 digits do.
     call.on('dtmf', (_c, side, digit) => this.keys?.press(side, digit));
     // Ends the recordings at hang-up time; finalizing and delivery go on without holding the BYEs.
@@ -186,7 +187,7 @@ export class CallRecorder {
       const entry: Entry = { item, rec };
       this.entries.push(entry);
       this.deliveries.push(rec.finished.then(
-        async (result) => this.d.deliver(facts, item, { result, media: await verdictFor(this.witness, entry.base, item.origin, result, this.log) }),
+        async (result) => this.d.deliver({ ...facts, parties: this.call.parties.until(result.endedAt) }, item, { result, media: await verdictFor(this.witness, entry.base, item.origin, result, this.log) }),
         (err: Error) => this.d.deliver(facts, item, { error: err }),
       ));
     }
@@ -239,7 +240,14 @@ export class CallRecorder {
     if (!decision.callee) return;
     const next: PlanInput = { ...input, callee: decision.callee, actions: [] };
     this.planInput = next;
-    const diff = diffPolicy(this.live(), planRecordings(next));
+    await this.swap(diffPolicy(this.live(), planRecordings(next)));
+    const steps = midcallSteps(decision.actions, this.liveSources(), (a) => planRecordings({ ...next, actions: [a] }), this.paused);
+    if (steps.length > 0) this.log.info({ steps: steps.map(describeStep) }, 'callflow record actions after reroute');
+    await this.applySteps(steps);
+  }
+
+  /** Ends what `diff` drops (not begun: removed; running: stopped and delivered), starts what it adds. */
+  private async swap(diff: PolicyDiff<Entry>): Promise<void> {
     for (const e of diff.drop) {
       if (e.rec.state === RecordingState.Pending) {
         this.entries.splice(this.entries.indexOf(e), 1);
@@ -249,9 +257,18 @@ export class CallRecorder {
       }
     }
     if (diff.add.length > 0) await this.startItems(diff.add);
-    const steps = midcallSteps(decision.actions, this.liveSources(), (a) => planRecordings({ ...next, actions: [a] }), this.paused);
-    if (steps.length > 0) this.log.info({ steps: steps.map(describeStep) }, 'callflow record actions after reroute');
-    await this.applySteps(steps);
+  }
+
+  /**
+   * A transfer of the caller's side, or an attended one: the leaving party's endpoint
+   * recordings end; a blind transfer's new party gets its own (an attended one's party already
+   * has them in its other call, which goes on).
+   */
+  private async onTransferred(side: 'caller' | 'callee', who: TransferredParty): Promise<void> {
+    const input = this.planInput;
+    if (!input || !this.isOpenForActions()) return;
+    const fresh = who.callee && !who.attended ? planRecordings({ ...input, callee: who.callee, actions: [] }) : [];
+    await this.swap(transferDiff(this.live(), side, fresh));
   }
 
   private isOpenForActions(): boolean {

@@ -1,4 +1,4 @@
-import type { RecordingMediaInfo, RecordingMeta } from '../delivery';
+import type { RecordingMediaInfo, RecordingMeta, RecordingParty } from '../delivery';
 import type { RecordingResult } from '../recorder';
 import type { RecordingItem } from './plan';
 
@@ -12,6 +12,8 @@ export interface CallFacts {
   callerIdName?: string;
   callerIdNumber?: string;
   calleeIdNumber?: string;
+  /** The parties the call reached until the recording ended (transfers add some). */
+  parties?: RecordingParty[];
 }
 
 /** user@host from a From/To header value (display name, angle brackets and parameters dropped). */
@@ -55,6 +57,7 @@ export function recordingMeta(call: CallFacts, item: RecordingItem, result: Reco
     method: item.settings.method,
     ...(media ? { media } : {}),
     ...(result.paused.length > 0 ? { paused: result.paused.map((p) => ({ ...p })) } : {}),
+    ...(call.parties && call.parties.length > 0 ? { parties: call.parties.map((p) => ({ ...p })) } : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import { CallDirection } from '../policy';
 import type { RecordingItem } from './plan';
 
 /**
@@ -135,4 +136,17 @@ export function diffPolicy<T extends { item: RecordingItem }>(current: readonly 
     drop: have.filter((c) => !wantKeys.has(policyKey(c.item))),
     add: want.filter((i) => !haveKeys.has(policyKey(i))),
   };
+}
+
+/**
+ * Pure: after a transfer replaced the party on `side` (as a call forwarded to another party):
+ * the leaving party's endpoint recordings end (the caller's are its outbound ones, the callee's
+ * its inbound ones), the new party's inbound endpoint recordings (`newParty`, planned with it as
+ * the callee) are added unless one alike runs; the account's recordings go on.
+ */
+export function transferDiff<T extends { item: RecordingItem }>(live: readonly T[], side: 'caller' | 'callee', newParty: readonly RecordingItem[]): PolicyDiff<T> {
+  const endpoint = (i: RecordingItem, d: CallDirection): boolean => i.source === 'endpoint' && i.direction === d;
+  const drop = live.filter((e) => endpoint(e.item, side === 'caller' ? CallDirection.Outbound : CallDirection.Inbound));
+  const kept = new Set(live.filter((e) => !drop.includes(e)).map((e) => policyKey(e.item)));
+  return { drop, add: newParty.filter((i) => endpoint(i, CallDirection.Inbound) && !kept.has(policyKey(i))) };
 }

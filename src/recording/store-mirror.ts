@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { DeliveryRecord } from '../delivery';
+import { partiesDoc, type DeliveryRecord } from '../delivery';
 import { NotFoundError, type DocumentStore, type JsonObject } from '../store';
 
 /**
@@ -46,6 +46,8 @@ export function recordingDoc(r: DeliveryRecord): JsonObject {
     media_legs: m.media?.legs ?? null,
     // Paused stretches (PCI): offset in the file and length in ms, wall clock of pause and resume.
     paused_intervals: (m.paused ?? []).map((p) => ({ offset_ms: p.offsetMs, duration_ms: p.durationMs, started_at_ms: p.startedAt, ended_at_ms: p.endedAt, omitted: p.omitted })),
+    // Every party the call reached while recorded, in order (a transfer adds the new party).
+    parties: partiesDoc(m.parties),
   };
 }
 

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { DeliveryRecord } from '../delivery/types';
+import { partiesDoc } from '../delivery/parties';
 import type { PlainFile } from '../delivery/spool-files';
 import { upload, type UploadOptions } from '../delivery/uploader';
 import { isS3Url, uploadToS3, type S3Deps } from './s3/destination';
@@ -25,6 +26,8 @@ export function sidecarDoc(rec: DeliveryRecord): Record<string, unknown> {
       caller_id_name: m.callerIdName ?? null, caller_id_number: m.callerIdNumber ?? null,
       callee_id_name: m.calleeIdName ?? null, callee_id_number: m.calleeIdNumber ?? null,
       owner_id: m.ownerId ?? null,
+      // Every party the call reached while recorded, in order (a transfer adds the new party).
+      reached: partiesDoc(m.parties),
     },
     direction: m.direction ?? null,
     origin: m.origin ?? null,

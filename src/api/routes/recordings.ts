@@ -56,6 +56,7 @@ export function recordingsRoute(files: RecordingsPort): ApiRouteModule {
           media_type: v.media_type ?? null, size: v.size ?? null, status: v.status ?? null, attempts: v.attempts ?? 0,
           last_error: v.last_error ?? null, media_status: v.media_status ?? null, media_error: v.media_error ?? null,
           paused_intervals: v.paused_intervals ?? [],
+          parties: v.parties ?? [],
         };
       });
       return sendSuccess(request, reply, list);

@@ -6,9 +6,6 @@
  * account's (from the start, as Kazoo's records the A leg) holds the ringback, the callee
  * device's inbound one (Kazoo's Execute-On-Answer) does not. Real rtpengine, decoded files.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import t from 'tap';
 import { tonePcap } from '../../helpers/pcap';
 import { freePort } from '../../helpers/ports';
@@ -19,7 +16,7 @@ import { UploadServer } from '../../helpers/upload-server';
 import { answerOn, ended, nextCall, registerPhone } from '../calls/setup';
 import { dominantSpan, goertzel, toneSpan } from './media';
 import {
-  CALLEE_TONE, CALLER_TONE, CARRIER, decodeBody, setRecording, uploadsOf, type World, startRecordingEnv, type RecordingEnv,
+  CALLEE_TONE, CALLER_TONE, CARRIER, decodeBody, setRecording, uploadsOf, type World, recordingSuite,
 } from './setup';
 
 const EARLY_TONE = 700;
@@ -30,17 +27,10 @@ const EARLY_MS = 2000;
 let svc: TestService;
 let upload: UploadServer;
 let w: World;
-let env: RecordingEnv | undefined;
 let dir: string;
 
-t.before(async () => {
-  env = await startRecordingEnv();
-  ({ svc, upload, w } = env);
-  dir = mkdtempSync(join(tmpdir(), 'early-media-'));
-});
-t.teardown(async () => {
-  await env?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true }); // the pcaps and scenarios written for SIPp
+recordingSuite(t, 'early-media-', async (s) => {
+  ({ svc, upload, w, dir } = s);
 });
 
 

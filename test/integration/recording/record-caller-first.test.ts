@@ -8,8 +8,7 @@
  * to the address in the service's 200; phone 2001 (SIPp) rings 1 s and answers; the caller hangs
  * up 5 s after its ACK. Real rtpengine, real upload server; the uploaded WAV is decoded.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { createSocket } from 'node:dgram';
@@ -21,22 +20,20 @@ import { UploadServer } from '../../helpers/upload-server';
 import { answerOn, callFrom, ended, nextCall, registerPhone } from '../calls/setup';
 import { goertzel, toneSpan } from './media';
 import {
-  CALLEE_TONE, CALLER_TONE, apiClient, decodeBody, uploadsOf, type World, startRecordingEnv, type RecordingEnv,
+  CALLEE_TONE, CALLER_TONE, apiClient, decodeBody, uploadsOf, type World, recordingSuite,
 } from './setup';
 
 let svc: TestService;
 let upload: UploadServer;
 let w: World;
-let env: RecordingEnv | undefined;
 let dir: string;
 
 /** Tone packets before #, and after it; the # takes 5 update packets before its end packet. */
 const BEFORE = 75;
 const AFTER = 150;
 
-t.before(async () => {
-  env = await startRecordingEnv();
-  ({ svc, upload, w } = env);
+recordingSuite(t, 'rec-caller-first-', async (s) => {
+  ({ svc, upload, w, dir } = s);
   await svc.store.create('callflows', w.accountId, {
     numbers: ['3010'],
     flow: {
@@ -44,10 +41,6 @@ t.before(async () => {
       children: { _: { module: 'device', data: { id: w.calleeDevice } } },
     },
   });
-  dir = mkdtempSync(join(tmpdir(), 'rec-caller-first-'));
-});
-t.teardown(async () => {
-  await env?.close();
 });
 
 /**

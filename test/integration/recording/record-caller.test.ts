@@ -6,8 +6,7 @@
  * (`terminators: ["#"]` there, so a 1 does not end it). Also as voicemail on no answer: a device
  * that answers 486, then the flow's `_` record_caller, ended by a 5. The files are decoded.
  */
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { freePort } from '../../helpers/ports';
@@ -18,29 +17,22 @@ import { answerOn, callFrom, registerPhone } from '../calls/setup';
 import { goertzel, toneSpan } from './media';
 import { writeToneKeyPcap } from '../../helpers/pcap';
 import {
-  CALLER_TONE, apiClient, decodeBody, type World, startRecordingEnv, type RecordingEnv,
+  CALLER_TONE, apiClient, decodeBody, type World, recordingSuite,
 } from './setup';
 
 let svc: TestService;
 let upload: UploadServer;
 let w: World;
-let env: RecordingEnv | undefined;
 let dir: string;
 
-t.before(async () => {
-  env = await startRecordingEnv();
-  ({ svc, upload, w } = env);
+recordingSuite(t, 'rec-caller-', async (s) => {
+  ({ svc, upload, w, dir } = s);
   await svc.store.create('callflows', w.accountId, { numbers: ['3002'], flow: { module: 'record_caller', data: { url: `${upload.url}/greeting`, format: 'wav', time_limit: 20 } } });
   await svc.store.create('callflows', w.accountId, { numbers: ['3003'], flow: { module: 'record_caller', data: { url: `${upload.url}/short`, format: 'wav', time_limit: 2, method: 'post', terminators: ['#'] } } });
   await svc.store.create('callflows', w.accountId, { numbers: ['3004'], flow: {
     module: 'device', data: { id: w.calleeDevice, timeout: 10 },
     children: { _: { module: 'record_caller', data: { url: `${upload.url}/vm`, format: 'wav', time_limit: 20 } } },
   } });
-  dir = mkdtempSync(join(tmpdir(), 'rec-caller-'));
-});
-t.teardown(async () => {
-  await env?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true }); // the pcaps and scenarios written for SIPp
 });
 
 function scenarioWith(pcap: string): string {

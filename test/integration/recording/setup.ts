@@ -4,7 +4,7 @@
  * 127.0.0.2, and one helper that runs a whole recorded call with a tone per party and returns
  * what the test needs to check (event times, the call, the SIPp results).
  */
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Call } from '../../../src/calls';
@@ -14,6 +14,7 @@ import { freePort } from '../../helpers/ports';
 import { RtpEndpoint } from '../../helpers/rtp';
 import type { SippResult } from '../../helpers/sipp';
 import type { Logger } from 'pino';
+import type { Test } from 'tap';
 import { startTestService, type TestService } from '../../helpers/service';
 import { UploadServer, type ReceivedUpload } from '../../helpers/upload-server';
 import { CALLEE_TONE, CALLER_TONE, REALM, answerOn, bridged, callFrom, ended, nextCall, registerPhone, type Phone } from '../calls/setup';
@@ -78,6 +79,30 @@ export async function startRecordingEnv(o: { logger?: Logger; config?: Record<st
     await upload.close();
     throw err;
   }
+}
+
+/** A started recording env and the file's temp directory (the pcaps and scenarios written for SIPp). */
+export interface RecordingSuite extends RecordingEnv {
+  dir: string;
+}
+
+/**
+ * The module-level set-up of a recorded-call test file: before its tests the env starts, a temp
+ * directory named `prefix`... is made and `ready` runs (the file keeps what it needs, seeds its
+ * documents); after them the env closes and the directory goes. `t` is the file's root test.
+ */
+export function recordingSuite(t: Pick<Test, 'before' | 'teardown'>, prefix: string, ready: (s: RecordingSuite) => Promise<void> | void, o: Parameters<typeof startRecordingEnv>[0] = {}): void {
+  let env: RecordingEnv | undefined;
+  let dir: string | undefined;
+  t.before(async () => {
+    env = await startRecordingEnv(o);
+    dir = mkdtempSync(join(tmpdir(), prefix));
+    await ready({ ...env, dir });
+  });
+  t.teardown(async () => {
+    await env?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 }
 
 /** Sets (or with null removes) a document's call_recording. */

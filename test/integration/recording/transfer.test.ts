@@ -3,14 +3,16 @@
  * rtpengine: a carrier calls phone 2001, which talks (400 Hz), then REFERs the call to 2002;
  * the service answers 202, NOTIFYs 100 then 200 (sipfrag), rings 2002, which answers and talks
  * (600 Hz); the carrier is re-INVITEd, the transferor released. ONE recording file spans the
- * call: the callee channel holds 2001's tone, then 2002's. Bad input: a REFER to a number that
- * routes nowhere gets a final 404 sipfrag and the call goes on; a REFER outside a dialog gets
+ * call: the callee channel holds 2001's tone, then 2002's; its record (API), webhook and sidecar
+ * name the three parties in order with their join / leave times. The policy is re-applied for
+ * the new party: 2002's endpoint recording starts at the transfer (a second file, 2002's tone
+ * only) while the account's stays one file. Bad input: a REFER to a number that
+ * routes nowhere gets a final 404 sipfrag and the call goes on, one with Replaces naming a
+ * dialog no call holds a final 481; baresip transfers with its own transfer command; a called
+ * carrier's REFER is routed as a call from its trunk; a REFER outside a dialog gets
  * 403 (no To-tag) / 481 (unknown dialog).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { Call } from '../../../src/calls';
 import { tonePcap } from '../../helpers/pcap';
 import { freePort } from '../../helpers/ports';
@@ -18,10 +20,11 @@ import { RtpEndpoint } from '../../helpers/rtp';
 import type { TestService } from '../../helpers/service';
 import { runSipp, scenarioFrom, startSipp } from '../../helpers/sipp';
 import { UploadServer } from '../../helpers/upload-server';
-import { ended, nextCall, registerPhone } from '../calls/setup';
+import { Baresip } from '../../helpers/baresip';
+import { bridged, callFrom, ended, nextCall, registerPhone } from '../calls/setup';
 import { dominantSpan } from './media';
 import {
-  CALLEE_TONE, CALLER_TONE, CARRIER, REALM, decodeBody, setRecording, uploadsOf, type World, startRecordingEnv, type RecordingEnv,
+  CALLEE_TONE, CALLER_TONE, CARRIER, REALM, decodeBody, recordingDocOf, setRecording, uploadsOf, type World, recordingSuite,
 } from './setup';
 
 const TARGET_TONE = 600;
@@ -29,21 +32,17 @@ const TARGET_TONE = 600;
 let svc: TestService;
 let upload: UploadServer;
 let w: World;
-let env: RecordingEnv | undefined;
 let dir: string;
+let targetDevice: string;
 
-t.before(async () => {
-  env = await startRecordingEnv();
-  ({ svc, upload, w } = env);
-  const target = (await svc.store.create('devices', w.accountId, { name: 'phone 2002', sip: { username: '2002', password: 'pw-2002' } }))._id;
-  await svc.store.create('callflows', w.accountId, { numbers: ['2002'], flow: { module: 'device', data: { id: target } } });
+recordingSuite(t, 'transfer-', async (s) => {
+  ({ svc, upload, w, dir } = s);
+  targetDevice = (await svc.store.create('devices', w.accountId, { name: 'phone 2002', sip: { username: '2002', password: 'pw-2002' } }))._id;
+  await svc.store.create('callflows', w.accountId, { numbers: ['2002'], flow: { module: 'device', data: { id: targetDevice } } });
+  await svc.store.merge('accounts', w.accountId, { storage: { sidecar: true } });
+  await setRecording(svc, 'devices', targetDevice, { inbound: { offnet: { enabled: true, url: `${upload.url}/dev`, format: 'wav' } } });
   await setRecording(svc, 'accounts', w.accountId, { account: { inbound: { offnet: { enabled: true, url: `${upload.url}/acct`, format: 'wav' } } } });
-  dir = mkdtempSync(join(tmpdir(), 'transfer-'));
-});
-t.teardown(async () => {
-  await env?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true }); // the pcaps and scenarios written for SIPp
-});
+}, { webhookPath: '/hook' });
 
 
 
@@ -90,8 +89,12 @@ t.test('blind transfer: NOTIFY 100 then 200, the target bridged, one recording s
   t.equal(call.answeredTarget?.deviceId !== undefined, true, 'the call now names the target device');
   t.equal(call.end?.by, 'caller', 'the carrier hung up on the new party');
 
-  const ups = await uploadsOf(upload, call.callId, 1);
-  t.equal(ups.length, 1, 'one recording for the whole call');
+  const all = (await uploadsOf(upload, call.callId, 4)).filter((u) => !u.path.endsWith('.json'));
+  const ups = all.filter((u) => u.path.startsWith('/acct'));
+  t.equal(ups.length, 1, 'one account recording for the whole call');
+  const dev = all.filter((u) => u.path.startsWith('/dev'));
+  t.equal(dev.length, 1, 'the target\'s endpoint recording started for it');
+  await checkParties(t, call);
   const d = decodeBody(ups[0].body, 'wav');
   const first = dominantSpan(d.ch[1], d.sampleRate, CALLEE_TONE, TARGET_TONE);
   const second = dominantSpan(d.ch[1], d.sampleRate, TARGET_TONE, CALLEE_TONE);
@@ -99,6 +102,10 @@ t.test('blind transfer: NOTIFY 100 then 200, the target bridged, one recording s
   t.ok(second.blocks >= 100, `the target's tone is in the same file (${second.blocks} blocks of 20 ms)`);
   t.ok(first.lastSec <= second.firstSec, `transferor (to ${first.lastSec.toFixed(2)} s) then target (from ${second.firstSec.toFixed(2)} s)`);
   t.ok(dominantSpan(d.ch[0], d.sampleRate, CALLER_TONE, TARGET_TONE).blocks >= 200, 'the caller throughout, on the left');
+  const e = decodeBody(dev[0].body, 'wav');
+  t.ok(dominantSpan(e.ch[1], e.sampleRate, TARGET_TONE, CALLEE_TONE).blocks >= 100, 'the endpoint recording holds the target\'s tone');
+  t.equal(dominantSpan(e.ch[1], e.sampleRate, CALLEE_TONE, TARGET_TONE).blocks, 0, 'and none of the transferor\'s (it began at the transfer)');
+  t.ok(e.durationSec < d.durationSec - 1, `it is shorter than the account's (${e.durationSec.toFixed(2)} s < ${d.durationSec.toFixed(2)} s)`);
 });
 
 t.test('a REFER to a number that routes nowhere: final 404 sipfrag, the call goes on', async (t) => {
@@ -108,7 +115,114 @@ t.test('a REFER to a number that routes nowhere: final 404 sipfrag, the call goe
   t.equal(call.end?.cause, 'NORMAL_CLEARING');
 });
 
+t.test('attended transfer naming a dialog no call holds: final 481 sipfrag (RFC 3891), the call goes on', async (t) => {
+  const replaces = encodeURIComponent('no-such-call@127.0.0.1;to-tag=1;from-tag=2');
+  const { call, codes } = await transferCall({ target: `sip:2002@${REALM}?Replaces=${replaces}`, frag: 481, callerScenario: 'rec-bench-uac.xml', callerMs: 3500 });
+  for (const [who, code, errors] of codes) t.equal(code, 0, `${who} scenario ${errors}`);
+  t.equal(call.end?.by, 'caller', 'the call went on until the caller hung up');
+  t.equal(call.parties.until(Date.now()).length, 2, 'no party joined');
+});
+
+t.test('baresip transfers blind (its transfer command): the target bridged, one file with baresip\'s tone then the target\'s', async (t) => {
+  // Its own device: phone 2001 keeps the SIPp contact the other tests registered.
+  const device = (await svc.store.create('devices', w.accountId, { name: 'phone 2003', sip: { username: '2003', password: 'pw-2003' } }))._id;
+  await svc.store.create('callflows', w.accountId, { numbers: ['4420003'], flow: { module: 'device', data: { id: device } } });
+  const phone = await Baresip.start({ user: '2003', realm: REALM, password: 'pw-2003', proxy: svc.sipTarget, toneHz: CALLEE_TONE, autoAnswer: true });
+  t.teardown(() => phone.close());
+  const target = await registerPhone(svc, '2002');
+  target.rtp.close();
+  const targetUas = startSipp({
+    scenario: scenarioFrom('rec-bench-uas.xml', { PCAP: tonePcap(dir, 'target-b.pcap', TARGET_TONE, 150, 0x2002) }, dir),
+    localPort: target.port, timeoutMs: 30_000, args: ['-m', '1', '-mp', String(await freePort())],
+  });
+  const callerRtp = await RtpEndpoint.open(CARRIER);
+  t.teardown(() => callerRtp.close());
+  const callP = nextCall(svc);
+  const uac = runSipp({
+    scenario: scenarioFrom('rec-carrier-transferred.xml', { PCAP: tonePcap(dir, 'caller-b.pcap', CALLER_TONE, 350, 0x1001), MS: '3000' }, dir),
+    remote: svc.sipTarget, localPort: await freePort(CARRIER), timeoutMs: 30_000,
+    args: ['-m', '1', '-i', CARRIER, '-s', '4420003', '-key', 'rtpport', String(callerRtp.port), '-mp', String(await freePort(CARRIER))],
+  });
+  const call = await callP;
+  await bridged(call);
+  await new Promise((r) => setTimeout(r, 1500)); // baresip's tone before the transfer
+  const mark = phone.seen().length;
+  phone.command('transfer', `sip:2002@${REALM}`);
+  await phone.waitFor((e) => e.type === 'CALL_CLOSED', 15_000, 'the transferor released', mark);
+  const [caller, targetRun] = await Promise.all([uac, targetUas.done]);
+  t.equal(caller.code, 0, `the carrier was re-INVITEd and hung up on the target ${caller.errors}`);
+  t.equal(targetRun.code, 0, `the target answered and got the BYE ${targetRun.errors}`);
+  await ended(call);
+  const ups = (await uploadsOf(upload, call.callId, 4)).filter((u) => u.path.startsWith('/acct') && !u.path.endsWith('.json'));
+  t.equal(ups.length, 1, 'one account recording');
+  const d = decodeBody(ups[0].body, 'wav');
+  const first = dominantSpan(d.ch[1], d.sampleRate, CALLEE_TONE, TARGET_TONE);
+  const second = dominantSpan(d.ch[1], d.sampleRate, TARGET_TONE, CALLEE_TONE);
+  t.ok(first.blocks >= 50, `baresip's tone is in the file (${first.blocks} blocks of 20 ms)`);
+  t.ok(second.blocks >= 100, `the target's tone is in the same file (${second.blocks} blocks of 20 ms)`);
+  t.ok(first.lastSec <= second.firstSec, `baresip (to ${first.lastSec.toFixed(2)} s) then the target (from ${second.firstSec.toFixed(2)} s)`);
+  const callSec = ((call.endedAt?.getTime() ?? 0) - call.startedAt.getTime()) / 1000;
+  t.ok(Math.abs(d.durationSec - callSec) <= 1, `the file spans the call (${d.durationSec.toFixed(2)} s of ${callSec.toFixed(2)} s)`);
+  const parties = (await recordingDocOf(svc, w.accountId, call.callId, 'uploaded')).parties as unknown as PartyDoc[];
+  t.match(parties.map((p) => [p.joined, p.device_id]), [['call', null], ['call', device], ['transfer', targetDevice]], 'the record names baresip, then the target');
+});
+
+t.test('a called carrier transfers (REFER on the trunk leg): routed as from its trunk, the phone re-INVITEd to the target', async (t) => {
+  const caller = await registerPhone(svc, '1001');
+  caller.rtp.close();
+  const target = await registerPhone(svc, '2002');
+  target.rtp.close();
+  const targetUas = startSipp({
+    scenario: scenarioFrom('rec-bench-uas.xml', { PCAP: tonePcap(dir, 'target-t.pcap', TARGET_TONE, 100, 0x2002) }, dir),
+    localPort: target.port, timeoutMs: 30_000, args: ['-m', '1', '-mp', String(await freePort())],
+  });
+  const carrier = startSipp({
+    scenario: scenarioFrom('phone-answer-refer.xml', { PCAP: tonePcap(dir, 'carrier-t.pcap', CALLEE_TONE, 50, 0x5555), TARGET: `sip:2002@${REALM}`, FRAG: '200' }, dir),
+    localPort: w.carrierPort, timeoutMs: 30_000, args: ['-m', '1', '-i', CARRIER, '-mp', String(await freePort(CARRIER))],
+  });
+  const callP = nextCall(svc);
+  const uac = callFrom(svc, 'rec-phone-call-transferred.xml', { user: '1001', number: '15551234567', rtpPort: await freePort(), port: await freePort() });
+  const call = await callP;
+  const [phone, trunk, targetRun] = await Promise.all([uac, carrier.done, targetUas.done]);
+  t.equal(trunk.code, 0, `the carrier got 202, NOTIFY 100 and 200, then BYE ${trunk.errors}`);
+  t.equal(phone.code, 0, `the phone was re-INVITEd and hung up ${phone.errors}`);
+  t.equal(targetRun.code, 0, `the target answered and got the BYE ${targetRun.errors}`);
+  await ended(call);
+  t.match(call.parties.until(Date.now()).map((p) => [p.role, p.joined, p.deviceId ?? null, p.resourceId !== undefined]), [
+    ['caller', 'call', w.callerDevice, false], ['callee', 'call', null, true], ['callee', 'transfer', targetDevice, false],
+  ], 'the phone, the carrier (a trunk), then the target');
+});
+
 t.test('REFER outside a dialog: 403 without a To-tag, 481 for a dialog that does not exist', async (t) => {
   const r = await runSipp({ scenario: 'refer-out-of-dialog.xml', remote: svc.sipTarget, localPort: await freePort(), timeoutMs: 15_000, args: ['-m', '1', '-s', '2001'] });
   t.equal(r.code, 0, `403 then 481 ${r.errors}`);
 });
+
+interface PartyDoc { role: string; joined: string; number: string | null; device_id: string | null; resource_id: string | null; joined_at_ms: number; left_at_ms: number | null }
+
+/** The three parties of the transferred call, in order, alike in the record, the webhook and the sidecar. */
+async function checkParties(t: Test, call: Call): Promise<void> {
+  const doc = await recordingDocOf(svc, w.accountId, call.callId, 'uploaded');
+  const parties = doc.parties as unknown as PartyDoc[];
+  t.match(parties, [
+    { role: 'caller', joined: 'call', number: '15559990000', device_id: null, left_at_ms: null },
+    { role: 'callee', joined: 'call', number: '4420000', device_id: w.calleeDevice },
+    { role: 'callee', joined: 'transfer', number: '2002', device_id: targetDevice, left_at_ms: null },
+  ], 'the record names the caller, the transferor and the target');
+  t.equal(parties.length, 3);
+  t.ok(typeof parties[0].resource_id === 'string', 'the carrier by its trunk (resource) id');
+  const [caller, transferor, target] = parties;
+  t.ok(caller.joined_at_ms <= transferor.joined_at_ms && transferor.left_at_ms !== null, 'the transferor joined after the caller, and left');
+  t.ok(transferor.left_at_ms !== null && Math.abs(target.joined_at_ms - transferor.left_at_ms) <= 5, 'the target joined as the transferor left');
+  const isHook = (r: { path: string; body: Buffer }): boolean => r.path === '/hook' && r.body.toString().includes(call.callId) && r.body.toString().includes('"uploaded"');
+  // The webhook is posted after the record says uploaded.
+  await upload.waitFor(() => upload.requests.some(isHook), 10_000, 'webhook');
+  const hook = upload.requests.find(isHook);
+  const body = JSON.parse(hook?.body.toString() ?? '{}') as { recording?: { meta?: { parties?: Array<Record<string, unknown>> } } };
+  t.same(body.recording?.meta?.parties?.map((p) => [p.role, p.joined, p.number, p.joinedAt, p.leftAt ?? null]),
+    parties.map((p) => [p.role, p.joined, p.number, p.joined_at_ms, p.left_at_ms]), 'the webhook\'s meta lists them');
+  await upload.waitFor(() => upload.delivered().some((u) => u.query.call_id === call.callId && u.path.endsWith('.json')), 10_000, 'sidecar');
+  const side = upload.delivered().find((u) => u.query.call_id === call.callId && u.path.endsWith('.json'));
+  const sidecar = JSON.parse(side?.body.toString() ?? '{}') as { parties?: { reached?: PartyDoc[] } };
+  t.same(sidecar.parties?.reached, parties, 'the sidecar lists them as the record does');
+}

@@ -69,7 +69,7 @@ t.test('recordingDoc', async (t) => {
     start: 1_700_000_000, start_ms: 1_700_000_000_123, duration_ms: 4013, duration: 4, media_type: 'mp3', sample_rate: 16000,
     content_type: 'audio/mpeg', name: 'call_recording_c1.mp3', size: 1234, url: 'http://x.test/r/call_recording_c1.mp3?from=a',
     method: 'post', status: 'failed', attempts: 3, last_error: { code: 'http_status', message: 'HTTP 500', at: 5 },
-    uploaded_at: null, http_status: null, file_kept: true, media_status: null, media_error: null, media_legs: null, paused_intervals: [],
+    uploaded_at: null, http_status: null, file_kept: true, media_status: null, media_error: null, media_legs: null, paused_intervals: [], parties: [],
   });
   const media = { status: 'partial' as const, reason: 'callee: recorder got 0 of 600 packets', legs: { caller: { forwarded: 600, received: 600 }, callee: { forwarded: 600, received: 0 } } };
   const withMedia = recordingDoc({ ...rec, meta: recordingMeta({ accountId: 'a1', callId: 'c1' }, item, result, media) });
@@ -79,6 +79,13 @@ t.test('recordingDoc', async (t) => {
   t.same(paused.paused, [pause], 'the meta (upload webhook) lists the paused intervals');
   t.same(recordingDoc({ ...rec, meta: paused }).paused_intervals, [{ offset_ms: 1000.125, duration_ms: 2500, started_at_ms: 1_700_000_001_123, ended_at_ms: 1_700_000_003_623, omitted: false }], 'and the record');
   t.notOk('paused' in rec.meta, 'no paused key when never paused');
+  const party = { role: 'callee' as const, joined: 'transfer' as const, number: '2002', deviceId: 'd2', joinedAt: 1_700_000_002_000 };
+  const withParties = recordingMeta({ accountId: 'a1', callId: 'c1', parties: [party] }, item, result);
+  t.same(withParties.parties, [party], 'the meta (webhook) lists the parties');
+  t.same(recordingDoc({ ...rec, meta: withParties }).parties, [{
+    role: 'callee', joined: 'transfer', number: '2002', device_id: 'd2', owner_id: null, resource_id: null, joined_at_ms: 1_700_000_002_000, left_at_ms: null,
+  }], 'and the record, snake_case, absent fields null');
+  t.notOk('parties' in rec.meta, 'no parties key when none is known');
 });
 
 t.test('wantsAudio', async (t) => {
