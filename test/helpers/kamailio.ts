@@ -41,7 +41,7 @@ export async function startEdge(o: EdgeOptions, readyTimeoutMs = 10_000): Promis
   writeFileSync(list, o.nodes.map((n) => `1 sip:${n} 0 0\n`).join(''));
   const args = [
     '--pdeathsig', 'KILL', '--', 'kamailio', '-f', KAMAILIO_CFG, '-DD', '-E', '-Y', dir, '-P', join(dir, 'kamailio.pid'),
-    '-A', `LISTEN=udp:${host}:${port}`, '-A', `DISPATCHER_LIST="${list}"`,
+    '-A', `LISTEN=udp:${host}:${port}`, '-A', `LISTEN_TCP=tcp:${host}:${port}`, '-A', `DISPATCHER_LIST="${list}"`,
     '-A', `PING_INTERVAL=${o.pingIntervalSec ?? 1}`, '-A', `NODE_TIMEOUT_MS=${o.nodeTimeoutMs ?? 1500}`,
   ];
   const proc: ChildProcess = spawn('setpriv', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
