@@ -6,14 +6,12 @@ import { backoffDelay, nextAttemptAt } from './backoff';
 import { DeliveryError, FileMissingError, HorizonReachedError, UrlInvalidError } from './errors';
 import { Journal, exists } from './journal';
 import { SpoolFiles, SpoolFileError, type PlainFile } from './spool-files';
-import { isS3Url, s3Metadata, uploadToS3 } from '../storage/s3/destination';
-import { sendSidecar } from '../storage/sidecar';
 import { NetworkPolicy } from './netpolicy';
 import { DeliveryEvent, DeliveryStatus, nextStatus } from './status';
 import type { DeliveryJob, DeliveryRecord, RecordingMeta } from './types';
-import { parseTarget, upload } from './uploader';
+import { checkDestination, sendRecording } from './send';
 import { redactUrl } from './url';
-import { modbPrefix, newDeliveryRecord } from './record';
+import { depthOf, dueBy, modbPrefix, newDeliveryRecord } from './record';
 import type { DeliveryQueueDeps, DeliveryQueueEvents, QueueDepth, ReadonlyDeliveryConfig } from './queue-types';
 
 export type { DeliveryQueueDeps, DeliveryQueueEvents, QueueDepth, ReadonlyDeliveryConfig } from './queue-types';
@@ -113,7 +111,7 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
     rec.keyId = await this.spool.keyIdFor(job.filePath);
     let invalid: UrlInvalidError | null = null;
     try {
-      if (!isS3Url(rec.targetUrl)) parseTarget(rec.targetUrl);
+      checkDestination(rec.targetUrl);
     } catch (err) {
       invalid = err as UrlInvalidError;
     }
@@ -212,27 +210,12 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
   }
 
   depth(): QueueDepth {
-    const d: QueueDepth = { pending: 0, uploading: 0, failed: 0 };
-    for (const r of this.records.values()) {
-      if (r.status === DeliveryStatus.Pending) d.pending++;
-      else if (r.status === DeliveryStatus.Uploading) d.uploading++;
-      else if (r.status === DeliveryStatus.Failed) d.failed++;
-    }
-    return d;
+    return depthOf(this.records.values());
   }
 
-  /**
-   * Uploads in flight plus those pending whose next attempt is due at or before `epochMs`: what
-   * a shutdown may wait for. A recording waiting out a backoff past that time is not counted;
-   * it stays in the durable queue and is retried at the next start.
-   */
+  /** What a shutdown may wait for (see dueBy in record.ts). */
   dueBy(epochMs: number): number {
-    let n = 0;
-    for (const r of this.records.values()) {
-      if (r.status === DeliveryStatus.Uploading) n++;
-      else if (r.status === DeliveryStatus.Pending && (r.nextAttemptAt ?? 0) <= epochMs) n++;
-    }
-    return n;
+    return dueBy(this.records.values(), epochMs);
   }
 
   /** Stops scheduling and aborts uploads in flight; their records stay "uploading" on disk and are resumed at the next start. Idempotent. */
@@ -303,22 +286,13 @@ export class DeliveryQueue extends EventEmitter<DeliveryQueueEvents> {
       const path = this.journal.filePath(rec.file as string);
       try {
         const body = await this.spool.check(path, rec.keyId);
-        const common = {
+        const res = await sendRecording(rec, body, {
           policy: this.policy, connectTimeoutMs: this.cfg.connectTimeoutMs, transferTimeoutMs: this.cfg.transferTimeoutMs, maxRedirects: this.cfg.maxRedirects,
           ca: this.ca, rejectUnauthorized: this.cfg.tls.rejectUnauthorized, signal: ctl.signal, resolve: this.deps.resolve,
-        };
-        const res = isS3Url(rec.targetUrl)
-          ? await uploadToS3(this.deps.s3, rec.targetUrl, rec.meta.accountId, body, rec.contentType, s3Metadata(rec), common)
-          : await upload({ ...common, url: rec.targetUrl, method: rec.meta.method ?? 'put', body, contentType: rec.contentType });
-        if (await this.deps.sidecar?.(rec.meta.accountId)) {
-          try {
-            await sendSidecar(rec, this.deps.s3, common);
-            this.emit('sidecar', { id: rec.id, accountId: rec.meta.accountId, result: 'success' });
-          } catch (err) {
-            this.emit('sidecar', { id: rec.id, accountId: rec.meta.accountId, result: 'failure' });
-            throw err;
-          }
-        }
+        }, {
+          s3: this.deps.s3, sidecar: this.deps.sidecar,
+          onSidecar: (result) => this.emit('sidecar', { id: rec.id, accountId: rec.meta.accountId, result }),
+        });
         await this.succeed(rec, res.status);
         log.info({ status: res.status, bytes: res.bytes, attempt: rec.attempts }, 'recording delivered');
         this.emit('success', { id: rec.id, accountId: rec.meta.accountId, status: res.status, bytes: res.bytes, latencyMs: this.now() - t0 });

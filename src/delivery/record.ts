@@ -1,3 +1,4 @@
+import type { QueueDepth } from './queue-types';
 import type { DeliveryRecord, RecordingMeta } from './types';
 import { DeliveryStatus } from './status';
 import { buildUploadUrl, contentTypeFor, recordingName, urlFieldsOf } from './url';
@@ -35,4 +36,29 @@ export function newDeliveryRecord(meta: RecordingMeta, id: string, size: number,
     httpStatus: null,
     fileKept: true,
   };
+}
+
+/** Records by queue status (the `b2bua_upload_queue_depth` gauge). */
+export function depthOf(records: Iterable<DeliveryRecord>): QueueDepth {
+  const d: QueueDepth = { pending: 0, uploading: 0, failed: 0 };
+  for (const r of records) {
+    if (r.status === DeliveryStatus.Pending) d.pending++;
+    else if (r.status === DeliveryStatus.Uploading) d.uploading++;
+    else if (r.status === DeliveryStatus.Failed) d.failed++;
+  }
+  return d;
+}
+
+/**
+ * Uploads in flight plus those pending whose next attempt is due at or before `epochMs`: what
+ * a shutdown may wait for. A recording waiting out a backoff past that time is not counted;
+ * it stays in the durable queue and is retried at the next start.
+ */
+export function dueBy(records: Iterable<DeliveryRecord>, epochMs: number): number {
+  let n = 0;
+  for (const r of records) {
+    if (r.status === DeliveryStatus.Uploading) n++;
+    else if (r.status === DeliveryStatus.Pending && (r.nextAttemptAt ?? 0) <= epochMs) n++;
+  }
+  return n;
 }

@@ -29,11 +29,11 @@ export class ClusterPeers implements ChannelPeers {
     return request.headers[FORWARDED_HEADER] !== undefined;
   }
 
-  async listElsewhere(request: FastifyRequest, accountId: string): Promise<JsonObject[]> {
+  async listElsewhere(token: string, accountId: string): Promise<JsonObject[]> {
     const others = (await this.o.nodes.list()).filter((n) => n.id !== this.o.nodes.self.id);
     const lists = await Promise.all(others.map(async (n) => {
       try {
-        const r = await this.send(n, 'GET', `/v2/accounts/${encodeURIComponent(accountId)}/channels`, request);
+        const r = await this.send(n, 'GET', `/v2/accounts/${encodeURIComponent(accountId)}/channels`, token);
         const data = isJsonObject(r.body) ? r.body['data'] : undefined;
         return r.status === 200 && Array.isArray(data) ? data.filter(isJsonObject) : [];
       } catch (err) {
@@ -52,20 +52,19 @@ export class ClusterPeers implements ChannelPeers {
     // The owner left the registry (died): its calls are gone with it.
     if (!node) return undefined;
     try {
-      return await this.send(node, request.method, request.url, request, request.body);
+      return await this.send(node, request.method, request.url, request.auth?.token ?? '', request.body);
     } catch (err) {
       this.o.logger.warn({ err, node: owner, callId }, 'channels: the owning node did not answer');
       throw new NodeUnreachableError(owner);
     }
   }
 
-  private async send(node: NodeInfo, method: string, path: string, request: FastifyRequest, body?: unknown): Promise<{ status: number; body: unknown }> {
-    const token = request.headers['x-auth-token'];
+  private async send(node: NodeInfo, method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: unknown }> {
     const res = await fetch(new URL(path, node.api), {
       method,
       headers: {
         'content-type': 'application/json',
-        ...(typeof token === 'string' ? { 'x-auth-token': token } : {}),
+        'x-auth-token': token,
         [FORWARDED_HEADER]: this.o.nodes.self.id,
       },
       ...(body !== undefined && method !== 'GET' ? { body: JSON.stringify(body) } : {}),

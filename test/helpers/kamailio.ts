@@ -41,7 +41,7 @@ export async function startEdge(o: EdgeOptions, readyTimeoutMs = 10_000): Promis
   writeFileSync(list, o.nodes.map((n) => `1 sip:${n} 0 0\n`).join(''));
   const args = [
     '--pdeathsig', 'KILL', '--', 'kamailio', '-f', KAMAILIO_CFG, '-DD', '-E', '-Y', dir, '-P', join(dir, 'kamailio.pid'),
-    '-A', `LISTEN=udp:${host}:${port}`, '-A', `DISPATCHER_LIST="${list}"`,
+    '-A', `LISTEN=udp:${host}:${port}`, '-A', `LISTEN_TCP=tcp:${host}:${port}`, '-A', `DISPATCHER_LIST="${list}"`,
     '-A', `PING_INTERVAL=${o.pingIntervalSec ?? 1}`, '-A', `NODE_TIMEOUT_MS=${o.nodeTimeoutMs ?? 1500}`,
   ];
   const proc: ChildProcess = spawn('setpriv', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -81,26 +81,36 @@ export async function startEdge(o: EdgeOptions, readyTimeoutMs = 10_000): Promis
   };
 }
 
-/** Whether an OPTIONS to host:port gets a 200 within timeoutMs. */
-export async function optionsAnswered(host: string, port: number, timeoutMs: number): Promise<boolean> {
+/**
+ * Sends one out-of-dialog request over UDP from a fresh socket and resolves with the first
+ * final response's text (null after timeoutMs; provisionals are skipped). `headers` go after
+ * the standard ones (e.g. Contact, Expires).
+ */
+export async function sendRequest(host: string, port: number, method: string, timeoutMs: number, o: { callId?: string; headers?: string[] } = {}): Promise<string | null> {
   const sock = createSocket('udp4');
   await new Promise<void>((res) => sock.bind(0, '127.0.0.1', () => res()));
   const id = randomBytes(6).toString('hex');
   const local = sock.address().port;
   const msg = [
-    `OPTIONS sip:${host}:${port} SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.1:${local};branch=z9hG4bK${id};rport`,
-    `From: <sip:probe@127.0.0.1>;tag=${id}`, `To: <sip:${host}:${port}>`, `Call-ID: probe-${id}`, 'CSeq: 1 OPTIONS',
-    'Max-Forwards: 70', 'Content-Length: 0', '', '',
+    `${method} sip:${host}:${port} SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.1:${local};branch=z9hG4bK${id};rport`,
+    `From: <sip:probe@127.0.0.1>;tag=${id}`, `To: <sip:probe@127.0.0.1>`, `Call-ID: ${o.callId ?? `probe-${id}`}`, `CSeq: 1 ${method}`,
+    'Max-Forwards: 70', ...(o.headers ?? []), 'Content-Length: 0', '', '',
   ].join('\r\n');
   try {
-    return await new Promise<boolean>((res) => {
-      const timer = setTimeout(() => res(false), timeoutMs);
+    return await new Promise<string | null>((res) => {
+      const timer = setTimeout(() => res(null), timeoutMs);
       sock.on('message', (buf) => {
-        if (/^SIP\/2\.0 200/.test(buf.toString())) { clearTimeout(timer); res(true); }
+        const text = buf.toString();
+        if (/^SIP\/2\.0 [2-6]/.test(text)) { clearTimeout(timer); res(text); }
       });
       sock.send(msg, port, host);
     });
   } finally {
     sock.close();
   }
+}
+
+/** Whether an OPTIONS to host:port gets a 200 within timeoutMs. */
+export async function optionsAnswered(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return /^SIP\/2\.0 200/.test(await sendRequest(host, port, 'OPTIONS', timeoutMs) ?? '');
 }

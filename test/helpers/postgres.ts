@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,6 +20,8 @@ export interface PgCluster {
   /** pg_ctl start / stop -m fast on the same data dir and port (outage tests). */
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** The postmaster's pid (its backends are its children), for CPU figures. */
+  pid(): number;
 }
 
 /**
@@ -66,6 +68,7 @@ export async function startPostgres(t: { teardown(fn: () => unknown): void }): P
       await asPostgres('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop']);
       running = false;
     },
+    pid: () => Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]),
   };
   t.teardown(async () => {
     if (running) await cluster.stop().catch(() => undefined);

@@ -19,6 +19,8 @@ export interface TestRedis {
   /** Kills the server (the data is gone: no persistence). */
   stop(): Promise<void>;
   close(): Promise<void>;
+  /** The running server's pid (0 when stopped), for CPU figures. */
+  pid(): number;
 }
 
 export async function startRedis(readyTimeoutMs = 10_000): Promise<TestRedis> {
@@ -52,7 +54,7 @@ export async function startRedis(readyTimeoutMs = 10_000): Promise<TestRedis> {
 
   await start();
   return {
-    url: `redis://127.0.0.1:${port}`, port, start, stop,
+    url: `redis://127.0.0.1:${port}`, port, start, stop, pid: () => proc?.pid ?? 0,
     close: async () => {
       await stop();
       rmSync(dir, { recursive: true, force: true });

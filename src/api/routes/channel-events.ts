@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isAccountEnabled } from '../../store';
+import { isAccountEnabled, type JsonObject } from '../../store';
 import { accessAccount, type ApiContext } from '../context';
 import { TooManyStreamsError } from '../errors';
-import type { ChannelSource } from './channels';
+import type { ChannelPeers, ChannelSource } from './channels';
 
 /**
  * `GET /v2/accounts/{A}/channels/events`: the account's channel list as server-sent events
@@ -11,7 +11,8 @@ import type { ChannelSource } from './channels';
  * EventSource cannot set X-Auth-Token. Tenancy is the channels route's (accessAccount).
  *
  * Events: `channels` with the whole list (the shape of GET .../channels) at once and whenever it
- * changes (the port is polled every `pollMs`); a comment line every `heartbeatMs` keeps proxies
+ * changes (the port is polled every `pollMs`; in a cluster the other nodes are asked too, with
+ * the stream's token, one poll at a time, each node bounded by its peer timeout); a comment line every `heartbeatMs` keeps proxies
  * from timing the stream out; `expired` when the token is no longer valid, or `suspended` when
  * the token's account (or an ancestor) is disabled (checked every `accountCheckMs`, as every
  * other request of that token would be refused), then the stream ends.
@@ -28,7 +29,7 @@ export interface ChannelEventsOptions {
 
 export const CHANNEL_EVENTS_DEFAULTS: ChannelEventsOptions = { perAccount: 8, pollMs: 1000, heartbeatMs: 15_000, accountCheckMs: 5000 };
 
-export function registerChannelEvents(app: FastifyInstance, ctx: ApiContext, source: ChannelSource, o: ChannelEventsOptions): void {
+export function registerChannelEvents(app: FastifyInstance, ctx: ApiContext, source: ChannelSource, o: ChannelEventsOptions, peers?: ChannelPeers): void {
   const open = new Map<string, number>();
   const streams = new Set<() => void>();
   // Fastify's close waits for open connections; a stream never ends by itself, so end them first.
@@ -76,12 +77,27 @@ export function registerChannelEvents(app: FastifyInstance, ctx: ApiContext, sou
         end();
         return;
       }
-      const body = JSON.stringify(source.list(accountId));
+      const here = source.list(accountId);
+      let elsewhere: JsonObject[] = [];
+      try {
+        elsewhere = peers ? await peers.listElsewhere(token, accountId) : [];
+      } catch {
+        return; // the node registry (Redis) is unreachable: try again at the next poll
+      }
+      if (ended) return;
+      const body = JSON.stringify([...here, ...elsewhere]);
       if (body === last) return;
       last = body;
       res.write(`event: channels\ndata: ${body}\n\n`);
     };
-    const poll = setInterval(() => void send(), o.pollMs);
+    // One poll at a time: asking the other nodes can take up to their timeout.
+    let polling = false;
+    const tick = (): void => {
+      if (polling) return;
+      polling = true;
+      void send().finally(() => { polling = false; });
+    };
+    const poll = setInterval(tick, o.pollMs);
     const beat = setInterval(() => res.write(': heartbeat\n\n'), o.heartbeatMs);
     let ended = false;
     const end = (): void => {
@@ -97,6 +113,6 @@ export function registerChannelEvents(app: FastifyInstance, ctx: ApiContext, sou
     };
     streams.add(end);
     request.raw.on('close', end);
-    void send();
+    tick();
   });
 }

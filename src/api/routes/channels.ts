@@ -59,8 +59,8 @@ export interface ChannelSource {
 export interface ChannelPeers {
   /** A request another node forwarded here: answer from this node's calls only (no loops). */
   forwarded(request: FastifyRequest): boolean;
-  /** The account's channels on the other live nodes (a node that does not answer is left out). */
-  listElsewhere(request: FastifyRequest, accountId: string): Promise<JsonObject[]>;
+  /** The account's channels on the other live nodes, asked with `token` (a node that does not answer is left out). */
+  listElsewhere(token: string, accountId: string): Promise<JsonObject[]>;
   /** The owner's answer when another node owns the call; undefined when no other node does. */
   forward(request: FastifyRequest, callId: string): Promise<{ status: number; body: unknown } | undefined>;
 }
@@ -154,7 +154,7 @@ type ChannelRequest = FastifyRequest<{ Params: { accountId: string; callId: stri
 
 export function channelsRoute(source: ChannelSource, events: ChannelEventsOptions = CHANNEL_EVENTS_DEFAULTS, peers?: ChannelPeers): ApiRouteModule {
   return (app, ctx) => {
-    registerChannelEvents(app, ctx, source, events);
+    registerChannelEvents(app, ctx, source, events, peers);
     const moduleData: Record<string, Validator> = {
       record_call: compileValidator(ctx.ajv, MetaflowRecordCall),
     };
@@ -174,7 +174,7 @@ export function channelsRoute(source: ChannelSource, events: ChannelEventsOption
 
     app.get<{ Params: { accountId: string } }>('/v2/accounts/:accountId/channels', async (request, reply) => {
       const account = await accessAccount(ctx, request, request.params.accountId);
-      const elsewhere = peers && !peers.forwarded(request) ? await peers.listElsewhere(request, account._id) : [];
+      const elsewhere = peers && !peers.forwarded(request) ? await peers.listElsewhere(request.auth?.token ?? '', account._id) : [];
       return sendSuccess(request, reply, [...source.list(account._id), ...elsewhere]);
     });
 

@@ -18,6 +18,7 @@ import { uiFile, uiRoute } from '../../../src/api/routes/ui';
 import { ApiSection, type ApiConfig } from '../../../src/config/sections/api';
 import { SqliteDocumentStore, type JsonObject } from '../../../src/store';
 import { freePort } from '../../helpers/ports';
+import { readUntil } from '../../helpers/sse';
 
 class TableChannels implements ChannelSource {
   readonly rows = new Map<string, JsonObject[]>();
@@ -33,21 +34,6 @@ class TableChannels implements ChannelSource {
   async hangup(): Promise<boolean> {
     return false;
   }
-}
-
-/** Reads an SSE body until `until` matches what arrived (or the timeout). */
-async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, seen: { text: string }, until: RegExp, timeoutMs = 5000): Promise<string> {
-  const dec = new TextDecoder();
-  const end = Date.now() + timeoutMs;
-  while (!until.test(seen.text)) {
-    const left = end - Date.now();
-    if (left <= 0) throw new Error(`no ${until} in ${JSON.stringify(seen.text)}`);
-    const r = await Promise.race([reader.read(), new Promise<null>((res) => setTimeout(() => res(null), left))]);
-    if (r === null) continue;
-    if (r.done) break;
-    seen.text += dec.decode(r.value);
-  }
-  return seen.text;
 }
 
 t.test('channel events over HTTP', async (t) => {

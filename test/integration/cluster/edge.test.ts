@@ -9,6 +9,7 @@ import { optionsAnswered } from '../../helpers/kamailio';
 import { freePort } from '../../helpers/ports';
 import { redisState } from '../../helpers/redis';
 import { startSipp } from '../../helpers/sipp';
+import { readUntil } from '../../helpers/sse';
 import { UploadServer } from '../../helpers/upload-server';
 import { csv, register, REALM, startCluster } from './setup';
 
@@ -63,6 +64,24 @@ t.test('phones through the edge: registered via any node, called from any node, 
   const other = owner1 === 'node-1' ? 1 : 0;
   const one = await c.api(other, `/v2/accounts/${c.accountId}/channels/${encodeURIComponent(uuids[0][0])}`, tokens[other]);
   t.match(one, { status: 200, body: { data: { uuid: uuids[0][0] } } }, `${c.nodes[other].id} answers for a call ${owner1 ?? '?'} holds`);
+  // By the callee leg's Call-ID too (Kazoo's other_leg): the directory names both legs.
+  // (once answered: the callee rings for 1 s)
+  let bLeg: string | null | undefined;
+  for (const end = Date.now() + 5000; !bLeg && Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
+    const l = await c.api(0, `/v2/accounts/${c.accountId}/channels`, tokens[0]);
+    bLeg = (l.body.data as { uuid: string; other_leg: string | null }[]).find((ch) => ch.uuid === uuids[0][0])?.other_leg;
+  }
+  t.ok(bLeg, `the call has a callee leg (${bLeg ?? 'none'})`);
+  const byB = await c.api(other, `/v2/accounts/${c.accountId}/channels/${encodeURIComponent(bLeg ?? '')}`, tokens[other]);
+  t.match(byB, { status: 200, body: { data: { uuid: uuids[0][0] } } }, `${c.nodes[other].id} answers for that call by its callee leg's Call-ID`);
+  // The live-call stream of the node that does not hold the call shows it too.
+  const sse = await fetch(`${c.nodes[other].svc.apiUrl}/v2/accounts/${c.accountId}/channels/events?auth_token=${tokens[other]}`, { signal: AbortSignal.timeout(15_000) });
+  const reader = (sse.body as ReadableStream<Uint8Array>).getReader();
+  const seen = { text: '' };
+  await readUntil(reader, seen, new RegExp(`event: channels\ndata: [^\n]*"uuid":"${uuids[0][0]}"`), 5000).then(
+    () => t.pass(`${c.nodes[other].id}'s channel events list the call ${owner1 ?? '?'} holds`),
+    (err: unknown) => t.fail(String(err)));
+  await reader.cancel();
 
   const [a, b] = await Promise.all([caller.done, callee.done]);
   t.equal(a.code, 0, `every call completed through the edge: ${a.errors}`);

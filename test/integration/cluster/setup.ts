@@ -158,6 +158,20 @@ export async function register(c: Cluster, user: string, localPort: number, scen
   return r.code;
 }
 
+/** Every value of a header of a SIP message (full names only). */
+export function sipHeader(text: string, name: string): string[] {
+  return [...text.matchAll(new RegExp(`^${name}:\\s*(.*)$`, 'gmi'))].map((m) => m[1].trim());
+}
+
+/** A response to the request `text` (Vias, From, To with a tag, Call-ID, CSeq copied; RFC 3261 8.2.6.2). */
+export function sipReply(text: string, status: string, headers: string[] = []): string {
+  return [
+    `SIP/2.0 ${status}`, ...sipHeader(text, 'Via').map((v) => `Via: ${v}`), `From: ${sipHeader(text, 'From')[0] ?? ''}`,
+    `To: ${sipHeader(text, 'To')[0] ?? ''};tag=reply`, `Call-ID: ${sipHeader(text, 'Call-ID')[0] ?? ''}`, `CSeq: ${sipHeader(text, 'CSeq')[0] ?? ''}`,
+    ...headers, 'Content-Length: 0', '', '',
+  ].join('\r\n');
+}
+
 export interface ProviderRegistrar {
   port: number;
   /** Every REGISTER seen: when, and the host of its Contact (which node registered). */
@@ -174,16 +188,10 @@ export async function startProviderRegistrar(): Promise<ProviderRegistrar> {
   sock.on('message', (buf, from) => {
     const text = buf.toString();
     if (!text.startsWith('REGISTER ')) return;
-    const header = (name: string): string[] => [...text.matchAll(new RegExp(`^${name}:\\s*(.*)$`, 'gmi'))].map((m) => m[1].trim());
-    const contact = header('Contact')[0] ?? '';
-    const expires = Number(header('Expires')[0] ?? '30');
+    const contact = sipHeader(text, 'Contact')[0] ?? '';
+    const expires = Number(sipHeader(text, 'Expires')[0] ?? '30');
     seen.push({ at: Date.now(), contactHost: /@([^:;>]+)/.exec(contact)?.[1] ?? '', expires });
-    const reply = [
-      'SIP/2.0 200 OK', ...header('Via').map((v) => `Via: ${v}`), `From: ${header('From')[0] ?? ''}`,
-      `To: ${header('To')[0] ?? ''};tag=prov`, `Call-ID: ${header('Call-ID')[0] ?? ''}`, `CSeq: ${header('CSeq')[0] ?? ''}`,
-      ...(expires > 0 ? [`Contact: ${contact};expires=30`] : []), 'Content-Length: 0', '', '',
-    ].join('\r\n');
-    sock.send(reply, from.port, from.address);
+    sock.send(sipReply(text, '200 OK', expires > 0 ? [`Contact: ${contact};expires=30`] : []), from.port, from.address);
   });
   return { port, seen, close: () => new Promise<void>((res) => sock.close(() => res())) };
 }

@@ -49,6 +49,16 @@ t.test('redis', async (t) => {
     t.equal((await b.get('z@r', 0)).length, 20, 'no write lost');
   });
 
+  t.test('redis bindings: many updates of one AOR at once on one node do not contend', async (t) => {
+    // Before updates were queued per AOR, 100 concurrent ones read the same value and retried
+    // each other out of their attempts (StateContendedError, a REGISTER answered 500).
+    const store = new RedisBindingStore(await state(t), { sweepMs: 0, maxAttempts: 3 });
+    const results = await Promise.allSettled(Array.from({ length: 100 }, (_, i) =>
+      store.update('busy@r', 0, () => ({ bindings: [mk('busy@r', 'A', 'd4', 60_000, { contact: `sip:${i}` })], result: i }))));
+    t.equal(results.filter((r) => r.status === 'rejected').length, 0, 'no update ran out of its 3 attempts');
+    t.same((await store.get('busy@r', 0)).map((b) => b.contact), ['sip:99'], 'the last one queued wrote last');
+  });
+
   t.test('redis tokens: only the SHA-256 is a key, with the token ttl', async (t) => {
     const s = await state(t);
     const tokens = new RedisTokenStore(s, 30_000, Date.now);
