@@ -9,7 +9,7 @@ import {
 } from '../recorder';
 import { factsFromHeaders, type CallFacts } from './meta';
 import { pauseModeOf, planCall, planRecordings, type PlanInput, type RecordingItem } from './plan';
-import { describeStep, diffPolicy, midcallSteps, transferDiff, type MidcallAction, type MidcallStep, type PolicyDiff } from './midcall';
+import { describeStep, diffPolicy, midcallSteps, transferDiff, unfollowed, type MidcallAction, type MidcallStep, type PolicyDiff } from './midcall';
 import {
   CALL_RECORDER_MOVES, CallRecorderState, CallRecorderStateError, stopReasonOf,
   type CallRecorderDeps, type RecordingView,
@@ -94,7 +94,10 @@ export class CallRecorder {
     call.on('rerouted', () => void this.serial(() => this.onRerouted()));
     // A blind transfer replaced the callee: its policy applies as for a forwarded call (with the
     // transfer route's record nodes); other transfers swap the endpoint recordings only.
-    call.on('transferred', (_c, side, who) => void this.serial(() => (side === 'callee' && !who.attended ? this.onRerouted() : this.onTransferred(side, who))));
+    call.on('transferred', (_c, side, who) => void this.serial(async () => {
+      await this.swap({ drop: unfollowed(this.live()), add: [] }, 'transferred');
+      await (side === 'callee' && !who.attended ? this.onRerouted() : this.onTransferred(side, who));
+    }));
     // Keys pressed as SIP INFO feed the feature codes as the fork's RFC 4733 digits do.
     call.on('dtmf', (_c, side, digit) => this.keys?.press(side, digit));
     // Ends the recordings at hang-up time; finalizing and delivery go on without holding the BYEs.
@@ -247,13 +250,13 @@ export class CallRecorder {
   }
 
   /** Ends what `diff` drops (not begun: removed; running: stopped and delivered), starts what it adds. */
-  private async swap(diff: PolicyDiff<Entry>): Promise<void> {
+  private async swap(diff: PolicyDiff<Entry>, reason: StopReason = 'rerouted'): Promise<void> {
     for (const e of diff.drop) {
       if (e.rec.state === RecordingState.Pending) {
         this.entries.splice(this.entries.indexOf(e), 1);
         void e.rec.stop('replaced');
       } else {
-        void e.rec.stop('rerouted');
+        void e.rec.stop(reason);
       }
     }
     if (diff.add.length > 0) await this.startItems(diff.add);

@@ -144,6 +144,16 @@ export function diffPolicy<T extends { item: RecordingItem }>(current: readonly 
  * its inbound ones), the new party's inbound endpoint recordings (`newParty`, planned with it as
  * the callee) are added unless one alike runs; the account's recordings go on.
  */
+/**
+ * The callflow recordings that end at a transfer: a `record_call` start whose
+ * `should_follow_transfer` is false (Kazoo's `kzc_recording` stops it when the call is
+ * transferred). Account and endpoint recordings are not decided here (`transferDiff`,
+ * `diffPolicy`): the B2BUA anchors the call, so the account's goes on.
+ */
+export function unfollowed<T extends { item: RecordingItem }>(live: readonly T[]): T[] {
+  return live.filter((e) => e.item.source === 'callflow' && !e.item.settings.follow_transfer);
+}
+
 export function transferDiff<T extends { item: RecordingItem }>(live: readonly T[], side: 'caller' | 'callee', newParty: readonly RecordingItem[]): PolicyDiff<T> {
   const endpoint = (i: RecordingItem, d: CallDirection): boolean => i.source === 'endpoint' && i.direction === d;
   const drop = live.filter((e) => endpoint(e.item, side === 'caller' ? CallDirection.Outbound : CallDirection.Inbound));

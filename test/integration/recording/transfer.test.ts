@@ -42,12 +42,17 @@ recordingSuite(t, 'transfer-', async (s) => {
   await svc.store.merge('accounts', w.accountId, { storage: { sidecar: true } });
   await setRecording(svc, 'devices', targetDevice, { inbound: { offnet: { enabled: true, url: `${upload.url}/dev`, format: 'wav' } } });
   await setRecording(svc, 'accounts', w.accountId, { account: { inbound: { offnet: { enabled: true, url: `${upload.url}/acct`, format: 'wav' } } } });
+  // A callflow recording that must not follow a transfer (Kazoo's should_follow_transfer: false).
+  await svc.store.create('callflows', w.accountId, { numbers: ['4420007'], flow: {
+    module: 'record_call', data: { action: 'start', url: `${upload.url}/nofollow`, format: 'wav', should_follow_transfer: false },
+    children: { _: { module: 'device', data: { id: w.calleeDevice } } },
+  } });
 }, { webhookPath: '/hook' });
 
 
 
 /** The carrier calls 4420000 (phone 2001), which REFERs to `target` expecting the final sipfrag `frag`. */
-async function transferCall(o: { target: string; frag: number; callerScenario: string; callerMs: number }): Promise<{ call: Call; codes: Array<[string, number | null, string]> }> {
+async function transferCall(o: { target: string; frag: number; callerScenario: string; callerMs: number; dial?: string }): Promise<{ call: Call; codes: Array<[string, number | null, string]> }> {
   const transferor = await registerPhone(svc, '2001');
   transferor.rtp.close();
   const callerRtp = await RtpEndpoint.open(CARRIER);
@@ -60,7 +65,7 @@ async function transferCall(o: { target: string; frag: number; callerScenario: s
     const uac = runSipp({
       scenario: scenarioFrom(o.callerScenario, { PCAP: tonePcap(dir, 'caller.pcap', CALLER_TONE, 300, 0x1001), MS: String(o.callerMs) }, dir),
       remote: svc.sipTarget, localPort: await freePort(CARRIER), timeoutMs: 30_000,
-      args: ['-m', '1', '-i', CARRIER, '-s', '4420000', '-key', 'rtpport', String(callerRtp.port), '-mp', String(await freePort(CARRIER))],
+      args: ['-m', '1', '-i', CARRIER, '-s', o.dial ?? '4420000', '-key', 'rtpport', String(callerRtp.port), '-mp', String(await freePort(CARRIER))],
     });
     const call = await callP;
     const [caller, callee] = await Promise.all([uac, uas.done]);
@@ -106,6 +111,30 @@ t.test('blind transfer: NOTIFY 100 then 200, the target bridged, one recording s
   t.ok(dominantSpan(e.ch[1], e.sampleRate, TARGET_TONE, CALLEE_TONE).blocks >= 100, 'the endpoint recording holds the target\'s tone');
   t.equal(dominantSpan(e.ch[1], e.sampleRate, CALLEE_TONE, TARGET_TONE).blocks, 0, 'and none of the transferor\'s (it began at the transfer)');
   t.ok(e.durationSec < d.durationSec - 1, `it is shorter than the account's (${e.durationSec.toFixed(2)} s < ${d.durationSec.toFixed(2)} s)`);
+});
+
+t.test('record_call with should_follow_transfer false ends at the transfer; the account recording goes on', async (t) => {
+  const target = await registerPhone(svc, '2002');
+  target.rtp.close();
+  const targetUas = startSipp({
+    scenario: scenarioFrom('rec-bench-uas.xml', { PCAP: tonePcap(dir, 'target-nf.pcap', TARGET_TONE, 150, 0x2002) }, dir),
+    localPort: target.port, timeoutMs: 30_000, args: ['-m', '1', '-mp', String(await freePort())],
+  });
+  const { call, codes } = await transferCall({ target: `sip:2002@${REALM}`, frag: 200, callerScenario: 'rec-carrier-transferred.xml', callerMs: 3000, dial: '4420007' });
+  for (const [who, code, errors] of codes) t.equal(code, 0, `${who} scenario ${errors}`);
+  t.equal((await targetUas.done).code, 0, 'the target answered');
+  const all = (await uploadsOf(upload, call.callId, 4)).filter((u) => !u.path.endsWith('.json'));
+  const nf = all.filter((u) => u.path.startsWith('/nofollow'));
+  const acct = all.filter((u) => u.path.startsWith('/acct'));
+  t.equal(nf.length, 1, 'the record_call recording was delivered');
+  t.equal(acct.length, 1, 'one account recording');
+  if (nf.length !== 1 || acct.length !== 1) return;
+  const f = decodeBody(nf[0].body, 'wav');
+  const a = decodeBody(acct[0].body, 'wav');
+  t.ok(dominantSpan(f.ch[1], f.sampleRate, CALLEE_TONE, TARGET_TONE).blocks >= 40, 'it holds the transferor');
+  t.ok(dominantSpan(f.ch[1], f.sampleRate, TARGET_TONE, CALLEE_TONE).blocks <= 5, 'and not the target (it ended at the transfer)');
+  t.ok(dominantSpan(a.ch[1], a.sampleRate, TARGET_TONE, CALLEE_TONE).blocks >= 100, 'the account recording goes on with the target');
+  t.ok(f.durationSec < a.durationSec - 1, `shorter than the account's (${f.durationSec.toFixed(2)} s < ${a.durationSec.toFixed(2)} s)`);
 });
 
 t.test('a REFER to a number that routes nowhere: final 404 sipfrag, the call goes on', async (t) => {

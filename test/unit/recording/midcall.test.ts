@@ -6,6 +6,7 @@
 import t from 'tap';
 import { CallDirection, RecordingStart, type ResolvedRecordingSettings } from '../../../src/policy';
 import { diffPolicy, describeStep, midcallSteps, recordCallAction, type MidcallAction, type RecordingItem } from '../../../src/recording';
+import { unfollowed } from '../../../src/recording/midcall';
 
 const settings = (over: Partial<ResolvedRecordingSettings> = {}): ResolvedRecordingSettings => ({
   format: 'mp3', stereo: true, record_sample_rate: 16000, time_limit: 3600, record_min_sec: 0,
@@ -106,4 +107,15 @@ t.test('diffPolicy: shared items go on, the failed callee\'s are dropped, the ne
   const toTrunk = diffPolicy(current, [item('account', 'outbound from onnet to offnet'), callerEp]);
   t.same(toTrunk.drop.map((e) => e.item.origin), ['inbound from onnet to onnet', 'inbound from onnet to onnet'], 'account rule and callee endpoint dropped');
   t.same(toTrunk.add.map((i) => i.origin), ['outbound from onnet to offnet']);
+});
+
+t.test('unfollowed: only a record_call start with should_follow_transfer false ends at a transfer', async (t) => {
+  const rows: [string, RecordingItem, boolean][] = [
+    ['record_call, follow false', item('callflow', 'callflow : pci', { follow_transfer: false }), true],
+    ['record_call, follow true (Kazoo default)', item('callflow', 'callflow : cf', { follow_transfer: true }), false],
+    ['account policy (anchored: goes on)', item('account', 'outbound from onnet to offnet', { follow_transfer: false }), false],
+    ['endpoint policy (transferDiff decides)', item('endpoint', 'outbound from onnet', { follow_transfer: false }), false],
+    ['record_caller', item('caller', 'callflow : record_caller', { follow_transfer: false }), false],
+  ];
+  for (const [name, it, ends] of rows) t.equal(unfollowed([{ item: it }]).length === 1, ends, name);
 });
