@@ -1,0 +1,51 @@
+/**
+ * `npm run bench:recorder-stages` (issue 14 item 1): the recorder's CPU per recorded call, stage
+ * by stage, at 16 kHz stereo and 8 kHz mono, measured. Per-stage microbenchmarks run on realistic
+ * 20 ms PCMU packets (CPU time, median of five rounds); socket receive is real UDP over loopback
+ * from a sender process; lame is the CLI at the recorder's settings; then a whole-pipeline run of
+ * real sessions in real time. Figures: ns per packet (one leg's 20 ms packet), us of CPU per
+ * recorded call-second, % of one core per recorded call.
+ *   BENCH_CALLS (default 40) calls for the socket and whole-pipeline runs, BENCH_SECONDS (10).
+ */
+import { legacyStages } from './recorder/stages-legacy';
+import { socketReceiveNs, lameUs, wavWriteUs, wholePipeline, type PipelineResult } from './recorder/net';
+import { packetRow, table, type Row } from './recorder/measure';
+
+const CALLS = Number(process.env.BENCH_CALLS ?? 40);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+
+function sum(rows: readonly Row[]): Row {
+  return { stage: 'sum', usPerCallSec: [rows.reduce((s, r) => s + r.usPerCallSec[0], 0), rows.reduce((s, r) => s + r.usPerCallSec[1], 0)] };
+}
+
+function pipelineLine(label: string, p: PipelineResult): string {
+  return `${label}: ${p.calls} calls x ${p.seconds.toFixed(1)} s: service ${p.servicePct.toFixed(4)}% of a core per call (main + encoder worker, lame excluded), lame ${p.lamePct.toFixed(4)}%; RTP sent ${p.sent} received ${p.received} lost ${p.lost} late ${p.late}; loop lag p99 ${p.lagP99Ms.toFixed(1)} ms max ${p.lagMaxMs.toFixed(1)} ms`;
+}
+
+async function main(): Promise<void> {
+  console.log(`bench:recorder-stages ${new Date().toISOString()} node ${process.version}`);
+  const sock = await socketReceiveNs(CALLS, SECONDS);
+  const sock5 = await socketReceiveNs(5 * CALLS, SECONDS);
+  for (const [n, s] of [[CALLS, sock], [5 * CALLS, sock5]] as const) {
+    console.log(`socket receive, ${n} calls (${n * 100} datagrams/s): ${s.received}/${s.sent} received, ${s.ns.toFixed(0)} ns CPU per datagram`);
+  }
+  const sockRow = packetRow(`socket receive (node:dgram, ${CALLS} calls)`, sock.ns);
+  const before = await legacyStages();
+  const l16 = await lameUs(16000, 2, 60);
+  const l8 = await lameUs(8000, 1, 60);
+  const pipe: Row = { stage: 'pipe write to lame (worker side)', usPerCallSec: [l16.pipe, l8.pipe] };
+  const rows = [sockRow, ...before, pipe];
+  console.log(table('\nRTP path + DSP (lame excluded), stages of today\'s recorder:', [...rows, sum(rows)]));
+  console.log(table('\nencoder and file writes:', [
+    { stage: 'lame -q 7 (CLI, incl. its file writes)', usPerCallSec: [l16.lame, l8.lame] },
+    { stage: 'WAV file write (instead of lame)', usPerCallSec: [wavWriteUs(16000, 2), wavWriteUs(8000, 1)] },
+  ]));
+  console.log('');
+  console.log(pipelineLine('whole pipeline 16 kHz stereo MP3', await wholePipeline(CALLS, SECONDS, 16000, 'stereo')));
+  console.log(pipelineLine('whole pipeline  8 kHz mono   MP3', await wholePipeline(CALLS, SECONDS, 8000, 'mono')));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
