@@ -8,14 +8,17 @@
  *   BENCH_CALLS (default 40) calls for the socket and whole-pipeline runs, BENCH_SECONDS (10).
  */
 import { legacyStages } from './recorder/stages-legacy';
+import { currentStages } from './recorder/stages-current';
 import { socketReceiveNs, lameUs, wavWriteUs, wholePipeline, type PipelineResult } from './recorder/net';
 import { packetRow, table, type Row } from './recorder/measure';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 40);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 
+/** Rows in parentheses restate others (a whole made of stages above) and stay out of the sum. */
 function sum(rows: readonly Row[]): Row {
-  return { stage: 'sum', usPerCallSec: [rows.reduce((s, r) => s + r.usPerCallSec[0], 0), rows.reduce((s, r) => s + r.usPerCallSec[1], 0)] };
+  const counted = rows.filter((r) => !r.stage.startsWith('('));
+  return { stage: 'sum', usPerCallSec: [counted.reduce((s, r) => s + r.usPerCallSec[0], 0), counted.reduce((s, r) => s + r.usPerCallSec[1], 0)] };
 }
 
 function pipelineLine(label: string, p: PipelineResult): string {
@@ -31,11 +34,19 @@ async function main(): Promise<void> {
   }
   const sockRow = packetRow(`socket receive (node:dgram, ${CALLS} calls)`, sock.ns);
   const before = await legacyStages();
+  const after = await currentStages();
   const l16 = await lameUs(16000, 2, 60);
   const l8 = await lameUs(8000, 1, 60);
   const pipe: Row = { stage: 'pipe write to lame (worker side)', usPerCallSec: [l16.pipe, l8.pipe] };
-  const rows = [sockRow, ...before, pipe];
-  console.log(table('\nRTP path + DSP (lame excluded), stages of today\'s recorder:', [...rows, sum(rows)]));
+  const old = [sockRow, ...before, pipe];
+  const now = [sockRow, ...after, pipe];
+  console.log(table('\nRTP path + DSP (lame excluded), BEFORE: the stages as of 10f1489 (bench/recorder/legacy, competitor only):', [...old, sum(old)]));
+  console.log(table('\nRTP path + DSP (lame excluded), NOW: src/recorder:', [...now, sum(now)]));
+  const s0 = sum(old).usPerCallSec;
+  const s1 = sum(now).usPerCallSec;
+  const x0 = sum(old.slice(1)).usPerCallSec;
+  const x1 = sum(now.slice(1)).usPerCallSec;
+  console.log(`\nsum now/before: ${(s1[0] / s0[0]).toFixed(2)} (16k stereo), ${(s1[1] / s0[1]).toFixed(2)} (8k mono); without socket receive: ${(x1[0] / x0[0]).toFixed(2)}, ${(x1[1] / x0[1]).toFixed(2)}`);
   console.log(table('\nencoder and file writes:', [
     { stage: 'lame -q 7 (CLI, incl. its file writes)', usPerCallSec: [l16.lame, l8.lame] },
     { stage: 'WAV file write (instead of lame)', usPerCallSec: [wavWriteUs(16000, 2), wavWriteUs(8000, 1)] },

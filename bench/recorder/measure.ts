@@ -1,6 +1,8 @@
 /** Shared measuring helpers of bench:recorder-stages: CPU time per operation, traffic, units. */
 import { readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { buildRtp } from '../../src/recorder/rtp';
+import { packLegs } from '../../src/recorder/encoder/output-job';
 import { linearToUlaw } from '../../src/recorder/g711';
 
 /** RTP packets of one leg per second (20 ms ptime) and legs per call. */
@@ -97,4 +99,20 @@ export function table(title: string, rows: readonly Row[]): string {
 export function packetRow(stage: string, nsPerPacket: number): Row {
   const us = (nsPerPacket * PACKETS_PER_CALL_SEC) / 1000;
   return { stage, nsPerPacket, usPerCallSec: [us, us] };
+}
+
+/**
+ * The worker hand-off of one 500 ms batch of two legs, main-thread side: packLegs + postMessage
+ * with transfer to a worker (encoder/pool.ts; unchanged by issue 14, the same for both columns).
+ */
+export async function handoffNs(): Promise<number> {
+  const worker = new Worker("require('node:worker_threads').parentPort.on('message', () => {})", { eval: true });
+  const a = legAudio(1000, 4000);
+  const b = legAudio(400, 4000);
+  const ns = nsPer(1, () => {
+    const pcm = packLegs([a, b]);
+    worker.postMessage({ type: 'pcm', id: 1, pcm }, [pcm.buffer as ArrayBuffer]);
+  });
+  await worker.terminate();
+  return ns;
 }

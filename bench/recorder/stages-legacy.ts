@@ -2,17 +2,43 @@
  * The recorder's stages as they were before issue 14 (commit 10f1489), timed one by one. Kept in
  * the bench only, as the competitor the current stages are compared with in the same run.
  */
-import { Worker } from 'node:worker_threads';
-import pino from 'pino';
-import { parseRtp } from '../../src/recorder/rtp';
+import { parseRtp } from './legacy/rtp';
 import { decodeG711, ULAW_TABLE } from '../../src/recorder/g711';
-import { JitterBuffer, type Frame } from '../../src/recorder/jitter-buffer';
-import { LegAligner } from '../../src/recorder/aligner';
-import { Resampler } from '../../src/recorder/resampler';
-import { mixLegs } from '../../src/recorder/mixer';
-import { Recording } from '../../src/recorder/recording';
-import { packLegs } from '../../src/recorder/encoder/output-job';
-import { nsPer, legPackets, legAudio, arrival, packetRow, type Row } from './measure';
+import { JitterBuffer, type Frame } from './legacy/jitter-buffer';
+import { LegAligner } from './legacy/aligner';
+import { Resampler } from './legacy/resampler';
+import { mixLegs } from './legacy/mixer';
+import { nsPer, legPackets, legAudio, arrival, packetRow, handoffNs, type Row } from './measure';
+
+/** Recording.feed / take / flushBatch as they were (no pause): a chunk list copied out per batch. */
+class LegacyBatcher {
+  private batch: Int16Array[][] = [];
+  private batched = 0;
+  constructor(private readonly write: (legs: Int16Array[]) => void, private readonly legIndexes = [0, 1]) {}
+  feed(pos: number, legs: readonly Int16Array[]): void {
+    const n = legs[0].length;
+    this.take(this.legIndexes.map((i) => legs[i].subarray(0, n)));
+  }
+  private take(chunk: Int16Array[]): void {
+    this.batch.push(chunk);
+    this.batched += chunk[0].length;
+    if (this.batched >= 4000) this.flush();
+  }
+  private flush(): void {
+    const legs = this.legIndexes.map((_, li) => {
+      const out = new Int16Array(this.batched);
+      let off = 0;
+      for (const chunk of this.batch) {
+        out.set(chunk[li], off);
+        off += chunk[li].length;
+      }
+      return out;
+    });
+    this.write(legs);
+    this.batch = [];
+    this.batched = 0;
+  }
+}
 
 const N = 3000; // packets per run: 60 s of one leg
 const TICK = 400; // the session's 50 ms ticker, in 8 kHz samples
@@ -57,32 +83,22 @@ export async function legacyStages(): Promise<Row[]> {
     }
   });
   const glue = nsPer(N, () => {
-    const rec = new Recording(
-      { pool: { open: () => ({ write: (l) => { keep += l[0].length; }, close: async () => null, abort: async () => null }) }, nowPos: () => 0, legStats: () => ({}), onFinished: () => undefined },
-      { path: '/dev/null', format: 'wav', sampleRate: 16000, channels: 'stereo', timeLimitSec: 3600, minSec: 0 },
-      ['caller', 'callee'],
-      pino({ level: 'silent' }),
-    );
-    rec.begin();
+    const rec = new LegacyBatcher((l) => {
+      keep += l[0].length;
+    });
     const a = legAudio(1000, TICK);
     const b = legAudio(400, TICK);
     // One feed per tick carries 2.5 packets of each leg: N packets of one leg = N / 2.5 ticks,
     // and the figure is per packet of either leg, so two legs' packets per tick: 5.
     for (let t = 0; t < N / 5; t++) {
-      const legs = [a.slice(), b.slice()];
-      rec.feed(t * TICK, legs);
+      // The session's read() gave new arrays per tick, and its map() a new list.
+      rec.feed(t * TICK, [a.slice(), b.slice()]);
     }
   });
-  const worker = new Worker("require('node:worker_threads').parentPort.on('message', () => {})", { eval: true });
   const a4 = legAudio(1000, 4000);
   const b4 = legAudio(400, 4000);
-  const handoff = nsPer(2, () => {
-    // One 500 ms batch of two legs: packLegs + postMessage with transfer (main thread side).
-    const pcm = packLegs([a4, b4]);
-    worker.postMessage({ type: 'pcm', id: 1, pcm }, [pcm.buffer as ArrayBuffer]);
-  });
-  await worker.terminate();
-  const resample = (rate: number) => {
+  const handoff = await handoffNs();
+  const resample = (rate: number): number => {
     const rs = [new Resampler({ inRate: 8000, outRate: rate }), new Resampler({ inRate: 8000, outRate: rate })];
     return nsPer(1, () => {
       keep += rs[0].process(a4).length + rs[1].process(b4).length;
