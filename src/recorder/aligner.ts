@@ -7,19 +7,17 @@ import type { FrameSink } from './jitter-buffer';
  * the same clock position, all legs of a call stay sample-aligned. Pure: positions come in with
  * the frames and with fillTo().
  *
- * Samples live in a ring that grows to what is queued between two reads (the session reads every
- * tick, so a few hundred milliseconds) and is then reused: no allocation per frame or read
- * (issue 14). Silence at the end is a count until audio follows it, so a long silent stretch
+ * Samples live in one buffer that grows to what is queued between two reads (the session reads
+ * every tick, so a few hundred milliseconds) and is then reused: no allocation per frame or read
+ * (issue 14); frames are copied in with memcpy (set) and the start is compacted when reached. Silence at the end is a count until audio follows it, so a long silent stretch
  * (a leg not yet started, padding after a stalled loop) costs no memory.
  */
 export class LegAligner implements FrameSink {
-  private ring = new Int16Array(1024);
-  private mask = 1023;
-  /** Ring index of the sample at readPos. */
-  private head = 0;
-  /** Samples in the ring from head on. */
+  /** Queued samples are buf[start .. start + stored); compacted to the front when the end is reached. */
+  private buf = new Int16Array(2048);
+  private start = 0;
   private stored = 0;
-  /** Silence queued after the stored samples, not written to the ring yet. */
+  /** Silence queued after the stored samples, not written to buf yet. */
   private silence = 0;
   private readPos: number;
   private endPos: number;
@@ -61,14 +59,10 @@ export class LegAligner implements FrameSink {
       this.silence += len;
       return;
     }
-    this.materialize(len);
-    const ring = this.ring;
-    const mask = this.mask;
-    let w = (this.head + this.stored) & mask;
-    for (let i = skip; i < n; i++) {
-      ring[w] = samples[i];
-      w = (w + 1) & mask;
-    }
+    const w = this.materialize(len);
+    const buf = this.buf;
+    if (skip === 0 && samples.length === n) buf.set(samples, w);
+    else for (let i = 0; i < len; i++) buf[w + i] = samples[skip + i];
     this.stored += len;
   }
 
@@ -83,6 +77,7 @@ export class LegAligner implements FrameSink {
   /** Drops everything before `pos` (record_on_answer: nothing before begin() is written). */
   discardBefore(pos: number): void {
     if (pos > this.endPos) {
+      this.start = 0;
       this.stored = 0;
       this.silence = 0;
       this.readPos = pos;
@@ -99,45 +94,41 @@ export class LegAligner implements FrameSink {
   }
 
   private consume(out: Int16Array | null, offset: number, n: number): void {
-    const fromRing = Math.min(n, this.stored);
+    const fromBuf = Math.min(n, this.stored);
     if (out !== null) {
-      const ring = this.ring;
-      const mask = this.mask;
-      let r = this.head;
-      for (let i = 0; i < fromRing; i++) {
-        out[offset + i] = ring[r];
-        r = (r + 1) & mask;
-      }
-      if (n > fromRing) out.fill(0, offset + fromRing, offset + n);
+      const buf = this.buf;
+      const s = this.start;
+      for (let i = 0; i < fromBuf; i++) out[offset + i] = buf[s + i];
+      if (n > fromBuf) out.fill(0, offset + fromBuf, offset + n);
     }
-    this.head = (this.head + fromRing) & this.mask;
-    this.stored -= fromRing;
-    this.silence -= n - fromRing;
+    this.stored -= fromBuf;
+    this.start = this.stored === 0 ? 0 : this.start + fromBuf;
+    this.silence -= n - fromBuf;
     this.readPos += n;
   }
 
-  /** Writes the queued silence into the ring (audio follows it) with room for `more` samples. */
-  private materialize(more: number): void {
+  /**
+   * Writes the queued silence into buf (audio follows it), making room for `more` samples after
+   * it; returns where they go.
+   */
+  private materialize(more: number): number {
     const need = this.stored + this.silence + more;
-    if (need > this.ring.length) this.grow(need);
-    const ring = this.ring;
-    const mask = this.mask;
-    let w = (this.head + this.stored) & mask;
-    for (let i = 0; i < this.silence; i++) {
-      ring[w] = 0;
-      w = (w + 1) & mask;
+    if (this.start + need > this.buf.length) {
+      if (need > this.buf.length) {
+        let cap = this.buf.length;
+        while (cap < need) cap <<= 1;
+        const next = new Int16Array(cap);
+        next.set(this.buf.subarray(this.start, this.start + this.stored));
+        this.buf = next;
+      } else {
+        this.buf.copyWithin(0, this.start, this.start + this.stored);
+      }
+      this.start = 0;
     }
+    const end = this.start + this.stored;
+    if (this.silence > 0) this.buf.fill(0, end, end + this.silence);
     this.stored += this.silence;
     this.silence = 0;
-  }
-
-  private grow(need: number): void {
-    let cap = this.ring.length;
-    while (cap < need) cap <<= 1;
-    const next = new Int16Array(cap);
-    for (let i = 0; i < this.stored; i++) next[i] = this.ring[(this.head + i) & this.mask];
-    this.ring = next;
-    this.mask = cap - 1;
-    this.head = 0;
+    return this.start + this.stored;
   }
 }

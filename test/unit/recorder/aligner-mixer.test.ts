@@ -67,3 +67,41 @@ t.test('mixer layouts', (t) => {
   t.throws(() => mixLegs([L, Int16Array.of(1)], 'stereo'), RangeError, 'unequal legs');
   t.end();
 });
+
+t.test('aligner equals a plain-array model over random frames, gaps, overlaps, fills and reads', (t) => {
+  // The model: every call-clock position written once, in order, silence where nothing came.
+  let seed = 42;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  for (let round = 0; round < 20; round++) {
+    const a = new LegAligner(0);
+    const model: number[] = [];
+    let end = 0;
+    let got: number[] = [];
+    let want: number[] = [];
+    for (let op = 0; op < 400; op++) {
+      const k = rnd(10);
+      if (k < 6) {
+        const n = 1 + rnd(300);
+        const pos = end + rnd(400) - 150; // gaps and overlaps
+        const v = k === 5 ? null : Int16Array.from({ length: n }, () => rnd(60000) - 30000);
+        a.frame(pos, v, n);
+        for (let i = Math.max(0, end - pos); i < n; i++) {
+          while (end < pos + i) model[end++] = 0;
+          model[end++] = v === null ? 0 : v[i];
+        }
+      } else if (k < 8) {
+        const to = end + rnd(3000);
+        a.fillTo(to);
+        while (end < to) model[end++] = 0;
+      } else {
+        const n = rnd(a.available + 1);
+        got = got.concat(read(a, n));
+      }
+    }
+    got = got.concat(read(a, a.available));
+    want = model.slice(0, end);
+    t.equal(got.length, want.length, `round ${round}: length`);
+    t.ok(got.every((x, i) => x === want[i]), `round ${round}: same samples`);
+  }
+  t.end();
+});
