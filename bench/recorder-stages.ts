@@ -7,10 +7,10 @@
  * recorded call-second, % of one core per recorded call.
  *   BENCH_CALLS (default 40) calls for the socket and whole-pipeline runs, BENCH_SECONDS (10).
  */
-import { legacyStages } from './recorder/stages-legacy';
-import { currentStages } from './recorder/stages-current';
-import { socketReceiveNs, lameUs, wavWriteUs, wholePipeline, type PipelineResult } from './recorder/net';
-import { packetRow, table, type Row } from './recorder/measure';
+import { legacyStages, legacyChainGcs } from './recorder/stages-legacy';
+import { currentStages, currentChainGcs } from './recorder/stages-current';
+import { socketReceiveNs, lameUs, wavWriteUs, pipelines } from './recorder/net';
+import { packetRow, table, GC_PACKETS, type Row } from './recorder/measure';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 40);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -19,10 +19,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 function sum(rows: readonly Row[]): Row {
   const counted = rows.filter((r) => !r.stage.startsWith('('));
   return { stage: 'sum', usPerCallSec: [counted.reduce((s, r) => s + r.usPerCallSec[0], 0), counted.reduce((s, r) => s + r.usPerCallSec[1], 0)] };
-}
-
-function pipelineLine(label: string, p: PipelineResult): string {
-  return `${label}: ${p.calls} calls x ${p.seconds.toFixed(1)} s: service ${p.servicePct.toFixed(4)}% of a core per call (main + encoder worker, lame excluded), lame ${p.lamePct.toFixed(4)}%; RTP sent ${p.sent} received ${p.received} lost ${p.lost} late ${p.late}; loop lag p99 ${p.lagP99Ms.toFixed(1)} ms max ${p.lagMaxMs.toFixed(1)} ms`;
 }
 
 async function main(): Promise<void> {
@@ -47,13 +43,13 @@ async function main(): Promise<void> {
   const x0 = sum(old.slice(1)).usPerCallSec;
   const x1 = sum(now.slice(1)).usPerCallSec;
   console.log(`\nsum now/before: ${(s1[0] / s0[0]).toFixed(2)} (16k stereo), ${(s1[1] / s0[1]).toFixed(2)} (8k mono); without socket receive: ${(x1[0] / x0[0]).toFixed(2)}, ${(x1[1] / x0[1]).toFixed(2)}`);
+  console.log(`allocation check, GCs while ${GC_PACKETS} packets (an hour of one leg) go through parse, decode, jitter buffer, aligner, recording batch: before ${await legacyChainGcs()}, now ${await currentChainGcs()} (the 500 ms batches handed to the encoder are the only allocation left)`);
   console.log(table('\nencoder and file writes:', [
     { stage: 'lame -q 7 (CLI, incl. its file writes)', usPerCallSec: [l16.lame, l8.lame] },
     { stage: 'WAV file write (instead of lame)', usPerCallSec: [wavWriteUs(16000, 2), wavWriteUs(8000, 1)] },
   ]));
   console.log('');
-  console.log(pipelineLine('whole pipeline 16 kHz stereo MP3', await wholePipeline(CALLS, SECONDS, 16000, 'stereo')));
-  console.log(pipelineLine('whole pipeline  8 kHz mono   MP3', await wholePipeline(CALLS, SECONDS, 8000, 'mono')));
+  await pipelines(CALLS, SECONDS);
 }
 
 main().catch((err: unknown) => {

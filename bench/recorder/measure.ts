@@ -1,6 +1,7 @@
 /** Shared measuring helpers of bench:recorder-stages: CPU time per operation, traffic, units. */
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { buildRtp } from '../../src/recorder/rtp';
 import { packLegs } from '../../src/recorder/encoder/output-job';
 import { linearToUlaw } from '../../src/recorder/g711';
@@ -116,3 +117,23 @@ export async function handoffNs(): Promise<number> {
   await worker.terminate();
   return ns;
 }
+
+/**
+ * Garbage collections while `run` runs (the allocation check of issue 14: a path that allocates
+ * nothing per packet causes none, whatever the packet count).
+ */
+export async function gcsDuring(run: () => void): Promise<number> {
+  let gcs = 0;
+  const obs = new PerformanceObserver((list) => {
+    gcs += list.getEntries().length;
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  run();
+  // Entries are delivered asynchronously, after the loop has turned.
+  await new Promise((r) => setTimeout(r, 100));
+  obs.disconnect();
+  return gcs;
+}
+
+/** Packets the allocation check pushes through the per-packet chain: an hour of one leg. */
+export const GC_PACKETS = 180_000;

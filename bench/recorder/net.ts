@@ -8,7 +8,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { lameArgs } from '../../src/recorder/encoder/mp3-lame-cli';
 import { mp3BitrateKbps } from '../../src/recorder/mp3-params';
 import { WavFileWriter } from '../../src/recorder/encoder/wav';
@@ -119,6 +119,8 @@ export interface PipelineResult {
   readonly sent: number;
   readonly lagP99Ms: number;
   readonly lagMaxMs: number;
+  /** Garbage collections of the main thread (where the RTP path runs) per 1000 packets received. */
+  readonly gcPer1000: number;
 }
 
 /**
@@ -142,12 +144,19 @@ export async function wholePipeline(calls: number, seconds: number, rate: 16000 
     // Steady state only: the first seconds carry the sessions' set-up (lame's fork and exec).
     await new Promise((r) => setTimeout(r, WARMUP_SEC * 1000));
     lag.reset();
+    let gcs = 0;
+    const gcObserver = new PerformanceObserver((list) => {
+      gcs += list.getEntries().length;
+    });
+    gcObserver.observe({ entryTypes: ['gc'] });
     const t0 = cpuMicros();
     const w0 = performance.now();
     const sent = await sending;
     const us = cpuMicros() - t0;
     const measuredSec = (performance.now() - w0) / 1000;
     lag.disable();
+    await new Promise((r) => setTimeout(r, 100)); // the observer's last entries arrive asynchronously
+    gcObserver.disconnect();
     // Let the last 500 ms of jitter delay drain before closing, as a call outlives its media.
     await new Promise((r) => setTimeout(r, 700));
     const results = (await Promise.all(sessions.map((s) => s.close('hangup')))).flat();
@@ -164,9 +173,20 @@ export async function wholePipeline(calls: number, seconds: number, rate: 16000 
       sent,
       lagP99Ms: lag.percentile(99) / 1e6,
       lagMaxMs: lag.max / 1e6,
+      gcPer1000: (gcs * 1000) / (calls * 2 * PPS * measuredSec),
     };
   } finally {
     await pool.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+export function pipelineLine(label: string, p: PipelineResult): string {
+  return `${label}: ${p.calls} calls x ${p.seconds.toFixed(1)} s: service ${p.servicePct.toFixed(4)}% of a core per call (main + encoder worker, lame excluded), lame ${p.lamePct.toFixed(4)}%; main-thread GCs per 1000 packets ${p.gcPer1000.toFixed(2)}; RTP sent ${p.sent} received ${p.received} lost ${p.lost} late ${p.late}; loop lag p99 ${p.lagP99Ms.toFixed(1)} ms max ${p.lagMaxMs.toFixed(1)} ms`;
+}
+
+/** Both whole-pipeline cases; also run alone against another build (bench/recorder/pipeline.ts). */
+export async function pipelines(calls: number, seconds: number): Promise<void> {
+  console.log(pipelineLine('whole pipeline 16 kHz stereo MP3', await wholePipeline(calls, seconds, 16000, 'stereo')));
+  console.log(pipelineLine('whole pipeline  8 kHz mono   MP3', await wholePipeline(calls, seconds, 8000, 'mono')));
 }

@@ -8,11 +8,51 @@ import { createUpsampler } from '../../src/recorder/halfband';
 import { mixInto } from '../../src/recorder/mixer';
 import { Renderer } from '../../src/recorder/encoder/render';
 import { Recording } from '../../src/recorder/recording';
-import { nsPer, legPackets, legAudio, arrival, packetRow, handoffNs, type Row } from './measure';
+import { nsPer, legPackets, legAudio, arrival, packetRow, handoffNs, gcsDuring, GC_PACKETS, type Row } from './measure';
 
 const N = 3000;
 const TICK = 400;
 const JITTER = 4000;
+
+/** GCs while an hour of one leg goes through the session's per-packet path and the batching. */
+export async function currentChainGcs(): Promise<number> {
+  const pkts = legPackets(1000, 3000);
+  const al = new LegAligner(0);
+  const jb = new JitterBuffer({ frameSamples: 160, windowSamples: JITTER, maxDriftSamples: 4 * JITTER }, al);
+  const h = new RtpHeader();
+  const packet = { sequenceNumber: 0, timestamp: 0, ssrc: 0, samples: new Int16Array(4000), length: 0, arrival: 0 };
+  const chunk = [new Int16Array(8000)];
+  const rec = new Recording(
+    { pool: { open: () => ({ write: () => undefined, close: async () => null, abort: async () => null }) }, nowPos: () => 0, legStats: () => ({}), onFinished: () => undefined },
+    { path: '/dev/null', format: 'wav', sampleRate: 16000, channels: 'stereo', timeLimitSec: 36000, minSec: 0 },
+    ['caller'],
+    pino({ level: 'silent' }),
+  );
+  rec.begin();
+  return gcsDuring(() => {
+    let nextTick = TICK;
+    for (let k = 0; k < GC_PACKETS; k++) {
+      const buf = pkts[k % 3000];
+      parseRtpInto(buf, h);
+      decodeG711Into(buf, h.payloadStart, h.payloadEnd, ULAW_TABLE, packet.samples);
+      packet.sequenceNumber = k & 0xffff;
+      packet.timestamp = 5000 + k * 160;
+      packet.ssrc = h.ssrc;
+      packet.length = h.payloadEnd - h.payloadStart;
+      packet.arrival = arrival(k);
+      jb.push(packet);
+      if (packet.arrival >= nextTick) {
+        jb.pull(packet.arrival - JITTER, packet.arrival - JITTER - 160);
+        al.fillTo(packet.arrival - JITTER - 160);
+        const n = al.available;
+        const pos = al.position;
+        al.readInto(chunk[0], 0, n);
+        rec.feed(pos, chunk, n);
+        nextTick += TICK;
+      }
+    }
+  });
+}
 
 export async function currentStages(): Promise<Row[]> {
   const pkts = legPackets(1000, N);

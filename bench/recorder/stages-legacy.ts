@@ -8,7 +8,7 @@ import { JitterBuffer, type Frame } from './legacy/jitter-buffer';
 import { LegAligner } from './legacy/aligner';
 import { Resampler } from './legacy/resampler';
 import { mixLegs } from './legacy/mixer';
-import { nsPer, legPackets, legAudio, arrival, packetRow, handoffNs, type Row } from './measure';
+import { nsPer, legPackets, legAudio, arrival, packetRow, handoffNs, gcsDuring, GC_PACKETS, type Row } from './measure';
 
 /** Recording.feed / take / flushBatch as they were (no pause): a chunk list copied out per batch. */
 class LegacyBatcher {
@@ -43,6 +43,28 @@ class LegacyBatcher {
 const N = 3000; // packets per run: 60 s of one leg
 const TICK = 400; // the session's 50 ms ticker, in 8 kHz samples
 const JITTER = 4000; // 500 ms default delay
+
+/** GCs while an hour of one leg goes through parse -> decode -> jitter buffer -> aligner -> batch. */
+export async function legacyChainGcs(): Promise<number> {
+  const pkts = legPackets(1000, 3000);
+  const jb = new JitterBuffer({ frameSamples: 160, windowSamples: JITTER, maxDriftSamples: 4 * JITTER });
+  const al = new LegAligner(0);
+  const batcher = new LegacyBatcher(() => undefined, [0]);
+  return gcsDuring(() => {
+    let nextTick = TICK;
+    for (let k = 0; k < GC_PACKETS; k++) {
+      const p = parseRtp(pkts[k % 3000]);
+      const at = arrival(k);
+      jb.push({ sequenceNumber: k & 0xffff, timestamp: 5000 + k * 160, ssrc: p.ssrc, samples: decodeG711(p.payload, ULAW_TABLE), arrival: at });
+      if (at >= nextTick) {
+        for (const f of jb.pull(at - JITTER, at - JITTER - 160)) al.push(f, 160);
+        al.fillTo(at - JITTER - 160);
+        if (al.available > 0) batcher.feed(0, [al.read(al.available)]);
+        nextTick += TICK;
+      }
+    }
+  });
+}
 
 export async function legacyStages(): Promise<Row[]> {
   const pkts = legPackets(1000, N);
