@@ -6,7 +6,8 @@ import { parseRtp } from './legacy/rtp';
 import { decodeG711, ULAW_TABLE } from '../../src/recorder/g711';
 import { JitterBuffer, type Frame } from './legacy/jitter-buffer';
 import { LegAligner } from './legacy/aligner';
-import { Resampler } from './legacy/resampler';
+// The generic resampler's arithmetic is unchanged (tested bit-exact); process() is what ran at 2x.
+import { Resampler } from '../../src/recorder/resampler';
 import { mixLegs } from './legacy/mixer';
 import { nsPer, legPackets, legAudio, arrival, packetRow, handoffNs, gcsDuring, GC_PACKETS, type Row } from './measure';
 
