@@ -1,6 +1,8 @@
 import t from 'tap';
 import { HalfBand2x, createUpsampler } from '../../../src/recorder/halfband';
 import { Resampler, besselI0, type Upsampler } from '../../../src/recorder/resampler';
+import { Renderer } from '../../../src/recorder/encoder/render';
+import { mixInto } from '../../../src/recorder/mixer';
 import { tone, goertzel } from './dsp';
 
 /** Runs an upsampler over input in chunks of `chunk` samples. */
@@ -140,6 +142,29 @@ t.test('generic resampler: processInto with a stride is process() interleaved, b
     const pb = new Resampler({ inRate: 8000, outRate: rate }).process(b);
     t.same([...out.filter((_, i) => i % 2 === 0)], [...pa], `${rate}: left`);
     t.same([...out.filter((_, i) => i % 2 === 1)], [...pb], `${rate}: right`);
+  }
+  t.end();
+});
+
+t.test('Renderer: bit-identical to the generic resampler + mixer wherever the rate is not 2x', (t) => {
+  const a = bandNoise(1200, 11);
+  const b = bandNoise(1200, 12);
+  const cases: Array<[number, 'stereo' | 'mono', number]> = [
+    [8000, 'stereo', 2], [8000, 'mono', 2], [22050, 'stereo', 2], [32000, 'mono', 2], [48000, 'stereo', 1], [44100, 'mono', 1],
+  ];
+  for (const [rate, mode, legs] of cases) {
+    const r = new Renderer(legs, rate, mode);
+    const ref = Array.from({ length: legs }, () => new Resampler({ inRate: 8000, outRate: rate }));
+    let same = true;
+    for (let i = 0; i < 1200; i += 160) {
+      const ins = [a, b].slice(0, legs).map((x) => x.subarray(i, i + 160));
+      const got = r.render(ins);
+      const outs = ins.map((x, k) => ref[k].process(x));
+      const want = new Int16Array(outs[0].length * (mode === 'stereo' ? 2 : 1));
+      mixInto(outs, outs[0].length, mode, want);
+      same &&= got.length === want.length && got.every((v, k) => v === want[k]);
+    }
+    t.ok(same, `${rate} Hz ${mode}, ${legs} leg(s)`);
   }
   t.end();
 });
