@@ -13,10 +13,6 @@ import { createMp3Encoder } from 'wasm-media-encoders';
 import { mp3BitrateKbps, type Mp3SampleRate } from '../src/recorder/mp3-params';
 import { Renderer } from '../src/recorder/encoder/render';
 import { lameArgs } from '../src/recorder/encoder/mp3-lame-cli';
-import { buildRtp, parseRtp } from '../src/recorder/rtp';
-import { decodeG711, ULAW_TABLE } from '../src/recorder/g711';
-import { JitterBuffer } from '../src/recorder/jitter-buffer';
-import { LegAligner } from '../src/recorder/aligner';
 
 interface Case {
   readonly rate: Mp3SampleRate;
@@ -121,26 +117,6 @@ async function lameCli(c: Case, pcm: Int16Array[], dir: string, quality?: number
   return { encoder: `lame CLI (native, pipe${quality === undefined ? '' : `, -q ${quality}`})`, cpuSec: childCpuSec() - before + parent, bytes: statSync(out).size };
 }
 
-/**
- * What the signalling thread does per leg: parse, decode, jitter buffer, align (the session's
- * per-packet and per-tick work), in x realtime per core for one leg.
- */
-function mainThreadX(): number {
-  const pkts = Array.from({ length: SECONDS * 50 }, (_, k) =>
-    buildRtp({ payloadType: 0, sequenceNumber: k, timestamp: k * 160, ssrc: 1, payload: new Uint8Array(160).fill(k & 0xff) }));
-  const jb = new JitterBuffer({ frameSamples: 160, windowSamples: 800, maxDriftSamples: 8000 });
-  const al = new LegAligner(0);
-  const t0 = process.cpuUsage();
-  for (let k = 0; k < pkts.length; k++) {
-    const p = parseRtp(pkts[k]);
-    jb.push({ sequenceNumber: p.sequenceNumber, timestamp: p.timestamp, ssrc: p.ssrc, samples: decodeG711(p.payload, ULAW_TABLE), arrival: k * 160 });
-    for (const f of jb.pull(k * 160 - 800)) al.push(f, 160);
-    al.fillTo(k * 160 - 960);
-    if (al.available > 0) al.read(al.available);
-  }
-  return SECONDS / cpuSince(t0);
-}
-
 /** Cost of the worker's resample + mix stage, which runs before every encoder. */
 function renderX(c: Case): number {
   const r = new Renderer(2, c.rate, c.channels === 2 ? 'stereo' : 'mono');
@@ -172,7 +148,7 @@ async function main(): Promise<void> {
   }
   console.log(`MP3 encoders, ${SECONDS} s of audio each, CBR, one run:`);
   for (const r of rows) console.log(r);
-  console.log(`recorder main thread per leg (RTP parse, G.711 decode, jitter buffer, aligner): ${mainThreadX().toFixed(0)}x realtime/core`);
+  console.log('recorder RTP path and DSP stage by stage, before/after: npm run bench:recorder-stages');
   console.log(`recorder DSP before the encoder (two 8 kHz legs, 20 ms chunks): resample+interleave`);
   for (const c of cases) console.log(`  -> ${c.rate / 1000} kHz ${c.channels === 2 ? 'stereo' : 'mono'}: ${renderX(c).toFixed(0)}x realtime/core`);
   const goal = Object.entries(best).filter(([k]) => k.startsWith('16 kHz stereo'));

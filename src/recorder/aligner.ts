@@ -1,4 +1,4 @@
-import type { Frame } from './jitter-buffer';
+import type { FrameSink } from './jitter-buffer';
 
 /**
  * Turns one leg's released frames into a continuous PCM stream on the call's clock: silence for
@@ -7,18 +7,20 @@ import type { Frame } from './jitter-buffer';
  * the same clock position, all legs of a call stay sample-aligned. Pure: positions come in with
  * the frames and with fillTo().
  *
- * Silence is stored as a run length, so a long gap costs no memory.
+ * Samples live in one buffer that grows to what is queued between two reads (the session reads
+ * every tick, so a few hundred milliseconds) and is then reused: no allocation per frame or read
+ * (issue 14); frames are copied in with memcpy (set) and the start is compacted when reached. Silence at the end is a count until audio follows it, so a long silent stretch
+ * (a leg not yet started, padding after a stalled loop) costs no memory.
  */
-type Chunk = Int16Array | number;
-
-export class LegAligner {
-  private chunks: Chunk[] = [];
-  private head = 0;
-  /** Offset already consumed inside chunks[head]. */
-  private headUsed = 0;
+export class LegAligner implements FrameSink {
+  /** Queued samples are buf[start .. start + stored); compacted to the front when the end is reached. */
+  private buf = new Int16Array(2048);
+  private start = 0;
+  private stored = 0;
+  /** Silence queued after the stored samples, not written to buf yet. */
+  private silence = 0;
   private readPos: number;
   private endPos: number;
-  private queued = 0;
   /** Samples dropped because a frame overlapped time already produced. */
   overlapDropped = 0;
 
@@ -32,88 +34,101 @@ export class LegAligner {
     return this.endPos;
   }
 
-  /** Call-clock position of the next sample read() returns. */
+  /** Call-clock position of the next sample readInto() returns. */
   get position(): number {
     return this.readPos;
   }
 
   get available(): number {
-    return this.queued;
+    return this.stored + this.silence;
   }
 
-  push(frame: Frame, frameSamples: number): void {
-    const len = frame.samples ? frame.samples.length : frameSamples;
+  /** FrameSink: a frame of n samples at `pos` (null: n samples of silence). */
+  frame(pos: number, samples: Int16Array | null, n: number): void {
     let skip = 0;
-    if (frame.pos > this.endPos) this.append(frame.pos - this.endPos);
-    else if (frame.pos < this.endPos) skip = this.endPos - frame.pos;
-    if (skip >= len) {
-      this.overlapDropped += len;
+    if (pos > this.endPos) this.fillTo(pos);
+    else if (pos < this.endPos) skip = this.endPos - pos;
+    if (skip >= n) {
+      this.overlapDropped += n;
       return;
     }
     this.overlapDropped += skip;
-    if (frame.samples === null) this.append(len - skip);
-    else this.append(skip === 0 ? frame.samples : frame.samples.subarray(skip));
+    const len = n - skip;
+    this.endPos += len;
+    if (samples === null) {
+      this.silence += len;
+      return;
+    }
+    const w = this.materialize(len);
+    const buf = this.buf;
+    if (skip === 0 && samples.length === n) buf.set(samples, w);
+    else for (let i = 0; i < len; i++) buf[w + i] = samples[skip + i];
+    this.stored += len;
   }
 
   /** Pads with silence up to `pos` (nothing when already there). */
   fillTo(pos: number): void {
-    if (pos > this.endPos) this.append(pos - this.endPos);
+    if (pos > this.endPos) {
+      this.silence += pos - this.endPos;
+      this.endPos = pos;
+    }
   }
 
   /** Drops everything before `pos` (record_on_answer: nothing before begin() is written). */
   discardBefore(pos: number): void {
     if (pos > this.endPos) {
-      this.clear();
+      this.start = 0;
+      this.stored = 0;
+      this.silence = 0;
       this.readPos = pos;
       this.endPos = pos;
       return;
     }
-    if (pos > this.readPos) this.read(pos - this.readPos);
+    if (pos > this.readPos) this.consume(null, 0, pos - this.readPos);
   }
 
-  /** Returns the next n samples (n <= available). */
-  read(n: number): Int16Array {
-    if (n > this.queued) throw new RangeError(`read ${n} > available ${this.queued}`);
-    const out = new Int16Array(n);
-    let w = 0;
-    while (w < n) {
-      const c = this.chunks[this.head];
-      const len = typeof c === 'number' ? c : c.length;
-      const take = Math.min(len - this.headUsed, n - w);
-      if (typeof c !== 'number') out.set(c.subarray(this.headUsed, this.headUsed + take), w);
-      w += take;
-      this.headUsed += take;
-      if (this.headUsed === len) {
-        this.head++;
-        this.headUsed = 0;
-      }
+  /** Copies the next n samples (n <= available) into out[offset..offset + n). */
+  readInto(out: Int16Array, offset: number, n: number): void {
+    if (n > this.available) throw new RangeError(`read ${n} > available ${this.available}`);
+    this.consume(out, offset, n);
+  }
+
+  private consume(out: Int16Array | null, offset: number, n: number): void {
+    const fromBuf = Math.min(n, this.stored);
+    if (out !== null) {
+      const buf = this.buf;
+      const s = this.start;
+      for (let i = 0; i < fromBuf; i++) out[offset + i] = buf[s + i];
+      if (n > fromBuf) out.fill(0, offset + fromBuf, offset + n);
     }
-    if (this.head > 64) {
-      this.chunks = this.chunks.slice(this.head);
-      this.head = 0;
-    }
-    this.queued -= n;
+    this.stored -= fromBuf;
+    this.start = this.stored === 0 ? 0 : this.start + fromBuf;
+    this.silence -= n - fromBuf;
     this.readPos += n;
-    return out;
   }
 
-  private append(c: Chunk): void {
-    const len = typeof c === 'number' ? c : c.length;
-    if (len === 0) return;
-    const last = this.chunks[this.chunks.length - 1];
-    if (typeof c === 'number' && typeof last === 'number' && this.chunks.length > this.head) {
-      this.chunks[this.chunks.length - 1] = last + c;
-    } else {
-      this.chunks.push(c);
+  /**
+   * Writes the queued silence into buf (audio follows it), making room for `more` samples after
+   * it; returns where they go.
+   */
+  private materialize(more: number): number {
+    const need = this.stored + this.silence + more;
+    if (this.start + need > this.buf.length) {
+      if (need > this.buf.length) {
+        let cap = this.buf.length;
+        while (cap < need) cap <<= 1;
+        const next = new Int16Array(cap);
+        next.set(this.buf.subarray(this.start, this.start + this.stored));
+        this.buf = next;
+      } else {
+        this.buf.copyWithin(0, this.start, this.start + this.stored);
+      }
+      this.start = 0;
     }
-    this.queued += len;
-    this.endPos += len;
-  }
-
-  private clear(): void {
-    this.chunks = [];
-    this.head = 0;
-    this.headUsed = 0;
-    this.queued = 0;
+    const end = this.start + this.stored;
+    if (this.silence > 0) this.buf.fill(0, end, end + this.silence);
+    this.stored += this.silence;
+    this.silence = 0;
+    return this.start + this.stored;
   }
 }

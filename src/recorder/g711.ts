@@ -37,8 +37,16 @@ export const ALAW_TABLE: Readonly<Int16Array> = table(alawToLinear);
 /** Decodes G.711 octets into `out` (allocated when absent); returns the samples. */
 export function decodeG711(payload: Uint8Array, lawTable: Readonly<Int16Array>, out?: Int16Array): Int16Array {
   const dst = out ?? new Int16Array(payload.length);
-  for (let i = 0; i < payload.length; i++) dst[i] = lawTable[payload[i]];
+  decodeG711Into(payload, 0, payload.length, lawTable, dst);
   return dst;
+}
+
+/**
+ * Decodes octets [start, end) of `src` (an RTP datagram: no payload view needed) into `out`
+ * from index 0, which must hold end - start samples: the recorder's per-packet path, no allocation.
+ */
+export function decodeG711Into(src: Uint8Array, start: number, end: number, lawTable: Readonly<Int16Array>, out: Int16Array): void {
+  for (let i = start, j = 0; i < end; i++, j++) out[j] = lawTable[src[i]];
 }
 
 /** The decode table for an RTP static payload type, or undefined when the recorder cannot decode it. */

@@ -6,7 +6,9 @@
  *
  * Samples are stored in a fixed ring (bounded memory whatever the call length) indexed by RTP
  * timestamp, so any packetisation (10, 20, 30 ms...) is re-framed into fixed frames; time no
- * packet covered is released as an explicit missing frame (samples === null).
+ * packet covered is released as an explicit missing frame (samples === null). Frames go to a
+ * FrameSink (the leg's aligner) through one reused buffer: nothing is allocated per packet or
+ * per frame (issue 14).
  */
 
 export interface JitterPacket {
@@ -15,15 +17,19 @@ export interface JitterPacket {
   readonly ssrc: number;
   /** Decoded linear samples, one per RTP timestamp tick (true for G.711). */
   readonly samples: Int16Array;
+  /** How many of `samples` (from index 0) the packet carries; default all (a reused buffer is longer). */
+  readonly length?: number;
   /** Where the packet arrived on the call's clock, in RTP clock samples. */
   readonly arrival: number;
 }
 
-export interface Frame {
-  /** Position of the first sample on the call's clock (RTP clock samples). */
-  readonly pos: number;
-  /** frameSamples long; null when no packet covered this time (lost). */
-  readonly samples: Int16Array | null;
+/** Where released frames go, in order. */
+export interface FrameSink {
+  /**
+   * A frame of `n` samples at call-clock `pos` (RTP clock samples): `samples[0..n)`, or null when
+   * no packet covered this time (lost). `samples` is reused for the next frame: copy it.
+   */
+  frame(pos: number, samples: Int16Array | null, n: number): void;
 }
 
 export enum PushOutcome {
@@ -106,11 +112,13 @@ export class JitterBuffer {
   private readonly filled: Uint8Array;
   private readonly mask: number;
   private seg: Segment | null = null;
-  private ready: Frame[] = [];
+  /** The frame handed to the sink, reused. */
+  private readonly frameBuf: Int16Array;
   private closedLost = 0;
   private readonly counts = { received: 0, duplicates: 0, late: 0, segments: 0 };
 
-  constructor(private readonly opts: JitterOptions) {
+  constructor(private readonly opts: JitterOptions, private readonly sink: FrameSink) {
+    this.frameBuf = new Int16Array(opts.frameSamples);
     let cap = 1;
     while (cap < opts.windowSamples + 4 * opts.frameSamples) cap <<= 1;
     this.ring = new Int16Array(cap);
@@ -149,7 +157,7 @@ export class JitterBuffer {
       // (least delayed), so one late first packet does not shift the whole leg.
       seg.offset = p.arrival - rel;
     }
-    const n = p.samples.length;
+    const n = p.length ?? p.samples.length;
     const end = rel + n;
     if (end <= seg.nextOut && seg.started) {
       this.counts.late++;
@@ -173,11 +181,15 @@ export class JitterBuffer {
     }
     while (end - seg.nextOut > this.ring.length) this.emitFrame(seg);
     let wrote = 0;
+    const ring = this.ring;
+    const filled = this.filled;
+    const mask = this.mask;
+    const samples = p.samples;
     for (let i = Math.max(0, seg.nextOut - rel); i < n; i++) {
-      const idx = (rel + i) & this.mask;
-      if (this.filled[idx] === 0) {
-        this.filled[idx] = 1;
-        this.ring[idx] = p.samples[i];
+      const idx = (rel + i) & mask;
+      if (filled[idx] === 0) {
+        filled[idx] = 1;
+        ring[idx] = samples[i];
         wrote++;
       }
     }
@@ -195,13 +207,13 @@ export class JitterBuffer {
   }
 
   /**
-   * Releases every stored frame that ends at or before `horizon` (call-clock samples), plus any
-   * forced out. With `finalBefore`, time before it is closed even where nothing arrived: missing
+   * Releases to the sink every stored frame that ends at or before `horizon` (call-clock
+   * samples). (Frames forced out by the window went to the sink when push() forced them.) With `finalBefore`, time before it is closed even where nothing arrived: missing
    * frames are released up to there, so a packet for that time arriving afterwards is counted
    * late (and lost) instead of being dropped unseen by the aligner, which pads the same time
    * with silence to keep the legs aligned.
    */
-  pull(horizon: number, finalBefore?: number): Frame[] {
+  pull(horizon: number, finalBefore?: number): void {
     const seg = this.seg;
     if (seg !== null) {
       const f = this.opts.frameSamples;
@@ -211,19 +223,11 @@ export class JitterBuffer {
         if (seg.maxEnd < seg.nextOut) seg.maxEnd = seg.nextOut;
       }
     }
-    return this.take();
   }
 
   /** Releases everything stored (end of recording). */
-  flush(): Frame[] {
+  flush(): void {
     if (this.seg !== null) this.drainSegment(this.seg);
-    return this.take();
-  }
-
-  private take(): Frame[] {
-    const out = this.ready;
-    this.ready = [];
-    return out;
   }
 
   private openSegment(p: JitterPacket): PushOutcome {
@@ -241,7 +245,7 @@ export class JitterBuffer {
     }
     this.filled.fill(0);
     const ts = p.timestamp >>> 0;
-    const n = p.samples.length;
+    const n = p.length ?? p.samples.length;
     const seg: Segment = {
       ssrc: p.ssrc,
       baseTs: ts,
@@ -299,17 +303,20 @@ export class JitterBuffer {
 
   private emitFrame(seg: Segment): void {
     const f = this.opts.frameSamples;
-    // Allocated only when some sample is there: a silent stretch costs no garbage per tick.
-    let out: Int16Array | null = null;
+    const out = this.frameBuf;
+    const ring = this.ring;
+    const filled = this.filled;
+    const mask = this.mask;
+    const start = seg.nextOut;
+    let any = 0;
     for (let i = 0; i < f; i++) {
-      const idx = (seg.nextOut + i) & this.mask;
-      if (this.filled[idx] === 1) {
-        out ??= new Int16Array(f);
-        out[i] = this.ring[idx];
-        this.filled[idx] = 0;
-      }
+      const idx = (start + i) & mask;
+      // A hole inside a frame is silence (0), as the aligner writes for a wholly missing frame.
+      any |= filled[idx];
+      out[i] = ring[idx] & -filled[idx];
+      filled[idx] = 0;
     }
-    this.ready.push({ pos: seg.nextOut + seg.offset, samples: out });
+    this.sink.frame(start + seg.offset, any === 0 ? null : out, f);
     seg.nextOut += f;
     seg.started = true;
   }

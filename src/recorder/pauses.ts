@@ -61,6 +61,11 @@ export class PauseLog {
     last.endedAt = wall;
   }
 
+  /** Whether any pause was ever made (feed's fast path when not). */
+  get any(): boolean {
+    return this.list.length > 0;
+  }
+
   /** [from, to) cut at the pauses' edges, in order. */
   runs(from: number, to: number): Run[] {
     const out: Run[] = [];

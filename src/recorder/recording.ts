@@ -138,7 +138,8 @@ export class Recording {
   private endPos = Number.POSITIVE_INFINITY;
   private written = 0;
   private job: EncoderSink | null = null;
-  private batch: Int16Array[][] = [];
+  /** The next BATCH samples of each recorded leg, filled by copying; handed to the job when full. */
+  private batch: Int16Array[] = [];
   private batched = 0;
   private reason: StopReason = 'closed';
   private readonly pauses = new PauseLog();
@@ -228,19 +229,23 @@ export class Recording {
     this.pauses.resume(this.host.nowPos(), Date.now());
   }
 
-  /** @internal The session's aligned chunk for call-clock [pos, pos + n) (n = chunk length). */
-  feed(pos: number, legs: readonly Int16Array[]): void {
+  /**
+   * @internal The session's aligned chunk for call-clock [pos, pos + n): legs[*][0..n), the
+   * session's buffers, reused after this returns (what is kept is copied).
+   */
+  feed(pos: number, legs: readonly Int16Array[], n: number): void {
     const st = this.stateValue;
     if (st !== RecordingState.Recording && st !== RecordingState.Stopping) return;
-    const n = legs[0].length;
     const from = Math.max(pos, this.beginPos);
     const to = Math.min(pos + n, this.endPos);
     if (to > from) {
       this.fedTo = to;
-      for (const run of this.pauses.runs(from, to)) {
-        const len = run.to - run.from;
-        if (!run.paused) this.take(this.legIndexes.map((i) => legs[i].subarray(run.from - pos, run.to - pos)));
-        else if (this.settings.pauseMode !== 'omit') this.take(this.legIndexes.map(() => new Int16Array(len)));
+      if (!this.pauses.any) this.take(legs, from - pos, to - from);
+      else {
+        for (const run of this.pauses.runs(from, to)) {
+          if (!run.paused) this.take(legs, run.from - pos, run.to - run.from);
+          else if (this.settings.pauseMode !== 'omit') this.take(null, 0, run.to - run.from);
+        }
       }
     }
     if (pos + n >= this.endPos) {
@@ -297,26 +302,30 @@ export class Recording {
     return this.finished;
   }
 
-  private take(chunk: Int16Array[]): void {
-    const n = chunk[0].length;
-    this.batch.push(chunk);
-    this.batched += n;
-    this.written += n;
-    if (this.batched >= BATCH) this.flushBatch();
+  /** Appends legs[legIndexes[*]][from..from + len) (null: silence) to the batch, sending full ones. */
+  private take(legs: readonly Int16Array[] | null, from: number, len: number): void {
+    this.written += len;
+    let done = 0;
+    while (done < len) {
+      if (this.batch.length === 0) for (let li = 0; li < this.legIndexes.length; li++) this.batch.push(new Int16Array(BATCH));
+      const m = Math.min(len - done, BATCH - this.batched);
+      for (let li = 0; li < this.legIndexes.length; li++) {
+        const dst = this.batch[li];
+        if (legs === null) continue; // a new batch is zeros; a partly filled one is zeros past `batched`
+        const src = legs[this.legIndexes[li]];
+        for (let i = 0, s = from + done, d = this.batched; i < m; i++) dst[d + i] = src[s + i];
+      }
+      this.batched += m;
+      done += m;
+      if (this.batched === BATCH) this.flushBatch();
+    }
   }
 
+  /** Hands the batch to the job (it owns the arrays from then on); the next take() starts new ones. */
   private flushBatch(): void {
     if (this.batched === 0 || this.job === null) return;
-    const legs = this.legIndexes.map((_, li) => {
-      const out = new Int16Array(this.batched);
-      let off = 0;
-      for (const chunk of this.batch) {
-        out.set(chunk[li], off);
-        off += chunk[li].length;
-      }
-      return out;
-    });
-    this.job.write(legs);
+    const n = this.batched;
+    this.job.write(n === BATCH ? this.batch : this.batch.map((b) => b.subarray(0, n)));
     this.batch = [];
     this.batched = 0;
   }

@@ -20,8 +20,19 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
+/** A streaming 8 kHz -> record_sample_rate converter (this generic one, or the exact 2x HalfBand2x). */
+export interface Upsampler {
+  /** Exact number of outputs processInto() writes for the next `n` inputs. */
+  outputCount(n: number): number;
+  /**
+   * Converts input[0..n) and writes the outputs to out[offset], out[offset + stride], ... (stride 2
+   * interleaves a stereo channel in place): no allocation.
+   */
+  processInto(input: Int16Array, n: number, out: Int16Array, offset: number, stride: number): void;
+}
+
 /** Zeroth-order modified Bessel function of the first kind (power series), for the Kaiser window. */
-function besselI0(x: number): number {
+export function besselI0(x: number): number {
   let sum = 1;
   let term = 1;
   const q = (x * x) / 4;
@@ -67,7 +78,7 @@ function dot16(c: Float64Array, b: number, x: Float64Array, i: number): number {
     + c[b + 12] * x[i + 12] + c[b + 13] * x[i + 13] + c[b + 14] * x[i + 14] + c[b + 15] * x[i + 15];
 }
 
-export class Resampler {
+export class Resampler implements Upsampler {
   readonly up: number;
   readonly down: number;
   private readonly taps: number;
@@ -108,12 +119,21 @@ export class Resampler {
     return span <= 0 ? 0 : Math.ceil(span / this.down);
   }
 
+  /** process into a new array (tests, tools). */
   process(input: Int16Array): Int16Array {
+    const out = new Int16Array(this.outputCount(input.length));
+    this.processInto(input, input.length, out, 0, 1);
+    return out;
+  }
+
+  processInto(input: Int16Array, n: number, out: Int16Array, offset: number, stride: number): void {
     const table = this.table;
-    if (table === null) return input.slice();
+    if (table === null) {
+      for (let i = 0; i < n; i++) out[offset + i * stride] = input[i];
+      return;
+    }
     const T = this.taps;
     const h = T - 1;
-    const n = input.length;
     if (this.work.length < h + n) {
       const grown = new Float64Array(h + n);
       grown.set(this.work.subarray(0, h));
@@ -121,12 +141,12 @@ export class Resampler {
     }
     const work = this.work;
     for (let i = 0; i < n; i++) work[h + i] = input[i];
-    const out = new Int16Array(this.outputCount(n));
+    const count = this.outputCount(n);
     const up = this.up;
     const down = this.down;
     let p = this.phase;
     let idx = this.nextIn;
-    for (let k = 0; k < out.length; k++) {
+    for (let k = 0; k < count; k++) {
       // y = sum_j h_p[j] * x[idx - j]; work[idx .. idx + h] holds x[idx - h .. idx].
       const base = p * T;
       let acc: number;
@@ -137,7 +157,7 @@ export class Resampler {
         for (let j = 0; j < T; j++) acc += table[base + j] * work[idx + j];
       }
       const v = Math.round(acc);
-      out[k] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+      out[offset + k * stride] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
       p += down;
       if (p >= up) {
         const q = Math.floor(p / up);
@@ -149,6 +169,5 @@ export class Resampler {
     this.nextIn = idx - n;
     // Keep the last taps-1 inputs for the next chunk.
     work.copyWithin(0, n, n + h);
-    return out;
   }
 }

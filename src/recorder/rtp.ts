@@ -15,66 +15,97 @@ export interface RtpPacket {
   readonly payload: Uint8Array;
 }
 
+/**
+ * The header fields the recorder uses, parsed in place: one instance per socket is reused for
+ * every datagram (no allocation per packet, issue 14). The payload is [payloadStart, payloadEnd)
+ * of the datagram.
+ */
+export class RtpHeader {
+  padding = false;
+  extension = false;
+  csrcCount = 0;
+  marker = false;
+  payloadType = 0;
+  sequenceNumber = 0;
+  timestamp = 0;
+  ssrc = 0;
+  payloadStart = 0;
+  payloadEnd = 0;
+}
+
 const FIXED_HEADER = 12;
 /** Shared by every packet without CSRCs (nearly all): no allocation per packet. */
 const NO_CSRC: readonly number[] = Object.freeze([]);
 
 /**
- * Parses the fixed header, CSRC list, header extension and padding of an RTP datagram.
- * Throws RtpParseError for anything RFC 3550 section 5.1 / A.1 says a receiver must reject:
- * wrong version, header or extension running past the datagram, padding count of zero or
- * larger than what is left. RTCP that lands on the socket (PT 72-76 with the marker bit,
- * RFC 5761 section 4) is rejected too, as it is not media.
+ * Parses the fixed header, skips the CSRC list and header extension, strips the padding of an
+ * RTP datagram into `out`. Throws RtpParseError for anything RFC 3550 section 5.1 / A.1 says a
+ * receiver must reject: wrong version, header or extension running past the datagram, padding
+ * count of zero or larger than what is left. RTCP that lands on the socket (PT 72-76 with the
+ * marker bit, RFC 5761 section 4) is rejected too, as it is not media.
  */
-export function parseRtp(buf: Uint8Array): RtpPacket {
-  if (buf.length < FIXED_HEADER) throw new RtpParseError('shorter than the 12-byte fixed header');
+export function parseRtpInto(buf: Uint8Array, out: RtpHeader): void {
+  const len = buf.length;
+  if (len < FIXED_HEADER) throw new RtpParseError('shorter than the 12-byte fixed header');
   const b0 = buf[0];
   const version = b0 >> 6;
   if (version !== 2) throw new RtpParseError(`version ${version}`);
-  const padding = (b0 & 0x20) !== 0;
-  const extension = (b0 & 0x10) !== 0;
-  const csrcCount = b0 & 0x0f;
   const b1 = buf[1];
-  const marker = (b1 & 0x80) !== 0;
   const payloadType = b1 & 0x7f;
   if (payloadType >= 72 && payloadType <= 76) throw new RtpParseError(`RTCP packet type ${payloadType | 0x80}`);
-  const sequenceNumber = (buf[2] << 8) | buf[3];
-  const timestamp = readU32(buf, 4);
-  const ssrc = readU32(buf, 8);
+  const csrcCount = b0 & 0x0f;
   let offset = FIXED_HEADER + csrcCount * 4;
-  if (offset > buf.length) throw new RtpParseError('CSRC list past the end');
-  let csrc: readonly number[] = NO_CSRC;
-  if (csrcCount > 0) {
-    const list: number[] = [];
-    for (let i = 0; i < csrcCount; i++) list.push(readU32(buf, FIXED_HEADER + i * 4));
-    csrc = list;
-  }
+  if (offset > len) throw new RtpParseError('CSRC list past the end');
+  const extension = (b0 & 0x10) !== 0;
   if (extension) {
     // RFC 3550 5.3.1: 16-bit profile field, 16-bit length in 32-bit words excluding the 4-byte header.
-    if (offset + 4 > buf.length) throw new RtpParseError('extension header past the end');
+    if (offset + 4 > len) throw new RtpParseError('extension header past the end');
     const words = (buf[offset + 2] << 8) | buf[offset + 3];
     offset += 4 + words * 4;
-    if (offset > buf.length) throw new RtpParseError('extension past the end');
+    if (offset > len) throw new RtpParseError('extension past the end');
   }
-  let end = buf.length;
+  let end = len;
+  const padding = (b0 & 0x20) !== 0;
   if (padding) {
     // RFC 3550 5.1: the last octet counts the padding octets, itself included.
-    const pad = buf[buf.length - 1];
+    const pad = buf[len - 1];
     if (pad === 0 || end - pad < offset) throw new RtpParseError(`padding count ${pad}`);
     end -= pad;
   }
+  out.padding = padding;
+  out.extension = extension;
+  out.csrcCount = csrcCount;
+  out.marker = (b1 & 0x80) !== 0;
+  out.payloadType = payloadType;
+  out.sequenceNumber = (buf[2] << 8) | buf[3];
+  out.timestamp = readU32(buf, 4);
+  out.ssrc = readU32(buf, 8);
+  out.payloadStart = offset;
+  out.payloadEnd = end;
+}
+
+/** parseRtpInto returning a fresh packet with its CSRC list and a payload view (tests, tools). */
+export function parseRtp(buf: Uint8Array): RtpPacket {
+  const h = new RtpHeader();
+  parseRtpInto(buf, h);
+  let csrc: readonly number[] = NO_CSRC;
+  if (h.csrcCount > 0) {
+    const list: number[] = [];
+    for (let i = 0; i < h.csrcCount; i++) list.push(readU32(buf, FIXED_HEADER + i * 4));
+    csrc = list;
+  }
   return {
     version: 2,
-    padding,
-    extension,
-    csrcCount,
-    marker,
-    payloadType,
-    sequenceNumber,
-    timestamp,
-    ssrc,
+    padding: h.padding,
+    extension: h.extension,
+    csrcCount: h.csrcCount,
+    marker: h.marker,
+    payloadType: h.payloadType,
+    sequenceNumber: h.sequenceNumber,
+    timestamp: h.timestamp,
+    ssrc: h.ssrc,
     csrc,
-    payload: buf.subarray(offset, end),
+    payload: buf.subarray(h.payloadStart, h.payloadEnd),
   };
 }
 

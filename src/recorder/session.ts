@@ -3,8 +3,8 @@ import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
-import { parseRtp } from './rtp';
-import { decodeG711, ULAW_TABLE, ALAW_TABLE, PT_PCMU, PT_PCMA } from './g711';
+import { parseRtpInto, RtpHeader } from './rtp';
+import { decodeG711Into, ULAW_TABLE, ALAW_TABLE, PT_PCMU, PT_PCMA } from './g711';
 import { JitterBuffer } from './jitter-buffer';
 import { LegAligner } from './aligner';
 import { Recording, type LegStats, type RecordingResult, type RecordingSettings, type StopReason } from './recording';
@@ -59,11 +59,26 @@ export enum SessionState {
   Closed = 'closed',
 }
 
+/** The jitter buffer's input, one per leg, rewritten for every packet (no allocation per packet). */
+interface LegPacket {
+  sequenceNumber: number;
+  timestamp: number;
+  ssrc: number;
+  /** The leg's decode buffer (longest accepted payload), `length` of it used. */
+  readonly samples: Int16Array;
+  length: number;
+  arrival: number;
+}
+
 interface Leg {
   readonly name: string;
   socket: Socket | null;
   readonly jitter: JitterBuffer;
   readonly aligner: LegAligner;
+  readonly rtp: RtpHeader;
+  readonly packet: LegPacket;
+  /** What release() read from the aligner for the recordings; grown, never shrunk. */
+  chunk: Int16Array;
   malformed: number;
   ignored: number;
   undecodable: number;
@@ -95,6 +110,10 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly jitterSamples: number;
+  /** Longest payload accepted (samples); longer is malformed. */
+  private readonly maxPayload: number;
+  /** release()'s per-leg chunks, the views handed to the recordings. */
+  private readonly chunks: Int16Array[] = [];
   private clock0 = 0;
   private closing: Promise<RecordingResult[]> | null = null;
   private seq = 0;
@@ -104,18 +123,27 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
     this.now = opts.now ?? (() => performance.now());
     this.log = (opts.logger ?? pino({ level: 'silent' })).child({ callId: opts.callId, part: 'recorder' });
     this.jitterSamples = Math.round(((opts.jitterMs ?? 500) * RATE) / 1000);
-    this.legs = (opts.legs ?? ['caller', 'callee']).map((name) => ({
+    this.maxPayload = 4 * this.jitterSamples + 4 * FRAME;
+    this.legs = (opts.legs ?? ['caller', 'callee']).map((name) => this.newLeg(name));
+  }
+
+  private newLeg(name: string): Leg {
+    const aligner = new LegAligner(0);
+    return {
       name,
       socket: null,
-      jitter: new JitterBuffer({ frameSamples: FRAME, windowSamples: this.jitterSamples, maxDriftSamples: Math.max(RATE, 4 * this.jitterSamples) }),
-      aligner: new LegAligner(0),
+      jitter: new JitterBuffer({ frameSamples: FRAME, windowSamples: this.jitterSamples, maxDriftSamples: Math.max(RATE, 4 * this.jitterSamples) }, aligner),
+      aligner,
+      rtp: new RtpHeader(),
+      packet: { sequenceNumber: 0, timestamp: 0, ssrc: 0, samples: new Int16Array(this.maxPayload), length: 0, arrival: 0 },
+      chunk: new Int16Array(4 * FRAME),
       malformed: 0,
       ignored: 0,
       undecodable: 0,
       lastEventTs: null,
       codecs: new Map([[PT_PCMU, ULAW_TABLE], [PT_PCMA, ALAW_TABLE]]),
-      telephoneEventPt: opts.telephoneEventPt ?? 101,
-    }));
+      telephoneEventPt: this.opts.telephoneEventPt ?? 101,
+    };
   }
 
   get state(): SessionState {
@@ -202,7 +230,8 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
     if (this.stateValue !== SessionState.Running) return;
     const horizon = this.nowPos() - this.jitterSamples;
     // A frame straddling the horizon may still arrive; everything before horizon - FRAME is final.
-    this.release((leg) => leg.jitter.pull(horizon, horizon - FRAME), horizon - FRAME);
+    for (const leg of this.legs) leg.jitter.pull(horizon, horizon - FRAME);
+    this.release(horizon - FRAME);
   }
 
   /**
@@ -222,7 +251,10 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
       leg.socket?.close();
       leg.socket = null;
     }
-    if (wasRunning) this.release((leg) => leg.jitter.flush(), this.nowPos());
+    if (wasRunning) {
+      for (const leg of this.legs) leg.jitter.flush();
+      this.release(this.nowPos());
+    }
     const recs = [...this.recordings];
     for (const r of recs) void r.stop(reason);
     const settled = await Promise.allSettled(recs.map((r) => r.finalize()));
@@ -236,46 +268,58 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
     return results;
   }
 
-  /** Moves released frames into the aligners, fills every leg to `fillTo`, feeds the recordings. */
-  private release(frames: (leg: Leg) => ReturnType<JitterBuffer['pull']>, fillTo: number): void {
+  /**
+   * The jitter buffers have released their frames into the aligners: fills every leg to
+   * `fillTo`, reads the aligned time into the legs' reused chunks and feeds the recordings.
+   */
+  private release(fillTo: number): void {
+    let n = Number.POSITIVE_INFINITY;
     for (const leg of this.legs) {
-      for (const f of frames(leg)) leg.aligner.push(f, FRAME);
       leg.aligner.fillTo(fillTo);
+      n = Math.min(n, leg.aligner.available);
     }
-    const n = Math.min(...this.legs.map((l) => l.aligner.available));
     if (n <= 0) return;
     const pos = this.legs[0].aligner.position;
-    const chunk = this.legs.map((l) => l.aligner.read(n));
-    for (const r of [...this.recordings]) r.feed(pos, chunk);
+    for (let i = 0; i < this.legs.length; i++) {
+      const leg = this.legs[i];
+      if (leg.chunk.length < n) leg.chunk = new Int16Array(n);
+      leg.aligner.readInto(leg.chunk, 0, n);
+      this.chunks[i] = leg.chunk;
+    }
+    // feed() copies what it keeps; a recording finishing meanwhile leaves the set asynchronously.
+    for (const r of this.recordings) r.feed(pos, this.chunks, n);
   }
 
+  /** The per-packet path: parsed, decoded and buffered in the leg's reused structures. */
   private onPacket(leg: Leg, msg: Buffer): void {
     if (this.stateValue !== SessionState.Running) return;
-    let p;
+    const h = leg.rtp;
     try {
-      p = parseRtp(msg);
+      parseRtpInto(msg, h);
     } catch {
       leg.malformed++;
       return;
     }
-    const table = leg.codecs.get(p.payloadType);
+    const table = leg.codecs.get(h.payloadType);
     if (table === undefined) {
       leg.ignored++;
-      if (p.payloadType === leg.telephoneEventPt) this.onTelephoneEvent(leg, p.timestamp, p.payload);
-      else if (p.payloadType !== PT_CN) leg.undecodable++;
+      if (h.payloadType === leg.telephoneEventPt) this.onTelephoneEvent(leg, h.timestamp, msg.subarray(h.payloadStart, h.payloadEnd));
+      else if (h.payloadType !== PT_CN) leg.undecodable++;
       return;
     }
-    if (p.payload.length === 0 || p.payload.length > 4 * this.jitterSamples + 4 * FRAME) {
+    const len = h.payloadEnd - h.payloadStart;
+    if (len === 0 || len > this.maxPayload) {
       leg.malformed++;
       return;
     }
-    leg.jitter.push({
-      sequenceNumber: p.sequenceNumber,
-      timestamp: p.timestamp,
-      ssrc: p.ssrc,
-      samples: decodeG711(p.payload, table),
-      arrival: this.nowPos(),
-    });
+    const p = leg.packet;
+    decodeG711Into(msg, h.payloadStart, h.payloadEnd, table, p.samples);
+    p.sequenceNumber = h.sequenceNumber;
+    p.timestamp = h.timestamp;
+    p.ssrc = h.ssrc;
+    p.length = len;
+    p.arrival = this.nowPos();
+    leg.jitter.push(p);
   }
 
   private onTelephoneEvent(leg: Leg, ts: number, payload: Uint8Array): void {

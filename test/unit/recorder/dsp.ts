@@ -1,4 +1,27 @@
 /** Test-side signal helpers (tone generation and Goertzel power), shared by the recorder tests. */
+import type { FrameSink } from '../../../src/recorder/jitter-buffer';
+
+/** A released frame as a test sees it: a copy of its samples, or null when missing. */
+export interface Frame {
+  readonly pos: number;
+  readonly samples: Int16Array | null;
+}
+
+/** FrameSink that keeps copies, for assertions: take() returns what arrived since the last take. */
+export class FrameCollector implements FrameSink {
+  private frames: Frame[] = [];
+
+  frame(pos: number, samples: Int16Array | null, n: number): void {
+    this.frames.push({ pos, samples: samples === null ? null : samples.slice(0, n) });
+  }
+
+  take(): Frame[] {
+    const out = this.frames;
+    this.frames = [];
+    return out;
+  }
+}
+
 export function tone(freq: number, rate: number, n: number, amplitude = 10000, startSample = 0): Int16Array {
   const out = new Int16Array(n);
   for (let i = 0; i < n; i++) out[i] = Math.round(amplitude * Math.sin((2 * Math.PI * freq * (startSample + i)) / rate));

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { JitterBuffer, PushOutcome, type Frame } from '../../../src/recorder/jitter-buffer';
+import { JitterBuffer, PushOutcome, type JitterOptions } from '../../../src/recorder/jitter-buffer';
+import { FrameCollector, type Frame } from './dsp';
 
 const F = 160;
 const opts = { frameSamples: F, windowSamples: 640, maxDriftSamples: 8000 };
@@ -18,6 +19,31 @@ const pkt = (p: P) => ({
   arrival: p.at,
   samples: new Int16Array(p.n ?? F).fill(p.seq & 0x7fff),
 });
+/** A JitterBuffer whose pull() and flush() return the frames released to its sink. */
+class Jb {
+  private readonly out = new FrameCollector();
+  private readonly jb: JitterBuffer;
+  constructor(o: JitterOptions) {
+    this.jb = new JitterBuffer(o, this.out);
+  }
+  get capacity(): number {
+    return this.jb.capacity;
+  }
+  push(p: ReturnType<typeof pkt>): PushOutcome {
+    return this.jb.push(p);
+  }
+  stats(): ReturnType<JitterBuffer['stats']> {
+    return this.jb.stats();
+  }
+  pull(horizon: number, finalBefore?: number): Frame[] {
+    this.jb.pull(horizon, finalBefore);
+    return this.out.take();
+  }
+  flush(): Frame[] {
+    this.jb.flush();
+    return this.out.take();
+  }
+}
 /** A frame as [pos, value of its first sample or 'missing']. */
 const show = (fs: Frame[]) => fs.map((f) => [f.pos, f.samples === null ? 'missing' : f.samples[0]]);
 /** In-order 20 ms packets: seq s, ts s*160, arrival 1000 + s*160. */
@@ -105,7 +131,7 @@ t.test('push/flush scenarios', (t) => {
     },
   ];
   for (const c of cases) {
-    const jb = new JitterBuffer(opts);
+    const jb = new Jb(opts);
     const outcomes = c.in.map((p) => jb.push(pkt(p)));
     if (c.outcomes) t.same(outcomes, c.outcomes, `${c.name}: outcomes`);
     t.same(show(jb.flush()), c.frames, `${c.name}: frames`);
@@ -183,7 +209,7 @@ t.test('lost: which gaps count (packets numbered between two received packets of
     },
   ];
   for (const c of cases) {
-    const jb = new JitterBuffer(opts);
+    const jb = new Jb(opts);
     for (const p of c.in) jb.push(pkt(p));
     jb.flush();
     const st = jb.stats();
@@ -195,7 +221,7 @@ t.test('lost: which gaps count (packets numbered between two received packets of
 });
 
 t.test('30 ms frame straddling two packets takes samples from both', (t) => {
-  const jb = new JitterBuffer(opts);
+  const jb = new Jb(opts);
   jb.push(pkt({ seq: 0, ts: 0, at: 0, n: 240 }));
   jb.push(pkt({ seq: 1, ts: 240, at: 240, n: 240 }));
   const f = jb.flush()[1];
@@ -205,7 +231,7 @@ t.test('30 ms frame straddling two packets takes samples from both', (t) => {
 });
 
 t.test('pull releases only frames ending at or before the horizon; late packets are dropped', (t) => {
-  const jb = new JitterBuffer(opts);
+  const jb = new Jb(opts);
   for (const p of seqs(0, 1, 3)) jb.push(pkt(p));
   t.same(show(jb.pull(1000 + F - 1)), [], 'nothing before the first frame ends');
   t.same(show(jb.pull(1000 + 3 * F)), [[1000, 0], [1160, 1], [1320, 'missing']]);
@@ -218,7 +244,7 @@ t.test('pull releases only frames ending at or before the horizon; late packets 
 t.test('time closed by finalBefore is released as missing, and its packets then count as late', (t) => {
   // A stalled sender or event loop: packets 2-4 come after the session padded their time with
   // silence; they must be counted (late and lost), not merged unseen into time already written.
-  const jb = new JitterBuffer(opts);
+  const jb = new Jb(opts);
   for (const p of seqs(0, 1)) jb.push(pkt(p));
   t.same(show(jb.pull(1000 + 2 * F, 1000 + 4 * F)), [[1000, 0], [1160, 1], [1320, 'missing'], [1480, 'missing']]);
   t.same(show(jb.pull(1000 + 4 * F, 1000 + 4 * F + F - 1)), [], 'a frame not yet wholly before finalBefore stays open');
@@ -232,7 +258,7 @@ t.test('time closed by finalBefore is released as missing, and its packets then 
 });
 
 t.test('closing time past a silent stretch keeps the segment: resumed packets continue it', (t) => {
-  const jb = new JitterBuffer(opts);
+  const jb = new Jb(opts);
   jb.push(pkt(seqs(0)[0]));
   // 100 frames of nothing (longer than the ring), closed tick by tick as the session does.
   let released = 0;
@@ -245,7 +271,7 @@ t.test('closing time past a silent stretch keeps the segment: resumed packets co
 });
 
 t.test('memory stays bounded: frames are forced out when the window is exceeded', (t) => {
-  const jb = new JitterBuffer(opts);
+  const jb = new Jb(opts);
   let released = 0;
   for (let s = 0; s < 200; s++) {
     jb.push(pkt({ seq: s, ts: s * F, at: s * F }));
@@ -259,7 +285,7 @@ t.test('memory stays bounded: frames are forced out when the window is exceeded'
 });
 
 t.test('the anchor follows the least-delayed packet until the first frame is released', (t) => {
-  const jb = new JitterBuffer(opts);
+  const jb = new Jb(opts);
   jb.push(pkt({ seq: 0, ts: 0, at: 1030 })); // first packet delayed by 30
   jb.push(pkt({ seq: 1, ts: 160, at: 1160 })); // on time: anchor moves to 1000
   t.same(show(jb.pull(1000 + 2 * F)), [[1000, 0], [1160, 1]]);
