@@ -16,7 +16,14 @@ export const RecorderSection = Type.Object({
    * written as silence is lost from the file. 500 ms costs 8192 samples of ring per leg.
    */
   jitterMs: Type.Integer({ minimum: 20, maximum: 2000, default: 500 }),
-  /** Encoder worker threads (resampling, mixing and encoding run there). 0 = cores - 1, at least 1. */
+  /**
+   * Recorder worker threads: whole recording sessions (RTP sockets, jitter buffers, resampling,
+   * encoders) run there, spread over the threads, so the signalling thread carries no media.
+   * 'auto' = cores - 1, at least 1, at most 4; 0 = sessions on the signalling thread with the
+   * encoder pool below.
+   */
+  threads: Type.Union([Type.Literal('auto'), Type.Integer({ minimum: 0, maximum: 64 })], { default: 'auto' }),
+  /** Encoder worker threads when recorder.threads is 0 (resampling, mixing and encoding run there). 0 = cores - 1, at least 1. */
   encoderWorkers: Type.Integer({ minimum: 0, maximum: 64, default: 0 }),
   /** MP3 encoder: the native lame CLI (chosen by `npm run bench:encode`) or LAME in WebAssembly. */
   mp3Encoder: Type.Union([Type.Literal('lame-cli'), Type.Literal('wasm')], { default: 'lame-cli' }),

@@ -4,6 +4,7 @@ import { WavFileWriter } from './wav';
 import { Mp3WasmWriter } from './mp3-wasm';
 import { Mp3LameCliWriter } from './mp3-lame-cli';
 import { Renderer } from './render';
+import type { SpoolKey } from '../../atrest/keyring';
 
 export interface EncodedFile {
   readonly bytes: number;
@@ -112,8 +113,11 @@ export function packLegs(legs: readonly Int16Array[]): Int16Array {
 
 /** Encoders running in the calling thread (used inside recorder worker threads). */
 export class InThreadEncoders implements EncoderFactory {
+  /** `encryption`: every file opened here is encrypted as written with this key (encryption at rest). */
+  constructor(private readonly encryption?: SpoolKey) {}
+
   open(spec: OutputSpec): EncoderSink {
-    const job = new OutputJob(spec);
+    const job = new OutputJob(this.encryption && !spec.encryption ? { ...spec, encryption: this.encryption } : spec);
     let done: Promise<EncodedFile | null> | null = null;
     return {
       write: (legs) => {

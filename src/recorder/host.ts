@@ -1,0 +1,32 @@
+import type { Logger } from 'pino';
+import type { RecorderConfig } from '../config/sections/recorder';
+import type { SpoolKey } from '../atrest/keyring';
+import type { HostSessionOptions, RecorderHost } from './contract';
+import { RecordingSession } from './session';
+import { EncoderPool } from './encoder/pool';
+import { RecorderThreads } from './remote/remote-session';
+import { encoderWorkersFrom, recorderThreadsFrom } from './from-config';
+
+/** Sessions on the calling thread, encoding in an EncoderPool (recorder.threads = 0). */
+export class InThreadHost implements RecorderHost {
+  constructor(readonly pool: EncoderPool) {}
+
+  session(opts: HostSessionOptions): RecordingSession {
+    return new RecordingSession({ ...opts, pool: this.pool });
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+/**
+ * The one place recorder sessions come from: recorder worker threads (`recorder.threads`, by
+ * default), or this thread with an encoder pool when it is 0. `encryption`: every file is sealed
+ * with this key as it is written (encryption at rest).
+ */
+export function recorderHostFrom(cfg: Readonly<RecorderConfig>, encryption?: SpoolKey, logger?: Logger): RecorderHost {
+  const threads = recorderThreadsFrom(cfg);
+  if (threads === 0) return new InThreadHost(new EncoderPool(encoderWorkersFrom(cfg), encryption));
+  return new RecorderThreads(threads, { ...(encryption ? { encryption } : {}), ...(logger ? { logger } : {}) });
+}
