@@ -47,6 +47,8 @@ export type HostSessionOptions = Omit<SessionOptions, 'pool' | 'now'>;
 
 /** Where sessions run: in this thread (InThreadHost) or in recorder worker threads (RecorderThreads). */
 export interface RecorderHost {
+  /** Resolves once sessions start without waiting (threads loaded, lame spawner listening). */
+  ready(): Promise<void>;
   session(opts: HostSessionOptions): RecorderSession;
   close(): Promise<void>;
 }

@@ -144,6 +144,8 @@ export class Recordings {
     // Recordings named by media_name are written straight into the spool directory.
     await mkdir(this.d.config.recorder.spoolDir, { recursive: true, mode: 0o700 }); // owner-only (recordings are conversations)
     await this.queue.start();
+    // Recorder threads loaded and the lame spawner listening before the first call.
+    await this.host.ready();
     this.sweeper.start();
   }
 

@@ -24,6 +24,8 @@ export type ToSessionWorker =
   | { readonly t: 'cpu'; readonly req: number };
 
 export type FromSessionWorker =
+  /** The thread has loaded its modules and takes sessions. */
+  | { readonly t: 'ready' }
   | { readonly t: 'started'; readonly sid: number; readonly endpoints: LegEndpoint[] }
   | { readonly t: 'start-failed'; readonly sid: number; readonly error: WireError }
   | { readonly t: 'finished'; readonly rid: number; readonly result: RecordingResult }

@@ -7,9 +7,10 @@ import { defaultRecordingPath, type LegEndpoint, type SessionEvents } from '../s
 import { RecordingState, validateSettings, type LegStats, type RecordingResult, type RecordingSettings, type StopReason } from '../recording';
 import { EncoderError, RecorderConfigError, RecordingPauseError, RecordingStateError } from '../errors';
 import type { HostSessionOptions, LegCodec, RecordSettings, RecorderHost, RecorderSession, RecordingHandle } from '../contract';
-import type { SpoolKey } from '../../atrest/keyring';
 import { fromWire, type FromSessionWorker, type ToSessionWorker } from './protocol';
 import type { SessionWorkerData } from './session-worker';
+import type { SpoolKey } from '../../atrest/keyring';
+import type { LameSpawner } from '../spawner/helper';
 
 type Answer = Extract<FromSessionWorker, { t: 'stats' | 'cpu' }>;
 
@@ -18,6 +19,9 @@ export interface Thread {
   readonly worker: Worker;
   sessions: number;
   dead: boolean;
+  /** Resolves when the thread has loaded (or died). */
+  readonly loaded: Promise<void>;
+  up: boolean;
 }
 
 /**
@@ -36,7 +40,7 @@ export class RecorderThreads implements RecorderHost {
   /** Threads replaced after dying (for tests and the log). */
   restarts = 0;
 
-  constructor(size: number, private readonly o: { readonly encryption?: SpoolKey; readonly logger?: Logger } = {}) {
+  constructor(size: number, private readonly o: { readonly encryption?: SpoolKey; readonly logger?: Logger; readonly spawner?: LameSpawner } = {}) {
     this.log = (o.logger ?? pino({ level: 'silent' })).child({ part: 'recorder' });
     for (let i = 0; i < Math.max(1, size); i++) this.threads.push(this.spawn());
   }
@@ -45,15 +49,27 @@ export class RecorderThreads implements RecorderHost {
     return this.threads.length;
   }
 
+  /** The helper that starts lame for every thread (mp3Encoder lame-cli). */
+  get spawner(): LameSpawner | undefined {
+    return this.o.spawner;
+  }
+
   /** The worker threads (tests kill one). */
   get workers(): readonly Worker[] {
     return this.threads.map((t) => t.worker);
   }
 
+  /** Every thread loaded, and the lame spawner listening. */
+  async ready(): Promise<void> {
+    await Promise.all([...this.threads.map((t) => t.loaded), this.o.spawner?.ready]);
+  }
+
   session(opts: HostSessionOptions): RemoteRecordingSession {
     if (this.closed) throw new RecordingStateError('recorder threads closed');
-    const live = this.threads.filter((t) => !t.dead);
-    const thread = live.reduce((a, b) => (b.sessions < a.sessions ? b : a));
+    // A thread still loading (just restarted) takes sessions only when no other is up.
+    const live = this.threads.filter((t) => !t.dead && t.up);
+    const pool = live.length > 0 ? live : this.threads.filter((t) => !t.dead);
+    const thread = pool.reduce((a, b) => (b.sessions < a.sessions ? b : a));
     const { logger, ...wire } = opts;
     const s = new RemoteRecordingSession(this, thread, this.nextId++, wire, logger ?? this.log);
     this.sessions.set(s.sid, s);
@@ -69,6 +85,7 @@ export class RecorderThreads implements RecorderHost {
     if (this.closed) return;
     this.closed = true;
     await Promise.all(this.threads.map((t) => t.worker.terminate()));
+    this.o.spawner?.close();
   }
 
   /** @internal */
@@ -104,10 +121,19 @@ export class RecorderThreads implements RecorderHost {
   }
 
   private spawn(): Thread {
-    const workerData: SessionWorkerData = this.o.encryption ? { encryption: this.o.encryption } : {};
+    const workerData: SessionWorkerData = {
+      ...(this.o.encryption ? { encryption: this.o.encryption } : {}),
+      ...(this.o.spawner ? { spawner: this.o.spawner.path } : {}),
+    };
     const worker = new Worker(join(__dirname, 'session-worker.js'), { workerData });
-    const thread: Thread = { worker, sessions: 0, dead: false };
-    worker.on('message', (m: FromSessionWorker) => this.onMessage(m));
+    let loaded!: () => void;
+    const thread: Thread = { worker, sessions: 0, dead: false, up: false, loaded: new Promise<void>((r) => { loaded = r; }) };
+    worker.on('message', (m: FromSessionWorker) => {
+      if (m.t !== 'ready') return this.onMessage(m);
+      thread.up = true;
+      loaded();
+    });
+    worker.once('exit', () => loaded());
     worker.on('error', (err) => this.onDeath(thread, err));
     worker.on('exit', (code) => {
       if (!this.closed) this.onDeath(thread, new Error(`recorder thread exited with ${code}`));
@@ -117,7 +143,7 @@ export class RecorderThreads implements RecorderHost {
     return thread;
   }
 
-  private onMessage(m: FromSessionWorker): void {
+  private onMessage(m: Exclude<FromSessionWorker, { t: 'ready' }>): void {
     switch (m.t) {
       case 'started':
       case 'start-failed':

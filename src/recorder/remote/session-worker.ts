@@ -8,20 +8,17 @@ import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { RecordingSession } from '../session';
 import type { Recording } from '../recording';
-import { InThreadEncoders } from '../encoder/output-job';
-import type { SpoolKey } from '../../atrest/keyring';
+import { InThreadEncoders, type EncoderEnv } from '../encoder/output-job';
 import { toWire, type FromSessionWorker, type ToSessionWorker } from './protocol';
 
-export interface SessionWorkerData {
-  /** Encryption at rest: every file this thread writes is sealed with this key. */
-  readonly encryption?: SpoolKey;
-}
+/** Encryption at rest (every file this thread writes is sealed with the key) and the lame spawner. */
+export type SessionWorkerData = EncoderEnv;
 
 const port = parentPort;
 if (port === null) throw new Error('recorder worker started outside a worker thread');
 const post = (m: FromSessionWorker): void => port.postMessage(m);
 const data = (workerData ?? {}) as SessionWorkerData;
-const encoders = new InThreadEncoders(data.encryption);
+const encoders = new InThreadEncoders(data);
 const sessions = new Map<number, RecordingSession>();
 const recordings = new Map<number, Recording>();
 const quiet = pino({ level: 'silent' });
@@ -111,6 +108,7 @@ function onMessage(m: ToSessionWorker): void {
   }
 }
 
+post({ t: 'ready' });
 port.on('message', (m: ToSessionWorker) => {
   try {
     onMessage(m);
