@@ -131,6 +131,7 @@ export class RecorderThreads implements RecorderHost {
     worker.on('message', (m: FromSessionWorker) => {
       if (m.t !== 'ready') return this.onMessage(m);
       thread.up = true;
+      if (thread.sessions === 0) worker.unref();
       loaded();
     });
     worker.once('exit', () => loaded());
@@ -138,8 +139,7 @@ export class RecorderThreads implements RecorderHost {
     worker.on('exit', (code) => {
       if (!this.closed) this.onDeath(thread, new Error(`recorder thread exited with ${code}`));
     });
-    // An idle thread must not keep the process alive on its own.
-    worker.unref();
+    // An idle thread must not keep the process alive on its own (once loaded: awaiting ready() does).
     return thread;
   }
 
