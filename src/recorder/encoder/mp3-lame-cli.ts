@@ -67,9 +67,11 @@ export class Mp3LameCliWriter implements AudioFileWriter {
     await this.lame.ready.catch((err: Error) => {
       this.failure ??= err;
     });
-    if (this.failure) throw new EncoderError(`lame failed: ${this.failure.message}`);
+    const failure = this.failure ?? this.lame.failure();
+    if (failure) throw new EncoderError(`lame failed: ${failure.message}`);
     const input = this.lame.input;
-    if (!input.write(pcmBytes(interleaved))) await new Promise<void>((r) => input.once('drain', () => r()));
+    // A lame that is gone never drains its input: its exit ends the wait (the next write fails).
+    if (!input.write(pcmBytes(interleaved))) await Promise.race([new Promise<void>((r) => input.once('drain', () => r())), this.lame.exited]);
   }
 
   close(): Promise<number> {
