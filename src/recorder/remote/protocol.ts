@@ -16,9 +16,13 @@ export type ToSessionWorker =
   | { readonly t: 'start'; readonly sid: number; readonly opts: RemoteSessionOptions; readonly logLevel: string }
   | { readonly t: 'codec'; readonly sid: number; readonly leg: string; readonly codec: LegCodec }
   | { readonly t: 'record'; readonly sid: number; readonly rid: number; readonly settings: RecordingSettings }
-  | { readonly t: 'begin' | 'pause' | 'resume'; readonly rid: number }
-  | { readonly t: 'stop'; readonly rid: number; readonly reason: string }
-  | { readonly t: 'close'; readonly sid: number; readonly reason: string }
+  /**
+   * `at`: when the main thread asked (performance.timeOrigin + performance.now()): the worker
+   * places the moment on the call's clock there, not at the message's arrival.
+   */
+  | { readonly t: 'begin' | 'pause' | 'resume'; readonly rid: number; readonly at: number }
+  | { readonly t: 'stop'; readonly rid: number; readonly reason: string; readonly at: number }
+  | { readonly t: 'close'; readonly sid: number; readonly reason: string; readonly at: number }
   | { readonly t: 'stats'; readonly sid: number; readonly req: number }
   /** The thread's own CPU time (bench:recordings). */
   | { readonly t: 'cpu'; readonly req: number };
@@ -58,4 +62,9 @@ export function fromWire(w: WireError): Error {
     default:
       return Object.assign(new Error(w.message), { code: w.code });
   }
+}
+
+/** Now on a clock both threads share (their performance.now() origins differ). */
+export function sharedNow(): number {
+  return performance.timeOrigin + performance.now();
 }

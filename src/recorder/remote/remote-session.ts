@@ -7,7 +7,7 @@ import { defaultRecordingPath, type LegEndpoint, type SessionEvents } from '../s
 import { RecordingState, validateSettings, type LegStats, type RecordingResult, type RecordingSettings, type StopReason } from '../recording';
 import { EncoderError, RecorderConfigError, RecordingPauseError, RecordingStateError } from '../errors';
 import type { HostSessionOptions, LegCodec, RecordSettings, RecorderHost, RecorderSession, RecordingHandle } from '../contract';
-import { fromWire, type FromSessionWorker, type ToSessionWorker } from './protocol';
+import { fromWire, sharedNow, type FromSessionWorker, type ToSessionWorker } from './protocol';
 import type { SessionWorkerData } from './session-worker';
 import type { SpoolKey } from '../../atrest/keyring';
 import type { LameSpawner } from '../spawner/helper';
@@ -260,7 +260,7 @@ export class RemoteRecordingSession extends EventEmitter<SessionEvents> implemen
     this.closing ??= new Promise<RecordingResult[]>((resolve) => {
       this.resolveClosed = resolve;
       if (this.thread.dead) resolve([]);
-      else this.owner.send(this.thread, { t: 'close', sid: this.sid, reason });
+      else this.owner.send(this.thread, { t: 'close', sid: this.sid, reason, at: sharedNow() });
     }).finally(() => {
       this.owner.sessions.delete(this.sid);
       if (this.started) this.owner.hold(this.thread, -1);
@@ -330,27 +330,27 @@ export class RemoteRecording implements RecordingHandle {
   begin(): void {
     if (this.stateValue !== RecordingState.Pending) throw new RecordingStateError(`begin() in state ${this.stateValue}`);
     this.stateValue = RecordingState.Recording;
-    this.owner.send(this.thread, { t: 'begin', rid: this.rid });
+    this.owner.send(this.thread, { t: 'begin', rid: this.rid, at: sharedNow() });
   }
 
   pause(): void {
     if (this.stateValue !== RecordingState.Recording) throw new RecordingStateError(`pause() in state ${this.stateValue}`);
     if (this.pausedValue) throw new RecordingPauseError('RECORDING_ALREADY_PAUSED');
     this.pausedValue = true;
-    this.owner.send(this.thread, { t: 'pause', rid: this.rid });
+    this.owner.send(this.thread, { t: 'pause', rid: this.rid, at: sharedNow() });
   }
 
   resume(): void {
     if (this.stateValue !== RecordingState.Recording) throw new RecordingStateError(`resume() in state ${this.stateValue}`);
     if (!this.pausedValue) throw new RecordingPauseError('RECORDING_NOT_PAUSED');
     this.pausedValue = false;
-    this.owner.send(this.thread, { t: 'resume', rid: this.rid });
+    this.owner.send(this.thread, { t: 'resume', rid: this.rid, at: sharedNow() });
   }
 
   stop(reason: StopReason = 'stop'): Promise<RecordingResult> {
     if (this.stateValue === RecordingState.Pending || this.stateValue === RecordingState.Recording) {
       this.stateValue = RecordingState.Stopping;
-      this.owner.send(this.thread, { t: 'stop', rid: this.rid, reason });
+      this.owner.send(this.thread, { t: 'stop', rid: this.rid, reason, at: sharedNow() });
     }
     return this.finished;
   }

@@ -22,6 +22,21 @@ const encoders = new InThreadEncoders(data);
 const sessions = new Map<number, RecordingSession>();
 const recordings = new Map<number, Recording>();
 const quiet = pino({ level: 'silent' });
+/**
+ * The sessions' clock. While a begin / pause / resume / stop is applied it reads the moment the
+ * main thread asked (never later than now), so a busy thread or a slow hand-over does not move
+ * a recording's edges; jitterMs leaves that much room before those samples are released.
+ */
+let asked: number | null = null;
+const now = (): number => asked ?? performance.now();
+function at<T>(when: number, fn: () => T): T {
+  asked = Math.min(performance.now(), when - performance.timeOrigin);
+  try {
+    return fn();
+  } finally {
+    asked = null;
+  }
+}
 /** Lines of no session (sid 0): the host's own logger writes them. */
 const threadLog = pino({ level: 'warn', base: undefined, timestamp: false }, { write: (line: string) => post({ t: 'log', sid: 0, line }) });
 
@@ -39,7 +54,7 @@ function threadCpuSeconds(): number | null {
 function startSession(m: Extract<ToSessionWorker, { t: 'start' }>): void {
   // The session's log lines go to the main thread's logger (one destination for the process).
   const logger = m.logLevel === 'silent' ? quiet : pino({ level: m.logLevel, base: undefined, timestamp: false }, { write: (line: string) => post({ t: 'log', sid: m.sid, line }) });
-  const s = new RecordingSession({ ...m.opts, pool: encoders, logger });
+  const s = new RecordingSession({ ...m.opts, pool: encoders, logger, now });
   sessions.set(m.sid, s);
   s.on('dtmf', (leg, digit) => post({ t: 'dtmf', sid: m.sid, leg, digit }));
   s.start().then(
@@ -76,16 +91,16 @@ function onMessage(m: ToSessionWorker): void {
     case 'record':
       return record(m);
     case 'begin':
-      recordings.get(m.rid)?.begin();
+      at(m.at, () => recordings.get(m.rid)?.begin());
       return;
     case 'pause':
-      recordings.get(m.rid)?.pause();
+      at(m.at, () => recordings.get(m.rid)?.pause());
       return;
     case 'resume':
-      recordings.get(m.rid)?.resume();
+      at(m.at, () => recordings.get(m.rid)?.resume());
       return;
     case 'stop':
-      void recordings.get(m.rid)?.stop(m.reason);
+      void at(m.at, () => recordings.get(m.rid)?.stop(m.reason));
       return;
     case 'close': {
       const s = sessions.get(m.sid);
@@ -93,7 +108,8 @@ function onMessage(m: ToSessionWorker): void {
         post({ t: 'closed', sid: m.sid, results: [], stats: {} });
         return;
       }
-      void s.close(m.reason).then((results) => {
+      // Its synchronous part (buffers flushed, recordings stopped) runs at the asked moment.
+      void at(m.at, () => s.close(m.reason)).then((results) => {
         sessions.delete(m.sid);
         post({ t: 'closed', sid: m.sid, results, stats: s.legStats() });
       });
