@@ -12,7 +12,7 @@ export const RecorderSection = Type.Object({
   /**
    * Reordering window and playout delay of the jitter buffer, in milliseconds. A recorder has no
    * listener waiting, so the delay only has to outlast the worst stall of this process's event
-   * loop under load (GC, a fork for lame, CPU contention): a packet read after its time was
+   * loop under load (GC, CPU contention; lame is no longer forked from it): a packet read after its time was
    * written as silence is lost from the file. 500 ms costs 8192 samples of ring per leg.
    */
   jitterMs: Type.Integer({ minimum: 20, maximum: 2000, default: 500 }),
