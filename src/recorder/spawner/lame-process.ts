@@ -53,6 +53,8 @@ function forkHere(o: LameStart): LameProcess {
 
 /** How long an encoder waits for the spawner's socket (it starts with the service, or restarts). */
 const CONNECT_TIMEOUT_MS = 5000;
+/** How long an encoder waits for its lame to be started (connection included). */
+const SPAWN_TIMEOUT_MS = 15_000;
 
 interface Job {
   spawned(pid: number): void;
@@ -87,14 +89,17 @@ class SpawnerClient {
     ready.catch(() => undefined);
     const exited = new Promise<number>((res) => { settleExit = res; });
     const fail = (err: Error): void => {
+      clearTimeout(answer);
       failure ??= err;
       this.forget(id);
       settleReady(err);
       settleExit(-1);
       sock.destroy();
     };
+    // Timeouts on every network wait: a spawner that takes the request and never answers.
+    const answer = setTimeout(() => fail(new Error(`lame spawner did not answer in ${SPAWN_TIMEOUT_MS} ms`)), SPAWN_TIMEOUT_MS);
     this.jobs.set(id, {
-      spawned: (p) => { pid = p; settleReady(); },
+      spawned: (p) => { clearTimeout(answer); pid = p; settleReady(); },
       exit: (code) => { this.forget(id); settleExit(code); },
       fail,
     });

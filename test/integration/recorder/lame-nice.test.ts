@@ -60,3 +60,24 @@ t.test('the file lame writes, and the WAV writer\'s, are owner-only whatever the
   await wav.close();
   t.equal((statSync(join(dir, 'a.wav')).mode & 0o777).toString(8), '600', 'WAV: 0600');
 });
+
+t.test('the lame spawner killed mid-recording: that encoder fails, the spawner is restarted, the next one encodes', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lame-spawner-'));
+  const spawner = new LameSpawner();
+  t.teardown(() => {
+    spawner.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await spawner.ready;
+  const w = new Mp3LameCliWriter(join(dir, 'a.mp3'), 8000, 1, { spawner: spawner.path });
+  await w.write(new Int16Array(8000));
+  process.kill(spawner.pid as number, 'SIGKILL');
+  await t.rejects(w.close(), { code: 'RECORDER_ENCODER_FAILED' }, 'its exit code is lost with the spawner: failed, never taken for done');
+  await t.resolves(async () => {
+    while (spawner.starts < 2) await new Promise((r) => setTimeout(r, 20));
+  }, 'restarted');
+  await spawner.ready;
+  const next = new Mp3LameCliWriter(join(dir, 'b.mp3'), 8000, 1, { spawner: spawner.path });
+  await next.write(new Int16Array(8000));
+  t.ok((await next.close()) > 0, 'the next encoder works through the new spawner');
+});
