@@ -21,14 +21,20 @@ const niceOf = (pid: number): number => Number(statOf(pid)[16]);
 /** Field 4: the parent pid. */
 const parentOf = (pid: number): number => Number(statOf(pid)[1]);
 
-t.test('lame runs at the requested niceness and still writes the file, forked here or by the spawner', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lame-nice-'));
+/** A temporary directory and a running lame spawner, both gone at the test's end. */
+async function withSpawner(t: { teardown(fn: () => void): void }, prefix: string): Promise<{ dir: string; spawner: LameSpawner }> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   const spawner = new LameSpawner();
   t.teardown(() => {
     spawner.close();
     rmSync(dir, { recursive: true, force: true });
   });
   await spawner.ready;
+  return { dir, spawner };
+}
+
+t.test('lame runs at the requested niceness and still writes the file, forked here or by the spawner', async (t) => {
+  const { dir, spawner } = await withSpawner(t, 'lame-nice-');
   const cases: Array<[number, number, string | undefined]> = [[10, 10, undefined], [0, niceOf(process.pid), undefined], [10, 10, spawner.path], [0, niceOf(process.pid), spawner.path]];
   for (const [nice, expected, via] of cases) {
     const path = join(dir, `n${nice}${via ? 's' : ''}.mp3`);
@@ -62,13 +68,7 @@ t.test('the file lame writes, and the WAV writer\'s, are owner-only whatever the
 });
 
 t.test('the lame spawner killed mid-recording: that encoder fails, the spawner is restarted, the next one encodes', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lame-spawner-'));
-  const spawner = new LameSpawner();
-  t.teardown(() => {
-    spawner.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await spawner.ready;
+  const { dir, spawner } = await withSpawner(t, 'lame-spawner-');
   const w = new Mp3LameCliWriter(join(dir, 'a.mp3'), 8000, 1, { spawner: spawner.path });
   await w.write(new Int16Array(8000));
   process.kill(spawner.pid as number, 'SIGKILL');
