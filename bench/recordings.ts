@@ -16,8 +16,15 @@
  * average, event-loop lag, then CPU per concurrent call and the ceiling it implies; then the
  * highest step passed. Stops at the first failing step. REC_JITTER_MS overrides the recorder's
  * jitter buffer delay (default 300 ms).
+ *
+ * REC_FORMAT: mp3-16k-stereo (default, Kazoo's defaults), mp3-8k-mono or wav (16 kHz stereo).
+ * REC_THREADS: recorder.threads (default the config's 'auto'; 0 = sessions on the main thread).
+ * Also printed per step: the main thread's CPU and the recorder threads' CPU per call apart
+ * (/proc thread times), lame's (the lame spawner's children), and memory per active recording:
+ * the service's RSS with every call up minus its RSS before the step, over the calls (goal
+ * <= 256 KiB), and the lame processes' own RSS per recording.
  */
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
@@ -30,11 +37,20 @@ import { linearToUlaw } from '../src/recorder/g711';
 import { processCpuSeconds } from '../src/media/watchdog';
 import { toneSpan } from '../test/integration/recording/media';
 import { decodeBody } from '../test/integration/recording/setup';
+import { RecorderThreads } from '../src/recorder';
 
 const STEPS = (process.env.REC_STEPS ?? '100,150,200,250,300').split(',').map(Number);
 const HOLD = Number(process.env.REC_HOLD_SECONDS ?? 60);
 /** REC_MEDIA=pcap: SIPp's play_pcap_audio (a thread per call) instead of rtp_stream. */
 const STREAM = (process.env.REC_MEDIA ?? 'stream') !== 'pcap';
+const FORMAT = process.env.REC_FORMAT ?? 'mp3-16k-stereo';
+const FORMATS: Record<string, { format: 'mp3' | 'wav'; rate: number; stereo: boolean }> = {
+  'mp3-16k-stereo': { format: 'mp3', rate: 16000, stereo: true },
+  'mp3-8k-mono': { format: 'mp3', rate: 8000, stereo: false },
+  wav: { format: 'wav', rate: 16000, stereo: true },
+};
+const REC = FORMATS[FORMAT];
+if (REC === undefined) throw new Error(`REC_FORMAT ${FORMAT}: one of ${Object.keys(FORMATS).join(', ')}`);
 const CALLER = '127.0.0.2';
 const CALLEE = '127.0.0.3';
 const DID = '5550000';
@@ -44,6 +60,46 @@ function childrenCpuSeconds(): number {
   const f = readFileSync('/proc/self/stat', 'utf8');
   const x = f.slice(f.lastIndexOf(')') + 2).split(' ');
   return (Number(x[13]) + Number(x[14])) / 100;
+}
+
+/** utime + stime of /proc/<pid>/task/<tid>/stat (a thread) or of the waited-for children of a process. */
+function statSeconds(path: string, children = false): number {
+  try {
+    const f = readFileSync(path, 'utf8');
+    const x = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return children ? (Number(x[13]) + Number(x[14])) / 100 : (Number(x[11]) + Number(x[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** Resident set of a process in bytes (0 when gone). */
+function rssOf(pid: number | string): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The lame processes (children of the spawner): how many, their summed RSS. */
+function lameRss(spawnerPid: number | undefined): { n: number; bytes: number } {
+  if (spawnerPid === undefined) return { n: 0, bytes: 0 };
+  let n = 0;
+  let bytes = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (Number(f.slice(f.lastIndexOf(')') + 2).split(' ')[1]) !== spawnerPid) continue;
+    } catch {
+      continue;
+    }
+    n++;
+    bytes += rssOf(pid);
+  }
+  return { n, bytes };
 }
 
 /** Keeps the last CPU reading of processes that will exit before the step ends (SIPp). */
@@ -143,20 +199,29 @@ async function main(): Promise<void> {
       delivery: { allow: ['127.0.0.0/8'] },
       calls: { noAnswerTimeoutSec: 30, trunkAttemptTimeoutSec: 10 },
       // REC_JITTER_MS: the recorder's playout delay; a busier box needs more before packets count as late.
-      ...(process.env.REC_JITTER_MS ? { recorder: { jitterMs: Number(process.env.REC_JITTER_MS) } } : {}),
+      recorder: {
+        ...(process.env.REC_JITTER_MS ? { jitterMs: Number(process.env.REC_JITTER_MS) } : {}),
+        ...(process.env.REC_THREADS ? { threads: Number(process.env.REC_THREADS) } : {}),
+      },
     },
   });
   const uasPort = await freePort(CALLEE);
   const acct = await svc.store.createAccount(null, {
     name: 'bench', realm: 'bench.test',
-    call_recording: { account: { inbound: { offnet: { enabled: true, url: `${upload.url}/bench`, record_on_answer: true } } } },
+    call_recording: { account: { inbound: { offnet: { enabled: true, url: `${upload.url}/bench`, record_on_answer: true, format: REC.format, record_sample_rate: REC.rate, stereo: REC.stereo } } } },
   });
   await svc.store.create('resources', acct._id, { name: 'calling carrier', gateways: [{ server: CALLER }], rules: ['^$'] });
   await svc.store.create('resources', acct._id, { name: 'answering carrier', gateways: [{ server: CALLEE, port: uasPort }], rules: [`^${DID}$`] });
   await svc.store.create('callflows', acct._id, { numbers: [DID], flow: { module: 'resources', data: {} } });
   const rtpenginePid = svc.service.media?.process?.pid;
+  const host = svc.service.recordings?.host;
+  const threads = host instanceof RecorderThreads ? host : undefined;
+  const spawnerPid = (host as { spawner?: { pid?: number } } | undefined)?.spawner?.pid;
+  const workersCpu = async (): Promise<number> => (threads ? (await threads.cpuSeconds()).reduce<number>((a, b) => a + (b ?? 0), 0) : 0);
+  const mainCpu = (): number => statSeconds(`/proc/${process.pid}/task/${process.pid}/stat`);
+  const lameCpu = (): number => (spawnerPid === undefined ? 0 : statSeconds(`/proc/${spawnerPid}/stat`, true));
 
-  console.log(`bench:recordings  hold ${HOLD} s, steps ${STEPS.join(',')}, stereo MP3 16 kHz from the answer, uploads to ${upload.url}`);
+  console.log(`bench:recordings  hold ${HOLD} s, steps ${STEPS.join(',')}, ${FORMAT} from the answer, recorder threads ${threads?.size ?? 0}, uploads to ${upload.url}`);
   console.log('step  calls  failed  recordings(ok/disc/fail)  uploads  rtp received  lost  late  expected>=  cpu app  cpu rtpengine  cpu lame  cpu sipp  load1  loop lag p99/max ms       files checked  result');
   let best = 0;
   try {
@@ -177,6 +242,13 @@ async function main(): Promise<void> {
       });
       gcWatch.observe({ entryTypes: ['gc'] });
       const cpu0 = process.cpuUsage();
+      const main0 = mainCpu();
+      const work0 = await workersCpu();
+      const spawnKids0 = lameCpu();
+      const rss0 = process.memoryUsage().rss;
+      // Memory with every call up: SIPp ramps n calls over one hold and keeps n up for another.
+      let mem = { rss: 0, lame: { n: 0, bytes: 0 } };
+      const memTimer = setTimeout(() => { mem = { rss: process.memoryUsage().rss, lame: lameRss(spawnerPid) }; }, 1.5 * HOLD * 1000);
       const rtp0 = processCpuSeconds(rtpenginePid);
       const t0 = Date.now();
       const callee = startSipp({
@@ -200,11 +272,15 @@ async function main(): Promise<void> {
       const secs = (Date.now() - t0) / 1000;
       const after = await counters(svc);
       const cpu = process.cpuUsage(cpu0);
+      clearTimeout(memTimer);
+      const mainSec = mainCpu() - main0;
+      const workSec = (await workersCpu()) - work0;
+      const spawnKidsSec = lameCpu() - spawnKids0;
       lag.disable();
       gcWatch.disconnect();
       const rtp1 = processCpuSeconds(rtpenginePid);
       // Waited-for children over the step: the lame encoders plus the two SIPp (measured apart).
-      const lameSec = Math.max(0, childrenCpuSeconds() - kids0 - sippSec);
+      const lameSec = Math.max(0, childrenCpuSeconds() - kids0 - sippSec) + spawnKidsSec;
       const d = (k: keyof Counters): number => after[k] - before[k];
       const failedCalls = (rc.stats?.failed ?? total) + (re.stats?.failed ?? 0);
       // Each leg of each call: the pcap's packets minus those played before the fork was up (< 1 s).
@@ -214,16 +290,17 @@ async function main(): Promise<void> {
       const sample = files.filter((_, i) => i % Math.max(1, Math.floor(files.length / 10)) === 0).slice(0, 10);
       let gaps = 0;
       for (const f of sample) {
-        const dec = decodeBody(f.body, 'mp3');
+        const dec = decodeBody(f.body, REC.format);
+        // Mono: both tones in the one channel, each checked on its own frequency.
         const l = toneSpan(dec.ch[0], dec.sampleRate, 1000);
-        const r = toneSpan(dec.ch[1], dec.sampleRate, 400);
+        const r = toneSpan(dec.ch[REC.stereo ? 1 : 0], dec.sampleRate, 400);
         // A channel whose tone is missing, starts late or stops early lost audio too.
         const short = (x: { firstSec: number; lastSec: number }): number =>
           x.firstSec < 0 || x.firstSec > 1 || x.lastSec < dec.durationSec - 1 ? 1 : 0;
         gaps += l.gaps + r.gaps + short(l) + short(r);
         if (l.gaps + r.gaps + short(l) + short(r) > 0) {
           // Keep the evidence: the file and where its tones start and end.
-          const kept = join(dir, `gaps-${n}-${f.query.call_id ?? 'x'}.mp3`);
+          const kept = join(dir, `gaps-${n}-${f.query.call_id ?? 'x'}.${REC.format}`);
           writeFileSync(kept, f.body);
           console.log(`  ${kept}: ${dec.durationSec.toFixed(2)} s; left ${l.firstSec.toFixed(2)}-${l.lastSec.toFixed(2)} gaps ${l.gaps}; right ${r.firstSec.toFixed(2)}-${r.lastSec.toFixed(2)} gaps ${r.gaps}`);
         }
@@ -250,6 +327,8 @@ async function main(): Promise<void> {
       const per = (x: number): string => `${((x / callSec) * 100).toFixed(2)}%`;
       const sum = appSec + rtpSec + lameSec + sippSec;
       console.log(`      step ${secs.toFixed(0)} s, per concurrent call: app ${per(appSec)} rtpengine ${per(rtpSec)} lame ${per(lameSec)} SIPp ${per(sippSec)} = ${per(sum)} of a core -> ceiling ~${(2 / (sum / callSec)).toFixed(0)} calls on 2 cores; main-thread GC ${(gc.total / 1000).toFixed(1)} s, longest pause ${gc.max.toFixed(0)} ms`);
+      const kib = (b: number): string => `${(b / 1024).toFixed(0)} KiB`;
+      console.log(`      app split per call: main thread ${per(mainSec)}, recorder threads ${per(workSec)}, other threads ${per(Math.max(0, appSec - mainSec - workSec))}; memory per active recording: service RSS ${mem.rss ? kib((mem.rss - rss0) / n) : '?'} (goal <= 256 KiB), lame ${mem.lame.n ? kib(mem.lame.bytes / mem.lame.n) : '?'} each (${mem.lame.n} running)`);
       if (!pass) break;
       best = n;
     }

@@ -2,8 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import type { RecorderConfig } from '../config/sections/recorder';
 import type { RecordingSettings } from './recording';
-import type { SessionOptions } from './session';
-import type { EncoderPool } from './encoder/pool';
+import type { HostSessionOptions } from './contract';
 
 /**
  * The policy's resolved settings as the recorder reads them (structurally the policy part's
@@ -42,10 +41,9 @@ export function recordingSettingsFrom(
 }
 
 /** Session options for one call from the recorder's static config. */
-export function sessionOptionsFrom(cfg: Readonly<RecorderConfig>, callId: string, pool: EncoderPool, logger?: Logger): SessionOptions {
+export function sessionOptionsFrom(cfg: Readonly<RecorderConfig>, callId: string, logger?: Logger): HostSessionOptions {
   return {
     callId,
-    pool,
     host: cfg.bindHost,
     spoolDir: cfg.spoolDir,
     jitterMs: cfg.jitterMs,
@@ -57,4 +55,9 @@ export function sessionOptionsFrom(cfg: Readonly<RecorderConfig>, callId: string
 /** Encoder worker count from config (0 = cores - 1, at least 1). */
 export function encoderWorkersFrom(cfg: Readonly<RecorderConfig>): number {
   return cfg.encoderWorkers > 0 ? cfg.encoderWorkers : Math.max(1, availableParallelism() - 1);
+}
+
+/** Recorder worker threads from config ('auto' = cores - 1, at least 1, at most 4; 0 = none, sessions in-thread). */
+export function recorderThreadsFrom(cfg: Readonly<RecorderConfig>): number {
+  return cfg.threads === 'auto' ? Math.min(4, Math.max(1, availableParallelism() - 1)) : cfg.threads;
 }

@@ -12,6 +12,7 @@ import type { EncoderFactory } from './encoder/output-job';
 import { RecordingStateError, RecorderConfigError } from './errors';
 import { parseTelephoneEvent } from './telephone-event';
 import { sharedTicker, type Tickable } from './ticker';
+import type { RecorderSession } from './contract';
 
 const RATE = 8000;
 const FRAME = 160; // 20 ms at 8 kHz
@@ -103,7 +104,7 @@ export function defaultRecordingPath(spoolDir: string | undefined, callId: strin
  * serves every recording of the call (account and endpoint recordings, each with its own
  * settings, window and file). close() finalizes every recording and closes the sockets.
  */
-export class RecordingSession extends EventEmitter<SessionEvents> implements Tickable {
+export class RecordingSession extends EventEmitter<SessionEvents> implements Tickable, RecorderSession {
   private stateValue = SessionState.New;
   private readonly legs: Leg[];
   private readonly recordings = new Set<Recording>();
@@ -218,6 +219,11 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
       out[l.name] = { received: j.received, lost: j.lost, late: j.late, duplicates: j.duplicates, malformed: l.malformed, ignored: l.ignored, undecodable: l.undecodable, segments: j.segments };
     }
     return out;
+  }
+
+  /** legStats() through the RecorderSession contract (a remote session answers asynchronously). */
+  stats(): Promise<Record<string, LegStats>> {
+    return Promise.resolve(this.legStats());
   }
 
   /** Position on the call's clock in 8 kHz samples. */

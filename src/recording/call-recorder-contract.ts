@@ -3,7 +3,7 @@ import type { CallEnd } from '../calls';
 import { HangupCause } from '../calls';
 import type { AccountInfo, DeviceInfo } from '../directory/types';
 import type { RecordingDefaults } from '../policy';
-import type { EncoderPool, LegStats, RecordingResult, RecordingState, StopReason } from '../recorder';
+import type { RecorderHost, LegStats, RecordingResult, RecordingState, StopReason } from '../recorder';
 import type { RecorderConfig } from '../config/sections/recorder';
 import type { CallFacts } from './meta';
 import type { RecordingItem, RefusedRecording } from './plan';
@@ -45,7 +45,7 @@ export class CallRecorderStateError extends Error {
 }
 
 export interface CallRecorderDeps {
-  pool: EncoderPool;
+  host: RecorderHost;
   recorder: Readonly<RecorderConfig>;
   accountById(id: string): Promise<AccountInfo | undefined>;
   /** The answering device of a `user` callee (Device > User for the callee's inbound settings). */

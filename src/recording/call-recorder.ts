@@ -4,8 +4,8 @@ import type { ForkSubscription } from '../media';
 import { forkInto, verdictFor } from './fork-setup';
 import { CallDirection, RecordingStart } from '../policy';
 import {
-  RecordingSession, RecordingState, recordingSettingsFrom, sessionOptionsFrom,
-  type LegEndpoint, type Recording, type StopReason,
+  RecordingState, recordingSettingsFrom, sessionOptionsFrom,
+  type LegEndpoint, type RecorderSession, type RecordingHandle, type StopReason,
 } from '../recorder';
 import { factsFromHeaders, type CallFacts } from './meta';
 import { pauseModeOf, planCall, planRecordings, type PlanInput, type RecordingItem } from './plan';
@@ -34,7 +34,7 @@ export { CALL_RECORDER_MOVES, CallRecorderState, CallRecorderStateError, stopRea
 
 interface Entry {
   item: RecordingItem;
-  rec: Recording;
+  rec: RecordingHandle;
   /** Counters when it began after the fork started (else the fork's own base is used). */
   base?: MediaBase;
 }
@@ -45,7 +45,7 @@ function isLive(e: Entry): boolean {
 
 export class CallRecorder {
   private stateValue = CallRecorderState.Waiting;
-  private session: RecordingSession | undefined;
+  private session: RecorderSession | undefined;
   private endpoints: LegEndpoint[] = [];
   private fork: ForkSubscription | undefined;
   private readonly entries: Entry[] = [];
@@ -166,7 +166,7 @@ export class CallRecorder {
   private async open(items: readonly RecordingItem[]): Promise<void> {
     this.log.info({ recordings: items.map((i) => ({ origin: i.origin, start: i.settings.start })) }, 'recordings planned');
     this.moveTo(CallRecorderState.Starting);
-    const session = new RecordingSession(sessionOptionsFrom(this.d.recorder, this.call.callId, this.d.pool, this.log));
+    const session = this.d.host.session(sessionOptionsFrom(this.d.recorder, this.call.callId, this.log));
     this.session = session;
     this.witness = new MediaWitness(() => this.call.media, session);
     this.endpoints = await session.start();
@@ -411,7 +411,7 @@ export class CallRecorder {
       const session = this.session;
       if (session) {
         await session.close(reason).catch((err: unknown) => this.log.error({ err }, 'recording session close failed'));
-        this.d.onSessionClosed?.(session.legStats());
+        this.d.onSessionClosed?.(await session.stats());
       }
       await this.fork?.close().catch(() => undefined);
       await Promise.allSettled(this.deliveries);

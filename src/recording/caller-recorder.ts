@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { RecorderConfig } from '../config/sections/recorder';
 import {
-  RecordingSession, recordingSettingsFrom, sessionOptionsFrom,
-  type EncoderPool, type LegEndpoint, type Recording, type RecordingResult,
+  recordingSettingsFrom, sessionOptionsFrom,
+  type LegEndpoint, type RecorderHost, type RecorderSession, type RecordingHandle, type RecordingResult,
 } from '../recorder';
 import type { CallerCodec } from '../calls';
 import type { CallFacts } from './meta';
@@ -17,7 +17,7 @@ import type { RecordingItem } from './plan';
  */
 
 export interface CallerRecorderDeps {
-  pool: EncoderPool;
+  host: RecorderHost;
   recorder: Readonly<RecorderConfig>;
   log: Logger;
   /** Hands a finished (or failed) recording over; never rejects. */
@@ -26,13 +26,13 @@ export interface CallerRecorderDeps {
 }
 
 export class CallerRecorder {
-  private readonly session: RecordingSession;
-  private current: { item: RecordingItem; rec: Recording } | undefined;
+  private readonly session: RecorderSession;
+  private current: { item: RecordingItem; rec: RecordingHandle } | undefined;
   private readonly deliveries: Promise<void>[] = [];
   private closing: Promise<void> | undefined;
 
   constructor(private readonly d: CallerRecorderDeps, callId: string, private readonly facts: CallFacts) {
-    this.session = new RecordingSession({ ...sessionOptionsFrom(d.recorder, callId, d.pool, d.log), legs: ['caller'] });
+    this.session = d.host.session({ ...sessionOptionsFrom(d.recorder, callId, d.log), legs: ['caller'] });
     this.session.on('dtmf', (leg, digit) => {
       const cur = this.current;
       if (leg !== 'caller' || !cur || !cur.item.terminators.includes(digit)) return;

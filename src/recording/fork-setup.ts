@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { CallMedia, ForkSubscription } from '../media';
-import type { LegEndpoint, RecordingResult, RecordingSession } from '../recorder';
+import type { LegEndpoint, RecorderSession, RecordingResult } from '../recorder';
 import type { MediaBase, MediaVerdict, MediaWitness } from './media-check';
 
 /**
@@ -15,7 +15,7 @@ import type { MediaBase, MediaVerdict, MediaWitness } from './media-check';
  * fork, or undefined when rtpengine refused it (logged, the witness told: the recording is then
  * failed, not silently empty).
  */
-export async function forkInto(media: CallMedia, session: RecordingSession, endpoints: readonly LegEndpoint[], witness: MediaWitness | undefined, log: Logger): Promise<ForkSubscription | undefined> {
+export async function forkInto(media: CallMedia, session: RecorderSession, endpoints: readonly LegEndpoint[], witness: MediaWitness | undefined, log: Logger): Promise<ForkSubscription | undefined> {
   const byLeg = new Map(endpoints.map((e) => [e.leg, e]));
   const ports = ['caller', 'callee'].map((l) => byLeg.get(l)?.port ?? 0);
   let fork: ForkSubscription;

@@ -1,5 +1,5 @@
 import type { CallMedia, Side } from '../media';
-import type { LegStats, RecordingResult, RecordingSession } from '../recorder';
+import type { LegStats, RecordingResult, RecorderSession } from '../recorder';
 
 /**
  * Whether a recording holds the media the call carried. rtpengine counts the RTP it received
@@ -113,7 +113,7 @@ export class MediaWitness {
   private readonly transcoded = new Map<string, boolean>();
 
   /** `media` is read when needed: the call's media exists only once its offer was anchored. */
-  constructor(private readonly media: () => CallMedia | undefined, private readonly session: RecordingSession) {}
+  constructor(private readonly media: () => CallMedia | undefined, private readonly session: RecorderSession) {}
 
   /** The fork is up: its streams' facts, and the base every recording begun before now uses. */
   forked(streams: readonly { leg: string; transcoded: boolean }[]): void {
@@ -161,7 +161,7 @@ export class MediaWitness {
   }
 
   private async snapshot(): Promise<Snapshot> {
-    const recorder = this.session.legStats();
+    const recorder = await this.session.stats();
     let engine: Record<Side, number> | null = null;
     let srtpErrors: Record<Side, number> | undefined;
     const media = this.media();

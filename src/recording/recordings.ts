@@ -7,7 +7,7 @@ import { KeyRing } from '../atrest/keyring';
 import type { AccountInfo, Directory } from '../directory/types';
 import type { Metrics, UploadResult } from '../metrics';
 import type { RecordingDefaults } from '../policy';
-import { EncoderPool, encoderWorkersFrom, type LegStats, type RecordingResult } from '../recorder';
+import { recorderHostFrom, type LegStats, type RecorderHost, type RecordingResult } from '../recorder';
 import { NotFoundError, type DocumentStore } from '../store';
 import { CallRecorder } from './call-recorder';
 import { recordingMeta, type CallFacts } from './meta';
@@ -20,7 +20,7 @@ import { s3CredentialsOf, sidecarEnabled } from '../storage/credentials';
 import type { MediaVerdict } from './media-check';
 
 /**
- * The recording part of the service: one encoder pool and one delivery queue per process, a
+ * The recording part of the service: one recorder host (worker threads) and one delivery queue per process, a
  * CallRecorder per call of the B2BUA, the store's `recordings` collection kept in step with the
  * queue, and the recording metrics. start() replays the delivery spool; close() waits for the
  * calls' recorders (so finished files reach the durable queue) before closing the queue.
@@ -54,7 +54,8 @@ export function uploadResultOf(code: string): UploadResult {
 }
 
 export class Recordings {
-  readonly pool: EncoderPool;
+  /** Where the calls' recorder sessions run (recorder worker threads, or this thread). */
+  readonly host: RecorderHost;
   readonly queue: DeliveryQueue;
   private readonly mirror: RecordingStoreMirror;
   private readonly recorders = new Set<CallRecorder>();
@@ -70,7 +71,7 @@ export class Recordings {
     const rec = d.config.recorder;
     // Throws on a missing or malformed key: a configuration error must stop the start.
     const keys = new KeyRing(d.config.storage.encryption.keys, d.config.storage.encryption.activeKeyId);
-    this.pool = new EncoderPool(encoderWorkersFrom(rec), keys.active());
+    this.host = recorderHostFrom(rec, keys.active(), d.logger);
     const del = d.config.delivery;
     const s3 = d.config.storage.s3;
     this.queue = new DeliveryQueue({ ...del, allow: [...del.allow], deny: [...del.deny], tls: { ...del.tls } }, {
@@ -87,7 +88,7 @@ export class Recordings {
     }, ret.sweepIntervalSec * 1000, ret.batchSize);
     this.queue.on('record', (r: DeliveryRecord) => void this.mirror.write(r));
     this.callerPhase = new CallerPhase({
-      pool: this.pool, recorder: rec,
+      host: this.host, recorder: rec,
       deliver: (facts, item, outcome) => this.deliver(facts, item, outcome),
       onStarted: (item) => this.d.metrics?.recordingsStarted.inc({ source: item.source }),
       onRefused: (facts, refused, log) => this.refused(facts, refused, log),
@@ -143,6 +144,8 @@ export class Recordings {
     // Recordings named by media_name are written straight into the spool directory.
     await mkdir(this.d.config.recorder.spoolDir, { recursive: true, mode: 0o700 }); // owner-only (recordings are conversations)
     await this.queue.start();
+    // Recorder threads loaded and the lame spawner listening before the first call.
+    await this.host.ready();
     this.sweeper.start();
   }
 
@@ -165,7 +168,7 @@ export class Recordings {
 
   attach(call: Call): CallRecorder {
     const recorder = new CallRecorder(call, {
-      pool: this.pool,
+      host: this.host,
       recorder: this.d.config.recorder,
       accountById: (id) => this.d.accountById(id),
       deviceById: async (id) => this.d.directory?.deviceById(id),
@@ -254,7 +257,7 @@ export class Recordings {
       await this.sweeper.close();
       await this.queue.close();
       await this.mirror.flush();
-      await this.pool.close();
+      await this.host.close();
     })();
     return this.closing;
   }

@@ -12,11 +12,18 @@ export const RecorderSection = Type.Object({
   /**
    * Reordering window and playout delay of the jitter buffer, in milliseconds. A recorder has no
    * listener waiting, so the delay only has to outlast the worst stall of this process's event
-   * loop under load (GC, a fork for lame, CPU contention): a packet read after its time was
+   * loop under load (GC, CPU contention; lame is no longer forked from it): a packet read after its time was
    * written as silence is lost from the file. 500 ms costs 8192 samples of ring per leg.
    */
   jitterMs: Type.Integer({ minimum: 20, maximum: 2000, default: 500 }),
-  /** Encoder worker threads (resampling, mixing and encoding run there). 0 = cores - 1, at least 1. */
+  /**
+   * Recorder worker threads: whole recording sessions (RTP sockets, jitter buffers, resampling,
+   * encoders) run there, spread over the threads, so the signalling thread carries no media.
+   * 'auto' = cores - 1, at least 1, at most 4; 0 = sessions on the signalling thread with the
+   * encoder pool below.
+   */
+  threads: Type.Union([Type.Literal('auto'), Type.Integer({ minimum: 0, maximum: 64 })], { default: 'auto' }),
+  /** Encoder worker threads when recorder.threads is 0 (resampling, mixing and encoding run there). 0 = cores - 1, at least 1. */
   encoderWorkers: Type.Integer({ minimum: 0, maximum: 64, default: 0 }),
   /** MP3 encoder: the native lame CLI (chosen by `npm run bench:encode`) or LAME in WebAssembly. */
   mp3Encoder: Type.Union([Type.Literal('lame-cli'), Type.Literal('wasm')], { default: 'lame-cli' }),

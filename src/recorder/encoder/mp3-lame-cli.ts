@@ -1,30 +1,41 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { closeSync, statSync } from 'node:fs';
-import { endianness, setPriority } from 'node:os';
-import type { Readable, Writable } from 'node:stream';
+import { endianness } from 'node:os';
 import type { SpoolKey } from '../../atrest/keyring';
 import { openOutput, openPrivate, type AudioFileWriter, type FileOutput } from './writer';
 import { mp3BitrateKbps, isMp3SampleRate } from '../mp3-params';
 import { EncoderError } from '../errors';
+import { startLame, type LameProcess } from '../spawner/lame-process';
 
-/** The native `lame` encoder in a child process, fed raw PCM through its stdin pipe. */
+export interface LameOptions {
+  readonly kbps?: number;
+  readonly lameBin?: string;
+  readonly quality?: number;
+  /** Niceness of the lame process (0: as the service). */
+  readonly nice?: number;
+  readonly encryption?: SpoolKey;
+  /** The lame spawner's socket (src/recorder/spawner); absent: lame is forked from this process. */
+  readonly spawner?: string;
+}
+
+/** The native `lame` encoder in a child process, fed raw PCM through its stdin (a pipe, or the spawner's socket). */
 export class Mp3LameCliWriter implements AudioFileWriter {
-  private readonly child: ChildProcessByStdio<Writable, Readable | null, null>;
+  private readonly lame: LameProcess;
   /** Encrypted output: lame writes to its stdout, sealed here as it comes (it never touches the disk in clear). */
   private readonly sealed: FileOutput | null;
   private readonly drained: Promise<void>;
-  private readonly exited: Promise<number>;
   private closed: Promise<number> | null = null;
   private failure: Error | null = null;
 
-  constructor(private readonly path: string, sampleRate: number, channels: 1 | 2, kbps?: number, lameBin = 'lame', quality?: number, nice = 0, encryption?: SpoolKey) {
+  constructor(private readonly path: string, sampleRate: number, channels: 1 | 2, o: LameOptions = {}) {
     if (!isMp3SampleRate(sampleRate)) throw new EncoderError(`MP3 cannot carry ${sampleRate} Hz`);
+    const encryption = o.encryption;
     // Encrypted: lame writes to a pipe, so it cannot seek back to write its LAME/Info tag (see README, Known limits).
-    const args = lameArgs(sampleRate, channels, kbps ?? mp3BitrateKbps(sampleRate, channels), quality, encryption ? '-' : path);
+    const args = lameArgs(sampleRate, channels, o.kbps ?? mp3BitrateKbps(sampleRate, channels), o.quality, encryption ? '-' : path);
+    const start = { bin: o.lameBin ?? 'lame', args, nice: o.nice ?? 0, stdout: encryption !== undefined, ...(o.spawner !== undefined ? { spawner: o.spawner } : {}) };
     if (encryption) {
       this.sealed = openOutput(path, encryption);
-      this.child = spawn(lameBin, args, { stdio: ['pipe', 'pipe', 'ignore'] });
-      const out = this.child.stdout as Readable;
+      this.lame = startLame(start);
+      const out = this.lame.output as NonNullable<LameProcess['output']>;
       out.on('data', (b: Buffer) => {
         try {
           this.sealed?.write(b);
@@ -39,45 +50,39 @@ export class Mp3LameCliWriter implements AudioFileWriter {
       // lame creates its output with fopen (0666 less the umask); created owner-only here first,
       // lame truncates it and the mode stays.
       closeSync(openPrivate(path));
-      this.child = spawn(lameBin, args, { stdio: ['pipe', 'ignore', 'ignore'] });
+      this.lame = startLame(start);
     }
-    if (nice > 0 && this.child.pid !== undefined) {
-      try {
-        // Lower priority only (an unprivileged process may always do that to its child).
-        setPriority(this.child.pid, nice);
-      } catch {
-        // It has already exited (reported below), or the platform refuses: encode at our priority.
-      }
-    }
-    this.exited = new Promise((resolve) => {
-      this.child.on('error', (err) => {
-        this.failure = err;
-        resolve(-1);
-      });
-      this.child.on('close', (code) => resolve(code ?? -1));
-    });
-    this.child.stdin.on('error', (err) => {
+    this.lame.input.on('error', (err: Error) => {
       this.failure ??= err;
     });
   }
 
-  /** The lame process (for diagnostics and tests). */
-  get pid(): number | undefined {
-    return this.child.pid;
+  /** The lame process, once started (for diagnostics and tests). */
+  async pid(): Promise<number | undefined> {
+    await this.lame.ready.catch(() => undefined);
+    return this.lame.pid();
   }
 
   async write(interleaved: Int16Array): Promise<void> {
-    if (this.failure) throw new EncoderError(`lame failed: ${this.failure.message}`);
-    if (!this.child.stdin.write(pcmBytes(interleaved))) await new Promise<void>((r) => this.child.stdin.once('drain', () => r()));
+    await this.lame.ready.catch((err: Error) => {
+      this.failure ??= err;
+    });
+    const failure = this.failure ?? this.lame.failure();
+    if (failure) throw new EncoderError(`lame failed: ${failure.message}`);
+    const input = this.lame.input;
+    // A lame that is gone never drains its input: its exit ends the wait (the next write fails).
+    if (!input.write(pcmBytes(interleaved))) await Promise.race([new Promise<void>((r) => input.once('drain', () => r())), this.lame.exited]);
   }
 
   close(): Promise<number> {
     this.closed ??= (async () => {
-      this.child.stdin.end();
-      const code = await this.exited;
+      await this.lame.ready.catch(() => undefined);
+      this.lame.input.end();
+      const code = await this.lame.exited;
       await this.drained;
       const bytes = this.sealed ? this.sealed.close() : statSync(this.path).size;
-      if (code !== 0 || this.failure) throw new EncoderError(`lame exited with ${code}${this.failure ? `: ${this.failure.message}` : ''}`);
+      const failure = this.failure ?? this.lame.failure();
+      if (code !== 0 || failure) throw new EncoderError(`lame exited with ${code}${failure ? `: ${failure.message}` : ''}`);
       return bytes;
     })();
     return this.closed;

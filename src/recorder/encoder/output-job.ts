@@ -4,6 +4,7 @@ import { WavFileWriter } from './wav';
 import { Mp3WasmWriter } from './mp3-wasm';
 import { Mp3LameCliWriter } from './mp3-lame-cli';
 import { Renderer } from './render';
+import type { SpoolKey } from '../../atrest/keyring';
 
 export interface EncodedFile {
   readonly bytes: number;
@@ -30,7 +31,11 @@ export interface EncoderFactory {
 async function openWriter(spec: OutputSpec): Promise<AudioFileWriter> {
   const channels = spec.channelMode === 'stereo' ? 2 : 1;
   if (spec.format === 'wav') return new WavFileWriter(spec.path, spec.sampleRate, channels, spec.encryption);
-  if (spec.mp3Backend === 'lame-cli') return new Mp3LameCliWriter(spec.path, spec.sampleRate, channels, spec.mp3BitrateKbps, spec.lamePath, spec.mp3Quality, spec.encoderNice, spec.encryption);
+  if (spec.mp3Backend === 'lame-cli') {
+    return new Mp3LameCliWriter(spec.path, spec.sampleRate, channels, {
+      kbps: spec.mp3BitrateKbps, lameBin: spec.lamePath, quality: spec.mp3Quality, nice: spec.encoderNice, encryption: spec.encryption, spawner: spec.spawner,
+    });
+  }
   return Mp3WasmWriter.create(spec.path, spec.sampleRate, channels, spec.mp3BitrateKbps, spec.encryption);
 }
 
@@ -110,10 +115,29 @@ export function packLegs(legs: readonly Int16Array[]): Int16Array {
   return packed;
 }
 
+/** What a process-wide encoder factory adds to every spec it opens. */
+export interface EncoderEnv {
+  /** Every file is encrypted as written with this key (encryption at rest). */
+  readonly encryption?: SpoolKey;
+  /** The lame spawner's socket (src/recorder/spawner). */
+  readonly spawner?: string;
+}
+
+/** The spec with the factory's encryption key and spawner, unless it names its own. */
+export function withEnv(spec: OutputSpec, env: EncoderEnv): OutputSpec {
+  return {
+    ...spec,
+    ...(env.encryption && !spec.encryption ? { encryption: env.encryption } : {}),
+    ...(env.spawner !== undefined && spec.spawner === undefined ? { spawner: env.spawner } : {}),
+  };
+}
+
 /** Encoders running in the calling thread (used inside recorder worker threads). */
 export class InThreadEncoders implements EncoderFactory {
+  constructor(private readonly env: EncoderEnv = {}) {}
+
   open(spec: OutputSpec): EncoderSink {
-    const job = new OutputJob(spec);
+    const job = new OutputJob(withEnv(spec, this.env));
     let done: Promise<EncodedFile | null> | null = null;
     return {
       write: (legs) => {

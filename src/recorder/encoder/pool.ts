@@ -5,7 +5,7 @@ import type { ToWorker, FromWorker } from './protocol';
 import type { OutputSpec } from './writer';
 import type { SpoolKey } from '../../atrest/keyring';
 import { EncoderError } from '../errors';
-import { packLegs, type EncodedFile, type EncoderFactory, type EncoderSink } from './output-job';
+import { packLegs, withEnv, type EncodedFile, type EncoderFactory, type EncoderSink } from './output-job';
 
 export type { EncodedFile } from './output-job';
 
@@ -33,8 +33,11 @@ export class EncoderPool implements EncoderFactory {
   private nextId = 1;
   private closed = false;
 
-  /** `encryption`: every file this pool opens is encrypted as written with this key (encryption at rest). */
-  constructor(size = Math.max(1, availableParallelism() - 1), private readonly encryption?: SpoolKey) {
+  /**
+   * `encryption`: every file this pool opens is encrypted as written with this key (encryption
+   * at rest); `spawner`: the lame spawner's socket, so no encoder forks this process.
+   */
+  constructor(size = Math.max(1, availableParallelism() - 1), private readonly encryption?: SpoolKey, private readonly spawner?: string) {
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
   }
 
@@ -51,7 +54,7 @@ export class EncoderPool implements EncoderFactory {
     // A worker with work keeps the process alive; an idle one does not.
     if (slot.jobs++ === 0) slot.worker.ref();
     this.jobSlot.set(id, slot);
-    this.send(slot, { type: 'open', id, spec: this.encryption && !spec.encryption ? { ...spec, encryption: this.encryption } : spec });
+    this.send(slot, { type: 'open', id, spec: withEnv(spec, { ...(this.encryption ? { encryption: this.encryption } : {}), ...(this.spawner !== undefined ? { spawner: this.spawner } : {}) }) });
     return new EncoderJob(this, id, spec.legs);
   }
 

@@ -29,4 +29,6 @@ export interface OutputSpec {
   readonly encoderNice?: number;
   /** Encrypt the file as it is written (encryption at rest); absent: plain. */
   readonly encryption?: SpoolKey;
+  /** The lame spawner's socket (lame-cli backend): the service never forks itself per recording. */
+  readonly spawner?: string;
 }

@@ -9,28 +9,45 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Mp3LameCliWriter } from '../../../src/recorder/encoder/mp3-lame-cli';
 import { WavFileWriter } from '../../../src/recorder/encoder/wav';
+import { LameSpawner } from '../../../src/recorder/spawner/helper';
 
-/** Field 19 of /proc/<pid>/stat: the nice value. */
-function niceOf(pid: number): number {
+function statOf(pid: number): string[] {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
-t.test('lame runs at the requested niceness and still writes the file', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lame-nice-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const cases: Array<[number, number]> = [[10, 10], [0, niceOf(process.pid)]];
-  for (const [nice, expected] of cases) {
-    const path = join(dir, `n${nice}.mp3`);
-    const w = new Mp3LameCliWriter(path, 16000, 2, undefined, 'lame', 7, nice);
-    const pid = w.pid;
+/** Field 19 of /proc/<pid>/stat: the nice value. */
+const niceOf = (pid: number): number => Number(statOf(pid)[16]);
+/** Field 4: the parent pid. */
+const parentOf = (pid: number): number => Number(statOf(pid)[1]);
+
+/** A temporary directory and a running lame spawner, both gone at the test's end. */
+async function withSpawner(t: { teardown(fn: () => void): void }, prefix: string): Promise<{ dir: string; spawner: LameSpawner }> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const spawner = new LameSpawner();
+  t.teardown(() => {
+    spawner.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await spawner.ready;
+  return { dir, spawner };
+}
+
+t.test('lame runs at the requested niceness and still writes the file, forked here or by the spawner', async (t) => {
+  const { dir, spawner } = await withSpawner(t, 'lame-nice-');
+  const cases: Array<[number, number, string | undefined]> = [[10, 10, undefined], [0, niceOf(process.pid), undefined], [10, 10, spawner.path], [0, niceOf(process.pid), spawner.path]];
+  for (const [nice, expected, via] of cases) {
+    const path = join(dir, `n${nice}${via ? 's' : ''}.mp3`);
+    const w = new Mp3LameCliWriter(path, 16000, 2, { lameBin: 'lame', quality: 7, nice, ...(via ? { spawner: via } : {}) });
+    const pid = await w.pid();
     t.ok(pid !== undefined, 'lame started');
-    t.equal(niceOf(pid as number), expected, `nice ${nice}: lame at ${expected}`);
+    t.equal(niceOf(pid as number), expected, `nice ${nice}${via ? ' (spawner)' : ''}: lame at ${expected}`);
+    if (via) t.equal(parentOf(pid as number), spawner.pid, 'the spawner, not this process, is lame\'s parent');
     const pcm = new Int16Array(16000 * 2);
     for (let i = 0; i < pcm.length; i++) pcm[i] = Math.round(8000 * Math.sin(i / 5));
     await w.write(pcm);
     const bytes = await w.close();
-    t.ok(bytes > 1000 && statSync(path).size === bytes, `nice ${nice}: ${bytes} bytes of MP3`);
+    t.ok(bytes > 1000 && statSync(path).size === bytes, `nice ${nice}${via ? ' (spawner)' : ''}: ${bytes} bytes of MP3`);
   }
 });
 
@@ -40,7 +57,7 @@ t.test('the file lame writes, and the WAV writer\'s, are owner-only whatever the
   const old = process.umask(0o022); // the usual umask: lame's fopen alone would give 0644
   t.teardown(() => { process.umask(old); });
   const mp3 = join(dir, 'a.mp3');
-  const w = new Mp3LameCliWriter(mp3, 8000, 1, undefined, 'lame', 7);
+  const w = new Mp3LameCliWriter(mp3, 8000, 1, { lameBin: 'lame', quality: 7 });
   await w.write(new Int16Array(8000));
   t.ok((await w.close()) > 0, 'lame wrote the file');
   t.equal((statSync(mp3).mode & 0o777).toString(8), '600', 'MP3 from the lame child: 0600');
@@ -48,4 +65,19 @@ t.test('the file lame writes, and the WAV writer\'s, are owner-only whatever the
   wav.write(new Int16Array(800));
   await wav.close();
   t.equal((statSync(join(dir, 'a.wav')).mode & 0o777).toString(8), '600', 'WAV: 0600');
+});
+
+t.test('the lame spawner killed mid-recording: that encoder fails, the spawner is restarted, the next one encodes', async (t) => {
+  const { dir, spawner } = await withSpawner(t, 'lame-spawner-');
+  const w = new Mp3LameCliWriter(join(dir, 'a.mp3'), 8000, 1, { spawner: spawner.path });
+  await w.write(new Int16Array(8000));
+  process.kill(spawner.pid as number, 'SIGKILL');
+  await t.rejects(w.close(), { code: 'RECORDER_ENCODER_FAILED' }, 'its exit code is lost with the spawner: failed, never taken for done');
+  await t.resolves(async () => {
+    while (spawner.starts < 2) await new Promise((r) => setTimeout(r, 20));
+  }, 'restarted');
+  await spawner.ready;
+  const next = new Mp3LameCliWriter(join(dir, 'b.mp3'), 8000, 1, { spawner: spawner.path });
+  await next.write(new Int16Array(8000));
+  t.ok((await next.close()) > 0, 'the next encoder works through the new spawner');
 });

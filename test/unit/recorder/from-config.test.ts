@@ -1,9 +1,8 @@
 import t from 'tap';
 import { Value } from '@sinclair/typebox/value';
 import { RecorderSection, type RecorderConfig } from '../../../src/config/sections/recorder';
-import { recordingSettingsFrom, sessionOptionsFrom, encoderWorkersFrom, type ResolvedSettingsInput } from '../../../src/recorder/from-config';
+import { recordingSettingsFrom, sessionOptionsFrom, encoderWorkersFrom, recorderThreadsFrom, type ResolvedSettingsInput } from '../../../src/recorder/from-config';
 import type { ResolvedRecordingSettings } from '../../../src/policy/types';
-import type { EncoderPool } from '../../../src/recorder/encoder/pool';
 
 /** The recorder section alone with defaults applied (independent of the other parts' sections). */
 const recorderConfig = (over: Partial<RecorderConfig>): RecorderConfig => Value.Default(RecorderSection, { ...over }) as RecorderConfig;
@@ -21,13 +20,16 @@ t.test('policy settings + recorder config -> recording settings', (t) => {
 });
 
 t.test('session options and worker count from config', (t) => {
-  const pool = {} as EncoderPool;
   const d = recorderConfig({});
-  t.same(sessionOptionsFrom(d, 'c1', pool), { callId: 'c1', pool, host: '127.0.0.1', spoolDir: 'spool/recordings', jitterMs: 500 });
+  t.same(sessionOptionsFrom(d, 'c1'), { callId: 'c1', host: '127.0.0.1', spoolDir: 'spool/recordings', jitterMs: 500 });
   const r = recorderConfig({ portMin: 30000, portMax: 30099, encoderWorkers: 3 });
-  t.same(sessionOptionsFrom(r, 'c2', pool).portRange, { min: 30000, max: 30099 });
+  t.same(sessionOptionsFrom(r, 'c2').portRange, { min: 30000, max: 30099 });
   t.equal(encoderWorkersFrom(r), 3);
   t.ok(encoderWorkersFrom(d) >= 1);
+  const auto = recorderThreadsFrom(d);
+  t.ok(auto >= 1 && auto <= 4, `threads 'auto' by default: ${auto}`);
+  t.equal(recorderThreadsFrom(recorderConfig({ threads: 0 })), 0, 'threads 0: sessions in-thread');
+  t.equal(recorderThreadsFrom(recorderConfig({ threads: 6 })), 6);
   t.end();
 });
 

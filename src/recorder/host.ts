@@ -1,0 +1,41 @@
+import type { Logger } from 'pino';
+import type { RecorderConfig } from '../config/sections/recorder';
+import type { SpoolKey } from '../atrest/keyring';
+import type { HostSessionOptions, RecorderHost } from './contract';
+import { RecordingSession } from './session';
+import { EncoderPool } from './encoder/pool';
+import { RecorderThreads } from './remote/remote-session';
+import { encoderWorkersFrom, recorderThreadsFrom } from './from-config';
+import { LameSpawner } from './spawner/helper';
+
+/** Sessions on the calling thread, encoding in an EncoderPool (recorder.threads = 0). */
+export class InThreadHost implements RecorderHost {
+  constructor(readonly pool: EncoderPool, readonly spawner?: LameSpawner) {}
+
+  async ready(): Promise<void> {
+    await this.spawner?.ready;
+  }
+
+  session(opts: HostSessionOptions): RecordingSession {
+    return new RecordingSession({ ...opts, pool: this.pool });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+    this.spawner?.close();
+  }
+}
+
+/**
+ * The one place recorder sessions come from: recorder worker threads (`recorder.threads`, by
+ * default), or this thread with an encoder pool when it is 0. With the lame CLI, one small
+ * helper process (LameSpawner) starts every encoder. `encryption`: every file is sealed
+ * with this key as it is written (encryption at rest).
+ */
+export function recorderHostFrom(cfg: Readonly<RecorderConfig>, encryption?: SpoolKey, logger?: Logger): RecorderHost {
+  const threads = recorderThreadsFrom(cfg);
+  // Started now, while this process is small: every lame is forked from the helper, not from us.
+  const spawner = cfg.mp3Encoder === 'lame-cli' ? new LameSpawner(logger) : undefined;
+  if (threads === 0) return new InThreadHost(new EncoderPool(encoderWorkersFrom(cfg), encryption, spawner?.path), spawner);
+  return new RecorderThreads(threads, { ...(encryption ? { encryption } : {}), ...(logger ? { logger } : {}), ...(spawner ? { spawner } : {}) });
+}

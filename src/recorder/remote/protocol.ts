@@ -1,0 +1,70 @@
+import type { LegEndpoint } from '../session';
+import type { LegStats, RecordingResult, RecordingSettings } from '../recording';
+import type { HostSessionOptions, LegCodec } from '../contract';
+import { EncoderError, RecorderConfigError, RecordingPauseError, RecordingStateError } from '../errors';
+
+/** Session options that cross the thread boundary (the worker makes its own logger, encoders and clock). */
+export type RemoteSessionOptions = Omit<HostSessionOptions, 'logger'>;
+
+/** An error as it crosses postMessage: its class is rebuilt from `code`. */
+export interface WireError {
+  readonly code: string;
+  readonly message: string;
+}
+
+export type ToSessionWorker =
+  | { readonly t: 'start'; readonly sid: number; readonly opts: RemoteSessionOptions; readonly logLevel: string }
+  | { readonly t: 'codec'; readonly sid: number; readonly leg: string; readonly codec: LegCodec }
+  | { readonly t: 'record'; readonly sid: number; readonly rid: number; readonly settings: RecordingSettings }
+  /**
+   * `at`: when the main thread asked (performance.timeOrigin + performance.now()): the worker
+   * places the moment on the call's clock there, not at the message's arrival.
+   */
+  | { readonly t: 'begin' | 'pause' | 'resume'; readonly rid: number; readonly at: number }
+  | { readonly t: 'stop'; readonly rid: number; readonly reason: string; readonly at: number }
+  | { readonly t: 'close'; readonly sid: number; readonly reason: string; readonly at: number }
+  | { readonly t: 'stats'; readonly sid: number; readonly req: number }
+  /** The thread's own CPU time (bench:recordings). */
+  | { readonly t: 'cpu'; readonly req: number };
+
+export type FromSessionWorker =
+  /** The thread has loaded its modules and takes sessions. */
+  | { readonly t: 'ready' }
+  | { readonly t: 'started'; readonly sid: number; readonly endpoints: LegEndpoint[] }
+  | { readonly t: 'start-failed'; readonly sid: number; readonly error: WireError }
+  | { readonly t: 'finished'; readonly rid: number; readonly result: RecordingResult }
+  | { readonly t: 'failed'; readonly rid: number; readonly error: WireError }
+  /** `stats`: the legs' final counters (a closed session still answers stats()). */
+  | { readonly t: 'closed'; readonly sid: number; readonly results: RecordingResult[]; readonly stats: Record<string, LegStats> }
+  | { readonly t: 'stats'; readonly req: number; readonly stats: Record<string, LegStats> | null }
+  | { readonly t: 'cpu'; readonly req: number; readonly seconds: number | null }
+  | { readonly t: 'dtmf'; readonly sid: number; readonly leg: string; readonly digit: string }
+  /** A log line of a session (pino JSON), written by the main thread's logger. */
+  | { readonly t: 'log'; readonly sid: number; readonly line: string };
+
+export function toWire(err: unknown): WireError {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const code = (e as { code?: unknown }).code;
+  return { code: typeof code === 'string' ? code : 'RECORDER_INTERNAL', message: e.message };
+}
+
+export function fromWire(w: WireError): Error {
+  switch (w.code) {
+    case 'RECORDING_BAD_STATE':
+      return new RecordingStateError(w.message);
+    case 'RECORDER_BAD_SETTINGS':
+      return new RecorderConfigError(w.message);
+    case 'RECORDER_ENCODER_FAILED':
+      return new EncoderError(w.message);
+    case 'RECORDING_ALREADY_PAUSED':
+    case 'RECORDING_NOT_PAUSED':
+      return new RecordingPauseError(w.code);
+    default:
+      return Object.assign(new Error(w.message), { code: w.code });
+  }
+}
+
+/** Now on a clock both threads share (their performance.now() origins differ). */
+export function sharedNow(): number {
+  return performance.timeOrigin + performance.now();
+}

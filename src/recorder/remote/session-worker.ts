@@ -1,0 +1,136 @@
+/**
+ * Recorder worker thread: hosts whole RecordingSessions (UDP sockets, jitter buffers, aligners)
+ * with their encoders (resampling, mixing, the lame pipes) in this thread, so no per-packet work
+ * reaches the signalling event loop. The main side is RecorderThreads / RemoteRecordingSession.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { readFileSync } from 'node:fs';
+import pino from 'pino';
+import { RecordingSession } from '../session';
+import type { Recording } from '../recording';
+import { InThreadEncoders, type EncoderEnv } from '../encoder/output-job';
+import { toWire, type FromSessionWorker, type ToSessionWorker } from './protocol';
+
+/** Encryption at rest (every file this thread writes is sealed with the key) and the lame spawner. */
+export type SessionWorkerData = EncoderEnv;
+
+const port = parentPort;
+if (port === null) throw new Error('recorder worker started outside a worker thread');
+const post = (m: FromSessionWorker): void => port.postMessage(m);
+const data = (workerData ?? {}) as SessionWorkerData;
+const encoders = new InThreadEncoders(data);
+const sessions = new Map<number, RecordingSession>();
+const recordings = new Map<number, Recording>();
+const quiet = pino({ level: 'silent' });
+/**
+ * The sessions' clock. While a begin / pause / resume / stop is applied it reads the moment the
+ * main thread asked (never later than now), so a busy thread or a slow hand-over does not move
+ * a recording's edges; jitterMs leaves that much room before those samples are released.
+ */
+let asked: number | null = null;
+const now = (): number => asked ?? performance.now();
+function at<T>(when: number, fn: () => T): T {
+  asked = Math.min(performance.now(), when - performance.timeOrigin);
+  try {
+    return fn();
+  } finally {
+    asked = null;
+  }
+}
+/** Lines of no session (sid 0): the host's own logger writes them. */
+const threadLog = pino({ level: 'warn', base: undefined, timestamp: false }, { write: (line: string) => post({ t: 'log', sid: 0, line }) });
+
+/** This thread's CPU seconds (Linux: /proc/thread-self/stat utime + stime, in clock ticks of 10 ms). */
+function threadCpuSeconds(): number | null {
+  try {
+    const f = readFileSync('/proc/thread-self/stat', 'utf8');
+    const x = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(x[11]) + Number(x[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+function startSession(m: Extract<ToSessionWorker, { t: 'start' }>): void {
+  // The session's log lines go to the main thread's logger (one destination for the process).
+  const logger = m.logLevel === 'silent' ? quiet : pino({ level: m.logLevel, base: undefined, timestamp: false }, { write: (line: string) => post({ t: 'log', sid: m.sid, line }) });
+  const s = new RecordingSession({ ...m.opts, pool: encoders, logger, now });
+  sessions.set(m.sid, s);
+  s.on('dtmf', (leg, digit) => post({ t: 'dtmf', sid: m.sid, leg, digit }));
+  s.start().then(
+    (endpoints) => post({ t: 'started', sid: m.sid, endpoints }),
+    (err: unknown) => {
+      sessions.delete(m.sid);
+      post({ t: 'start-failed', sid: m.sid, error: toWire(err) });
+    },
+  );
+}
+
+function record(m: Extract<ToSessionWorker, { t: 'record' }>): void {
+  const s = sessions.get(m.sid);
+  try {
+    if (s === undefined) throw Object.assign(new Error(`no session ${m.sid}`), { code: 'RECORDING_BAD_STATE' });
+    const r = s.record(m.settings);
+    recordings.set(m.rid, r);
+    r.finished.then(
+      (result) => post({ t: 'finished', rid: m.rid, result }),
+      (err: unknown) => post({ t: 'failed', rid: m.rid, error: toWire(err) }),
+    ).finally(() => recordings.delete(m.rid));
+  } catch (err) {
+    post({ t: 'failed', rid: m.rid, error: toWire(err) });
+  }
+}
+
+function onMessage(m: ToSessionWorker): void {
+  switch (m.t) {
+    case 'start':
+      return startSession(m);
+    case 'codec':
+      sessions.get(m.sid)?.setLegCodec(m.leg, m.codec);
+      return;
+    case 'record':
+      return record(m);
+    case 'begin':
+      at(m.at, () => recordings.get(m.rid)?.begin());
+      return;
+    case 'pause':
+      at(m.at, () => recordings.get(m.rid)?.pause());
+      return;
+    case 'resume':
+      at(m.at, () => recordings.get(m.rid)?.resume());
+      return;
+    case 'stop':
+      void at(m.at, () => recordings.get(m.rid)?.stop(m.reason));
+      return;
+    case 'close': {
+      const s = sessions.get(m.sid);
+      if (s === undefined) {
+        post({ t: 'closed', sid: m.sid, results: [], stats: {} });
+        return;
+      }
+      // Its synchronous part (buffers flushed, recordings stopped) runs at the asked moment.
+      void at(m.at, () => s.close(m.reason)).then((results) => {
+        sessions.delete(m.sid);
+        post({ t: 'closed', sid: m.sid, results, stats: s.legStats() });
+      });
+      return;
+    }
+    case 'stats':
+      post({ t: 'stats', req: m.req, stats: sessions.get(m.sid)?.legStats() ?? null });
+      return;
+    case 'cpu':
+      post({ t: 'cpu', req: m.req, seconds: threadCpuSeconds() });
+      return;
+  }
+}
+
+post({ t: 'ready' });
+port.on('message', (m: ToSessionWorker) => {
+  try {
+    onMessage(m);
+  } catch (err) {
+    // The main side checks states before sending, so this is a race with a time limit or a
+    // close; it must not kill the thread that hosts other calls, nor fail a finishing recording.
+    threadLog.warn({ err, message: m.t }, 'recorder thread message refused');
+  }
+});
