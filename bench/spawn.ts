@@ -60,7 +60,7 @@ async function run(label: string, start: ((i: number) => LameStart) | null, dir:
 
 async function main(): Promise<void> {
   const ballast = grow();
-  const spawner = new LameSpawner();
+  const spawner = new LameSpawner('lame');
   await spawner.ready;
   const args = (dir: string, i: number): string[] => lameArgs(16000, 2, 48, 7, join(dir, `${i}.mp3`));
   console.log(`bench:spawn  RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB (${ballast.length} blocks), ${COUNT} lame starts, one per 50 ms`);

@@ -35,7 +35,7 @@ export class InThreadHost implements RecorderHost {
 export function recorderHostFrom(cfg: Readonly<RecorderConfig>, encryption?: SpoolKey, logger?: Logger): RecorderHost {
   const threads = recorderThreadsFrom(cfg);
   // Started now, while this process is small: every lame is forked from the helper, not from us.
-  const spawner = cfg.mp3Encoder === 'lame-cli' ? new LameSpawner(logger) : undefined;
+  const spawner = cfg.mp3Encoder === 'lame-cli' ? new LameSpawner(cfg.lamePath, logger) : undefined;
   if (threads === 0) return new InThreadHost(new EncoderPool(encoderWorkersFrom(cfg), encryption, spawner?.path), spawner);
   return new RecorderThreads(threads, { ...(encryption ? { encryption } : {}), ...(logger ? { logger } : {}), ...(spawner ? { spawner } : {}) });
 }

@@ -22,7 +22,8 @@ export class LameSpawner {
   /** Resolves when the first helper listens (or has failed to: encoders then fail on their own). */
   ready!: Promise<void>;
 
-  constructor(logger?: Logger) {
+  /** `bin`: the only program the helper will start (recorder.lamePath). */
+  constructor(private readonly bin: string, logger?: Logger) {
     this.log = (logger ?? pino({ level: 'silent' })).child({ part: 'recorder', unit: 'lame-spawner' });
     this.dir = mkdtempSync(join(tmpdir(), 'b2bua-lame-'));
     this.path = join(this.dir, 'spawner.sock');
@@ -37,7 +38,7 @@ export class LameSpawner {
   private start(): void {
     rmSync(this.path, { force: true });
     // A small heap: the helper only parses short lines and forks lame.
-    const child = spawn(process.execPath, ['--max-old-space-size=16', join(__dirname, 'spawner-main.js'), this.path], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--max-old-space-size=16', join(__dirname, 'spawner-main.js'), this.path, this.bin], { stdio: ['pipe', 'pipe', 'inherit'] });
     this.child = child;
     this.starts++;
     const out = child.stdout as Socket;

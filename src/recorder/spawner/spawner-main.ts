@@ -1,7 +1,8 @@
 /**
  * The lame spawner: a small, long-lived helper process started once by the service, which
  * starts the lame encoders so the service (hundreds of MB, many threads) never forks itself
- * per recording. Usage: node spawner-main.js <socket path>. It prints `ready` once listening
+ * per recording. Usage: node spawner-main.js <socket path> <lame binary>: it starts that
+ * binary only (whoever reaches the socket, a 0700 directory, cannot make it run anything else). It prints `ready` once listening
  * and exits when its stdin (a pipe from the service) ends, i.e. when the service is gone.
  * Only node:net, node:child_process and node:os: its own fork per encoder stays small.
  */
@@ -11,7 +12,8 @@ import { setPriority } from 'node:os';
 import { lines, type FromSpawner, type ToSpawner } from './protocol';
 
 const path = process.argv[2];
-if (path === undefined) throw new Error('usage: spawner-main <socket path>');
+const allowedBin = process.argv[3];
+if (path === undefined || allowedBin === undefined) throw new Error('usage: spawner-main <socket path> <lame binary>');
 const controls = new Map<number, Socket>();
 let nextCid = 1;
 
@@ -22,6 +24,11 @@ function tell(cid: number, m: FromSpawner): void {
 
 function startLame(sock: Socket, m: Extract<ToSpawner, { t: 'data' }>): void {
   let child;
+  if (m.bin !== allowedBin) {
+    tell(m.cid, { t: 'error', id: m.id, message: `refused to start ${m.bin}: not the configured encoder` });
+    sock.destroy();
+    return;
+  }
   try {
     // The socket's descriptor is duplicated into lame; ours is closed right after.
     child = spawn(m.bin, [...m.args], { stdio: [sock, m.stdout ? sock : 'ignore', 'ignore'] });

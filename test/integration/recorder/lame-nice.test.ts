@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Mp3LameCliWriter } from '../../../src/recorder/encoder/mp3-lame-cli';
 import { WavFileWriter } from '../../../src/recorder/encoder/wav';
 import { LameSpawner } from '../../../src/recorder/spawner/helper';
+import { startLame } from '../../../src/recorder/spawner/lame-process';
 
 function statOf(pid: number): string[] {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -24,7 +25,7 @@ const parentOf = (pid: number): number => Number(statOf(pid)[1]);
 /** A temporary directory and a running lame spawner, both gone at the test's end. */
 async function withSpawner(t: { teardown(fn: () => void): void }, prefix: string): Promise<{ dir: string; spawner: LameSpawner }> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  const spawner = new LameSpawner();
+  const spawner = new LameSpawner('lame');
   t.teardown(() => {
     spawner.close();
     rmSync(dir, { recursive: true, force: true });
@@ -80,4 +81,12 @@ t.test('the lame spawner killed mid-recording: that encoder fails, the spawner i
   const next = new Mp3LameCliWriter(join(dir, 'b.mp3'), 8000, 1, { spawner: spawner.path });
   await next.write(new Int16Array(8000));
   t.ok((await next.close()) > 0, 'the next encoder works through the new spawner');
+});
+
+t.test('the spawner starts the configured lame only: any other program is refused', async (t) => {
+  const { dir, spawner } = await withSpawner(t, 'lame-refuse-');
+  const p = startLame({ bin: '/bin/touch', args: [join(dir, 'pwned')], nice: 0, stdout: false, spawner: spawner.path });
+  await t.rejects(p.ready, /refused to start \/bin\/touch/, 'refused with a reason');
+  t.equal(await p.exited, -1, 'never ran');
+  t.throws(() => statSync(join(dir, 'pwned')), 'the program did not run');
 });

@@ -22,7 +22,7 @@ import { dominant } from '../../unit/recorder/dsp';
 
 const dir = mkdtempSync(join(tmpdir(), 'rec-threads-'));
 const ring = keyRing(keyFiles(['rt1']).sources, 'rt1');
-const spawner = new LameSpawner();
+const spawner = new LameSpawner('lame');
 const host = new RecorderThreads(2, { encryption: ring.active(), spawner });
 t.teardown(async () => {
   await host.close();
