@@ -94,9 +94,10 @@ export class CallRecorder {
     call.on('rerouted', () => void this.serial(() => this.onRerouted()));
     // A blind transfer replaced the callee: its policy applies as for a forwarded call (with the
     // transfer route's record nodes); other transfers swap the endpoint recordings only.
+    // What ends at a transfer ends when the media was re-pointed (`at`), not when the event came.
     call.on('transferred', (_c, side, who) => void this.serial(async () => {
-      await this.swap({ drop: unfollowed(this.live()), add: [] }, 'transferred');
-      await (side === 'callee' && !who.attended ? this.onRerouted() : this.onTransferred(side, who));
+      await this.swap({ drop: unfollowed(this.live()), add: [] }, 'transferred', who.at);
+      await (side === 'callee' && !who.attended ? this.onRerouted(who.at) : this.onTransferred(side, who));
     }));
     // Keys pressed as SIP INFO feed the feature codes as the fork's RFC 4733 digits do.
     call.on('dtmf', (_c, side, digit) => this.keys?.press(side, digit));
@@ -236,27 +237,30 @@ export class CallRecorder {
    * on, those of the failed callee end (not begun: dropped; running: stopped and delivered), the
    * new callee's are added. Then the record nodes met on the way are applied in order.
    */
-  private async onRerouted(): Promise<void> {
+  private async onRerouted(at?: number): Promise<void> {
     const decision = this.call.decision;
     const input = this.planInput;
     if (!decision || !input || !this.isOpenForActions()) return;
     if (!decision.callee) return;
     const next: PlanInput = { ...input, callee: decision.callee, actions: [] };
     this.planInput = next;
-    await this.swap(diffPolicy(this.live(), planRecordings(next)));
+    await this.swap(diffPolicy(this.live(), planRecordings(next)), 'rerouted', at);
     const steps = midcallSteps(decision.actions, this.liveSources(), (a) => planRecordings({ ...next, actions: [a] }), this.paused);
     if (steps.length > 0) this.log.info({ steps: steps.map(describeStep) }, 'callflow record actions after reroute');
     await this.applySteps(steps);
   }
 
-  /** Ends what `diff` drops (not begun: removed; running: stopped and delivered), starts what it adds. */
-  private async swap(diff: PolicyDiff<Entry>, reason: StopReason = 'rerouted'): Promise<void> {
+  /**
+   * Ends what `diff` drops (not begun: removed; running: stopped at `at`, default now, and
+   * delivered), starts what it adds.
+   */
+  private async swap(diff: PolicyDiff<Entry>, reason: StopReason = 'rerouted', at?: number): Promise<void> {
     for (const e of diff.drop) {
       if (e.rec.state === RecordingState.Pending) {
         this.entries.splice(this.entries.indexOf(e), 1);
         void e.rec.stop('replaced');
       } else {
-        void e.rec.stop(reason);
+        void e.rec.stop(reason, at === undefined ? 0 : Date.now() - at);
       }
     }
     if (diff.add.length > 0) await this.startItems(diff.add);
@@ -271,7 +275,7 @@ export class CallRecorder {
     const input = this.planInput;
     if (!input || !this.isOpenForActions()) return;
     const fresh = who.callee && !who.attended ? planRecordings({ ...input, callee: who.callee, actions: [] }) : [];
-    await this.swap(transferDiff(this.live(), side, fresh));
+    await this.swap(transferDiff(this.live(), side, fresh), 'rerouted', who.at);
   }
 
   private isOpenForActions(): boolean {
