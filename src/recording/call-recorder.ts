@@ -360,7 +360,7 @@ export class CallRecorder {
       this.notice.want(e.item.settings.announce);
     }
     // The notice needs both parties anchored (answered) and, to be recorded, the fork.
-    if (this.answered) void this.ensureFork().then(() => this.notice.play(this.call.media, this.fork));
+    if (this.answered) void this.ensureFork().then(() => this.notice.play(this.call.media, this.fork, this.endpoints));
   }
 
   private async onAnswered(): Promise<void> {
