@@ -123,9 +123,7 @@ t.test('record_call with should_follow_transfer false ends at the transfer; the 
   const { call, codes } = await transferCall({ target: `sip:2002@${REALM}`, frag: 200, callerScenario: 'rec-carrier-transferred.xml', callerMs: 3000, dial: '4420007' });
   for (const [who, code, errors] of codes) t.equal(code, 0, `${who} scenario ${errors}`);
   t.equal((await targetUas.done).code, 0, 'the target answered');
-  const all = (await uploadsOf(upload, call.callId, 4)).filter((u) => !u.path.endsWith('.json'));
-  const nf = all.filter((u) => u.path.startsWith('/nofollow'));
-  const acct = all.filter((u) => u.path.startsWith('/acct'));
+  const [nf, acct] = await filesUnder(call, '/nofollow', '/acct');
   t.equal(nf.length, 1, 'the record_call recording was delivered');
   t.equal(acct.length, 1, 'one account recording');
   if (nf.length !== 1 || acct.length !== 1) return;
@@ -260,9 +258,7 @@ t.test('the caller transfers (phone 1001 REFERs its callee to 2002): one account
   t.equal(transferred, 'caller', 'transferred event for the caller side');
   t.equal(call.end?.by, 'callee', 'the callee hung up on the new party');
 
-  const all = (await uploadsOf(upload, call.callId, 4)).filter((u) => !u.path.endsWith('.json'));
-  const acct = all.filter((u) => u.path.startsWith('/acct'));
-  const dev = all.filter((u) => u.path.startsWith('/caller'));
+  const [acct, dev] = await filesUnder(call, '/acct', '/caller');
   t.equal(acct.length, 1, 'one account recording for the whole call');
   t.equal(dev.length, 1, 'the caller\'s endpoint recording');
   if (acct.length !== 1 || dev.length !== 1) return;
@@ -295,6 +291,12 @@ t.test('REFER outside a dialog: 403 without a To-tag, 481 for a dialog that does
   const r = await runSipp({ scenario: 'refer-out-of-dialog.xml', remote: svc.sipTarget, localPort: await freePort(), timeoutMs: 15_000, args: ['-m', '1', '-s', '2001'] });
   t.equal(r.code, 0, `403 then 481 ${r.errors}`);
 });
+
+/** The call's recording files (not sidecars) delivered under each path prefix. */
+async function filesUnder(call: Call, ...prefixes: string[]): Promise<Awaited<ReturnType<typeof uploadsOf>>[]> {
+  const all = (await uploadsOf(upload, call.callId, 4)).filter((u) => !u.path.endsWith('.json'));
+  return prefixes.map((p) => all.filter((u) => u.path.startsWith(p)));
+}
 
 interface PartyDoc { role: string; joined: string; number: string | null; device_id: string | null; resource_id: string | null; joined_at_ms: number; left_at_ms: number | null }
 
