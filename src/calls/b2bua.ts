@@ -285,6 +285,8 @@ export class B2bua extends EventEmitter<B2buaEvents> {
     const remaining = legToward(call, side === 'caller' ? 'callee' : 'caller');
     const old = side === 'caller' ? call.uas : call.uac;
     if (!media || !remaining || !old || call.ended) throw new CallerCancelledError();
+    // The new party's media reaches the fork from the re-offer on: the party change dates from it.
+    const at = Date.now();
     const toRemaining = await media.reoffer(side, won.dialog.remote.sdp);
     const answer = await remaining.modify(toRemaining);
     await media.reanswer(side, answer);
@@ -300,10 +302,9 @@ export class B2bua extends EventEmitter<B2buaEvents> {
     this.bindLeg(call, won.dialog, side);
     relayLeg(won.dialog, side, media, call.log, hooks);
     call.log.info({ from: side, target: won.target.uri }, 'transfer completed: new party bridged');
-    const now = Date.now();
-    call.parties.leave(side, now);
-    call.parties.join(targetParty(side, 'transfer', won.target, won.decision.number, now, won.decision.callee));
-    call.emit('transferred', call, side, { attended: false, ...(won.decision.callee ? { callee: won.decision.callee } : {}) });
+    call.parties.leave(side, at);
+    call.parties.join(targetParty(side, 'transfer', won.target, won.decision.number, at, won.decision.callee));
+    call.emit('transferred', call, side, { attended: false, at, ...(won.decision.callee ? { callee: won.decision.callee } : {}) });
   }
 
   /**

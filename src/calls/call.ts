@@ -104,6 +104,11 @@ export interface TransferredParty {
   callee?: Callee;
   /** Attended (Replaces): the new party was already in another call of the B2BUA. */
   attended: boolean;
+  /**
+   * When the media was re-pointed at the new party (ms since the epoch), before the remaining
+   * party's re-INVITE completed: the leaving party's recordings end there, not at the event.
+   */
+  at?: number;
 }
 
 export interface CallTimers {

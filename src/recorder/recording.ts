@@ -194,16 +194,18 @@ export class Recording {
   }
 
   /**
-   * Ends the recording at the current call time. The media up to that point is still in the
-   * jitter buffers, so the session finalizes once it has been released (or at close()).
+   * Ends the recording at the current call time, or `agoMs` before it (a transfer re-pointed
+   * the media before the call reported it; at most the jitter delay back: what was released
+   * is written). The media up to that point is still in the jitter buffers, so the session
+   * finalizes once it has been released (or at close()).
    */
-  stop(reason: StopReason = 'stop'): Promise<RecordingResult> {
+  stop(reason: StopReason = 'stop', agoMs = 0): Promise<RecordingResult> {
     if (this.stateValue === RecordingState.Pending) {
       this.reason = reason;
       void this.finalize();
     } else if (this.stateValue === RecordingState.Recording) {
       this.reason = reason;
-      this.endPos = Math.min(this.endPos, this.host.nowPos());
+      this.endPos = Math.min(this.endPos, Math.max(this.beginPos, this.host.nowPos() - Math.round((Math.max(0, agoMs) * IN_RATE) / 1000)));
       this.transition(RecordingState.Stopping);
     }
     return this.finished;

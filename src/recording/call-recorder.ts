@@ -9,13 +9,14 @@ import {
 } from '../recorder';
 import { factsFromHeaders, type CallFacts } from './meta';
 import { pauseModeOf, planCall, planRecordings, type PlanInput, type RecordingItem } from './plan';
-import { describeStep, diffPolicy, midcallSteps, transferDiff, unfollowed, type MidcallAction, type MidcallStep, type PolicyDiff } from './midcall';
+import { describeStep, midcallSteps, type MidcallAction, type MidcallStep } from './midcall';
+import { PartyChanges } from './party-change';
 import {
   CALL_RECORDER_MOVES, CallRecorderState, CallRecorderStateError, stopReasonOf,
   type CallRecorderDeps, type RecordingView,
 } from './call-recorder-contract';
 import { CalleeKind } from '../signalling/direction';
-import { HangupBy, HangupCause, type TransferredParty } from '../calls';
+import { HangupBy, HangupCause } from '../calls';
 import { FeatureCodeListener, featureCodesOf, runFeatureCode } from './feature-codes';
 import { MediaWitness, type MediaBase } from './media-check';
 import { RecordingNotice } from './notice';
@@ -66,10 +67,23 @@ export class CallRecorder {
   /** The account's feature codes, fed with the digits of the fork (RFC 4733). */
   private keys: FeatureCodeListener | undefined;
   private readonly notice: RecordingNotice;
+  /** Reroutes and transfers (party-change.ts). */
+  private readonly parties: PartyChanges<Entry>;
 
   constructor(private readonly call: Call, private readonly d: CallRecorderDeps) {
     this.log = call.log.child({ part: 'recording' });
     this.notice = new RecordingNotice(d.recorder.spoolDir, this.log);
+    this.parties = new PartyChanges<Entry>({
+      call, log: this.log,
+      input: () => this.planInput,
+      replan: (p) => { this.planInput = p; },
+      paused: () => this.paused,
+      isOpen: () => this.isOpenForActions(),
+      live: () => this.live(),
+      forget: (e) => this.entries.splice(this.entries.indexOf(e), 1),
+      startItems: (items) => this.startItems(items),
+      applySteps: (steps) => this.applySteps(steps),
+    });
     call.once('routed', () => {
       this.ready = this.setup().catch((err: unknown) => {
         this.log.error({ err }, 'recording set-up failed');
@@ -91,13 +105,10 @@ export class CallRecorder {
       void this.ready.then(() => this.beginWhere(RecordingStart.Bridge));
     });
     // The callflow went on after a failed routing module: its record nodes act on this call.
-    call.on('rerouted', () => void this.serial(() => this.onRerouted()));
+    call.on('rerouted', () => void this.serial(() => this.parties.onRerouted()));
     // A blind transfer replaced the callee: its policy applies as for a forwarded call (with the
     // transfer route's record nodes); other transfers swap the endpoint recordings only.
-    call.on('transferred', (_c, side, who) => void this.serial(async () => {
-      await this.swap({ drop: unfollowed(this.live()), add: [] }, 'transferred');
-      await (side === 'callee' && !who.attended ? this.onRerouted() : this.onTransferred(side, who));
-    }));
+    call.on('transferred', (_c, side, who) => void this.serial(() => this.parties.onTransferred(side, who)));
     // Keys pressed as SIP INFO feed the feature codes as the fork's RFC 4733 digits do.
     call.on('dtmf', (_c, side, digit) => this.keys?.press(side, digit));
     // Ends the recordings at hang-up time; finalizing and delivery go on without holding the BYEs.
@@ -230,50 +241,6 @@ export class CallRecorder {
     return this.entries.filter(isLive);
   }
 
-  /**
-   * The callflow continues with another callee (Kazoo's `_` after a failed device/user/
-   * resources). The policy is planned again for the new callee: recordings both plans share go
-   * on, those of the failed callee end (not begun: dropped; running: stopped and delivered), the
-   * new callee's are added. Then the record nodes met on the way are applied in order.
-   */
-  private async onRerouted(): Promise<void> {
-    const decision = this.call.decision;
-    const input = this.planInput;
-    if (!decision || !input || !this.isOpenForActions()) return;
-    if (!decision.callee) return;
-    const next: PlanInput = { ...input, callee: decision.callee, actions: [] };
-    this.planInput = next;
-    await this.swap(diffPolicy(this.live(), planRecordings(next)));
-    const steps = midcallSteps(decision.actions, this.liveSources(), (a) => planRecordings({ ...next, actions: [a] }), this.paused);
-    if (steps.length > 0) this.log.info({ steps: steps.map(describeStep) }, 'callflow record actions after reroute');
-    await this.applySteps(steps);
-  }
-
-  /** Ends what `diff` drops (not begun: removed; running: stopped and delivered), starts what it adds. */
-  private async swap(diff: PolicyDiff<Entry>, reason: StopReason = 'rerouted'): Promise<void> {
-    for (const e of diff.drop) {
-      if (e.rec.state === RecordingState.Pending) {
-        this.entries.splice(this.entries.indexOf(e), 1);
-        void e.rec.stop('replaced');
-      } else {
-        void e.rec.stop(reason);
-      }
-    }
-    if (diff.add.length > 0) await this.startItems(diff.add);
-  }
-
-  /**
-   * A transfer of the caller's side, or an attended one: the leaving party's endpoint
-   * recordings end; a blind transfer's new party gets its own (an attended one's party already
-   * has them in its other call, which goes on).
-   */
-  private async onTransferred(side: 'caller' | 'callee', who: TransferredParty): Promise<void> {
-    const input = this.planInput;
-    if (!input || !this.isOpenForActions()) return;
-    const fresh = who.callee && !who.attended ? planRecordings({ ...input, callee: who.callee, actions: [] }) : [];
-    await this.swap(transferDiff(this.live(), side, fresh));
-  }
-
   private isOpenForActions(): boolean {
     const st = this.stateValue;
     return st === CallRecorderState.Idle || st === CallRecorderState.Recording;
@@ -356,7 +323,7 @@ export class CallRecorder {
       this.notice.want(e.item.settings.announce);
     }
     // The notice needs both parties anchored (answered) and, to be recorded, the fork.
-    if (this.answered) void this.ensureFork().then(() => this.notice.play(this.call.media, this.fork));
+    if (this.answered) void this.ensureFork().then(() => this.notice.play(this.call.media, this.fork, this.endpoints));
   }
 
   private async onAnswered(): Promise<void> {

@@ -1,9 +1,11 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { CallMediaState, toneWav, type CallMedia, type ForkSubscription } from '../media';
 import { ANNOUNCE_TONE } from '../policy/settings-schema';
 import type { ResolvedRecordingSettings } from '../policy';
+import type { LegEndpoint } from '../recorder';
+import { feedNotice, pcm8kOf } from './notice-feed';
 
 type Notice = NonNullable<ResolvedRecordingSettings['announce']>;
 
@@ -37,7 +39,9 @@ function toneFile(dir: string): Promise<string> {
  * recording that asks for it has begun and the call is answered, its tone or prompt is played
  * to both parties through rtpengine (`CallMedia.announce`). The first such recording decides
  * the media and whether the notice is recorded: the call's recordings share one fork, so a
- * notice cannot be in one file and not in another.
+ * notice cannot be in one file and not in another. A recorded notice is fed to every leg of the
+ * session (notice-feed.ts) when its file is 8 kHz PCM, else played into the fork (which
+ * rtpengine delivers to the caller's channel only).
  */
 export class RecordingNotice {
   private wanted: Notice | undefined;
@@ -52,13 +56,15 @@ export class RecordingNotice {
   }
 
   /** Plays the notice when one is wanted and not yet played; never rejects. */
-  async play(media: CallMedia | undefined, fork: ForkSubscription | undefined): Promise<void> {
+  async play(media: CallMedia | undefined, fork: ForkSubscription | undefined, legs: readonly LegEndpoint[]): Promise<void> {
     const notice = this.wanted;
     if (this.done || notice === undefined || media?.currentState !== CallMediaState.Active) return;
     this.done = true;
     try {
       const file = notice.media === ANNOUNCE_TONE ? await toneFile(this.dir) : notice.media;
-      const ms = await media.announce({ file }, notice.recorded ? fork : undefined);
+      const pcm = notice.recorded && fork !== undefined && legs.length > 0 ? await readFile(file).then(pcm8kOf, () => undefined) : undefined;
+      if (notice.recorded && fork !== undefined && !pcm) this.log.info({ media: notice.media }, 'notice is not 8 kHz PCM WAV: recorded in the caller\'s channel only');
+      const [ms] = await Promise.all([media.announce({ file }, notice.recorded && !pcm ? fork : undefined), pcm ? feedNotice(legs, pcm) : undefined]);
       this.log.info({ media: notice.media, recorded: notice.recorded && fork !== undefined, durationMs: ms }, 'notice of recording played');
     } catch (err) {
       this.log.warn({ err, media: notice.media }, 'notice of recording not played');

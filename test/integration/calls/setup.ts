@@ -89,14 +89,14 @@ export function answerOn(port: number, scenario: string, rtpPort: number, host =
   });
 }
 
-export function callFrom(svc: TestService, scenario: string, o: { user: string; number: string; rtpPort: number; port: number; host?: string; realm?: string; timeoutMs?: number }): Promise<SippResult> {
+export function callFrom(svc: TestService, scenario: string, o: { user: string; number: string; rtpPort: number; port: number; host?: string; realm?: string; timeoutMs?: number; args?: string[] }): Promise<SippResult> {
   const realm = o.realm ?? REALM;
   return runSipp({
     scenario, remote: svc.sipTarget, localPort: o.port, timeoutMs: o.timeoutMs ?? 30_000,
     args: [
       '-m', '1', '-inf', csv([o.user, realm, `pw-${o.user}`, o.number, String(o.rtpPort)]),
       // SIPp's digest uri defaults to the remote address; RFC 3261 22.4 wants the Request-URI.
-      '-au', o.user, '-ap', `pw-${o.user}`, '-auth_uri', `${o.number}@${realm}`, ...(o.host ? ['-i', o.host] : []),
+      '-au', o.user, '-ap', `pw-${o.user}`, '-auth_uri', `${o.number}@${realm}`, ...(o.host ? ['-i', o.host] : []), ...(o.args ?? []),
     ],
   });
 }

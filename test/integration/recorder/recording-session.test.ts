@@ -262,3 +262,17 @@ t.test('one session, two recordings with their own windows: one stops mid-call, 
   t.same([decode(re.path).channels, decode(re.path).sampleRate, decode(ra.path).channels, decode(ra.path).sampleRate], [1, 16000, 2, 8000]);
   t.not(re.path, ra.path, 'each recording has its own file');
 });
+
+t.test('stop with agoMs ends the recording that long before now (a transfer re-pointed the media earlier)', async (t) => {
+  const { session, port } = await newSession();
+  const settings = { format: 'wav', sampleRate: 8000, channels: 'stereo', timeLimitSec: 3600, minSec: 0 } as const;
+  const [now, back] = [session.record(settings), session.record(settings)];
+  now.begin();
+  back.begin();
+  const sending = sendTones([{ port: port.caller, pt: 0, freq: 1000, packets: 60 }]);
+  await sleep(800);
+  const [a, b] = await Promise.all([now.stop('stop'), back.stop('stop', 60)]);
+  await sending;
+  await session.close();
+  t.ok(Math.abs(a.durationSec - b.durationSec - 0.06) < 0.01, `ends 60 ms earlier (within the 100 ms jitter delay): ${b.durationSec} s against ${a.durationSec} s`);
+});

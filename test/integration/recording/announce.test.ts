@@ -2,8 +2,8 @@
  * Notice of recording (`announce` in the recording settings) through the real service: SIPp
  * phones, the real rtpengine's `play media`, the built-in recorder. Both parties send their tone
  * from the answer on; the notice (the built-in 1400 Hz beep, or a prompt file) must reach BOTH
- * parties (decoded from the RTP each received), and be in the file (`recorded: true`, the
- * caller's channel) or not at all (`recorded: false`: that stretch is silence in both channels,
+ * parties (decoded from the RTP each received), and be in the file (`recorded: true`, both
+ * channels, at the same place) or not at all (`recorded: false`: that stretch is silence in both channels,
  * the parties being muted while it plays). Bad input: 400 field errors.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -58,6 +58,12 @@ function framesOf(received: readonly RtpPacket[], freq: number, own: number): nu
     if (f > 1e5 && f > 10 * goertzel(x, 8000, own)) n++;
   }
   return n;
+}
+
+function rms(x: Int16Array): number {
+  let e = 0;
+  for (const v of x) e += v * v;
+  return Math.sqrt(e / Math.max(1, x.length));
 }
 
 /** The longest run of exact zeros in x. */
@@ -121,17 +127,26 @@ t.test('recorded: false: both parties hear the beep, the file holds silence ther
   t.ok(callerTone.blocks >= 75 && calleeTone.blocks >= 75, `the parties are recorded around it (${callerTone.blocks}, ${calleeTone.blocks} blocks)`);
 });
 
-t.test('recorded: true with a prompt file: both parties hear it, the caller\'s channel holds it', async (t) => {
+t.test('recorded: true with a prompt file: both parties hear it, both channels of the file hold it', async (t) => {
   const { d, callerGot, calleeGot } = await announcedCall(t, { media: promptFile, recorded: true }, PROMPT);
   t.ok(callerGot >= 35 && calleeGot >= 35, `the 0.8 s prompt reached both parties (${callerGot} and ${calleeGot} frames of 40)`);
-  const [left, right] = d.ch;
-  const prompt = dominantSpan(left, 8000, PROMPT, CALLER_TONE);
-  t.ok(prompt.blocks >= 35 && prompt.firstSec < 0.3, `the prompt is in the caller's channel: ${prompt.blocks} blocks from ${prompt.firstSec} s`);
   const at = (sec: number): number => Math.round(sec * 8000);
-  const during = left.subarray(at(prompt.firstSec + 0.02), at(prompt.lastSec - 0.02));
-  t.equal(dominantSpan(during, 8000, CALLER_TONE, PROMPT).blocks, 0, 'the caller (muted) is not heard over it');
-  t.ok(dominantSpan(left.subarray(at(prompt.lastSec)), 8000, CALLER_TONE, PROMPT).blocks >= 75, 'the caller\'s own tone follows it');
-  t.equal(dominantSpan(right, 8000, PROMPT, CALLEE_TONE).blocks, 0, 'the callee\'s channel does not hold it');
+  const spans: Array<{ firstSec: number; lastSec: number }> = [];
+  for (const [x, own, name] of [[d.ch[0], CALLER_TONE, 'caller'], [d.ch[1], CALLEE_TONE, 'callee']] as const) {
+    const prompt = dominantSpan(x, 8000, PROMPT, own);
+    spans.push(prompt);
+    t.ok(prompt.blocks >= 35 && prompt.firstSec < 0.3, `the prompt is in the ${name}'s channel: ${prompt.blocks} blocks from ${prompt.firstSec} s`);
+    const during = x.subarray(at(prompt.firstSec + 0.02), at(prompt.lastSec - 0.02));
+    t.equal(dominantSpan(during, 8000, own, PROMPT).blocks, 0, `the ${name} (muted) is not heard over it`);
+    t.ok(dominantSpan(x.subarray(at(prompt.lastSec)), 8000, own, PROMPT).blocks >= 75, `the ${name}'s own tone follows it`);
+  }
+  t.ok(Math.abs(spans[0].firstSec - spans[1].firstSec) <= 0.06, `at the same place in both channels (${spans[0].firstSec} s, ${spans[1].firstSec} s)`);
+  // A mono recording is the sum of the legs (src/recorder/mixer.ts): each leg holds the notice at
+  // half level, so the mix holds it at the level the parties heard.
+  const mix = Int16Array.from(d.ch[0], (v, i) => Math.max(-32768, Math.min(32767, v + d.ch[1][i])));
+  const p = spans[0];
+  const level = rms(mix.subarray(at(p.firstSec + 0.05), at(p.lastSec - 0.05)));
+  t.ok(Math.abs(level - 0.5 * 32767 / Math.SQRT2) < 0.1 * 32767, `the mono mix holds it at the prompt's level (rms ${level.toFixed(0)})`);
 });
 
 t.test('bad announce settings: 400 field errors, nothing written', async (t) => {

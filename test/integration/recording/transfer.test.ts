@@ -123,9 +123,7 @@ t.test('record_call with should_follow_transfer false ends at the transfer; the 
   const { call, codes } = await transferCall({ target: `sip:2002@${REALM}`, frag: 200, callerScenario: 'rec-carrier-transferred.xml', callerMs: 3000, dial: '4420007' });
   for (const [who, code, errors] of codes) t.equal(code, 0, `${who} scenario ${errors}`);
   t.equal((await targetUas.done).code, 0, 'the target answered');
-  const all = (await uploadsOf(upload, call.callId, 4)).filter((u) => !u.path.endsWith('.json'));
-  const nf = all.filter((u) => u.path.startsWith('/nofollow'));
-  const acct = all.filter((u) => u.path.startsWith('/acct'));
+  const [nf, acct] = await filesUnder(call, '/nofollow', '/acct');
   t.equal(nf.length, 1, 'the record_call recording was delivered');
   t.equal(acct.length, 1, 'one account recording');
   if (nf.length !== 1 || acct.length !== 1) return;
@@ -222,10 +220,83 @@ t.test('a called carrier transfers (REFER on the trunk leg): routed as from its 
   ], 'the phone, the carrier (a trunk), then the target');
 });
 
+t.test('the caller transfers (phone 1001 REFERs its callee to 2002): one account file, 1001 then 2002 on the caller side', async (t) => {
+  // A phone-to-phone call: the account records inbound onnet, 1001's device its outbound calls.
+  await setRecording(svc, 'accounts', w.accountId, { account: {
+    inbound: { offnet: { enabled: true, url: `${upload.url}/acct`, format: 'wav' }, onnet: { enabled: true, url: `${upload.url}/acct`, format: 'wav' } },
+  } });
+  await setRecording(svc, 'devices', w.callerDevice, { outbound: { onnet: { enabled: true, url: `${upload.url}/caller`, format: 'wav' } } });
+  t.teardown(async () => {
+    await setRecording(svc, 'accounts', w.accountId, { account: { inbound: { offnet: { enabled: true, url: `${upload.url}/acct`, format: 'wav' } } } });
+    await setRecording(svc, 'devices', w.callerDevice, {});
+  });
+  const transferor = await registerPhone(svc, '1001');
+  transferor.rtp.close();
+  const [callee, target] = [await registerPhone(svc, '2001'), await registerPhone(svc, '2002')];
+  callee.rtp.close();
+  target.rtp.close();
+  const calleeUas = startSipp({
+    scenario: scenarioFrom('phone-answer-transferred.xml', { MS: '3000' }, dir),
+    localPort: callee.port, timeoutMs: 30_000, args: ['-m', '1', '-mp', String(await freePort())],
+  });
+  const targetUas = startSipp({
+    scenario: scenarioFrom('rec-bench-uas.xml', { PCAP: tonePcap(dir, 'target-c.pcap', TARGET_TONE, 150, 0x2002) }, dir),
+    localPort: target.port, timeoutMs: 30_000, args: ['-m', '1', '-mp', String(await freePort())],
+  });
+  let transferred = '';
+  const callP = nextCall(svc);
+  void callP.then((c) => c.once('transferred', (_c, side) => { transferred = side; }));
+  const uac = callFrom(svc, scenarioFrom('phone-call-refer.xml', { PCAP: tonePcap(dir, 'transferor-c.pcap', CALLER_TONE, 50, 0x1001), TARGET: `sip:2002@${REALM}`, FRAG: '200' }, dir), {
+    user: '1001', number: '2000', rtpPort: 0, port: transferor.port, args: ['-mp', String(await freePort())],
+  });
+  const call = await callP;
+  const [phone, calleeRun, targetRun] = await Promise.all([uac, calleeUas.done, targetUas.done]);
+  t.equal(phone.code, 0, `the transferor got 202, NOTIFY 100 then 200, then BYE ${phone.errors}`);
+  t.equal(calleeRun.code, 0, `the callee was re-INVITEd and hung up ${calleeRun.errors}`);
+  t.equal(targetRun.code, 0, `the target answered and got the BYE ${targetRun.errors}`);
+  await ended(call);
+  t.equal(transferred, 'caller', 'transferred event for the caller side');
+  t.equal(call.end?.by, 'callee', 'the callee hung up on the new party');
+
+  const [acct, dev] = await filesUnder(call, '/acct', '/caller');
+  t.equal(acct.length, 1, 'one account recording for the whole call');
+  t.equal(dev.length, 1, 'the caller\'s endpoint recording');
+  if (acct.length !== 1 || dev.length !== 1) return;
+  const d = decodeBody(acct[0].body, 'wav');
+  const first = dominantSpan(d.ch[0], d.sampleRate, CALLER_TONE, TARGET_TONE);
+  const second = dominantSpan(d.ch[0], d.sampleRate, TARGET_TONE, CALLER_TONE);
+  t.ok(first.blocks >= 40, `the transferor's tone is on the caller side (${first.blocks} blocks of 20 ms)`);
+  t.ok(second.blocks >= 100, `the target's tone is on the caller side of the same file (${second.blocks} blocks of 20 ms)`);
+  t.ok(first.lastSec <= second.firstSec, `transferor (to ${first.lastSec.toFixed(2)} s) then target (from ${second.firstSec.toFixed(2)} s)`);
+  const callSec = ((call.endedAt?.getTime() ?? 0) - call.startedAt.getTime()) / 1000;
+  t.ok(Math.abs(d.durationSec - callSec) <= 1, `the file spans the call (${d.durationSec.toFixed(2)} s of ${callSec.toFixed(2)} s)`);
+  const e = decodeBody(dev[0].body, 'wav');
+  t.ok(dominantSpan(e.ch[0], e.sampleRate, CALLER_TONE, TARGET_TONE).blocks >= 40, 'the caller\'s endpoint recording holds its tone');
+  // It ends when the media was re-pointed; the target's first packets can reach the recorder a
+  // few ms before the engine reports its answer, so at most the last 20 ms block may hold them.
+  const late = dominantSpan(e.ch[0], e.sampleRate, TARGET_TONE, CALLER_TONE);
+  t.ok(late.blocks === 0 || (late.blocks === 1 && late.lastSec >= e.durationSec - 0.04), `none of the target's before the transfer (${late.blocks} blocks)`);
+  t.ok(e.durationSec < d.durationSec - 2, `it is shorter than the account's (${e.durationSec.toFixed(2)} s < ${d.durationSec.toFixed(2)} s)`);
+  const parties = (await recordingDocOf(svc, w.accountId, call.callId, 'uploaded')).parties as unknown as PartyDoc[];
+  t.match(parties, [
+    { role: 'caller', joined: 'call', number: '1001', device_id: w.callerDevice },
+    { role: 'callee', joined: 'call', number: '2000', device_id: w.calleeDevice, left_at_ms: null },
+    { role: 'caller', joined: 'transfer', number: '2002', device_id: targetDevice, left_at_ms: null },
+  ], 'the record names the transferor, the callee and the target');
+  t.equal(parties.length, 3);
+  t.ok(parties[0].left_at_ms !== null && Math.abs(parties[2].joined_at_ms - (parties[0].left_at_ms ?? 0)) <= 5, 'the target joined as the transferor left');
+});
+
 t.test('REFER outside a dialog: 403 without a To-tag, 481 for a dialog that does not exist', async (t) => {
   const r = await runSipp({ scenario: 'refer-out-of-dialog.xml', remote: svc.sipTarget, localPort: await freePort(), timeoutMs: 15_000, args: ['-m', '1', '-s', '2001'] });
   t.equal(r.code, 0, `403 then 481 ${r.errors}`);
 });
+
+/** The call's recording files (not sidecars) delivered under each path prefix. */
+async function filesUnder(call: Call, ...prefixes: string[]): Promise<Awaited<ReturnType<typeof uploadsOf>>[]> {
+  const all = (await uploadsOf(upload, call.callId, 4)).filter((u) => !u.path.endsWith('.json'));
+  return prefixes.map((p) => all.filter((u) => u.path.startsWith(p)));
+}
 
 interface PartyDoc { role: string; joined: string; number: string | null; device_id: string | null; resource_id: string | null; joined_at_ms: number; left_at_ms: number | null }
 
