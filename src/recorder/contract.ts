@@ -26,7 +26,8 @@ export interface RecordingHandle {
   /** Settles once with the result; rejects with EncoderError when the encoder or its thread failed. */
   readonly finished: Promise<RecordingResult>;
   begin(): void;
-  stop(reason?: StopReason): Promise<RecordingResult>;
+  /** `agoMs`: end that long before now (at most the jitter delay back; see Recording.stop). */
+  stop(reason?: StopReason, agoMs?: number): Promise<RecordingResult>;
   pause(): void;
   resume(): void;
 }

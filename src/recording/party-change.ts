@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Call, TransferredParty } from '../calls';
-import { RecordingState, type Recording, type StopReason } from '../recorder';
+import { RecordingState, type RecordingHandle, type StopReason } from '../recorder';
 import { describeStep, diffPolicy, midcallSteps, transferDiff, unfollowed, type MidcallStep, type PolicyDiff } from './midcall';
 import { planRecordings, type PlanInput, type RecordingItem } from './plan';
 
@@ -12,7 +12,7 @@ import { planRecordings, type PlanInput, type RecordingItem } from './plan';
 
 export interface PartyEntry {
   item: RecordingItem;
-  rec: Recording;
+  rec: RecordingHandle;
 }
 
 export interface PartyChangeHost<E extends PartyEntry> {

@@ -347,10 +347,11 @@ export class RemoteRecording implements RecordingHandle {
     this.owner.send(this.thread, { t: 'resume', rid: this.rid, at: sharedNow() });
   }
 
-  stop(reason: StopReason = 'stop'): Promise<RecordingResult> {
+  stop(reason: StopReason = 'stop', agoMs = 0): Promise<RecordingResult> {
     if (this.stateValue === RecordingState.Pending || this.stateValue === RecordingState.Recording) {
       this.stateValue = RecordingState.Stopping;
-      this.owner.send(this.thread, { t: 'stop', rid: this.rid, reason, at: sharedNow() });
+      // The worker runs the stop on its clock at that moment, as Recording.stop(reason, agoMs) would.
+      this.owner.send(this.thread, { t: 'stop', rid: this.rid, reason, at: sharedNow() - Math.max(0, agoMs) });
     }
     return this.finished;
   }
