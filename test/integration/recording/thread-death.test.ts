@@ -7,19 +7,14 @@ import t from 'tap';
 import type { TestService } from '../../helpers/service';
 import { UploadServer } from '../../helpers/upload-server';
 import { RecorderThreads } from '../../../src/recorder';
-import { decodeBody, runCall, setRecording, uploadsOf, type World, startRecordingEnv, type RecordingEnv } from './setup';
+import { decodeBody, runCall, setRecording, uploadsOf, type World, recordingSuite } from './setup';
 
 let svc: TestService;
 let upload: UploadServer;
 let w: World;
-let env: RecordingEnv | undefined;
 
-t.before(async () => {
-  env = await startRecordingEnv();
-  ({ svc, upload, w } = env);
-});
-t.teardown(async () => {
-  await env?.close();
+recordingSuite(t, 'thread-death-', (s) => {
+  ({ svc, upload, w } = s);
 });
 
 const metrics = async (): Promise<string> => (await fetch(`${svc.apiUrl}/metrics`)).text();
