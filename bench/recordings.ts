@@ -15,7 +15,7 @@
  * received / lost / late, CPU of this process, rtpengine, the lame encoders and SIPp, load
  * average, event-loop lag, then CPU per concurrent call and the ceiling it implies; then the
  * highest step passed. Stops at the first failing step. REC_JITTER_MS overrides the recorder's
- * jitter buffer delay (default 300 ms).
+ * jitter buffer delay (default: the recorder's, 500 ms).
  *
  * REC_FORMAT: mp3-16k-stereo (default, Kazoo's defaults), mp3-8k-mono or wav (16 kHz stereo).
  * REC_THREADS: recorder.threads (default the config's 'auto'; 0 = sessions on the main thread).
