@@ -51,6 +51,16 @@ recordingSuite(t, 'transfer-', async (s) => {
 
 
 
+/** Phone 2002 registers and answers the transfer once with TARGET_TONE (`packets` of 20 ms). */
+async function startTarget(pcap: string, packets = 150): Promise<ReturnType<typeof startSipp>> {
+  const target = await registerPhone(svc, '2002');
+  target.rtp.close();
+  return startSipp({
+    scenario: scenarioFrom('rec-bench-uas.xml', { PCAP: tonePcap(dir, pcap, TARGET_TONE, packets, 0x2002) }, dir),
+    localPort: target.port, timeoutMs: 30_000, args: ['-m', '1', '-mp', String(await freePort())],
+  });
+}
+
 /** The carrier calls 4420000 (phone 2001), which REFERs to `target` expecting the final sipfrag `frag`. */
 async function transferCall(o: { target: string; frag: number; callerScenario: string; callerMs: number; dial?: string }): Promise<{ call: Call; codes: Array<[string, number | null, string]> }> {
   const transferor = await registerPhone(svc, '2001');
@@ -77,12 +87,7 @@ async function transferCall(o: { target: string; frag: number; callerScenario: s
 }
 
 t.test('blind transfer: NOTIFY 100 then 200, the target bridged, one recording spans both callees', async (t) => {
-  const target = await registerPhone(svc, '2002');
-  target.rtp.close();
-  const targetUas = startSipp({
-    scenario: scenarioFrom('rec-bench-uas.xml', { PCAP: tonePcap(dir, 'target.pcap', TARGET_TONE, 150, 0x2002) }, dir),
-    localPort: target.port, timeoutMs: 30_000, args: ['-m', '1', '-mp', String(await freePort())],
-  });
+  const targetUas = await startTarget('target.pcap');
   let transferred = '';
   const seen = nextCall(svc).then((c) => { c.once('transferred', (_c, side) => { transferred = side; }); });
   const { call, codes } = await transferCall({ target: `sip:2002@${REALM}`, frag: 200, callerScenario: 'rec-carrier-transferred.xml', callerMs: 3000 });
@@ -114,12 +119,7 @@ t.test('blind transfer: NOTIFY 100 then 200, the target bridged, one recording s
 });
 
 t.test('record_call with should_follow_transfer false ends at the transfer; the account recording goes on', async (t) => {
-  const target = await registerPhone(svc, '2002');
-  target.rtp.close();
-  const targetUas = startSipp({
-    scenario: scenarioFrom('rec-bench-uas.xml', { PCAP: tonePcap(dir, 'target-nf.pcap', TARGET_TONE, 150, 0x2002) }, dir),
-    localPort: target.port, timeoutMs: 30_000, args: ['-m', '1', '-mp', String(await freePort())],
-  });
+  const targetUas = await startTarget('target-nf.pcap');
   const { call, codes } = await transferCall({ target: `sip:2002@${REALM}`, frag: 200, callerScenario: 'rec-carrier-transferred.xml', callerMs: 3000, dial: '4420007' });
   for (const [who, code, errors] of codes) t.equal(code, 0, `${who} scenario ${errors}`);
   t.equal((await targetUas.done).code, 0, 'the target answered');
@@ -156,12 +156,7 @@ t.test('baresip transfers blind (its transfer command): the target bridged, one 
   await svc.store.create('callflows', w.accountId, { numbers: ['4420003'], flow: { module: 'device', data: { id: device } } });
   const phone = await Baresip.start({ user: '2003', realm: REALM, password: 'pw-2003', proxy: svc.sipTarget, toneHz: CALLEE_TONE, autoAnswer: true });
   t.teardown(() => phone.close());
-  const target = await registerPhone(svc, '2002');
-  target.rtp.close();
-  const targetUas = startSipp({
-    scenario: scenarioFrom('rec-bench-uas.xml', { PCAP: tonePcap(dir, 'target-b.pcap', TARGET_TONE, 150, 0x2002) }, dir),
-    localPort: target.port, timeoutMs: 30_000, args: ['-m', '1', '-mp', String(await freePort())],
-  });
+  const targetUas = await startTarget('target-b.pcap');
   const callerRtp = await RtpEndpoint.open(CARRIER);
   t.teardown(() => callerRtp.close());
   const callP = nextCall(svc);
@@ -197,12 +192,7 @@ t.test('baresip transfers blind (its transfer command): the target bridged, one 
 t.test('a called carrier transfers (REFER on the trunk leg): routed as from its trunk, the phone re-INVITEd to the target', async (t) => {
   const caller = await registerPhone(svc, '1001');
   caller.rtp.close();
-  const target = await registerPhone(svc, '2002');
-  target.rtp.close();
-  const targetUas = startSipp({
-    scenario: scenarioFrom('rec-bench-uas.xml', { PCAP: tonePcap(dir, 'target-t.pcap', TARGET_TONE, 100, 0x2002) }, dir),
-    localPort: target.port, timeoutMs: 30_000, args: ['-m', '1', '-mp', String(await freePort())],
-  });
+  const targetUas = await startTarget('target-t.pcap', 100);
   const carrier = startSipp({
     scenario: scenarioFrom('phone-answer-refer.xml', { PCAP: tonePcap(dir, 'carrier-t.pcap', CALLEE_TONE, 50, 0x5555), TARGET: `sip:2002@${REALM}`, FRAG: '200' }, dir),
     localPort: w.carrierPort, timeoutMs: 30_000, args: ['-m', '1', '-i', CARRIER, '-mp', String(await freePort(CARRIER))],
@@ -232,17 +222,13 @@ t.test('the caller transfers (phone 1001 REFERs its callee to 2002): one account
   });
   const transferor = await registerPhone(svc, '1001');
   transferor.rtp.close();
-  const [callee, target] = [await registerPhone(svc, '2001'), await registerPhone(svc, '2002')];
+  const callee = await registerPhone(svc, '2001');
   callee.rtp.close();
-  target.rtp.close();
   const calleeUas = startSipp({
     scenario: scenarioFrom('phone-answer-transferred.xml', { MS: '3000' }, dir),
     localPort: callee.port, timeoutMs: 30_000, args: ['-m', '1', '-mp', String(await freePort())],
   });
-  const targetUas = startSipp({
-    scenario: scenarioFrom('rec-bench-uas.xml', { PCAP: tonePcap(dir, 'target-c.pcap', TARGET_TONE, 150, 0x2002) }, dir),
-    localPort: target.port, timeoutMs: 30_000, args: ['-m', '1', '-mp', String(await freePort())],
-  });
+  const targetUas = await startTarget('target-c.pcap');
   let transferred = '';
   const callP = nextCall(svc);
   void callP.then((c) => c.once('transferred', (_c, side) => { transferred = side; }));
