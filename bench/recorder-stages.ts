@@ -3,7 +3,7 @@
  * by stage, at 16 kHz stereo and 8 kHz mono, measured. Per-stage microbenchmarks run on realistic
  * 20 ms PCMU packets (CPU time, median of five rounds); socket receive is real UDP over loopback
  * from a sender process; lame is the CLI at the recorder's settings; then a whole-pipeline run of
- * real sessions in real time. Figures: ns per packet (one leg's 20 ms packet), us of CPU per
+ * real sessions in real time; then live memory per recording session (heap, after full GCs). Figures: ns per packet (one leg's 20 ms packet), us of CPU per
  * recorded call-second, % of one core per recorded call.
  *   BENCH_CALLS (default 40) calls for the socket and whole-pipeline runs, BENCH_SECONDS (10).
  */
@@ -11,6 +11,7 @@ import { legacyStages, legacyChainGcs } from './recorder/stages-legacy';
 import { currentStages, currentChainGcs } from './recorder/stages-current';
 import { socketReceiveNs, lameUs, wavWriteUs, pipelines } from './recorder/net';
 import { packetRow, table, GC_PACKETS, type Row } from './recorder/measure';
+import { memoryLine, sessionMemory } from './recorder/memory';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 40);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
   ]));
   console.log('');
   await pipelines(CALLS, SECONDS);
+  console.log(memoryLine(await sessionMemory(CALLS, 5)));
 }
 
 main().catch((err: unknown) => {

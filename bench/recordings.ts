@@ -20,9 +20,12 @@
  * REC_FORMAT: mp3-16k-stereo (default, Kazoo's defaults), mp3-8k-mono or wav (16 kHz stereo).
  * REC_THREADS: recorder.threads (default the config's 'auto'; 0 = sessions on the main thread).
  * Also printed per step: the main thread's CPU and the recorder threads' CPU per call apart
- * (/proc thread times), lame's (the lame spawner's children), and memory per active recording:
- * the service's RSS with every call up minus its RSS before the step, over the calls (goal
- * <= 256 KiB), and the lame processes' own RSS per recording.
+ * (/proc thread times), lame's (the lame spawner's children), and memory per active recording
+ * (goal <= 256 KiB): the live heap (V8 heap in use plus Buffers, of the main thread and every
+ * recorder thread, each after a full GC: npm's script runs node with --expose-gc) with every
+ * call up minus the same before the step, over the recordings active then; the service's RSS
+ * the same way (the allocator keeps freed pages, so RSS overstates a step and can even shrink);
+ * and the lame processes' own RSS per recording.
  */
 import { readFileSync, readdirSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -38,6 +41,7 @@ import { processCpuSeconds } from '../src/media/watchdog';
 import { toneSpan } from '../test/integration/recording/media';
 import { decodeBody } from '../test/integration/recording/setup';
 import { RecorderThreads } from '../src/recorder';
+import { liveBytes } from '../src/recorder/remote/live-bytes';
 
 const STEPS = (process.env.REC_STEPS ?? '100,150,200,250,300').split(',').map(Number);
 const HOLD = Number(process.env.REC_HOLD_SECONDS ?? 60);
@@ -52,6 +56,7 @@ const FORMATS: Record<string, { format: 'mp3' | 'wav'; rate: number; stereo: boo
 const REC = FORMATS[FORMAT];
 if (REC === undefined) throw new Error(`REC_FORMAT ${FORMAT}: one of ${Object.keys(FORMATS).join(', ')}`);
 const CALLER = '127.0.0.2';
+const HEAP_NOTE = typeof (globalThis as { gc?: unknown }).gc === 'function' ? 'main + recorder threads, after a full GC' : 'main + recorder threads, no --expose-gc: garbage included';
 const CALLEE = '127.0.0.3';
 const DID = '5550000';
 
@@ -217,7 +222,13 @@ async function main(): Promise<void> {
   const host = svc.service.recordings?.host;
   const threads = host instanceof RecorderThreads ? host : undefined;
   const spawnerPid = (host as { spawner?: { pid?: number } } | undefined)?.spawner?.pid;
-  const workersCpu = async (): Promise<number> => (threads ? (await threads.cpuSeconds()).reduce<number>((a, b) => a + (b ?? 0), 0) : 0);
+  const workers = async (): Promise<{ cpu: number; heap: number }> => {
+    const all = threads ? await threads.usage() : [];
+    return { cpu: all.reduce((a, u) => a + (u?.cpuSeconds ?? 0), 0), heap: all.reduce((a, u) => a + (u?.heapBytes ?? 0), 0) };
+  };
+  const workersCpu = async (): Promise<number> => (await workers()).cpu;
+  /** Live memory of the service's isolates (main thread, recorder threads), after a full GC each. */
+  const liveHeap = async (): Promise<{ main: number; threads: number }> => ({ main: await liveBytes(), threads: (await workers()).heap });
   const mainCpu = (): number => statSeconds(`/proc/${process.pid}/task/${process.pid}/stat`);
   const lameCpu = (): number => (spawnerPid === undefined ? 0 : statSeconds(`/proc/${spawnerPid}/stat`, true));
 
@@ -246,9 +257,16 @@ async function main(): Promise<void> {
       const work0 = await workersCpu();
       const spawnKids0 = lameCpu();
       const rss0 = process.memoryUsage().rss;
+      const heap0 = await liveHeap();
       // Memory with every call up: SIPp ramps n calls over one hold and keeps n up for another.
-      let mem = { rss: 0, lame: { n: 0, bytes: 0 } };
-      const memTimer = setTimeout(() => { mem = { rss: process.memoryUsage().rss, lame: lameRss(spawnerPid) }; }, 1.5 * HOLD * 1000);
+      let mem = { rss: 0, heap: { main: 0, threads: 0 }, active: 0, lame: { n: 0, bytes: 0 } };
+      const memTimer = setTimeout(() => {
+        const rss = process.memoryUsage().rss;
+        // One recording per call (the account's rule): calls up = recordings active.
+        void Promise.all([svc.service.metrics.activeCalls.get(), liveHeap()]).then(([calls, heap]) => {
+          mem = { rss, heap, active: calls.values.reduce((a, v) => a + v.value, 0), lame: lameRss(spawnerPid) };
+        });
+      }, 1.5 * HOLD * 1000);
       const rtp0 = processCpuSeconds(rtpenginePid);
       const t0 = Date.now();
       const callee = startSipp({
@@ -328,12 +346,12 @@ async function main(): Promise<void> {
       const sum = appSec + rtpSec + lameSec + sippSec;
       console.log(`      step ${secs.toFixed(0)} s, per concurrent call: app ${per(appSec)} rtpengine ${per(rtpSec)} lame ${per(lameSec)} SIPp ${per(sippSec)} = ${per(sum)} of a core -> ceiling ~${(2 / (sum / callSec)).toFixed(0)} calls on 2 cores; main-thread GC ${(gc.total / 1000).toFixed(1)} s, longest pause ${gc.max.toFixed(0)} ms`);
       const kib = (b: number): string => `${(b / 1024).toFixed(0)} KiB`;
-      console.log(`      app split per call: main thread ${per(mainSec)}, recorder threads ${per(workSec)}, other threads ${per(Math.max(0, appSec - mainSec - workSec))}; memory per active recording: service RSS ${mem.rss ? kib((mem.rss - rss0) / n) : '?'} (goal <= 256 KiB), lame ${mem.lame.n ? kib(mem.lame.bytes / mem.lame.n) : '?'} each (${mem.lame.n} running)`);
+      console.log(`      app split per call: main thread ${per(mainSec)}, recorder threads ${per(workSec)}, other threads ${per(Math.max(0, appSec - mainSec - workSec))}; memory per active recording (${mem.active} active): live heap ${mem.active ? `${kib((mem.heap.main + mem.heap.threads - heap0.main - heap0.threads) / mem.active)} = main thread ${kib((mem.heap.main - heap0.main) / mem.active)} + recorder threads ${kib((mem.heap.threads - heap0.threads) / mem.active)}` : '?'} (goal <= 256 KiB; ${HEAP_NOTE}), service RSS ${mem.rss ? kib((mem.rss - rss0) / Math.max(1, mem.active)) : '?'}, lame ${mem.lame.n ? kib(mem.lame.bytes / mem.lame.n) : '?'} each (${mem.lame.n} running)`);
       if (!pass) break;
       best = n;
     }
   } finally {
-    console.log(`most concurrent recorded calls sustained with no packet missing: ${best} (goal 300)`);
+    console.log(`most concurrent recorded calls sustained with no packet missing: ${best} (goal 400)`);
     await svc.close();
     await upload.close();
   }

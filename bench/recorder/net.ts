@@ -16,7 +16,7 @@ import { EncoderPool } from '../../src/recorder/encoder/pool';
 import { RecordingSession } from '../../src/recorder/session';
 import { cpuMicros, childCpuSec, legAudio, nsPer, PPS } from './measure';
 
-function runSender(ports: readonly number[], seconds: number, rate = PPS): Promise<number> {
+export function runSender(ports: readonly number[], seconds: number, rate = PPS): Promise<number> {
   const child = fork(join(__dirname, 'sender.js'), [], { stdio: 'inherit' });
   child.send({ ports, seconds, rate });
   return new Promise((resolve, reject) => {

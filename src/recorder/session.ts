@@ -16,6 +16,8 @@ import type { RecorderSession } from './contract';
 
 const RATE = 8000;
 const FRAME = 160; // 20 ms at 8 kHz
+/** A leg's decode buffer to start with: 128 ms of G.711, more than any common ptime (RFC 3551 4.5: 20 ms default). */
+const PACKET_SAMPLES = 1024;
 /** Comfort noise (RFC 3389), static payload type 13: silence, not a codec we miss. */
 const PT_CN = 13;
 
@@ -65,8 +67,8 @@ interface LegPacket {
   sequenceNumber: number;
   timestamp: number;
   ssrc: number;
-  /** The leg's decode buffer (longest accepted payload), `length` of it used. */
-  readonly samples: Int16Array;
+  /** The leg's decode buffer, `length` of it used: PACKET_SAMPLES, grown for a longer payload. */
+  samples: Int16Array;
   length: number;
   arrival: number;
 }
@@ -136,7 +138,7 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
       jitter: new JitterBuffer({ frameSamples: FRAME, windowSamples: this.jitterSamples, maxDriftSamples: Math.max(RATE, 4 * this.jitterSamples) }, aligner),
       aligner,
       rtp: new RtpHeader(),
-      packet: { sequenceNumber: 0, timestamp: 0, ssrc: 0, samples: new Int16Array(this.maxPayload), length: 0, arrival: 0 },
+      packet: { sequenceNumber: 0, timestamp: 0, ssrc: 0, samples: new Int16Array(PACKET_SAMPLES), length: 0, arrival: 0 },
       chunk: new Int16Array(4 * FRAME),
       malformed: 0,
       ignored: 0,
@@ -319,6 +321,8 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
       return;
     }
     const p = leg.packet;
+    // Sized for the usual packets (memory per recording, issue 14); a longer one grows it once.
+    if (len > p.samples.length) p.samples = new Int16Array(len);
     decodeG711Into(msg, h.payloadStart, h.payloadEnd, table, p.samples);
     p.sequenceNumber = h.sequenceNumber;
     p.timestamp = h.timestamp;

@@ -24,7 +24,8 @@ export function wavHeader(sampleRate: number, channels: number, dataBytes: numbe
   return h;
 }
 
-const FLUSH_BYTES = 64 * 1024;
+/** A write per 500 ms batch at 16 kHz stereo (32 KB): little held in memory per recording, few writes. */
+const FLUSH_BYTES = 32 * 1024;
 
 /** Streams 16-bit little-endian PCM to a WAV file; synchronous I/O because it runs in a worker. */
 export class WavFileWriter implements AudioFileWriter {

@@ -6,6 +6,18 @@ import { EncoderError, RecorderConfigError, RecordingPauseError, RecordingStateE
 /** Session options that cross the thread boundary (the worker makes its own logger, encoders and clock). */
 export type RemoteSessionOptions = Omit<HostSessionOptions, 'logger'>;
 
+/** A recorder thread's own CPU seconds (null where /proc/thread-self is unreadable) and memory. */
+export interface ThreadUsage {
+  readonly cpuSeconds: number | null;
+  /**
+   * The thread's V8 heap in use plus the memory of its Buffers and other external objects
+   * (process.memoryUsage() in a worker counts the calling thread's isolate only), after a full
+   * collection when the process runs with --expose-gc (bench:recordings does), so that it is
+   * the live memory of the thread's sessions rather than garbage waiting for the collector.
+   */
+  readonly heapBytes: number;
+}
+
 /** An error as it crosses postMessage: its class is rebuilt from `code`. */
 export interface WireError {
   readonly code: string;
@@ -24,8 +36,8 @@ export type ToSessionWorker =
   | { readonly t: 'stop'; readonly rid: number; readonly reason: string; readonly at: number }
   | { readonly t: 'close'; readonly sid: number; readonly reason: string; readonly at: number }
   | { readonly t: 'stats'; readonly sid: number; readonly req: number }
-  /** The thread's own CPU time (bench:recordings). */
-  | { readonly t: 'cpu'; readonly req: number };
+  /** The thread's own CPU time and live memory (bench:recordings). */
+  | { readonly t: 'usage'; readonly req: number };
 
 export type FromSessionWorker =
   /** The thread has loaded its modules and takes sessions. */
@@ -37,7 +49,7 @@ export type FromSessionWorker =
   /** `stats`: the legs' final counters (a closed session still answers stats()). */
   | { readonly t: 'closed'; readonly sid: number; readonly results: RecordingResult[]; readonly stats: Record<string, LegStats> }
   | { readonly t: 'stats'; readonly req: number; readonly stats: Record<string, LegStats> | null }
-  | { readonly t: 'cpu'; readonly req: number; readonly seconds: number | null }
+  | { readonly t: 'usage'; readonly req: number; readonly usage: ThreadUsage }
   | { readonly t: 'dtmf'; readonly sid: number; readonly leg: string; readonly digit: string }
   /** A log line of a session (pino JSON), written by the main thread's logger. */
   | { readonly t: 'log'; readonly sid: number; readonly line: string };

@@ -7,12 +7,12 @@ import { defaultRecordingPath, type LegEndpoint, type SessionEvents } from '../s
 import { RecordingState, validateSettings, type LegStats, type RecordingResult, type RecordingSettings, type StopReason } from '../recording';
 import { EncoderError, RecorderConfigError, RecordingPauseError, RecordingStateError } from '../errors';
 import type { HostSessionOptions, LegCodec, RecordSettings, RecorderHost, RecorderSession, RecordingHandle } from '../contract';
-import { fromWire, sharedNow, type FromSessionWorker, type ToSessionWorker } from './protocol';
+import { fromWire, sharedNow, type FromSessionWorker, type ThreadUsage, type ToSessionWorker } from './protocol';
 import type { SessionWorkerData } from './session-worker';
 import type { SpoolKey } from '../../atrest/keyring';
 import type { LameSpawner } from '../spawner/helper';
 
-type Answer = Extract<FromSessionWorker, { t: 'stats' | 'cpu' }>;
+type Answer = Extract<FromSessionWorker, { t: 'stats' | 'usage' }>;
 
 /** @internal One recorder worker thread and how many sessions it hosts. */
 export interface Thread {
@@ -76,9 +76,9 @@ export class RecorderThreads implements RecorderHost {
     return s;
   }
 
-  /** Each thread's own CPU seconds (null where /proc/thread-self is not readable). */
-  cpuSeconds(): Promise<(number | null)[]> {
-    return Promise.all(this.threads.map((t) => this.ask(t, (req) => ({ t: 'cpu', req })).then((m) => (m !== null && m.t === 'cpu' ? m.seconds : null))));
+  /** Each thread's own CPU seconds and live memory (null for a thread that is dead). */
+  usage(): Promise<(ThreadUsage | null)[]> {
+    return Promise.all(this.threads.map((t) => this.ask(t, (req) => ({ t: 'usage', req })).then((m) => (m !== null && m.t === 'usage' ? m.usage : null))));
   }
 
   async close(): Promise<void> {
@@ -159,7 +159,7 @@ export class RecorderThreads implements RecorderHost {
         this.recordings.get(m.rid)?.settle(m);
         return;
       case 'stats':
-      case 'cpu':
+      case 'usage':
         this.waiters.get(m.req)?.resolve(m);
         return;
     }

@@ -10,6 +10,7 @@ import { RecordingSession } from '../session';
 import type { Recording } from '../recording';
 import { InThreadEncoders, type EncoderEnv } from '../encoder/output-job';
 import { toWire, type FromSessionWorker, type ToSessionWorker } from './protocol';
+import { liveBytes } from './live-bytes';
 
 /** Encryption at rest (every file this thread writes is sealed with the key) and the lame spawner. */
 export type SessionWorkerData = EncoderEnv;
@@ -118,8 +119,8 @@ function onMessage(m: ToSessionWorker): void {
     case 'stats':
       post({ t: 'stats', req: m.req, stats: sessions.get(m.sid)?.legStats() ?? null });
       return;
-    case 'cpu':
-      post({ t: 'cpu', req: m.req, seconds: threadCpuSeconds() });
+    case 'usage':
+      void liveBytes().then((heapBytes) => post({ t: 'usage', req: m.req, usage: { cpuSeconds: threadCpuSeconds(), heapBytes } }));
       return;
   }
 }
