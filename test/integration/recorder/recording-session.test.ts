@@ -128,6 +128,29 @@ t.test('two legs, loss/reorder/duplicate, WAV and MP3 decoded and checked', asyn
   t.ok(goertzel(mid, 8000, 1000) > 2000 && goertzel(mid, 8000, 400) > 2000, 'mono mix carries both tones');
 });
 
+t.test('packets longer than the usual decode buffer (200 ms, 1600 samples) are recorded whole', async (t) => {
+  const { session, port } = await newSession();
+  const wav = session.record({ format: 'wav', sampleRate: 8000, channels: 'stereo', timeLimitSec: 3600, minSec: 0 });
+  wav.begin();
+  await sendTones([
+    { port: port.caller, pt: 0, freq: 1000, packets: 12, ptimeMs: 200 },
+    { port: port.callee, pt: 8, freq: 400, packets: 12, ptimeMs: 200 },
+  ]);
+  await sleep(20);
+  await session.close('hangup');
+  const r = await wav.finished;
+  t.same([r.legs.caller.received, r.legs.caller.lost, r.legs.callee.received, r.legs.callee.lost], [12, 0, 12, 0], 'every 200 ms packet counted, none lost');
+  const d = decode(r.path);
+  const o = onset(d.ch[0]);
+  // 2.4 s of tone per leg: each 20 ms block from the onset to 2.38 s carries it.
+  let quiet = 0;
+  for (let b = o; b + 160 <= o + 0.98 * 2.4 * 8000; b += 160) {
+    if (goertzel(d.ch[0].subarray(b, b + 160), 8000, 1000) < 1000) quiet++;
+  }
+  t.equal(quiet, 0, 'the caller\'s tone has no 20 ms gap across the long packets');
+  t.ok(goertzel(d.ch[1].subarray(o + 800, o + 16000), 8000, 400) > 2000, 'the callee\'s tone is there');
+});
+
 t.test('time_limit cuts the recording by itself', async (t) => {
   const { session, port } = await newSession();
   const rec = session.record({ format: 'wav', sampleRate: 16000, channels: 'stereo', timeLimitSec: 1, minSec: 0 });

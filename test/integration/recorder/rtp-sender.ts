@@ -18,11 +18,13 @@ export interface ToneStream {
   readonly ssrc?: number;
   readonly seq0?: number;
   readonly ts0?: number;
+  /** Packet time (default 20 ms); every stream of one sendTones call uses the same. */
+  readonly ptimeMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Test-side RTP source: 20 ms G.711 packets of a tone, paced in real time, sent to 127.0.0.1. */
+/** Test-side RTP source: G.711 packets of a tone (20 ms unless ptimeMs), paced in real time, sent to 127.0.0.1. */
 export async function sendTones(streams: readonly ToneStream[]): Promise<void> {
   const sockets: Socket[] = [];
   try {
@@ -31,17 +33,19 @@ export async function sendTones(streams: readonly ToneStream[]): Promise<void> {
       sockets.push(sock);
       const enc = s.pt === 0 ? linearToUlaw : linearToAlaw;
       const pkts: Buffer[] = [];
+      const len = 8 * (s.ptimeMs ?? 20);
       for (let k = 0; k < s.packets; k++) {
-        const pcm = new Int16Array(160);
-        for (let i = 0; i < 160; i++) pcm[i] = Math.round(8000 * Math.sin((2 * Math.PI * s.freq * (k * 160 + i)) / 8000));
-        pkts.push(buildRtp({ payloadType: s.wirePt ?? s.pt, sequenceNumber: (s.seq0 ?? 1000) + k, timestamp: (s.ts0 ?? 5000) + k * 160, ssrc: s.ssrc ?? 0x1234 + s.pt, payload: encodeG711(pcm, enc) }));
+        const pcm = new Int16Array(len);
+        for (let i = 0; i < len; i++) pcm[i] = Math.round(8000 * Math.sin((2 * Math.PI * s.freq * (k * len + i)) / 8000));
+        pkts.push(buildRtp({ payloadType: s.wirePt ?? s.pt, sequenceNumber: (s.seq0 ?? 1000) + k, timestamp: (s.ts0 ?? 5000) + k * len, ssrc: s.ssrc ?? 0x1234 + s.pt, payload: encodeG711(pcm, enc) }));
       }
       return { s, sock, pkts };
     });
     const n = Math.max(...streams.map((s) => s.packets));
+    const ptime = streams[0]?.ptimeMs ?? 20;
     const t0 = performance.now();
     for (let k = 0; k < n; k++) {
-      const wait = t0 + k * 20 - performance.now();
+      const wait = t0 + k * ptime - performance.now();
       if (wait > 0) await sleep(wait);
       for (const { s, sock, pkts } of prepared) {
         if (k >= s.packets) continue;
