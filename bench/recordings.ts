@@ -19,8 +19,9 @@
  *
  * REC_FORMAT: mp3-16k-stereo (default, Kazoo's defaults), mp3-8k-mono or wav (16 kHz stereo).
  * REC_THREADS: recorder.threads (default the config's 'auto'; 0 = sessions on the main thread).
- * Also printed per step: the main thread's CPU and the recorder threads' CPU per call apart
- * (/proc thread times), lame's (the lame spawner's children), and memory per active recording
+ * Also printed per step: the recorder threads' event-loop lag (what the jitter delay must
+ * absorb besides network jitter, now that RTP is off the main thread), the main thread's CPU
+ * and the recorder threads' CPU per call apart (/proc thread times), lame's (the lame spawner's children), and memory per active recording
  * (goal <= 256 KiB): the live heap (V8 heap in use plus Buffers, of the main thread and every
  * recorder thread, each after a full GC: npm's script runs node with --expose-gc) with every
  * call up minus the same before the step, over the recordings active then; the service's RSS
@@ -222,13 +223,26 @@ async function main(): Promise<void> {
   const host = svc.service.recordings?.host;
   const threads = host instanceof RecorderThreads ? host : undefined;
   const spawnerPid = (host as { spawner?: { pid?: number } } | undefined)?.spawner?.pid;
-  const workers = async (): Promise<{ cpu: number; heap: number }> => {
-    const all = threads ? await threads.usage() : [];
-    return { cpu: all.reduce((a, u) => a + (u?.cpuSeconds ?? 0), 0), heap: all.reduce((a, u) => a + (u?.heapBytes ?? 0), 0) };
+  /** The recorder threads summed (CPU, memory) or at their worst (loop lag). */
+  const workers = async (o: { gc: boolean; resetLag: boolean }): Promise<{ cpu: number; heap: number; lagP99: number; lagMax: number }> => {
+    const all = threads ? await threads.usage(o) : [];
+    return {
+      cpu: all.reduce((a, u) => a + (u?.cpuSeconds ?? 0), 0),
+      heap: all.reduce((a, u) => a + (u?.heapBytes ?? 0), 0),
+      lagP99: Math.max(0, ...all.map((u) => u?.lagP99Ms ?? 0)),
+      lagMax: Math.max(0, ...all.map((u) => u?.lagMaxMs ?? 0)),
+    };
   };
-  const workersCpu = async (): Promise<number> => (await workers()).cpu;
-  /** Live memory of the service's isolates (main thread, recorder threads), after a full GC each. */
-  const liveHeap = async (): Promise<{ main: number; threads: number }> => ({ main: await liveBytes(), threads: (await workers()).heap });
+  /**
+   * Live memory of the service's isolates (main thread, recorder threads), after a full GC each.
+   * The upload server runs in this process and holds the step's uploaded files until the step
+   * ends (a sample is decoded): those bytes are the bench's, not the service's, and are left out.
+   */
+  const liveHeap = async (): Promise<{ main: number; threads: number }> => {
+    const main = await liveBytes();
+    const held = upload.delivered().reduce((a, r) => a + r.body.length, 0);
+    return { main: main - held, threads: (await workers({ gc: true, resetLag: false })).heap };
+  };
   const mainCpu = (): number => statSeconds(`/proc/${process.pid}/task/${process.pid}/stat`);
   const lameCpu = (): number => (spawnerPid === undefined ? 0 : statSeconds(`/proc/${spawnerPid}/stat`, true));
 
@@ -254,16 +268,21 @@ async function main(): Promise<void> {
       gcWatch.observe({ entryTypes: ['gc'] });
       const cpu0 = process.cpuUsage();
       const main0 = mainCpu();
-      const work0 = await workersCpu();
+      const work0 = (await workers({ gc: false, resetLag: true })).cpu;
       const spawnKids0 = lameCpu();
       const rss0 = process.memoryUsage().rss;
       const heap0 = await liveHeap();
       // Memory with every call up: SIPp ramps n calls over one hold and keeps n up for another.
       let mem = { rss: 0, heap: { main: 0, threads: 0 }, active: 0, lame: { n: 0, bytes: 0 } };
+      // The recorder threads' loop lag over the ramp and the full load, read before the
+      // collections of the memory reading (their pauses are the measurement's, not the load's).
+      let threadLag = { p99: NaN, max: NaN };
       const memTimer = setTimeout(() => {
         const rss = process.memoryUsage().rss;
         // One recording per call (the account's rule): calls up = recordings active.
-        void Promise.all([svc.service.metrics.activeCalls.get(), liveHeap()]).then(([calls, heap]) => {
+        void workers({ gc: false, resetLag: false }).then(async (w) => {
+          threadLag = { p99: w.lagP99, max: w.lagMax };
+          const [calls, heap] = await Promise.all([svc.service.metrics.activeCalls.get(), liveHeap()]);
           mem = { rss, heap, active: calls.values.reduce((a, v) => a + v.value, 0), lame: lameRss(spawnerPid) };
         });
       }, 1.5 * HOLD * 1000);
@@ -292,7 +311,7 @@ async function main(): Promise<void> {
       const cpu = process.cpuUsage(cpu0);
       clearTimeout(memTimer);
       const mainSec = mainCpu() - main0;
-      const workSec = (await workersCpu()) - work0;
+      const workSec = (await workers({ gc: false, resetLag: false })).cpu - work0;
       const spawnKidsSec = lameCpu() - spawnKids0;
       lag.disable();
       gcWatch.disconnect();
@@ -346,6 +365,7 @@ async function main(): Promise<void> {
       const sum = appSec + rtpSec + lameSec + sippSec;
       console.log(`      step ${secs.toFixed(0)} s, per concurrent call: app ${per(appSec)} rtpengine ${per(rtpSec)} lame ${per(lameSec)} SIPp ${per(sippSec)} = ${per(sum)} of a core -> ceiling ~${(2 / (sum / callSec)).toFixed(0)} calls on 2 cores; main-thread GC ${(gc.total / 1000).toFixed(1)} s, longest pause ${gc.max.toFixed(0)} ms`);
       const kib = (b: number): string => `${(b / 1024).toFixed(0)} KiB`;
+      console.log(`      recorder threads' loop lag p99/max ${threadLag.p99.toFixed(0)}/${threadLag.max.toFixed(0)} ms (first 1.5 holds; jitter delay ${process.env.REC_JITTER_MS ?? 500} ms)`);
       console.log(`      app split per call: main thread ${per(mainSec)}, recorder threads ${per(workSec)}, other threads ${per(Math.max(0, appSec - mainSec - workSec))}; memory per active recording (${mem.active} active): live heap ${mem.active ? `${kib((mem.heap.main + mem.heap.threads - heap0.main - heap0.threads) / mem.active)} = main thread ${kib((mem.heap.main - heap0.main) / mem.active)} + recorder threads ${kib((mem.heap.threads - heap0.threads) / mem.active)}` : '?'} (goal <= 256 KiB; ${HEAP_NOTE}), service RSS ${mem.rss ? kib((mem.rss - rss0) / Math.max(1, mem.active)) : '?'}, lame ${mem.lame.n ? kib(mem.lame.bytes / mem.lame.n) : '?'} each (${mem.lame.n} running)`);
       if (!pass) break;
       best = n;

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { CallMedia, type MediaServer, type Side } from '../media';
 import type { Metrics } from '../metrics';
 import { callerOf } from '../signalling/auth/invite-auth';
-import { CallerKind, classifyDirection, type Caller } from '../signalling/direction';
+import { CallerKind, classifyDirection } from '../signalling/direction';
 import { backendUnavailable } from '../signalling/errors';
 import { Call, CallState, HangupBy, type CallEnd } from './call';
 import { runAnswerFirst, type AnswerFirstPort } from './answer-first';
@@ -20,6 +20,7 @@ import { releaseDialog, Transfer, type TransferResult } from './transfer';
 import { attendedTransfer, legToward } from './attended';
 import { callerParty, targetParty } from './parties';
 import { dialledNumbers, type Router } from './router';
+import { bLegHeaders, fromTagOf, maxForwardsOf, userOf } from './b-leg-headers';
 
 /**
  * The B2BUA proper. For each admitted INVITE (signalling's authenticateInvite ran first and
@@ -47,41 +48,6 @@ export interface B2buaDeps {
 export interface B2buaEvents {
   /** A new call; attach to its events (answered/bridged/ended) here. */
   call: [Call];
-}
-
-function fromTagOf(req: Srf.SrfRequest): string {
-  try {
-    const tag = req.getParsedHeader('From').params?.tag;
-    return typeof tag === 'string' ? tag : '';
-  } catch {
-    return '';
-  }
-}
-
-function userOf(uri: string): string {
-  const m = /^(?:sips?|tel):([^@;>]*)/i.exec(uri.trim().replace(/^.*</, ''));
-  return m ? m[1] : 'anonymous';
-}
-
-/** Headers of the B-leg INVITEs: the caller's identity, presented under our own dialog. */
-function bLegHeaders(req: Srf.SrfRequest, caller: Caller): Record<string, string> {
-  let display = '';
-  let user = 'anonymous';
-  try {
-    const from = req.getParsedHeader('From');
-    display = (from.name ?? '').replace(/"/g, '');
-    user = userOf(from.uri);
-  } catch { /* keep anonymous */ }
-  const host = caller.account.realm;
-  const name = display ? `"${display}" ` : '';
-  // Max-Forwards carried over, decremented: a call looping through a trunk back to us dies out
-  // (RFC 3261 16.6 step 3 for proxies; a B2BUA that reset it to 70 would loop forever).
-  return { From: `${name}<sip:${user}@${host}>`, 'Max-Forwards': String(maxForwardsOf(req) - 1) };
-}
-
-function maxForwardsOf(req: Srf.SrfRequest): number {
-  const v = req.has('Max-Forwards') ? Number(req.get('Max-Forwards').trim()) : 70;
-  return Number.isInteger(v) && v >= 0 ? Math.min(v, 70) : 70;
 }
 
 export class B2bua extends EventEmitter<B2buaEvents> {

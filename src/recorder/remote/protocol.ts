@@ -16,6 +16,9 @@ export interface ThreadUsage {
    * the live memory of the thread's sessions rather than garbage waiting for the collector.
    */
   readonly heapBytes: number;
+  /** The thread's event-loop lag since the last resetLag (10 ms resolution), in ms. */
+  readonly lagP99Ms: number;
+  readonly lagMaxMs: number;
 }
 
 /** An error as it crosses postMessage: its class is rebuilt from `code`. */
@@ -36,8 +39,11 @@ export type ToSessionWorker =
   | { readonly t: 'stop'; readonly rid: number; readonly reason: string; readonly at: number }
   | { readonly t: 'close'; readonly sid: number; readonly reason: string; readonly at: number }
   | { readonly t: 'stats'; readonly sid: number; readonly req: number }
-  /** The thread's own CPU time and live memory (bench:recordings). */
-  | { readonly t: 'usage'; readonly req: number };
+  /**
+   * The thread's own CPU time, event-loop lag and memory (bench:recordings). `gc`: collect
+   * first (--expose-gc), so heapBytes is live memory; `resetLag`: start a new lag window.
+   */
+  | { readonly t: 'usage'; readonly req: number; readonly gc: boolean; readonly resetLag: boolean };
 
 export type FromSessionWorker =
   /** The thread has loaded its modules and takes sessions. */

@@ -76,9 +76,9 @@ export class RecorderThreads implements RecorderHost {
     return s;
   }
 
-  /** Each thread's own CPU seconds and live memory (null for a thread that is dead). */
-  usage(): Promise<(ThreadUsage | null)[]> {
-    return Promise.all(this.threads.map((t) => this.ask(t, (req) => ({ t: 'usage', req })).then((m) => (m !== null && m.t === 'usage' ? m.usage : null))));
+  /** Each thread's own CPU seconds, loop lag and memory (null for a thread that is dead). */
+  usage(o: { gc: boolean; resetLag: boolean }): Promise<(ThreadUsage | null)[]> {
+    return Promise.all(this.threads.map((t) => this.ask(t, (req) => ({ t: 'usage', req, ...o })).then((m) => (m !== null && m.t === 'usage' ? m.usage : null))));
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import pino from 'pino';
 import { RecordingSession } from '../session';
 import type { Recording } from '../recording';
@@ -23,6 +24,8 @@ const encoders = new InThreadEncoders(data);
 const sessions = new Map<number, RecordingSession>();
 const recordings = new Map<number, Recording>();
 const quiet = pino({ level: 'silent' });
+/** This thread's event-loop lag, measured from the first usage request on (bench:recordings). */
+let lag: IntervalHistogram | undefined;
 /**
  * The sessions' clock. While a begin / pause / resume / stop is applied it reads the moment the
  * main thread asked (never later than now), so a busy thread or a slow hand-over does not move
@@ -119,9 +122,19 @@ function onMessage(m: ToSessionWorker): void {
     case 'stats':
       post({ t: 'stats', req: m.req, stats: sessions.get(m.sid)?.legStats() ?? null });
       return;
-    case 'usage':
-      void liveBytes().then((heapBytes) => post({ t: 'usage', req: m.req, usage: { cpuSeconds: threadCpuSeconds(), heapBytes } }));
+    case 'usage': {
+      // Read before any collection below, whose pause would count as lag.
+      lag ??= monitorEventLoopDelay({ resolution: 10 });
+      lag.enable();
+      const lagP99Ms = lag.count > 0 ? lag.percentile(99) / 1e6 : 0;
+      const lagMaxMs = lag.count > 0 ? lag.max / 1e6 : 0;
+      if (m.resetLag) lag.reset();
+      const cpuSeconds = threadCpuSeconds();
+      void (m.gc ? liveBytes() : Promise.resolve(process.memoryUsage().heapUsed + process.memoryUsage().external)).then((heapBytes) => {
+        post({ t: 'usage', req: m.req, usage: { cpuSeconds, heapBytes, lagP99Ms, lagMaxMs } });
+      });
       return;
+    }
   }
 }
 
