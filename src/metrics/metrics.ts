@@ -120,7 +120,7 @@ export function createMetrics(registry: Registry = new Registry(), withDefaults 
     }),
     recordingsRefused: new Counter({
       name: 'b2bua_recordings_refused_total',
-      help: 'Recordings asked for and not started, by reason (no_url: no upload URL in the settings and none configured)',
+      help: 'Recordings asked for and not started, by reason (no_url: no upload URL in the settings and none configured; recorder_unavailable: no recorder session for the call, e.g. no free port)',
       labelNames: ['reason'] as const,
       registers,
     }),

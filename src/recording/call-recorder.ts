@@ -8,7 +8,7 @@ import {
   type LegEndpoint, type RecorderSession, type RecordingHandle, type StopReason,
 } from '../recorder';
 import { factsFromHeaders, type CallFacts } from './meta';
-import { pauseModeOf, planCall, planRecordings, type PlanInput, type RecordingItem } from './plan';
+import { pauseModeOf, planCall, planRecordings, RefusalReason, type PlanInput, type RecordingItem } from './plan';
 import { describeStep, midcallSteps, type MidcallAction, type MidcallStep } from './midcall';
 import { PartyChanges } from './party-change';
 import {
@@ -180,7 +180,14 @@ export class CallRecorder {
     const session = this.d.host.session(sessionOptionsFrom(this.d.recorder, this.call.callId, this.log));
     this.session = session;
     this.witness = new MediaWitness(() => this.call.media, session);
-    this.endpoints = await session.start();
+    try {
+      this.endpoints = await session.start();
+    } catch (err) {
+      // No free port, no recorder thread: the planned recordings never start. Said as refused
+      // (counted, logged per recording), not only as a set-up error line.
+      this.d.onRefused?.(this.facts(), items.map((i) => ({ source: i.source, origin: i.origin, direction: i.direction, reason: RefusalReason.RecorderUnavailable })), this.log);
+      throw err;
+    }
     if ((this.stateValue as CallRecorderState) !== CallRecorderState.Starting) {
       await session.close('closed');
       return;

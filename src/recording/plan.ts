@@ -80,6 +80,12 @@ export enum RefusalReason {
    * (missing url and disabled store_recordings)") when it has no database to store into.
    */
   NoUrl = 'no_url',
+  /**
+   * The recorder could not open the call's session (no free port in `recorder.portMin..portMax`,
+   * no recorder thread up): planned, never started. Counted and logged like no_url, so a call the
+   * policy records is never silently left unrecorded.
+   */
+  RecorderUnavailable = 'recorder_unavailable',
 }
 
 /** A recording the policy or the callflow asked for and planning refused. */

@@ -13,7 +13,7 @@ import { CallRecorder } from './call-recorder';
 import { recordingMeta, type CallFacts } from './meta';
 import type { RecordingItem } from './plan';
 import { CallerPhase } from './caller-phase';
-import type { RefusedRecording } from './plan';
+import { RefusalReason, type RefusedRecording } from './plan';
 import { RecordingStoreMirror } from './store-mirror';
 import { RetentionSweeper } from '../storage/sweeper';
 import { s3CredentialsOf, sidecarEnabled } from '../storage/credentials';
@@ -155,14 +155,18 @@ export class Recordings {
   }
 
   /**
-   * Recordings refused at planning: one warn line per call naming each (origin, why) and one
-   * count per recording. Without any URL delivery could never send the file, so it is not made.
+   * Recordings refused: one warn line per call naming each (origin, why) and one count per
+   * recording. Without any URL delivery could never send the file, so it is not made; without a
+   * recorder session (RecorderUnavailable) there is nothing to record into.
    */
   refused(facts: CallFacts, refused: readonly RefusedRecording[], log: Logger = this.d.logger): void {
+    const why = refused.some((r) => r.reason === RefusalReason.RecorderUnavailable)
+      ? 'the recorder could not open a session for the call'
+      : 'no upload URL in its settings and none configured';
     log.warn({
       accountId: facts.accountId, callId: facts.callId,
       refused: refused.map((r) => ({ origin: r.origin, source: r.source, reason: r.reason })),
-    }, `recording refused: no upload URL in its settings and none configured (${refused.map((r) => r.origin).join(', ')})`);
+    }, `recording refused: ${why} (${refused.map((r) => r.origin).join(', ')})`);
     for (const r of refused) this.d.metrics?.recordingsRefused.inc({ reason: r.reason });
   }
 
