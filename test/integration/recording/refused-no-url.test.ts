@@ -10,7 +10,7 @@ import t from 'tap';
 import type { TestService } from '../../helpers/service';
 import { UploadServer } from '../../helpers/upload-server';
 import {
-  apiClient, runCall, setRecording, type World, startRecordingEnv, type RecordingEnv,
+  apiClient, metricOf, runCall, setRecording, type World, startRecordingEnv, type RecordingEnv,
 } from './setup';
 
 let svc: TestService;
@@ -33,11 +33,7 @@ t.teardown(async () => {
   await env?.close();
 });
 
-async function metric(name: string, labels: string): Promise<number> {
-  const text = await (await fetch(`${svc.apiUrl}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
-  return line ? Number(line.split(' ').pop()) : 0;
-}
+const metric = (name: string, labels: string): Promise<number> => metricOf(svc, name, labels);
 
 /** Files under a directory tree whose name holds the call-id. */
 function filesOf(root: string, callId: string): string[] {

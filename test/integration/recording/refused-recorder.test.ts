@@ -9,7 +9,7 @@ import t from 'tap';
 import { freePort } from '../../helpers/ports';
 import type { TestService } from '../../helpers/service';
 import type { UploadServer } from '../../helpers/upload-server';
-import { runCall, setRecording, startRecordingEnv, type RecordingEnv, type World } from './setup';
+import { metricOf, runCall, setRecording, startRecordingEnv, type RecordingEnv, type World } from './setup';
 
 let svc: TestService;
 let upload: UploadServer;
@@ -29,11 +29,7 @@ t.teardown(async () => {
   await env?.close();
 });
 
-async function metric(name: string, labels: string): Promise<number> {
-  const text = await (await fetch(`${svc.apiUrl}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
-  return line ? Number(line.split(' ').pop()) : 0;
-}
+const metric = (name: string, labels: string): Promise<number> => metricOf(svc, name, labels);
 
 t.test('no recorder session for the call: the call is bridged, the recording counted refused', async (t) => {
   await setRecording(svc, 'accounts', w.accountId, { account: { inbound: { onnet: { enabled: true, format: 'wav', url: `${upload.url}/acct` } } } });

@@ -297,3 +297,10 @@ export async function apiEndedCall(svc: TestService, w: World, scenario = 'phone
     throw err;
   }
 }
+
+/** A counter's value in the service's /metrics text (0 when the series is not there yet). */
+export async function metricOf(svc: TestService, name: string, labels: string): Promise<number> {
+  const text = await (await fetch(`${svc.apiUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
