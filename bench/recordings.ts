@@ -90,10 +90,23 @@ function rssOf(pid: number | string): number {
 }
 
 /** The lame processes (children of the spawner): how many, their summed RSS. */
-function lameRss(spawnerPid: number | undefined): { n: number; bytes: number } {
-  if (spawnerPid === undefined) return { n: 0, bytes: 0 };
+/** Private memory of a process (smaps_rollup: Private_Clean + Private_Dirty; 0 when gone). */
+function privateOf(pid: number | string): number {
+  try {
+    const t = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const kb = (k: string): number => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(t)?.[1] ?? 0);
+    return (kb('Private_Clean') + kb('Private_Dirty')) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/** The lame processes (the spawner's children): how many, their RSS and their private memory. */
+function lameRss(spawnerPid: number | undefined): { n: number; bytes: number; own: number } {
+  if (spawnerPid === undefined) return { n: 0, bytes: 0, own: 0 };
   let n = 0;
   let bytes = 0;
+  let own = 0;
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
@@ -104,8 +117,9 @@ function lameRss(spawnerPid: number | undefined): { n: number; bytes: number } {
     }
     n++;
     bytes += rssOf(pid);
+    own += privateOf(pid);
   }
-  return { n, bytes };
+  return { n, bytes, own };
 }
 
 /** Keeps the last CPU reading of processes that will exit before the step ends (SIPp). */
@@ -273,7 +287,7 @@ async function main(): Promise<void> {
       const rss0 = process.memoryUsage().rss;
       const heap0 = await liveHeap();
       // Memory with every call up: SIPp ramps n calls over one hold and keeps n up for another.
-      let mem = { rss: 0, heap: { main: 0, threads: 0 }, active: 0, lame: { n: 0, bytes: 0 } };
+      let mem = { rss: 0, heap: { main: 0, threads: 0 }, active: 0, lame: { n: 0, bytes: 0, own: 0 } };
       // The recorder threads' loop lag over the ramp and the full load, read before the
       // collections of the memory reading (their pauses are the measurement's, not the load's).
       let threadLag = { p99: NaN, max: NaN };
@@ -366,7 +380,7 @@ async function main(): Promise<void> {
       console.log(`      step ${secs.toFixed(0)} s, per concurrent call: app ${per(appSec)} rtpengine ${per(rtpSec)} lame ${per(lameSec)} SIPp ${per(sippSec)} = ${per(sum)} of a core -> ceiling ~${(2 / (sum / callSec)).toFixed(0)} calls on 2 cores; main-thread GC ${(gc.total / 1000).toFixed(1)} s, longest pause ${gc.max.toFixed(0)} ms`);
       const kib = (b: number): string => `${(b / 1024).toFixed(0)} KiB`;
       console.log(`      recorder threads' loop lag p99/max ${threadLag.p99.toFixed(0)}/${threadLag.max.toFixed(0)} ms (first 1.5 holds; jitter delay ${process.env.REC_JITTER_MS ?? 500} ms)`);
-      console.log(`      app split per call: main thread ${per(mainSec)}, recorder threads ${per(workSec)}, other threads ${per(Math.max(0, appSec - mainSec - workSec))}; memory per active recording (${mem.active} active): live heap ${mem.active ? `${kib((mem.heap.main + mem.heap.threads - heap0.main - heap0.threads) / mem.active)} = main thread ${kib((mem.heap.main - heap0.main) / mem.active)} + recorder threads ${kib((mem.heap.threads - heap0.threads) / mem.active)}` : '?'} (goal <= 256 KiB; ${HEAP_NOTE}), service RSS ${mem.rss ? kib((mem.rss - rss0) / Math.max(1, mem.active)) : '?'}, lame ${mem.lame.n ? kib(mem.lame.bytes / mem.lame.n) : '?'} each (${mem.lame.n} running)`);
+      console.log(`      app split per call: main thread ${per(mainSec)}, recorder threads ${per(workSec)}, other threads ${per(Math.max(0, appSec - mainSec - workSec))}; memory per active recording (${mem.active} active): live heap ${mem.active ? `${kib((mem.heap.main + mem.heap.threads - heap0.main - heap0.threads) / mem.active)} = main thread ${kib((mem.heap.main - heap0.main) / mem.active)} + recorder threads ${kib((mem.heap.threads - heap0.threads) / mem.active)}` : '?'} (goal <= 256 KiB; ${HEAP_NOTE}), service RSS ${mem.rss ? kib((mem.rss - rss0) / Math.max(1, mem.active)) : '?'}, lame ${mem.lame.n ? `${kib(mem.lame.bytes / mem.lame.n)} RSS, ${kib(mem.lame.own / mem.lame.n)} private` : '?'} each (${mem.lame.n} running)`);
       if (!pass) break;
       best = n;
     }
