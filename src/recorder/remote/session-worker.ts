@@ -130,7 +130,7 @@ function onMessage(m: ToSessionWorker): void {
       const lagMaxMs = lag.count > 0 ? lag.max / 1e6 : 0;
       if (m.resetLag) lag.reset();
       const cpuSeconds = threadCpuSeconds();
-      void (m.gc ? liveBytes() : Promise.resolve(process.memoryUsage().heapUsed + process.memoryUsage().external)).then((heapBytes) => {
+      void liveBytes(m.gc).then((heapBytes) => {
         post({ t: 'usage', req: m.req, usage: { cpuSeconds, heapBytes, lagP99Ms, lagMaxMs } });
       });
       return;
