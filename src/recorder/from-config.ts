@@ -47,6 +47,7 @@ export function sessionOptionsFrom(cfg: Readonly<RecorderConfig>, callId: string
     host: cfg.bindHost,
     spoolDir: cfg.spoolDir,
     jitterMs: cfg.jitterMs,
+    receive: cfg.receive,
     ...(cfg.portMin > 0 && cfg.portMax >= cfg.portMin ? { portRange: { min: cfg.portMin, max: cfg.portMax } } : {}),
     ...(logger ? { logger } : {}),
   };

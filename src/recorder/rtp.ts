@@ -44,31 +44,31 @@ const NO_CSRC: readonly number[] = Object.freeze([]);
  * count of zero or larger than what is left. RTCP that lands on the socket (PT 72-76 with the
  * marker bit, RFC 5761 section 4) is rejected too, as it is not media.
  */
-export function parseRtpInto(buf: Uint8Array, out: RtpHeader): void {
-  const len = buf.length;
-  if (len < FIXED_HEADER) throw new RtpParseError('shorter than the 12-byte fixed header');
-  const b0 = buf[0];
+export function parseRtpInto(buf: Uint8Array, out: RtpHeader, start = 0, stop = buf.length): void {
+  // buf[start, stop) is the datagram (the batched receiver's slab holds many); offsets in `out` are into buf.
+  if (stop - start < FIXED_HEADER) throw new RtpParseError('shorter than the 12-byte fixed header');
+  const b0 = buf[start];
   const version = b0 >> 6;
   if (version !== 2) throw new RtpParseError(`version ${version}`);
-  const b1 = buf[1];
+  const b1 = buf[start + 1];
   const payloadType = b1 & 0x7f;
   if (payloadType >= 72 && payloadType <= 76) throw new RtpParseError(`RTCP packet type ${payloadType | 0x80}`);
   const csrcCount = b0 & 0x0f;
-  let offset = FIXED_HEADER + csrcCount * 4;
-  if (offset > len) throw new RtpParseError('CSRC list past the end');
+  let offset = start + FIXED_HEADER + csrcCount * 4;
+  if (offset > stop) throw new RtpParseError('CSRC list past the end');
   const extension = (b0 & 0x10) !== 0;
   if (extension) {
     // RFC 3550 5.3.1: 16-bit profile field, 16-bit length in 32-bit words excluding the 4-byte header.
-    if (offset + 4 > len) throw new RtpParseError('extension header past the end');
+    if (offset + 4 > stop) throw new RtpParseError('extension header past the end');
     const words = (buf[offset + 2] << 8) | buf[offset + 3];
     offset += 4 + words * 4;
-    if (offset > len) throw new RtpParseError('extension past the end');
+    if (offset > stop) throw new RtpParseError('extension past the end');
   }
-  let end = len;
+  let end = stop;
   const padding = (b0 & 0x20) !== 0;
   if (padding) {
     // RFC 3550 5.1: the last octet counts the padding octets, itself included.
-    const pad = buf[len - 1];
+    const pad = buf[stop - 1];
     if (pad === 0 || end - pad < offset) throw new RtpParseError(`padding count ${pad}`);
     end -= pad;
   }
@@ -77,9 +77,9 @@ export function parseRtpInto(buf: Uint8Array, out: RtpHeader): void {
   out.csrcCount = csrcCount;
   out.marker = (b1 & 0x80) !== 0;
   out.payloadType = payloadType;
-  out.sequenceNumber = (buf[2] << 8) | buf[3];
-  out.timestamp = readU32(buf, 4);
-  out.ssrc = readU32(buf, 8);
+  out.sequenceNumber = (buf[start + 2] << 8) | buf[start + 3];
+  out.timestamp = readU32(buf, start + 4);
+  out.ssrc = readU32(buf, start + 8);
   out.payloadStart = offset;
   out.payloadEnd = end;
 }

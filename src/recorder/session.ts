@@ -1,4 +1,3 @@
-import { createSocket, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
@@ -13,6 +12,7 @@ import { RecordingStateError, RecorderConfigError } from './errors';
 import { parseTelephoneEvent } from './telephone-event';
 import { sharedTicker, type Tickable } from './ticker';
 import type { RecorderSession } from './contract';
+import { rtpSockets, type ReceiveSetting, type RtpSocket, type RtpSockets } from './udp/sockets';
 
 const RATE = 8000;
 const FRAME = 160; // 20 ms at 8 kHz
@@ -38,6 +38,8 @@ export interface SessionOptions {
   /** Dynamic payload type of RFC 4733 telephone-events (DTMF), reported as 'dtmf' events. */
   readonly telephoneEventPt?: number;
   readonly logger?: Logger;
+  /** How datagrams are read (recorder.receive): `auto` (default) is `batched` where its addon was built. */
+  readonly receive?: ReceiveSetting;
   /** Monotonic milliseconds; injectable for tests. */
   readonly now?: () => number;
 }
@@ -75,7 +77,7 @@ interface LegPacket {
 
 interface Leg {
   readonly name: string;
-  socket: Socket | null;
+  socket: RtpSocket | null;
   readonly jitter: JitterBuffer;
   readonly aligner: LegAligner;
   readonly rtp: RtpHeader;
@@ -120,6 +122,7 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
   private clock0 = 0;
   private closing: Promise<RecordingResult[]> | null = null;
   private seq = 0;
+  private sockets: RtpSockets | null = null;
 
   constructor(private readonly opts: SessionOptions) {
     super();
@@ -163,7 +166,8 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
     this.stateValue = SessionState.Starting;
     const host = this.opts.host ?? '127.0.0.1';
     try {
-      for (const leg of this.legs) leg.socket = await this.bind(leg, host);
+      const sockets = (this.sockets = rtpSockets(this.opts.receive));
+      for (const leg of this.legs) leg.socket = await this.bind(sockets, leg, host);
     } catch (err) {
       for (const leg of this.legs) leg.socket?.close();
       this.stateValue = SessionState.Closed;
@@ -172,7 +176,7 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
     this.clock0 = this.now();
     this.stateValue = SessionState.Running;
     sharedTicker.add(this);
-    return this.legs.map((l) => ({ leg: l.name, host, port: (l.socket as Socket).address().port }));
+    return this.legs.map((l) => ({ leg: l.name, host, port: (l.socket as RtpSocket).port }));
   }
 
   /**
@@ -215,6 +219,8 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
 
   /** Per-leg counters (for metrics and the result). */
   legStats(): Record<string, LegStats> {
+    // A live read counts what reached the host, not only what the last tick read.
+    if (this.stateValue === SessionState.Running) this.sockets?.flush();
     const out: Record<string, LegStats> = {};
     for (const l of this.legs) {
       const j = l.jitter.stats();
@@ -253,12 +259,13 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
 
   private async doClose(reason: StopReason): Promise<RecordingResult[]> {
     const wasRunning = this.stateValue === SessionState.Running;
-    this.stateValue = SessionState.Closing;
-    sharedTicker.delete(this);
+    // Closed while still running: the batched receiver delivers what the kernel holds first.
     for (const leg of this.legs) {
       leg.socket?.close();
       leg.socket = null;
     }
+    this.stateValue = SessionState.Closing;
+    sharedTicker.delete(this);
     if (wasRunning) {
       for (const leg of this.legs) leg.jitter.flush();
       this.release(this.nowPos());
@@ -298,12 +305,16 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
     for (const r of this.recordings) r.feed(pos, this.chunks, n);
   }
 
-  /** The per-packet path: parsed, decoded and buffered in the leg's reused structures. */
-  private onPacket(leg: Leg, msg: Buffer): void {
+  /**
+   * The per-packet path: buf[start, end) parsed, decoded and buffered in the leg's reused
+   * structures. ageMs: how long ago it reached the host (the batched receiver reads it late).
+   */
+  private onPacket(leg: Leg, buf: Uint8Array, start: number, end: number, ageMs: number): void {
     if (this.stateValue !== SessionState.Running) return;
     const h = leg.rtp;
     try {
-      parseRtpInto(msg, h);
+      if (end < 0) throw new Error('datagram longer than the receiver takes');
+      parseRtpInto(buf, h, start, end);
     } catch {
       leg.malformed++;
       return;
@@ -311,7 +322,7 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
     const table = leg.codecs.get(h.payloadType);
     if (table === undefined) {
       leg.ignored++;
-      if (h.payloadType === leg.telephoneEventPt) this.onTelephoneEvent(leg, h.timestamp, msg.subarray(h.payloadStart, h.payloadEnd));
+      if (h.payloadType === leg.telephoneEventPt) this.onTelephoneEvent(leg, h.timestamp, buf.subarray(h.payloadStart, h.payloadEnd));
       else if (h.payloadType !== PT_CN) leg.undecodable++;
       return;
     }
@@ -323,12 +334,12 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
     const p = leg.packet;
     // Sized for the usual packets (memory per recording, issue 14); a longer one grows it once.
     if (len > p.samples.length) p.samples = new Int16Array(len);
-    decodeG711Into(msg, h.payloadStart, h.payloadEnd, table, p.samples);
+    decodeG711Into(buf, h.payloadStart, h.payloadEnd, table, p.samples);
     p.sequenceNumber = h.sequenceNumber;
     p.timestamp = h.timestamp;
     p.ssrc = h.ssrc;
     p.length = len;
-    p.arrival = this.nowPos();
+    p.arrival = ageMs > 0 ? this.nowPos() - Math.round((ageMs * RATE) / 1000) : this.nowPos();
     leg.jitter.push(p);
   }
 
@@ -340,15 +351,15 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
     if (ev.digit !== null) this.emit('dtmf', leg.name, ev.digit);
   }
 
-  private async bind(leg: Leg, host: string): Promise<Socket> {
+  private async bind(sockets: RtpSockets, leg: Leg, host: string): Promise<RtpSocket> {
     const fixed = this.opts.ports?.[leg.name];
     const range = this.opts.portRange;
-    if (fixed !== undefined || range === undefined || range.min === 0) return this.bindOne(leg, host, fixed ?? 0);
+    if (fixed !== undefined || range === undefined || range.min === 0) return this.bindOne(sockets, leg, host, fixed ?? 0);
     const span = range.max - range.min + 1;
     for (let i = 0; i < span; i++) {
       const port = range.min + ((portCursor++ % span) + span) % span;
       try {
-        return await this.bindOne(leg, host, port);
+        return await this.bindOne(sockets, leg, host, port);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
       }
@@ -356,16 +367,12 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
     throw new RecordingStateError(`no free RTP port in ${range.min}-${range.max}`);
   }
 
-  private bindOne(leg: Leg, host: string, port: number): Promise<Socket> {
-    return new Promise((resolve, reject) => {
-      const s = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
-      s.once('error', reject);
-      s.bind(port, host, () => {
-        s.off('error', reject);
-        s.on('error', (err) => this.log.warn({ err, leg: leg.name }, 'RTP socket error'));
-        s.on('message', (msg) => this.onPacket(leg, msg));
-        resolve(s);
-      });
-    });
+  private bindOne(sockets: RtpSockets, leg: Leg, host: string, port: number): Promise<RtpSocket> {
+    return sockets.bind(
+      host,
+      port,
+      (buf, start, end, ageMs) => this.onPacket(leg, buf, start, end, ageMs),
+      (err) => this.log.warn({ err, leg: leg.name }, 'RTP socket error'),
+    );
   }
 }

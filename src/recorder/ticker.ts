@@ -8,32 +8,37 @@ export interface Tickable {
  * while sessions exist and does not keep the process alive by itself. 50 ms: each run moves
  * every session's released audio towards its encoders, and nothing downstream needs it sooner
  * (a recorder has no playout deadline), while the per-run cost is mostly per session, so a
- * longer period cuts the signalling thread's recorder work (300 calls: 6,000 runs/s at 20 ms).
+ * longer period cuts the recorder thread's work (300 calls: 6,000 runs/s at 20 ms).
+ * Sources (the batched UDP receiver) run first in each run: the datagrams queued until now
+ * reach the sessions before any session releases their time.
  */
 export class Ticker {
+  private readonly sources = new Set<Tickable>();
   private readonly members = new Set<Tickable>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly periodMs = 50) {}
 
-  add(t: Tickable): void {
-    this.members.add(t);
+  add(t: Tickable, role: 'source' | 'member' = 'member'): void {
+    (role === 'source' ? this.sources : this.members).add(t);
     if (this.timer === null) {
       // Members run in the check phase (setImmediate), i.e. after the poll phase of the same
       // loop iteration: when the event loop was stalled (GC, CPU contention), the RTP datagrams
-      // queued meanwhile are read first, instead of their time being released as lost.
+      // node:dgram queued meanwhile are read first, instead of their time being released as lost.
       this.timer = setInterval(() => setImmediate(() => this.run()), this.periodMs);
       this.timer.unref();
     }
   }
 
   private run(): void {
+    for (const s of this.sources) s.tick();
     for (const m of this.members) m.tick();
   }
 
   delete(t: Tickable): void {
+    this.sources.delete(t);
     this.members.delete(t);
-    if (this.members.size === 0 && this.timer !== null) {
+    if (this.members.size === 0 && this.sources.size === 0 && this.timer !== null) {
       clearInterval(this.timer);
       this.timer = null;
     }

@@ -10,6 +10,13 @@ export const RecorderSection = Type.Object({
   portMin: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
   portMax: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
   /**
+   * How the RTP sockets are read: 'batched' (a small Node-API addon built by `npm run build`:
+   * every socket of a recorder thread in one epoll set, drained each 50 ms tick with recvmmsg,
+   * kernel arrival times), 'dgram' (node:dgram, a JS callback per datagram, about 10 us of CPU
+   * each), or 'auto': batched where the addon was built, else dgram with a warning at start.
+   */
+  receive: Type.Union([Type.Literal('auto'), Type.Literal('batched'), Type.Literal('dgram')], { default: 'auto' }),
+  /**
    * Reordering window and playout delay of the jitter buffer, in milliseconds. A recorder has no
    * listener waiting, so the delay only has to outlast the worst stall of this process's event
    * loop under load (GC, CPU contention; lame is no longer forked from it): a packet read after its time was

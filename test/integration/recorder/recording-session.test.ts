@@ -10,6 +10,7 @@ import { buildRtp } from '../../../src/recorder/rtp';
 import { sendTones } from './rtp-sender';
 import { decode, rms, type Decoded } from './decode';
 import { goertzel, dominant } from '../../unit/recorder/dsp';
+import type { ReceiveKind } from '../../../src/recorder/udp/sockets';
 
 /** The assertions the helpers use (tap's Test type is not exported under CommonJS). */
 interface TestT {
@@ -25,7 +26,7 @@ t.teardown(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function newSession(legs?: string[]) {
+async function newSession(legs?: string[], receive?: ReceiveKind) {
   const names = legs ?? ['caller', 'callee'];
   const ports = await freePorts(names.length);
   const session = new RecordingSession({
@@ -35,6 +36,7 @@ async function newSession(legs?: string[]) {
     ports: Object.fromEntries(names.map((n, i) => [n, ports[i]])),
     jitterMs: 100,
     spoolDir: dir,
+    ...(receive ? { receive } : {}),
   });
   const eps = await session.start();
   return { session, port: Object.fromEntries(eps.map((e) => [e.leg, e.port])) as Record<string, number> };
@@ -80,8 +82,9 @@ function checkNoGaps(t: TestT, d: Decoded, c: number, packets: number, dropped: 
   t.same(silentDropped, [...dropped], `${label}: dropped packets are silence, in place`);
 }
 
-t.test('two legs, loss/reorder/duplicate, WAV and MP3 decoded and checked', async (t) => {
-  const { session, port } = await newSession();
+// Both receive adapters (recorder.receive) record the same call the same way.
+for (const receive of ['batched', 'dgram'] as const) t.test(`two legs, loss/reorder/duplicate, WAV and MP3 decoded and checked (receive ${receive})`, async (t) => {
+  const { session, port } = await newSession(undefined, receive);
   const wav = session.record({ format: 'wav', sampleRate: 16000, channels: 'stereo', timeLimitSec: 3600, minSec: 0 });
   const mp3 = session.record({ format: 'mp3', sampleRate: 16000, channels: 'stereo', timeLimitSec: 3600, minSec: 0, mp3Backend: 'lame-cli' });
   const mono = session.record({ format: 'wav', sampleRate: 8000, channels: 'mono', timeLimitSec: 3600, minSec: 0 });

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { parseRtp, buildRtp } from '../../../src/recorder/rtp';
+import { parseRtp, parseRtpInto, buildRtp, RtpHeader } from '../../../src/recorder/rtp';
 import { RtpParseError } from '../../../src/recorder/errors';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
@@ -41,6 +41,13 @@ t.test('valid packets parse to exact fields', (t) => {
     const p = parseRtp(c.buf);
     for (const [k, v] of Object.entries(c.want)) t.same((p as unknown as Record<string, unknown>)[k], v, `${c.name}: ${k}`);
     t.equal(Buffer.from(p.payload).toString('hex'), c.payload, `${c.name}: payload`);
+    // The same datagram inside a larger buffer (the batched receiver's slab), junk either side.
+    const slab = new Uint8Array(c.buf.length + 40).fill(0xa5);
+    slab.set(c.buf, 17);
+    const h = new RtpHeader();
+    parseRtpInto(slab, h, 17, 17 + c.buf.length);
+    for (const k of ['marker', 'payloadType', 'sequenceNumber', 'timestamp', 'ssrc', 'csrcCount', 'padding', 'extension'] as const) t.equal(h[k], p[k], `${c.name} at offset 17: ${k}`);
+    t.equal(Buffer.from(slab.subarray(h.payloadStart, h.payloadEnd)).toString('hex'), c.payload, `${c.name} at offset 17: payload`);
   }
   t.end();
 });
@@ -59,6 +66,9 @@ t.test('malformed packets are rejected with RTP_MALFORMED', (t) => {
   ];
   for (const [name, buf] of cases) {
     t.throws(() => parseRtp(buf), RtpParseError, name);
+    const slab = new Uint8Array(buf.length + 40).fill(0x80);
+    slab.set(buf, 9);
+    t.throws(() => parseRtpInto(slab, new RtpHeader(), 9, 9 + buf.length), RtpParseError, `${name} at offset 9`);
     try {
       parseRtp(buf);
     } catch (e) {
