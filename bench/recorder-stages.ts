@@ -12,6 +12,7 @@ import { currentStages, currentChainGcs } from './recorder/stages-current';
 import { socketReceiveNs, lameUs, wavWriteUs, pipelines } from './recorder/net';
 import { packetRow, table, GC_PACKETS, type Row } from './recorder/measure';
 import { memoryLine, sessionMemory } from './recorder/memory';
+import { dgramSockets, rtpSockets } from '../src/recorder/udp/sockets';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 40);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -24,19 +25,24 @@ function sum(rows: readonly Row[]): Row {
 
 async function main(): Promise<void> {
   console.log(`bench:recorder-stages ${new Date().toISOString()} node ${process.version}`);
-  const sock = await socketReceiveNs(CALLS, SECONDS);
-  const sock5 = await socketReceiveNs(5 * CALLS, SECONDS);
-  for (const [n, s] of [[CALLS, sock], [5 * CALLS, sock5]] as const) {
-    console.log(`socket receive, ${n} calls (${n * 100} datagrams/s): ${s.received}/${s.sent} received, ${s.ns.toFixed(0)} ns CPU per datagram`);
+  const kinds = [dgramSockets, rtpSockets('batched')];
+  const recv = new Map<string, number>();
+  for (const n of [CALLS, 5 * CALLS]) {
+    for (const k of kinds) {
+      const s = await socketReceiveNs(n, SECONDS, k);
+      if (n === CALLS) recv.set(k.kind, s.ns);
+      console.log(`socket receive (${k.kind}), ${n} calls (${n * 100} datagrams/s): ${s.received}/${s.sent} received, ${s.ns.toFixed(0)} ns CPU per datagram`);
+    }
   }
-  const sockRow = packetRow(`socket receive (node:dgram, ${CALLS} calls)`, sock.ns);
+  const sockRow = packetRow(`socket receive (node:dgram, ${CALLS} calls)`, recv.get('dgram') ?? 0);
+  const batchRow = packetRow(`socket receive (batched: epoll + recvmmsg, ${CALLS} calls)`, recv.get('batched') ?? 0);
   const before = await legacyStages();
   const after = await currentStages();
   const l16 = await lameUs(16000, 2, 60);
   const l8 = await lameUs(8000, 1, 60);
   const pipe: Row = { stage: 'pipe write to lame (worker side)', usPerCallSec: [l16.pipe, l8.pipe] };
   const old = [sockRow, ...before, pipe];
-  const now = [sockRow, ...after, pipe];
+  const now = [batchRow, ...after, pipe];
   console.log(table('\nRTP path + DSP (lame excluded), BEFORE: the stages as of 10f1489 (bench/recorder/legacy, competitor only):', [...old, sum(old)]));
   console.log(table('\nRTP path + DSP (lame excluded), NOW: src/recorder:', [...now, sum(now)]));
   const s0 = sum(old).usPerCallSec;

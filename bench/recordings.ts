@@ -19,6 +19,8 @@
  *
  * REC_FORMAT: mp3-16k-stereo (default, Kazoo's defaults), mp3-8k-mono or wav (16 kHz stereo).
  * REC_THREADS: recorder.threads (default the config's 'auto'; 0 = sessions on the main thread).
+ * REC_RECEIVE: recorder.receive (default 'auto': batched where its addon was built; 'dgram' is
+ * node:dgram, the competitor in the same build).
  * Also printed per step: the recorder threads' event-loop lag (what the jitter delay must
  * absorb besides network jitter, now that RTP is off the main thread), the main thread's CPU
  * and the recorder threads' CPU per call apart (/proc thread times), lame's (the lame spawner's children), and memory per active recording
@@ -222,6 +224,7 @@ async function main(): Promise<void> {
       recorder: {
         ...(process.env.REC_JITTER_MS ? { jitterMs: Number(process.env.REC_JITTER_MS) } : {}),
         ...(process.env.REC_THREADS ? { threads: Number(process.env.REC_THREADS) } : {}),
+        ...(process.env.REC_RECEIVE ? { receive: process.env.REC_RECEIVE as 'auto' | 'batched' | 'dgram' } : {}),
       },
     },
   });
@@ -260,7 +263,7 @@ async function main(): Promise<void> {
   const mainCpu = (): number => statSeconds(`/proc/${process.pid}/task/${process.pid}/stat`);
   const lameCpu = (): number => (spawnerPid === undefined ? 0 : statSeconds(`/proc/${spawnerPid}/stat`, true));
 
-  console.log(`bench:recordings  hold ${HOLD} s, steps ${STEPS.join(',')}, ${FORMAT} from the answer, recorder threads ${threads?.size ?? 0}, uploads to ${upload.url}`);
+  console.log(`bench:recordings  hold ${HOLD} s, steps ${STEPS.join(',')}, ${FORMAT} from the answer, recorder threads ${threads?.size ?? 0}, receive ${process.env.REC_RECEIVE ?? 'auto'}, uploads to ${upload.url}`);
   console.log('step  calls  failed  recordings(ok/disc/fail)  uploads  rtp received  lost  late  expected>=  cpu app  cpu rtpengine  cpu lame  cpu sipp  load1  loop lag p99/max ms       files checked  result');
   let best = 0;
   try {

@@ -4,7 +4,6 @@
  * real RecordingSessions fed by a sender process in real time.
  */
 import { fork, spawn } from 'node:child_process';
-import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { mp3BitrateKbps } from '../../src/recorder/mp3-params';
 import { WavFileWriter } from '../../src/recorder/encoder/wav';
 import { EncoderPool } from '../../src/recorder/encoder/pool';
 import { RecordingSession } from '../../src/recorder/session';
+import type { RtpSockets } from '../../src/recorder/udp/sockets';
 import { cpuMicros, childCpuSec, legAudio, nsPer, PPS } from './measure';
 
 export function runSender(ports: readonly number[], seconds: number, rate = PPS): Promise<number> {
@@ -29,26 +29,19 @@ export function runSender(ports: readonly number[], seconds: number, rate = PPS)
   });
 }
 
-function bindSockets(n: number, onMessage: (msg: Buffer) => void): Promise<Socket[]> {
-  return Promise.all(Array.from({ length: n }, () => new Promise<Socket>((resolve) => {
-    const s = createSocket('udp4');
-    s.on('message', onMessage);
-    s.bind(0, '127.0.0.1', () => resolve(s));
-  })));
-}
-
 /**
- * CPU ns per datagram received by node:dgram ('message' event, a Buffer per datagram) over
- * loopback: `calls` calls' worth of sockets (two per call) at 50 packets/s each for `seconds`,
- * paced by the sender process; the handler only counts. Includes the event loop's idle wake-ups.
+ * CPU ns per datagram received through a receive adapter over loopback: `calls` calls' worth of
+ * sockets (two per call) at 50 packets/s each for `seconds`, paced by the sender process; the
+ * handler only counts. node:dgram: a 'message' event and Buffer per datagram; batched: the
+ * shared ticker's drains (epoll + recvmmsg). Includes the thread's idle wake-ups.
  */
-export async function socketReceiveNs(calls: number, seconds: number): Promise<{ ns: number; received: number; sent: number }> {
+export async function socketReceiveNs(calls: number, seconds: number, sockets: RtpSockets): Promise<{ ns: number; received: number; sent: number }> {
   let received = 0;
-  const socks = await bindSockets(2 * calls, () => {
+  const socks = await Promise.all(Array.from({ length: 2 * calls }, () => sockets.bind('127.0.0.1', 0, () => {
     received++;
-  });
+  }, (err) => console.error(err))));
   const t0 = cpuMicros();
-  const sent = await runSender(socks.map((s) => s.address().port), seconds);
+  const sent = await runSender(socks.map((s) => s.port), seconds);
   const us = cpuMicros() - t0;
   for (const s of socks) s.close();
   return { ns: (us * 1000) / Math.max(1, received), received, sent };
