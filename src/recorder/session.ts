@@ -239,10 +239,14 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
     return Math.round(((this.now() - this.clock0) * RATE) / 1000);
   }
 
-  /** @internal Driven by the shared ticker: release what the jitter delay allows. */
-  tick(): void {
+  /**
+   * @internal Driven by the shared ticker: release what the jitter delay allows, counted from
+   * the run's start (startedAt), up to which the receiver has read every queued datagram.
+   */
+  tick(startedAt: number = performance.now()): void {
     if (this.stateValue !== SessionState.Running) return;
-    const horizon = this.nowPos() - this.jitterSamples;
+    const sinceRun = Math.max(0, Math.round(((performance.now() - startedAt) * RATE) / 1000));
+    const horizon = this.nowPos() - sinceRun - this.jitterSamples;
     // A frame straddling the horizon may still arrive; everything before horizon - FRAME is final.
     for (const leg of this.legs) leg.jitter.pull(horizon, horizon - FRAME);
     this.release(horizon - FRAME);

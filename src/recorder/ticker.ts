@@ -1,6 +1,7 @@
 /** Something driven periodically by the shared ticker. */
 export interface Tickable {
-  tick(): void;
+  /** startedAt: performance.now() when this run began, before its sources read anything. */
+  tick(startedAt: number): void;
 }
 
 /**
@@ -9,8 +10,9 @@ export interface Tickable {
  * every session's released audio towards its encoders, and nothing downstream needs it sooner
  * (a recorder has no playout deadline), while the per-run cost is mostly per session, so a
  * longer period cuts the recorder thread's work (300 calls: 6,000 runs/s at 20 ms).
- * Sources (the batched UDP receiver) run first in each run: the datagrams queued until now
- * reach the sessions before any session releases their time.
+ * Sources (the batched UDP receiver) run first in each run: the datagrams queued until the run
+ * began reach the sessions before any session releases their time. Members release only up to
+ * the run's start: what arrived while a long drain ran is read by the next run, still in time.
  */
 export class Ticker {
   private readonly sources = new Set<Tickable>();
@@ -31,8 +33,9 @@ export class Ticker {
   }
 
   private run(): void {
-    for (const s of this.sources) s.tick();
-    for (const m of this.members) m.tick();
+    const startedAt = performance.now();
+    for (const s of this.sources) s.tick(startedAt);
+    for (const m of this.members) m.tick(startedAt);
   }
 
   delete(t: Tickable): void {

@@ -21,8 +21,13 @@ interface UdpBatchAddon {
 export const SLOT_BYTES = 4096;
 /** Datagrams per drain call (the addon's own cap is 1024); a full slab is drained again at once. */
 const SLOTS = 256;
-/** Rounds per tick at most, so one flood cannot hold the thread: 8 x 256 datagrams per 50 ms is 40,960 packets/s. */
-const MAX_ROUNDS = 8;
+/**
+ * Datagrams per tick at most, per open socket: more than a socket's kernel buffer holds of RTP
+ * (rmem_default 208 KiB, about 270 datagrams of 20 ms G.711), so a tick after a stall reads
+ * everything queued before the sessions release its time, while a flood still cannot hold the
+ * thread in one tick.
+ */
+const PER_SOCKET = 512;
 
 class BatchSockets implements RtpSockets, Tickable {
   readonly kind = 'batched';
@@ -60,10 +65,12 @@ class BatchSockets implements RtpSockets, Tickable {
     try {
       const slab = (this.slab ??= Buffer.allocUnsafe(SLOTS * SLOT_BYTES));
       const meta = this.meta;
-      for (let round = 0; round < MAX_ROUNDS; round++) {
+      const limit = Math.max(SLOTS, this.openCount * PER_SOCKET);
+      for (let taken = 0; taken < limit; ) {
         const n = this.addon.drain(this.poller, slab, SLOT_BYTES, meta);
         for (let i = 0; i < n; i++) this.deliver(slab, i);
         if (n < SLOTS) break;
+        taken += n;
       }
     } finally {
       this.draining = false;

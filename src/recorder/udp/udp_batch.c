@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -26,6 +27,57 @@
 #define MAX_DRAIN 1024
 /* One control message: a struct timespec under a cmsghdr (SCM_TIMESTAMPNS). */
 #define CMSG_SPACE_TS 64
+
+/*
+ * The descriptors this environment (the main thread or one worker thread) opened: closed when
+ * the environment ends, so a recorder thread that dies does not leave its ports bound (libuv
+ * closes its own handles at teardown; these are not libuv's).
+ */
+typedef struct {
+  int *fds;
+  size_t n, cap;
+} env_fds;
+
+static void env_fds_free(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  env_fds *f = data;
+  for (size_t i = 0; i < f->n; i++) close(f->fds[i]);
+  free(f->fds);
+  free(f);
+}
+
+static env_fds *fds_of(napi_env env) {
+  void *data = NULL;
+  napi_get_instance_data(env, &data);
+  return data;
+}
+
+static int fds_add(napi_env env, int fd) {
+  env_fds *f = fds_of(env);
+  if (f == NULL) return 0;
+  if (f->n == f->cap) {
+    size_t cap = f->cap ? 2 * f->cap : 64;
+    int *grown = realloc(f->fds, cap * sizeof *grown);
+    if (grown == NULL) return 0;
+    f->fds = grown;
+    f->cap = cap;
+  }
+  f->fds[f->n++] = fd;
+  return 1;
+}
+
+static int fds_remove(napi_env env, int fd) {
+  env_fds *f = fds_of(env);
+  if (f == NULL) return 0;
+  for (size_t i = 0; i < f->n; i++) {
+    if (f->fds[i] == fd) {
+      f->fds[i] = f->fds[--f->n];
+      return 1;
+    }
+  }
+  return 0;
+}
 
 static napi_value throw_errno(napi_env env, const char *what, int err) {
   char msg[160];
@@ -91,6 +143,10 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     close(fd);
     return throw_errno(env, "getsockname", err);
   }
+  if (!fds_add(env, fd)) {
+    close(fd);
+    return throw_errno(env, "open", ENOMEM);
+  }
   int bound = ss.ss_family == AF_INET ? ntohs(a4->sin_port) : ntohs(a6->sin6_port);
   napi_value out;
   napi_create_array_with_length(env, 2, &out);
@@ -104,6 +160,10 @@ static napi_value js_poller(napi_env env, napi_callback_info info) {
   (void)info;
   int ep = epoll_create1(EPOLL_CLOEXEC);
   if (ep < 0) return throw_errno(env, "epoll_create1", errno);
+  if (!fds_add(env, ep)) {
+    close(ep);
+    return throw_errno(env, "poller", ENOMEM);
+  }
   return int_value(env, ep);
 }
 
@@ -122,7 +182,7 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* close(fd): also leaves the epoll set (epoll(7): a closed descriptor is removed). */
+/* close(fd): also leaves the epoll set (epoll(7): a closed descriptor is removed). Only what this environment opened. */
 static napi_value js_close(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -132,7 +192,7 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "close(fd: number)");
     return NULL;
   }
-  close(fd);
+  if (fds_remove(env, fd)) close(fd);
   return NULL;
 }
 
@@ -228,6 +288,12 @@ static napi_value init(napi_env env, napi_value exports) {
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
       {"drain", NULL, js_drain, NULL, NULL, NULL, napi_default, NULL},
   };
+  env_fds *f = calloc(1, sizeof *f);
+  if (f == NULL || napi_set_instance_data(env, f, env_fds_free, NULL) != napi_ok) {
+    free(f);
+    napi_throw_error(env, NULL, "udp_batch: no memory for its descriptor table");
+    return NULL;
+  }
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
 }

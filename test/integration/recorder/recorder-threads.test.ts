@@ -6,6 +6,7 @@
  * call records again.
  */
 import t from 'tap';
+import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +29,18 @@ t.teardown(async () => {
   await host.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** Whether a UDP socket can bind 127.0.0.1:port now. */
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createSocket('udp4');
+    s.once('error', () => {
+      s.close();
+      resolve(false);
+    });
+    s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
 
 const settings = { format: 'mp3' as const, sampleRate: 16000, channels: 'stereo' as const, timeLimitSec: 60, minSec: 0 };
 
@@ -71,6 +84,7 @@ t.test('a recorder thread that dies fails its recordings, is replaced, and the n
   t.equal(rec.state, RecordingState.Finished);
   t.notOk(existsSync(rec.settings.path), 'no partial file left');
   t.same(await s.close(), [], 'close() of the dead session resolves');
+  for (const port of [caller.port, callee.port]) t.ok(await canBind(port), `port ${port} released with the dead thread (its sockets closed)`);
   t.equal(host.restarts, restarts + 1, 'the thread was replaced');
   t.equal(host.size, 2);
   await host.ready();

@@ -21,7 +21,8 @@ t.test('policy settings + recorder config -> recording settings', (t) => {
 
 t.test('session options and worker count from config', (t) => {
   const d = recorderConfig({});
-  t.same(sessionOptionsFrom(d, 'c1'), { callId: 'c1', host: '127.0.0.1', spoolDir: 'spool/recordings', jitterMs: 500 });
+  t.same(sessionOptionsFrom(d, 'c1'), { callId: 'c1', host: '127.0.0.1', spoolDir: 'spool/recordings', jitterMs: 500, receive: 'auto' });
+  t.equal(sessionOptionsFrom(recorderConfig({ receive: 'dgram' }), 'c3').receive, 'dgram', 'recorder.receive reaches the session');
   const r = recorderConfig({ portMin: 30000, portMax: 30099, encoderWorkers: 3 });
   t.same(sessionOptionsFrom(r, 'c2').portRange, { min: 30000, max: 30099 });
   t.equal(encoderWorkersFrom(r), 3);
