@@ -51,7 +51,8 @@ export interface LegEndpoint {
 }
 
 export interface SessionEvents {
-  dtmf: [leg: string, digit: string];
+  /** agoMs: how long before the event its end packet reached the host (read at the next tick, or later under load). */
+  dtmf: [leg: string, digit: string, agoMs: number];
   'recording-finished': [RecordingResult];
   closed: [];
 }
@@ -326,7 +327,7 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
     const table = leg.codecs.get(h.payloadType);
     if (table === undefined) {
       leg.ignored++;
-      if (h.payloadType === leg.telephoneEventPt) this.onTelephoneEvent(leg, h.timestamp, buf.subarray(h.payloadStart, h.payloadEnd));
+      if (h.payloadType === leg.telephoneEventPt) this.onTelephoneEvent(leg, h.timestamp, buf.subarray(h.payloadStart, h.payloadEnd), ageMs);
       else if (h.payloadType !== PT_CN) leg.undecodable++;
       return;
     }
@@ -347,12 +348,12 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
     leg.jitter.push(p);
   }
 
-  private onTelephoneEvent(leg: Leg, ts: number, payload: Uint8Array): void {
+  private onTelephoneEvent(leg: Leg, ts: number, payload: Uint8Array, ageMs: number): void {
     const ev = parseTelephoneEvent(payload);
     // RFC 4733 2.5.1.4: the end packet is sent three times; one event = one RTP timestamp.
     if (ev === null || !ev.end || leg.lastEventTs === ts) return;
     leg.lastEventTs = ts;
-    if (ev.digit !== null) this.emit('dtmf', leg.name, ev.digit);
+    if (ev.digit !== null) this.emit('dtmf', leg.name, ev.digit, ageMs);
   }
 
   private async bind(sockets: RtpSockets, leg: Leg, host: string): Promise<RtpSocket> {

@@ -33,11 +33,12 @@ export class CallerRecorder {
 
   constructor(private readonly d: CallerRecorderDeps, callId: string, private readonly facts: CallFacts) {
     this.session = d.host.session({ ...sessionOptionsFrom(d.recorder, callId, d.log), legs: ['caller'] });
-    this.session.on('dtmf', (leg, digit) => {
+    this.session.on('dtmf', (leg, digit, agoMs) => {
       const cur = this.current;
       if (leg !== 'caller' || !cur || !cur.item.terminators.includes(digit)) return;
       d.log.info({ digit }, 'record_caller ended by the caller');
-      void cur.rec.stop('dtmf');
+      // Ends where the key's end packet arrived, not where the recorder got to reading it.
+      void cur.rec.stop('dtmf', agoMs);
     });
   }
 

@@ -273,7 +273,7 @@ export class RemoteRecordingSession extends EventEmitter<SessionEvents> implemen
   onMessage(m: Extract<FromSessionWorker, { sid: number }>): void {
     if (m.t === 'started') this.starting?.resolve(m.endpoints);
     else if (m.t === 'start-failed') this.starting?.reject(fromWire(m.error));
-    else if (m.t === 'dtmf') this.emit('dtmf', m.leg, m.digit);
+    else if (m.t === 'dtmf') this.emit('dtmf', m.leg, m.digit, Math.max(0, sharedNow() - m.at));
     else if (m.t === 'closed') {
       this.finalStats = m.stats;
       this.resolveClosed?.(m.results);

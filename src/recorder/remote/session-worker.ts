@@ -10,7 +10,7 @@ import pino from 'pino';
 import { RecordingSession } from '../session';
 import type { Recording } from '../recording';
 import { InThreadEncoders, type EncoderEnv } from '../encoder/output-job';
-import { toWire, type FromSessionWorker, type ToSessionWorker } from './protocol';
+import { sharedNow, toWire, type FromSessionWorker, type ToSessionWorker } from './protocol';
 import { liveBytes } from './live-bytes';
 
 /** Encryption at rest (every file this thread writes is sealed with the key) and the lame spawner. */
@@ -60,7 +60,7 @@ function startSession(m: Extract<ToSessionWorker, { t: 'start' }>): void {
   const logger = m.logLevel === 'silent' ? quiet : pino({ level: m.logLevel, base: undefined, timestamp: false }, { write: (line: string) => post({ t: 'log', sid: m.sid, line }) });
   const s = new RecordingSession({ ...m.opts, pool: encoders, logger, now });
   sessions.set(m.sid, s);
-  s.on('dtmf', (leg, digit) => post({ t: 'dtmf', sid: m.sid, leg, digit }));
+  s.on('dtmf', (leg, digit, agoMs) => post({ t: 'dtmf', sid: m.sid, leg, digit, at: sharedNow() - agoMs }));
   s.start().then(
     (endpoints) => post({ t: 'started', sid: m.sid, endpoints }),
     (err: unknown) => {

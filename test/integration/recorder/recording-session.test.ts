@@ -207,10 +207,15 @@ t.test('record_caller: one leg, mono; DTMF # reported', async (t) => {
   const { session, port } = await newSession(['caller']);
   const rec = session.record({ format: 'mp3', sampleRate: 8000, channels: 'mono', timeLimitSec: 3600, minSec: 0 });
   const digits: string[] = [];
-  session.on('dtmf', (leg, digit) => digits.push(`${leg}:${digit}`));
+  const ages: number[] = [];
+  session.on('dtmf', (leg, digit, agoMs) => {
+    digits.push(`${leg}:${digit}`);
+    ages.push(performance.now() - agoMs);
+  });
   rec.begin();
   await sendTones([{ port: port.caller, pt: 8, freq: 1000, packets: 50 }]);
   const s = createSocket('udp4');
+  const sent = performance.now();
   for (let i = 0; i < 3; i++) {
     // RFC 4733 end packet for event 11 ('#'), sent three times with the same timestamp.
     s.send(buildRtp({ payloadType: 101, sequenceNumber: 9000 + i, timestamp: 777, ssrc: 5, payload: Uint8Array.of(11, 0x80 | 10, 0x03, 0x20) }), port.caller, '127.0.0.1');
@@ -218,6 +223,8 @@ t.test('record_caller: one leg, mono; DTMF # reported', async (t) => {
   await sleep(100);
   s.close();
   t.same(digits, ['caller:#'], 'one # event');
+  // The event carries when its packet came (record_caller ends there), not when it was read.
+  t.ok(ages.length === 1 && Math.abs(ages[0] - sent) < 10, `the key's arrival is given: ${(ages[0] - sent).toFixed(1)} ms after sending`);
   const [r] = await session.close();
   const d = decode(r.path);
   t.same([d.sampleRate, d.channels], [8000, 1]);
