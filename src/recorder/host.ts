@@ -7,8 +7,7 @@ import { EncoderPool } from './encoder/pool';
 import { RecorderThreads } from './remote/remote-session';
 import { encoderWorkersFrom, recorderThreadsFrom } from './from-config';
 import { LameSpawner } from './spawner/helper';
-import { batchedUnavailable } from './udp/sockets';
-import { RecorderConfigError } from './errors';
+import { batchedUnavailable, rtpSockets } from './udp/sockets';
 
 /** Sessions on the calling thread, encoding in an EncoderPool (recorder.threads = 0). */
 export class InThreadHost implements RecorderHost {
@@ -36,10 +35,10 @@ export class InThreadHost implements RecorderHost {
  */
 export function recorderHostFrom(cfg: Readonly<RecorderConfig>, encryption?: SpoolKey, logger?: Logger): RecorderHost {
   const threads = recorderThreadsFrom(cfg);
-  // Said once at start, not at the first recorded call: 'batched' without its addon is an error.
-  const unavailable = cfg.receive === 'dgram' ? null : batchedUnavailable();
-  if (unavailable !== null && cfg.receive === 'batched') throw new RecorderConfigError(`recorder.receive "batched": ${unavailable}`);
-  if (unavailable !== null) logger?.warn({ reason: unavailable }, 'recorder.receive auto: RTP read with node:dgram (about 10 us of CPU a datagram more)');
+  // Said once at start, not at the first recorded call: rtpSockets throws for 'batched' without its addon.
+  if (cfg.receive === 'auto' && rtpSockets('auto').kind === 'dgram') {
+    logger?.warn({ reason: batchedUnavailable() }, 'recorder.receive auto: RTP read with node:dgram (about 10 us of CPU a datagram more)');
+  } else rtpSockets(cfg.receive);
   // Started now, while this process is small: every lame is forked from the helper, not from us.
   const spawner = cfg.mp3Encoder === 'lame-cli' ? new LameSpawner(cfg.lamePath, logger) : undefined;
   if (threads === 0) return new InThreadHost(new EncoderPool(encoderWorkersFrom(cfg), encryption, spawner?.path), spawner);

@@ -244,7 +244,7 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
    * @internal Driven by the shared ticker: release what the jitter delay allows, counted from
    * the run's start (startedAt), up to which the receiver has read every queued datagram.
    */
-  tick(startedAt: number = performance.now()): void {
+  tick(startedAt: number): void {
     if (this.stateValue !== SessionState.Running) return;
     const sinceRun = Math.max(0, Math.round(((performance.now() - startedAt) * RATE) / 1000));
     const horizon = this.nowPos() - sinceRun - this.jitterSamples;
@@ -317,8 +317,11 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
   private onPacket(leg: Leg, buf: Uint8Array, start: number, end: number, ageMs: number): void {
     if (this.stateValue !== SessionState.Running) return;
     const h = leg.rtp;
+    if (end < 0) {
+      leg.malformed++; // longer than the receiver's slot: cut
+      return;
+    }
     try {
-      if (end < 0) throw new Error('datagram longer than the receiver takes');
       parseRtpInto(buf, h, start, end);
     } catch {
       leg.malformed++;
@@ -344,7 +347,7 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
     p.timestamp = h.timestamp;
     p.ssrc = h.ssrc;
     p.length = len;
-    p.arrival = ageMs > 0 ? this.nowPos() - Math.round((ageMs * RATE) / 1000) : this.nowPos();
+    p.arrival = this.nowPos() - Math.round((ageMs * RATE) / 1000);
     leg.jitter.push(p);
   }
 
