@@ -279,9 +279,18 @@ t.test('REFER outside a dialog: 403 without a To-tag, 481 for a dialog that does
 });
 
 /** The call's recording files (not sidecars) delivered under each path prefix. */
+/**
+ * The call's recording files (sidecars left out) under each prefix, once every prefix has one.
+ * Waiting for a count of uploads raced: other recordings of the call (the target's endpoint
+ * recording) can land first and fill the count before the one asked for.
+ */
 async function filesUnder(call: Call, ...prefixes: string[]): Promise<Awaited<ReturnType<typeof uploadsOf>>[]> {
-  const all = (await uploadsOf(upload, call.callId, 4)).filter((u) => !u.path.endsWith('.json'));
-  return prefixes.map((p) => all.filter((u) => u.path.startsWith(p)));
+  const split = (): Awaited<ReturnType<typeof uploadsOf>>[] => {
+    const files = upload.delivered().filter((u) => u.query.call_id === call.callId && !u.path.endsWith('.json'));
+    return prefixes.map((p) => files.filter((u) => u.path.startsWith(p)));
+  };
+  await upload.waitFor(() => split().every((f) => f.length > 0), 20_000, `recordings of ${call.callId} under ${prefixes.join(', ')}`);
+  return split();
 }
 
 interface PartyDoc { role: string; joined: string; number: string | null; device_id: string | null; resource_id: string | null; joined_at_ms: number; left_at_ms: number | null }
