@@ -4,7 +4,8 @@ import { parseRtpInto, RtpHeader } from '../../src/recorder/rtp';
 import { decodeG711Into, ULAW_TABLE } from '../../src/recorder/g711';
 import { JitterBuffer, type FrameSink } from '../../src/recorder/jitter-buffer';
 import { LegAligner } from '../../src/recorder/aligner';
-import { createUpsampler } from '../../src/recorder/halfband';
+import { HalfBand2x, createUpsampler, halfBandTs, nativeHalfBand } from '../../src/recorder/halfband';
+import type { Upsampler } from '../../src/recorder/resampler';
 import { mixInto } from '../../src/recorder/mixer';
 import { Renderer } from '../../src/recorder/encoder/render';
 import { Recording } from '../../src/recorder/recording';
@@ -132,8 +133,8 @@ export async function currentStages(): Promise<Row[]> {
   const handoff = await handoffNs();
   const a4 = legAudio(1000, 4000);
   const b4 = legAudio(400, 4000);
-  const resample = (rate: number): number => {
-    const ups = [createUpsampler(8000, rate), createUpsampler(8000, rate)];
+  const resample = (rate: number, make = (): Upsampler => createUpsampler(8000, rate)): number => {
+    const ups = [make(), make()];
     const out = new Int16Array(2 * ups[0].outputCount(4000));
     // Written interleaved, as the Renderer does for stereo: the interleave is part of this.
     return nsPer(1, () => {
@@ -164,7 +165,8 @@ export async function currentStages(): Promise<Row[]> {
     packetRow('aligner frame + fill + readInto', align),
     packetRow('recording feed + 500 ms batch', glue),
     { stage: 'worker hand-off (pack + postMessage, main)', usPerCallSec: [perBatch(handoff), perBatch(handoff)] },
-    { stage: 'resample 2x half-band / identity (2 legs)', usPerCallSec: [perBatch(resample(16000)), perBatch(resample(8000))] },
+    { stage: `resample 2x half-band (${nativeHalfBand().kernel ? 'halfband.c' : 'TypeScript: not built'}) / identity (2 legs)`, usPerCallSec: [perBatch(resample(16000)), perBatch(resample(8000))] },
+    { stage: '(resample 2x half-band, TypeScript kernel: the fallback)', usPerCallSec: [perBatch(resample(16000, () => new HalfBand2x(halfBandTs))), 0] },
     { stage: 'interleave (in the resampler) / mix (mono)', usPerCallSec: [0, perBatch(mix)] },
     { stage: '(Renderer: resample + interleave/mix, whole)', usPerCallSec: [perBatch(render16), perBatch(render8)] },
   ];

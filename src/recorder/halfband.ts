@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { besselI0, Resampler, type Upsampler } from './resampler';
 
 /**
@@ -5,7 +6,8 @@ import { besselI0, Resampler, type Upsampler } from './resampler';
  * polyphase FIR: every even output is the input sample itself (delayed), every odd output is the
  * point halfway between two inputs, a symmetric 2K-tap FIR folded to K multiplies. The generic
  * Resampler spends 32 multiply-adds and the phase bookkeeping per input sample on the same job;
- * this one 12 multiplies and 24 additions (issue 14: 3-4x less CPU, bench:recorder-stages).
+ * this one 12 multiplies and 24 additions (issue 14: 3-4x less CPU, bench:recorder-stages), and
+ * halfband.c runs the loop vectorized, bit-exact with the TypeScript kernel below.
  *
  * Design: Kaiser-windowed sinc halfway points, K = 12, beta 5.7, DC gain 1. Flat within 0.01 dB
  * up to 3.4 kHz (the generic filter: -2.2 dB at 3.4 kHz) and at least 58 dB of image rejection
@@ -33,13 +35,67 @@ export function halfBandTaps(k = K, beta = BETA): Float64Array {
 
 const C = halfBandTaps();
 
+/**
+ * The filter's loop: appends input[0..n) to `work` (HIST samples of history first), writes the
+ * 2n outputs at out[offset], out[offset + stride], ... and moves the last HIST samples to the
+ * front. Two of them, bit-exact with each other: halfband.c (native, vectorized) where it was
+ * built, this file's own otherwise.
+ */
+export type HalfBandKernel = (work: Float32Array, input: Int16Array, n: number, out: Int16Array, offset: number, stride: number) => void;
+
+/** The TypeScript kernel: the fallback, and the reference halfband.c is tested against. */
+export const halfBandTs: HalfBandKernel = (x, input, n, out, offset, stride) => {
+  for (let i = 0; i < n; i++) x[HIST + i] = input[i];
+  const c0 = C[0], c1 = C[1], c2 = C[2], c3 = C[3], c4 = C[4], c5 = C[5];
+  const c6 = C[6], c7 = C[7], c8 = C[8], c9 = C[9], c10 = C[10], c11 = C[11];
+  let o = offset;
+  const step = 2 * stride;
+  for (let i = 0; i < n; i++) {
+    // Centre m = i + K - 1: x[m] is the even output; x[m - 11 .. m + 12] make the odd one.
+    const m = i + K - 1;
+    out[o] = x[m];
+    const acc = c0 * (x[m] + x[m + 1]) + c1 * (x[m - 1] + x[m + 2]) + c2 * (x[m - 2] + x[m + 3])
+      + c3 * (x[m - 3] + x[m + 4]) + c4 * (x[m - 4] + x[m + 5]) + c5 * (x[m - 5] + x[m + 6])
+      + c6 * (x[m - 6] + x[m + 7]) + c7 * (x[m - 7] + x[m + 8]) + c8 * (x[m - 8] + x[m + 9])
+      + c9 * (x[m - 9] + x[m + 10]) + c10 * (x[m - 10] + x[m + 11]) + c11 * (x[m - 11] + x[m + 12]);
+    const v = Math.round(acc);
+    out[o + stride] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+    o += step;
+  }
+  x.copyWithin(0, n, n + HIST);
+};
+
+/** What dist/native/halfband.node exports (see halfband.c). */
+interface HalfBandAddon {
+  upsample(work: Float32Array, input: Int16Array, n: number, out: Int16Array, offset: number, stride: number, taps: Float64Array): void;
+}
+
+let native: { kernel: HalfBandKernel | null; error: string | null } | undefined;
+
+/** The native kernel, or why there is none (not built: no compiler or no Node headers at build). */
+export function nativeHalfBand(): { kernel: HalfBandKernel | null; error: string | null } {
+  if (native === undefined) {
+    const path = join(__dirname, '../../native/halfband.node');
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires -- a native addon has no import form
+      const addon = require(path) as HalfBandAddon;
+      native = { kernel: (work, input, n, out, offset, stride) => addon.upsample(work, input, n, out, offset, stride, C), error: null };
+    } catch (err) {
+      native = { kernel: null, error: `${path} not loadable (${(err as Error).message.split('\n')[0]}); npm run build compiles it with the system C compiler` };
+    }
+  }
+  return native;
+}
+
 export class HalfBand2x implements Upsampler {
   /**
    * HIST inputs of history (oldest first) followed by the current chunk; grown, never shrunk.
-   * Float32 holds every 16-bit sample exactly and the sums below run in doubles, so the output
+   * Float32 holds every 16-bit sample exactly and the sums run in doubles, so the output
    * is the same as with Float64 at half the memory per recording (issue 14's 256 KiB).
    */
   private work = new Float32Array(HIST + 4096);
+
+  constructor(private readonly kernel: HalfBandKernel = nativeHalfBand().kernel ?? halfBandTs) {}
 
   outputCount(n: number): number {
     return 2 * n;
@@ -51,25 +107,7 @@ export class HalfBand2x implements Upsampler {
       grown.set(this.work.subarray(0, HIST));
       this.work = grown;
     }
-    const x = this.work;
-    for (let i = 0; i < n; i++) x[HIST + i] = input[i];
-    const c0 = C[0], c1 = C[1], c2 = C[2], c3 = C[3], c4 = C[4], c5 = C[5];
-    const c6 = C[6], c7 = C[7], c8 = C[8], c9 = C[9], c10 = C[10], c11 = C[11];
-    let o = offset;
-    const step = 2 * stride;
-    for (let i = 0; i < n; i++) {
-      // Centre m = i + K - 1: x[m] is the even output; x[m - 11 .. m + 12] make the odd one.
-      const m = i + K - 1;
-      out[o] = x[m];
-      const acc = c0 * (x[m] + x[m + 1]) + c1 * (x[m - 1] + x[m + 2]) + c2 * (x[m - 2] + x[m + 3])
-        + c3 * (x[m - 3] + x[m + 4]) + c4 * (x[m - 4] + x[m + 5]) + c5 * (x[m - 5] + x[m + 6])
-        + c6 * (x[m - 6] + x[m + 7]) + c7 * (x[m - 7] + x[m + 8]) + c8 * (x[m - 8] + x[m + 9])
-        + c9 * (x[m - 9] + x[m + 10]) + c10 * (x[m - 10] + x[m + 11]) + c11 * (x[m - 11] + x[m + 12]);
-      const v = Math.round(acc);
-      out[o + stride] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
-      o += step;
-    }
-    x.copyWithin(0, n, n + HIST);
+    this.kernel(this.work, input, n, out, offset, stride);
   }
 }
 

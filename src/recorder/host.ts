@@ -8,6 +8,7 @@ import { RecorderThreads } from './remote/remote-session';
 import { encoderWorkersFrom, recorderThreadsFrom } from './from-config';
 import { LameSpawner } from './spawner/helper';
 import { batchedUnavailable, rtpSockets } from './udp/sockets';
+import { nativeHalfBand } from './halfband';
 
 /** Sessions on the calling thread, encoding in an EncoderPool (recorder.threads = 0). */
 export class InThreadHost implements RecorderHost {
@@ -39,6 +40,8 @@ export function recorderHostFrom(cfg: Readonly<RecorderConfig>, encryption?: Spo
   if (cfg.receive === 'auto' && rtpSockets('auto').kind === 'dgram') {
     logger?.warn({ reason: batchedUnavailable() }, 'recorder.receive auto: RTP read with node:dgram (about 10 us of CPU a datagram more)');
   } else rtpSockets(cfg.receive);
+  const upsampler = nativeHalfBand();
+  if (upsampler.kernel === null) logger?.warn({ reason: upsampler.error }, 'recorder: 8 -> 16 kHz upsampling in TypeScript (the same output, about 3x the CPU of halfband.c)');
   // Started now, while this process is small: every lame is forked from the helper, not from us.
   const spawner = cfg.mp3Encoder === 'lame-cli' ? new LameSpawner(cfg.lamePath, logger) : undefined;
   if (threads === 0) return new InThreadHost(new EncoderPool(encoderWorkersFrom(cfg), encryption, spawner?.path), spawner);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { HalfBand2x, createUpsampler } from '../../../src/recorder/halfband';
+import { HalfBand2x, createUpsampler, halfBandTs, nativeHalfBand } from '../../../src/recorder/halfband';
 import { Resampler, besselI0, type Upsampler } from '../../../src/recorder/resampler';
 import { Renderer } from '../../../src/recorder/encoder/render';
 import { mixInto } from '../../../src/recorder/mixer';
@@ -166,5 +166,54 @@ t.test('Renderer: bit-identical to the generic resampler + mixer wherever the ra
     }
     t.ok(same, `${rate} Hz ${mode}, ${legs} leg(s)`);
   }
+  t.end();
+});
+
+t.test('native kernel (halfband.c): built, and bit-exact with the TypeScript kernel', (t) => {
+  const { kernel, error } = nativeHalfBand();
+  t.equal(error, null, 'npm run build compiled dist/native/halfband.node');
+  if (kernel === null) return t.end();
+  t.equal(new HalfBand2x()['kernel'], kernel, 'the default kernel is the native one');
+  // Speech-band noise, full-scale square waves (the filter overshoots them: the clamp), silence,
+  // and chunks from 1 sample to past the C loop's 256-sample block, at strides 1 and 2.
+  let seed = 99;
+  const square = Int16Array.from({ length: 3000 }, (_, i) => ((i >> 3) & 1 ? 32767 : -32768));
+  const inputs: [string, Int16Array][] = [['band noise', bandNoise(3000, 3)], ['square', square], ['silence', new Int16Array(3000)],
+    ['white', Int16Array.from({ length: 3000 }, () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 65536) - 32768)]];
+  for (const [name, x] of inputs) {
+    for (const chunk of [1, 23, 160, 257, 3000]) {
+      for (const stride of [1, 2]) {
+        const outs = [halfBandTs, kernel].map((k) => {
+          const u = new HalfBand2x(k);
+          const out = new Int16Array(2 * x.length * stride + 1).fill(7);
+          for (let i = 0; i < x.length; i += chunk) {
+            const c = x.subarray(i, i + chunk);
+            u.processInto(c, c.length, out, 1 + 2 * i * stride, stride);
+          }
+          return out;
+        });
+        let diff = 0;
+        for (let i = 0; i < outs[0].length; i++) if (outs[0][i] !== outs[1][i]) diff++;
+        t.equal(diff, 0, `${name}, chunks of ${chunk}, stride ${stride}: same samples, same untouched gaps`);
+      }
+    }
+  }
+  const clipped = new Int16Array(2 * square.length);
+  new HalfBand2x(kernel).processInto(square, square.length, clipped, 0, 1);
+  t.ok(clipped.includes(32767) && clipped.includes(-32768), 'the square wave reached the clamp in both directions');
+  t.end();
+});
+
+t.test('native kernel refuses arrays too short for its arguments', (t) => {
+  const { kernel } = nativeHalfBand();
+  if (kernel === null) return t.end();
+  const work = new Float32Array(23 + 10);
+  t.throws(() => kernel(work, new Int16Array(10), 10, new Int16Array(19), 0, 1), RangeError, 'out one sample short');
+  t.throws(() => kernel(work, new Int16Array(10), 11, new Int16Array(100), 0, 1), RangeError, 'n past the input');
+  t.throws(() => kernel(new Float32Array(30), new Int16Array(10), 10, new Int16Array(100), 0, 1), RangeError, 'no room for history + n');
+  t.throws(() => kernel(work, new Int16Array(10), 10, new Int16Array(39), 1, 2), RangeError, 'stride 2 from offset 1 needs index 1 + 2 * (2n - 1)');
+  const ok = new Int16Array(40);
+  kernel(work, new Int16Array(10).fill(100), 10, ok, 1, 2);
+  t.equal(ok[0], 0, 'stride 2 at offset 1 fits in 40 and leaves the other channel alone');
   t.end();
 });
