@@ -4,11 +4,13 @@
  * per recording. Usage: node spawner-main.js <socket path> <lame binary>: it starts that
  * binary only (whoever reaches the socket, a 0700 directory, cannot make it run anything else). It prints `ready` once listening
  * and exits when its stdin (a pipe from the service) ends, i.e. when the service is gone.
- * Only node:net, node:child_process and node:os: its own fork per encoder stays small.
+ * Only node:net, node:child_process, node:os, node:fs and node:path: its own fork per encoder stays small.
  */
 import { createServer, type Socket } from 'node:net';
 import { spawn } from 'node:child_process';
 import { setPriority } from 'node:os';
+import { rmSync, rmdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { lines, type FromSpawner, type ToSpawner } from './protocol';
 
 const path = process.argv[2];
@@ -83,5 +85,16 @@ const server = createServer({ allowHalfOpen: true }, (sock) => {
   sock.on('error', () => sock.destroy());
 });
 server.listen(path, () => process.stdout.write('ready\n'));
-process.stdin.on('end', () => process.exit(0));
+// The service gone (even killed, which leaves no chance for its own close()): the socket and its
+// directory go with us, so crashes and restarts do not pile them up in the temp directory.
+// rmdir only empties nothing else: it fails on a directory that holds anything but our socket.
+process.stdin.on('end', () => {
+  rmSync(path, { force: true });
+  try {
+    rmdirSync(dirname(path));
+  } catch {
+    // Not empty or already gone (the service's close() removes it too).
+  }
+  process.exit(0);
+});
 process.stdin.resume();

@@ -1,12 +1,14 @@
 /**
  * The lame encoders run at the configured niceness, below the service's own threads: on a
  * saturated machine the recorder's RTP reception must win over encoding, which can lag safely.
- * The files the encoders write are owner-only (0600) whatever the umask.
+ * The files the encoders write are owner-only (0600) whatever the umask. The spawner that starts
+ * them restarts when killed, and goes with its service, socket directory and all.
  */
 import t from 'tap';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Mp3LameCliWriter } from '../../../src/recorder/encoder/mp3-lame-cli';
 import { WavFileWriter } from '../../../src/recorder/encoder/wav';
 import { LameSpawner } from '../../../src/recorder/spawner/helper';
@@ -19,6 +21,14 @@ function statOf(pid: number): string[] {
 
 /** Field 19 of /proc/<pid>/stat: the nice value. */
 const niceOf = (pid: number): number => Number(statOf(pid)[16]);
+/** Running: its /proc entry is there and not a zombie (field 3, the state, is not Z). */
+function running(pid: number): boolean {
+  try {
+    return statOf(pid)[0] !== 'Z';
+  } catch {
+    return false; // gone between the check and the read, or long gone
+  }
+}
 /** Field 4: the parent pid. */
 const parentOf = (pid: number): number => Number(statOf(pid)[1]);
 
@@ -89,4 +99,23 @@ t.test('the spawner starts the configured lame only: any other program is refuse
   await t.rejects(p.ready, /refused to start \/bin\/touch/, 'refused with a reason');
   t.equal(await p.exited, -1, 'never ran');
   t.throws(() => statSync(join(dir, 'pwned')), 'the program did not run');
+});
+
+t.test('the service killed outright: its spawner goes, and takes its socket directory along', async (t) => {
+  // A process of its own that starts a spawner, prints the socket path, and is then SIGKILLed:
+  // no close() runs, as after a crash or an OOM kill.
+  const helper = join(__dirname, '../../../src/recorder/spawner/helper.js');
+  const svc = spawn(process.execPath, ['-e', `const { LameSpawner } = require(${JSON.stringify(helper)});
+    const s = new LameSpawner('lame'); s.ready.then(() => console.log(JSON.stringify({ path: s.path, pid: s.pid }))); setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => svc.kill('SIGKILL'));
+  const first = await new Promise<string>((resolve) => svc.stdout.once('data', (d: Buffer) => resolve(d.toString())));
+  const { path, pid } = JSON.parse(first) as { path: string; pid: number };
+  t.ok(existsSync(path), 'the spawner listens on its socket');
+  svc.kill('SIGKILL');
+  const gone = async (what: () => boolean): Promise<boolean> => {
+    for (let i = 0; i < 250 && !what(); i++) await new Promise((r) => setTimeout(r, 20));
+    return what();
+  };
+  t.ok(await gone(() => !running(pid)), 'the spawner exited with its service');
+  t.ok(await gone(() => !existsSync(dirname(path))), 'its socket directory is removed');
 });
