@@ -1,12 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KeyRing, type KeySource } from '../../src/atrest/keyring';
+import { tempDir } from './temp';
 
 /** Random 32-byte keys written to owner-only files (base64 text, as an operator would keep them). */
 export function keyFiles(ids: readonly string[]): { sources: KeySource[]; secrets: Record<string, string> } {
-  const dir = mkdtempSync(join(tmpdir(), 'keys-'));
+  const dir = tempDir('keys-');
   const secrets: Record<string, string> = {};
   const sources = ids.map((id) => {
     secrets[id] = randomBytes(32).toString('base64');

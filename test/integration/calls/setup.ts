@@ -6,14 +6,14 @@
 import type { Call } from '../../../src/calls';
 import { CallState } from '../../../src/calls';
 import type { JsonObject } from '../../../src/store';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../helpers/ports';
 import { RtpEndpoint } from '../../helpers/rtp';
 import type { TestService } from '../../helpers/service';
 import { runSipp, startSipp, type SippProcess, type SippResult } from '../../helpers/sipp';
 import { sendTone } from './audio';
+import { tempDir } from '../../helpers/temp';
 
 export const REALM = 'calls.test';
 export const CALLER_TONE = 1000;
@@ -50,7 +50,7 @@ export async function addResource(svc: TestService, accountId: string, name: str
 
 /** A one-line SIPp injection file (fields: user;realm;password;number;rtpport). */
 export function csv(fields: string[]): string {
-  const dir = mkdtempSync(join(tmpdir(), 'calls-csv-'));
+  const dir = tempDir('calls-csv-');
   const file = join(dir, 'fields.csv');
   writeFileSync(file, `SEQUENTIAL\n${fields.join(';')}\n`);
   return file;

@@ -1,15 +1,15 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../../src/config';
 import { DeliveryQueue, type DeliveryQueueDeps } from '../../../src/delivery';
 import type { DeliveryConfig } from '../../../src/config/sections/delivery';
 import type { DeliveryRecord, RecordingMeta } from '../../../src/delivery';
+import { tempDir } from '../../helpers/temp';
 
 /** A fresh spool directory and a directory for "finished recordings". */
 export async function workDirs(): Promise<{ spool: string; src: string }> {
-  const root = await mkdtemp(join(tmpdir(), 'delivery-test-'));
+  const root = tempDir('delivery-test-');
   return { spool: join(root, 'spool'), src: await mkdtemp(join(root, 'src-')) };
 }
 

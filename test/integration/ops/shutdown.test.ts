@@ -6,8 +6,7 @@
  *  - calls longer than the drain time are hung up by the service (BYE to both phones); their
  *    recordings are still finalized and delivered; exit code 0.
  */
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { SqliteDocumentStore } from '../../../src/store';
@@ -17,11 +16,12 @@ import { UploadServer } from '../../helpers/upload-server';
 import { childEnv, startChild, waitExit, type ChildService } from './fixtures/child-service';
 import { sample } from './fixtures/prom-text';
 import { inviteStatus } from './fixtures/sip-probe';
+import { tempDir } from '../../helpers/temp';
 
 const REALM = 'ops.test';
 
 function csv(fields: string[]): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'ops-csv-')), 'fields.csv');
+  const file = join(tempDir('ops-csv-'), 'fields.csv');
   writeFileSync(file, `SEQUENTIAL\n${fields.join(';')}\n`);
   return file;
 }

@@ -20,6 +20,7 @@ import { UploadServer, type ReceivedUpload } from '../../helpers/upload-server';
 import { CALLEE_TONE, CALLER_TONE, REALM, answerOn, bridged, callFrom, ended, nextCall, registerPhone, type Phone } from '../calls/setup';
 import { decode, type Decoded } from '../recorder/decode';
 import { newStream, pressKey, rtpengineTargets, sendTone } from './media';
+import { tempDir } from '../../helpers/temp';
 
 export { CALLEE_TONE, CALLER_TONE, REALM };
 export const CARRIER = '127.0.0.2';
@@ -189,7 +190,7 @@ export async function uploadsOf(upload: UploadServer, callId: string, count = 1,
 }
 
 export function decodeBody(body: Buffer, ext: string): Decoded {
-  const dir = mkdtempSync(join(tmpdir(), 'rec-upload-'));
+  const dir = tempDir('rec-upload-');
   const file = join(dir, `upload.${ext}`);
   writeFileSync(file, body);
   return decode(file);
