@@ -61,13 +61,16 @@ export class OutputJob {
     });
   }
 
-  /** `pcm` holds spec.legs equal runs of 8 kHz samples back to back. */
-  push(pcm: Int16Array): void {
+  /** How many legs push() takes. */
+  get legs(): number {
+    return this.spec.legs;
+  }
+
+  /** spec.legs equal-length runs of 8 kHz samples, one per leg; the job owns them from now on. */
+  push(legs: readonly Int16Array[]): void {
     if (this.finishing) return;
     this.enqueue(async () => {
       const t0 = performance.now();
-      const n = pcm.length / this.spec.legs;
-      const legs = Array.from({ length: this.spec.legs }, (_, i) => pcm.subarray(i * n, (i + 1) * n));
       const out = this.renderer.render(legs);
       this.frames += out.length / (this.spec.channelMode === 'stereo' ? 2 : 1);
       const wrote = this.writer?.write(out);
@@ -107,7 +110,13 @@ export class OutputJob {
   }
 }
 
-/** Packs equal-length legs back to back (the layout OutputJob.push and the worker protocol use). */
+/** The legs packLegs() packed, as views of `pcm` (no copy). */
+export function unpackLegs(pcm: Int16Array, legs: number): Int16Array[] {
+  const n = pcm.length / legs;
+  return Array.from({ length: legs }, (_, i) => pcm.subarray(i * n, (i + 1) * n));
+}
+
+/** Packs equal-length legs back to back (one transferable array for the worker protocol). */
 export function packLegs(legs: readonly Int16Array[]): Int16Array {
   const n = legs[0].length;
   const packed = new Int16Array(n * legs.length);
@@ -141,7 +150,8 @@ export class InThreadEncoders implements EncoderFactory {
     let done: Promise<EncodedFile | null> | null = null;
     return {
       write: (legs) => {
-        if (done === null && legs[0].length > 0) job.push(packLegs(legs));
+        // Handed over as they are: packing is for postMessage, and here there is none.
+        if (done === null && legs[0].length > 0) job.push(legs);
       },
       close: () => (done ??= job.finish(false)),
       abort: () => (done ??= job.finish(true)),

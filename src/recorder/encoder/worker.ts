@@ -4,7 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { ToWorker, FromWorker } from './protocol';
-import { OutputJob } from './output-job';
+import { OutputJob, unpackLegs } from './output-job';
 
 const jobs = new Map<number, OutputJob>();
 const port = parentPort;
@@ -22,7 +22,7 @@ port.on('message', (m: ToWorker) => {
     return;
   }
   if (m.type === 'pcm') {
-    job.push(m.pcm);
+    job.push(unpackLegs(m.pcm, job.legs));
     return;
   }
   jobs.delete(m.id);
