@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { loadNative } from './native';
 import { besselI0, Resampler, type Upsampler } from './resampler';
 
 /**
@@ -75,14 +75,9 @@ let native: { kernel: HalfBandKernel | null; error: string | null } | undefined;
 /** The native kernel, or why there is none (not built: no compiler or no Node headers at build). */
 export function nativeHalfBand(): { kernel: HalfBandKernel | null; error: string | null } {
   if (native === undefined) {
-    const path = join(__dirname, '../../native/halfband.node');
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires -- a native addon has no import form
-      const addon = require(path) as HalfBandAddon;
-      native = { kernel: (work, input, n, out, offset, stride) => addon.upsample(work, input, n, out, offset, stride, C), error: null };
-    } catch (err) {
-      native = { kernel: null, error: `${path} not loadable (${(err as Error).message.split('\n')[0]}); npm run build compiles it with the system C compiler` };
-    }
+    const loaded = loadNative<HalfBandAddon>('halfband');
+    const addon = loaded.addon;
+    native = addon === null ? { kernel: null, error: loaded.error } : { kernel: (work, input, n, out, offset, stride) => addon.upsample(work, input, n, out, offset, stride, C), error: null };
   }
   return native;
 }

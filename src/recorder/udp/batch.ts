@@ -4,7 +4,7 @@
  * (udp_batch.c says why). Per 50 ms tick: one epoll_wait, one recvmmsg per ready socket, one
  * JS call, and a plain loop over one reused slab: no Buffer, event or closure per datagram.
  */
-import { join } from 'node:path';
+import { loadNative } from '../native';
 import { sharedTicker, type Tickable } from '../ticker';
 import type { DatagramHandler, RtpSocket, RtpSockets } from './sockets';
 
@@ -104,13 +104,8 @@ let loaded: { sockets: BatchSockets | null; error: string | null } | undefined;
 /** This thread's batched adapter, or why there is none (the addon was not built or loads not). */
 export function loadBatchSockets(): { sockets: RtpSockets | null; error: string | null } {
   if (loaded === undefined) {
-    const path = join(__dirname, '../../../native/udp_batch.node');
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires -- a native addon has no import form
-      loaded = { sockets: new BatchSockets(require(path) as UdpBatchAddon), error: null };
-    } catch (err) {
-      loaded = { sockets: null, error: `${path} not loadable (${(err as Error).message.split('\n')[0]}); npm run build compiles it with the system C compiler` };
-    }
+    const n = loadNative<UdpBatchAddon>('udp_batch');
+    loaded = n.addon === null ? { sockets: null, error: n.error } : { sockets: new BatchSockets(n.addon), error: null };
   }
   return loaded;
 }
