@@ -17,6 +17,11 @@
  * highest step passed. Stops at the first failing step. REC_JITTER_MS overrides the recorder's
  * jitter buffer delay (default: the recorder's, 500 ms).
  *
+ * REC_OVERLOAD_MS: recorder.overloadLagMs (default 'auto', the product's: half the jitter delay;
+ * 0 = off). With the guard on, a step past the machine's edge has new calls refused with 503
+ * (recorder_overload) rather than recordings losing packets: such a step prints GUARDED when
+ * every failed call was one the service refused and the admitted calls' recordings are whole.
+ *
  * REC_FORMAT: mp3-16k-stereo (default, Kazoo's defaults), mp3-8k-mono or wav (16 kHz stereo).
  * REC_THREADS: recorder.threads (default the config's 'auto'; 0 = sessions on the main thread).
  * REC_RECEIVE: recorder.receive (default 'auto': batched where its addon was built; 'dgram' is
@@ -144,6 +149,8 @@ function trackCpu(pids: readonly (number | undefined)[]): { stop(): number } {
 }
 
 interface Counters {
+  /** New INVITEs the service refused (503: recorder_overload, max_calls). */
+  refused: number;
   completed: number;
   discarded: number;
   failed: number;
@@ -158,10 +165,12 @@ async function counters(svc: TestService): Promise<Counters> {
   const fin = (await m.recordingsFinished.get()).values;
   const rtp = (await m.rtpPackets.get()).values;
   const up = (await m.uploadAttempts.get()).values;
+  const refused = (await m.invitesRefused.get()).values;
   type Labelled = { labels: Partial<Record<string, string | number>>; value: number };
   const sum = (vals: readonly Labelled[], pred: (l: Partial<Record<string, string | number>>) => boolean): number =>
     vals.filter((v) => pred(v.labels)).reduce((s, v) => s + v.value, 0);
   return {
+    refused: sum(refused, (l) => l.reason !== 'draining'),
     completed: sum(fin, (l) => l.outcome === 'completed'),
     discarded: sum(fin, (l) => l.outcome === 'discarded_short'),
     failed: sum(fin, (l) => l.outcome === 'failed'),
@@ -225,6 +234,7 @@ async function main(): Promise<void> {
         ...(process.env.REC_JITTER_MS ? { jitterMs: Number(process.env.REC_JITTER_MS) } : {}),
         ...(process.env.REC_THREADS ? { threads: Number(process.env.REC_THREADS) } : {}),
         ...(process.env.REC_RECEIVE ? { receive: process.env.REC_RECEIVE as 'auto' | 'batched' | 'dgram' } : {}),
+        overloadLagMs: process.env.REC_OVERLOAD_MS === undefined ? 'auto' : Number(process.env.REC_OVERLOAD_MS),
       },
     },
   });
@@ -315,13 +325,17 @@ async function main(): Promise<void> {
       });
       const sippCpu = trackCpu([caller.child.pid, callee.child.pid]);
       const kids0 = childrenCpuSeconds();
-      const [rc, re] = await Promise.all([caller.done, callee.done]);
+      const rc = await caller.done;
+      // Calls the service refused never reach the answering carrier: it would wait for them.
+      const calleeQuits = setTimeout(() => callee.child.kill('SIGUSR1'), 10_000);
+      const re = await callee.done;
+      clearTimeout(calleeQuits);
       const sippSec = sippCpu.stop();
       const settled = await waitUntil(async () => {
         const c = await counters(svc);
         const d = svc.service.recordings?.queue.depth();
         const finished = c.completed + c.discarded + c.failed - before.completed - before.discarded - before.failed;
-        return finished >= total && c.uploads - before.uploads >= c.completed - before.completed && d !== undefined && d.pending + d.uploading === 0;
+        return finished >= total - (c.refused - before.refused) && c.uploads - before.uploads >= c.completed - before.completed && d !== undefined && d.pending + d.uploading === 0;
       }, 120_000);
       const secs = (Date.now() - t0) / 1000;
       const after = await counters(svc);
@@ -337,8 +351,10 @@ async function main(): Promise<void> {
       const lameSec = Math.max(0, childrenCpuSeconds() - kids0 - sippSec) + spawnKidsSec;
       const d = (k: keyof Counters): number => after[k] - before[k];
       const failedCalls = (rc.stats?.failed ?? total) + (re.stats?.failed ?? 0);
+      const refused = d('refused');
+      const admitted = total - refused;
       // Each leg of each call: the pcap's packets minus those played before the fork was up (< 1 s).
-      const expectedMin = total * 2 * (Math.floor((HOLD * 1000) / 20) - 50);
+      const expectedMin = admitted * 2 * (Math.floor((HOLD * 1000) / 20) - 50);
       // Decode a sample of this step's files: each channel's tone without a 20 ms gap.
       const files = upload.delivered().slice(uploadsBefore);
       const sample = files.filter((_, i) => i % Math.max(1, Math.floor(files.length / 10)) === 0).slice(0, 10);
@@ -360,7 +376,9 @@ async function main(): Promise<void> {
         }
       }
       upload.releaseBodies();
-      const pass = gaps === 0 && settled && failedCalls === 0 && d('completed') === total && d('uploads') === total && d('lost') === 0 && d('late') === 0 && d('received') >= expectedMin;
+      const whole = gaps === 0 && settled && failedCalls === refused && d('completed') === admitted && d('uploads') === admitted && d('lost') === 0 && d('late') === 0 && d('received') >= expectedMin;
+      const pass = whole && refused === 0;
+      const result = pass ? 'PASS' : whole ? `GUARDED (${refused} refused)` : `FAIL${settled ? '' : ' (not settled)'}${rc.code !== 0 ? ` sipp ${rc.code}` : ''}${refused > 0 ? ` (${refused} refused)` : ''}`;
       console.log([
         String(n).padStart(4), String(total).padStart(6), String(failedCalls).padStart(7),
         `${d('completed')}/${d('discarded')}/${d('failed')}`.padStart(25), String(d('uploads')).padStart(8),
@@ -370,7 +388,7 @@ async function main(): Promise<void> {
         `${((lameSec / secs) * 100).toFixed(0)}%`.padStart(9), `${((sippSec / secs) * 100).toFixed(0)}%`.padStart(9),
         loadavg()[0].toFixed(1).padStart(6),
         `${(lag.percentile(99) / 1e6).toFixed(0)}/${(lag.max / 1e6).toFixed(0)}`.padStart(18),
-        `${sample.length} decoded, ${gaps} gaps`.padStart(20), pass ? 'PASS' : `FAIL${settled ? '' : ' (not settled)'}${rc.code !== 0 ? ` sipp ${rc.code}` : ''}`,
+        `${sample.length} decoded, ${gaps} gaps`.padStart(20), result,
       ].join(' '));
       // CPU per concurrent call: each component's CPU-seconds over the step's call-seconds
       // (2N calls x HOLD), i.e. the share of one core one call costs; 2 cores / the sum is the

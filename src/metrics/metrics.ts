@@ -57,6 +57,9 @@ export interface Metrics {
   engineTlsFailures: Counter<'reason'>;
   /** 1 from SIGTERM on (new calls refused), for load balancers and alerts. */
   draining: Gauge;
+  recorderOverloaded: Gauge;
+  /** Where b2bua_recorder_overloaded is read from at each scrape. */
+  setRecorderOverloadSource(source: () => boolean): void;
   invitesRefused: Counter<'reason'>;
   /** 1 while the state backend answers (always 1 with state.driver "memory"). */
   stateUp: Gauge;
@@ -81,6 +84,7 @@ export function createMetrics(registry: Registry = new Registry(), withDefaults 
   if (withDefaults) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   let source: EngineStatsSource | undefined;
+  let overloaded: (() => boolean) | undefined;
   let poolSource: StorePoolSource | undefined;
   // Counters only go up: the engine's cumulative values are added as deltas since the last scrape.
   const seen = new Map<string, number>();
@@ -217,10 +221,21 @@ export function createMetrics(registry: Registry = new Registry(), withDefaults 
         for (const [reason, n] of Object.entries(f)) advance(this, { reason }, `tls:${reason}`, n);
       },
     }),
+    recorderOverloaded: new Gauge({
+      name: 'b2bua_recorder_overloaded',
+      help: '1 while a recorder thread runs later than recorder.overloadLagMs (new INVITEs get 503)',
+      registers,
+      collect() {
+        this.set(overloaded?.() === true ? 1 : 0);
+      },
+    }),
+    setRecorderOverloadSource(s) {
+      overloaded = s;
+    },
     draining: new Gauge({ name: 'b2bua_draining', help: '1 while the service drains for shutdown (new INVITEs get 503)', registers }),
     invitesRefused: new Counter({
       name: 'b2bua_invites_refused_total',
-      help: 'New INVITEs refused before routing, by reason',
+      help: 'New INVITEs refused before routing, by reason (draining, max_calls, recorder_overload)',
       labelNames: ['reason'] as const,
       registers,
     }),

@@ -51,5 +51,10 @@ export interface RecorderHost {
   /** Resolves once sessions start without waiting (threads loaded, lame spawner listening). */
   ready(): Promise<void>;
   session(opts: HostSessionOptions): RecorderSession;
+  /**
+   * True while a recorder thread runs later than recorder.overloadLagMs (see overload.ts): the
+   * service then refuses new calls, so the recordings in progress keep every packet.
+   */
+  readonly overloaded: boolean;
   close(): Promise<void>;
 }

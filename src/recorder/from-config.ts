@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { RecorderConfig } from '../config/sections/recorder';
 import type { RecordingSettings } from './recording';
 import type { HostSessionOptions } from './contract';
+import type { OverloadSettings } from './overload';
 
 /**
  * The policy's resolved settings as the recorder reads them (structurally the policy part's
@@ -61,4 +62,9 @@ export function encoderWorkersFrom(cfg: Readonly<RecorderConfig>): number {
 /** Recorder worker threads from config ('auto' = cores - 1, at least 1, at most 4; 0 = none, sessions in-thread). */
 export function recorderThreadsFrom(cfg: Readonly<RecorderConfig>): number {
   return cfg.threads === 'auto' ? Math.min(4, Math.max(1, availableParallelism() - 1)) : cfg.threads;
+}
+
+/** The overload guard's settings ('auto': half the jitter delay, the room left for a stall). */
+export function overloadFrom(cfg: Readonly<RecorderConfig>): OverloadSettings {
+  return { lagMs: cfg.overloadLagMs === 'auto' ? Math.floor(cfg.jitterMs / 2) : cfg.overloadLagMs, clearSec: cfg.overloadClearSec };
 }

@@ -5,14 +5,27 @@ import type { HostSessionOptions, RecorderHost } from './contract';
 import { RecordingSession } from './session';
 import { EncoderPool } from './encoder/pool';
 import { RecorderThreads } from './remote/remote-session';
-import { encoderWorkersFrom, recorderThreadsFrom } from './from-config';
+import { encoderWorkersFrom, overloadFrom, recorderThreadsFrom } from './from-config';
 import { LameSpawner } from './spawner/helper';
 import { batchedUnavailable, rtpSockets } from './udp/sockets';
 import { nativeHalfBand } from './halfband';
+import { LATE_REPORT_MS, noteLateness, OverloadGuard, type OverloadSettings } from './overload';
+import { reportLateness, sharedTicker } from './ticker';
 
 /** Sessions on the calling thread, encoding in an EncoderPool (recorder.threads = 0). */
 export class InThreadHost implements RecorderHost {
-  constructor(readonly pool: EncoderPool, readonly spawner?: LameSpawner) {}
+  private readonly guard: OverloadGuard;
+  private readonly stopReports: () => void;
+
+  constructor(readonly pool: EncoderPool, readonly spawner?: LameSpawner, overload: OverloadSettings = { lagMs: 0, clearSec: 0 }, logger?: Logger) {
+    this.guard = new OverloadGuard(overload);
+    const log = logger ?? { warn: () => undefined, info: () => undefined };
+    this.stopReports = reportLateness(sharedTicker, LATE_REPORT_MS, (late) => noteLateness(this.guard, late, performance.now(), log));
+  }
+
+  get overloaded(): boolean {
+    return this.guard.raised;
+  }
 
   async ready(): Promise<void> {
     await this.spawner?.ready;
@@ -23,6 +36,7 @@ export class InThreadHost implements RecorderHost {
   }
 
   async close(): Promise<void> {
+    this.stopReports();
     await this.pool.close();
     this.spawner?.close();
   }
@@ -44,6 +58,7 @@ export function recorderHostFrom(cfg: Readonly<RecorderConfig>, encryption?: Spo
   if (upsampler.kernel === null) logger?.warn({ reason: upsampler.error }, 'recorder: 8 -> 16 kHz upsampling in TypeScript (the same output, about 3x the CPU of halfband.c)');
   // Started now, while this process is small: every lame is forked from the helper, not from us.
   const spawner = cfg.mp3Encoder === 'lame-cli' ? new LameSpawner(cfg.lamePath, logger) : undefined;
-  if (threads === 0) return new InThreadHost(new EncoderPool(encoderWorkersFrom(cfg), encryption, spawner?.path), spawner);
-  return new RecorderThreads(threads, { ...(encryption ? { encryption } : {}), ...(logger ? { logger } : {}), ...(spawner ? { spawner } : {}) });
+  const overload = overloadFrom(cfg);
+  if (threads === 0) return new InThreadHost(new EncoderPool(encoderWorkersFrom(cfg), encryption, spawner?.path), spawner, overload, logger?.child({ part: 'recorder' }));
+  return new RecorderThreads(threads, { overload, ...(encryption ? { encryption } : {}), ...(logger ? { logger } : {}), ...(spawner ? { spawner } : {}) });
 }

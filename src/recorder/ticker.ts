@@ -18,8 +18,21 @@ export class Ticker {
   private readonly sources = new Set<Tickable>();
   private readonly members = new Set<Tickable>();
   private timer: NodeJS.Timeout | null = null;
+  /** When the last run began (null while stopped), and the most any run was late since takeLateMs. */
+  private lastRunAt: number | null = null;
+  private lateMs = 0;
 
   constructor(private readonly periodMs = 50) {}
+
+  /**
+   * The most a run began after its time since the last call (ms): how long this thread's event
+   * loop kept the sessions from reading their sockets, which the jitter delay must outlast.
+   */
+  takeLateMs(): number {
+    const late = this.lateMs;
+    this.lateMs = 0;
+    return late;
+  }
 
   add(t: Tickable, role: 'source' | 'member' = 'member'): void {
     (role === 'source' ? this.sources : this.members).add(t);
@@ -34,6 +47,8 @@ export class Ticker {
 
   private run(): void {
     const startedAt = performance.now();
+    if (this.lastRunAt !== null) this.lateMs = Math.max(this.lateMs, startedAt - this.lastRunAt - this.periodMs);
+    this.lastRunAt = startedAt;
     for (const s of this.sources) s.tick(startedAt);
     for (const m of this.members) m.tick(startedAt);
   }
@@ -44,8 +59,25 @@ export class Ticker {
     if (this.members.size === 0 && this.sources.size === 0 && this.timer !== null) {
       clearInterval(this.timer);
       this.timer = null;
+      this.lastRunAt = null;
     }
   }
 }
 
 export const sharedTicker = new Ticker();
+
+/**
+ * Every `everyMs`, `report` gets the most this thread was late since the last report: a run of
+ * `ticker`, or this timer itself (a stall with no session open, or one that ended just now).
+ * Does not keep the process alive; the returned function stops it.
+ */
+export function reportLateness(ticker: Ticker, everyMs: number, report: (lateMs: number) => void): () => void {
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    report(Math.max(ticker.takeLateMs(), now - last - everyMs));
+    last = now;
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -24,6 +24,7 @@ import { ClusterPeers } from './peers';
 import { StoreDirectory } from '../directory/store-directory';
 import { withUniqueBindings } from './logger';
 import { GracefulShutdown, ShutdownState, queueUploads, type ShutdownReport } from './shutdown';
+import { Admission, Refusal } from './admission';
 
 /**
  * The whole product in one process: store, API, embedded SIP engine (or an external
@@ -88,6 +89,8 @@ export class Service {
   private closing: Promise<void> | undefined;
   /** SIGTERM path: drain calls, then close (see shutdown.ts). */
   readonly shutdown: GracefulShutdown;
+  /** Whether a new call is taken: not while draining, at calls.maxCalls, or with the recorder overloaded. */
+  readonly admission: Admission;
 
   private readonly log: Logger;
 
@@ -101,10 +104,16 @@ export class Service {
       ...queueUploads(() => this.recordings?.queue),
       hangUpAll: async () => { await this.b2bua?.close(); },
       closeAll: () => this.close(),
+      refusedInvites: () => this.admission.refused(Refusal.Draining),
     }, config.service.shutdown, this.log.child({ part: 'shutdown' }), {
       state: (st) => this.metrics.draining.set(st === ShutdownState.Running ? 0 : 1),
-      refused: () => this.metrics.invitesRefused.inc({ reason: 'draining' }),
     });
+    this.admission = new Admission({
+      draining: () => !this.shutdown.accepting,
+      activeCalls: () => this.b2bua?.activeCalls ?? 0,
+      recorderOverloaded: () => this.recordings?.host.overloaded ?? false,
+    }, config.calls.maxCalls, (reason) => this.metrics.invitesRefused.inc({ reason }));
+    this.metrics.setRecorderOverloadSource(() => this.recordings?.host.overloaded ?? false);
     this.metrics.draining.set(0);
   }
 
@@ -186,9 +195,9 @@ export class Service {
     this.signalling = signalling;
     // First: behind an edge proxy, the request's real source (from a trusted edge only).
     srf.use(edgeSource({ ...c.signalling.edge, logger: this.log.child({ part: 'edge' }) }));
-    // Before authentication: a draining node refuses new calls at once.
-    srf.use('invite', this.shutdown.inviteGate());
-    srf.use('options', this.shutdown.optionsAnswer());
+    // Before authentication: a node that takes no new call (draining, full, overloaded) says so at once.
+    srf.use('invite', this.admission.inviteGate());
+    srf.use('options', this.admission.optionsAnswer());
     signalling.mount(srf);
     const router = new Router({
       directory,

@@ -1,4 +1,3 @@
-import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { DeliveryQueue } from '../delivery';
 
@@ -49,6 +48,8 @@ export interface ShutdownTarget {
   hangUpAll(): Promise<void>;
   /** Closes every part (recordings finalized into the durable queue first). */
   closeAll(): Promise<void>;
+  /** New INVITEs refused because the node drains (service/admission.ts answers them). */
+  refusedInvites(): number;
 }
 
 /** The shutdown's view of a delivery queue (looked up at each call: the queue starts later). */
@@ -72,7 +73,6 @@ export interface ShutdownSettings {
 /** Optional observer (metrics). */
 export interface ShutdownObserver {
   state?(s: ShutdownState): void;
-  refused?(): void;
 }
 
 export interface ShutdownReport {
@@ -84,13 +84,9 @@ export interface ShutdownReport {
   rejectedInvites: number;
 }
 
-// drachtio-srf types a middleware's next as Function.
-type Next = Function; // eslint-disable-line @typescript-eslint/no-unsafe-function-type
-
 export class GracefulShutdown {
   private stateValue = ShutdownState.Running;
   private running: Promise<ShutdownReport> | undefined;
-  private rejected = 0;
 
   constructor(
     private readonly target: ShutdownTarget,
@@ -106,32 +102,6 @@ export class GracefulShutdown {
   /** false once a shutdown began: new calls are refused. */
   get accepting(): boolean {
     return this.stateValue === ShutdownState.Running;
-  }
-
-  /**
-   * drachtio-srf INVITE middleware, installed before authentication so a draining node answers
-   * at once. 503 with Retry-After lets callers and upstream proxies try another node
-   * (RFC 3261 21.5.4); in-dialog re-INVITEs of calls in progress pass.
-   */
-  inviteGate(): (req: Srf.SrfRequest, res: Srf.SrfResponse, next: Next) => void {
-    return (req, res, next) => {
-      if (this.accepting || req.method !== 'INVITE' || !req.isNewInvite) { next(); return; }
-      this.rejected++;
-      this.observer.refused?.();
-      res.send(503, { headers: { 'Retry-After': '30' } });
-    };
-  }
-
-  /**
-   * drachtio-srf OPTIONS handler: 200 while accepting calls, 503 + Retry-After once draining,
-   * so an edge proxy probing with OPTIONS (Kamailio's dispatcher) stops sending new calls here
-   * before the node goes away (RFC 3261 11.2: OPTIONS answers as an INVITE would).
-   */
-  optionsAnswer(): (req: Srf.SrfRequest, res: Srf.SrfResponse) => void {
-    return (_req, res) => {
-      if (this.accepting) res.send(200, { headers: { Allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REGISTER' } });
-      else res.send(503, { headers: { 'Retry-After': '30' } });
-    };
   }
 
   /** Idempotent: every call returns the same promise. */
@@ -174,7 +144,7 @@ export class GracefulShutdown {
     this.to(ShutdownState.Closing);
     await this.target.closeAll();
     this.to(ShutdownState.Done);
-    const report = { reason, callsCut, uploadsLeftQueued, rejectedInvites: this.rejected };
+    const report = { reason, callsCut, uploadsLeftQueued, rejectedInvites: this.target.refusedInvites() };
     this.log.info(report, 'shutdown complete');
     return report;
   }

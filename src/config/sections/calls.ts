@@ -9,6 +9,11 @@ export const CallsSection = Type.Object({
    * Timer B (64*T1 = 32 s) would be far too slow for failover; carriers answer 100/183 quickly.
    */
   trunkAttemptTimeoutSec: Type.Integer({ minimum: 1, maximum: 300, default: 30 }),
+  /**
+   * Calls up at once on this node beyond which new INVITEs get 503 with Retry-After (the edge
+   * proxy tries another node); 0 = no limit. Set it from bench:recordings' passing step.
+   */
+  maxCalls: Type.Integer({ minimum: 0, maximum: 1000000, default: 0 }),
   /** Keep a call record document (collection `calls`) per call in the store. */
   records: Type.Boolean({ default: true }),
   /** Caller-ID number sent to trunks when the caller has none of its own (empty: keep From). */

@@ -24,6 +24,17 @@ export const RecorderSection = Type.Object({
    */
   jitterMs: Type.Integer({ minimum: 20, maximum: 2000, default: 500 }),
   /**
+   * Overload guard: when a recorder thread's run starts this many ms late (its event loop held
+   * by CPU contention or a stall), the service answers new INVITEs and OPTIONS 503 with
+   * Retry-After, so an edge proxy sends calls elsewhere, until every thread has kept time
+   * (under half of it) for overloadClearSec. The lateness grows with the machine's load and,
+   * past its ceiling, turned into stalls of seconds that cost every recording packets
+   * (bench:recordings); with dgram receive a run later than jitterMs already does. 'auto' =
+   * half of jitterMs; 0 = never refuse calls for this.
+   */
+  overloadLagMs: Type.Union([Type.Literal('auto'), Type.Integer({ minimum: 0, maximum: 10000 })], { default: 'auto' }),
+  overloadClearSec: Type.Integer({ minimum: 1, maximum: 600, default: 10 }),
+  /**
    * Recorder worker threads: whole recording sessions (RTP sockets, jitter buffers, resampling,
    * encoders) run there, spread over the threads, so the signalling thread carries no media.
    * 'auto' = cores - 1, at least 1, at most 4; 0 = sessions on the signalling thread with the

@@ -11,6 +11,7 @@ import { fromWire, sharedNow, type FromSessionWorker, type ThreadUsage, type ToS
 import type { SessionWorkerData } from './session-worker';
 import type { SpoolKey } from '../../atrest/keyring';
 import type { LameSpawner } from '../spawner/helper';
+import { LATE_REPORT_MS, noteLateness, OverloadGuard, type OverloadSettings } from '../overload';
 
 type Answer = Extract<FromSessionWorker, { t: 'stats' | 'usage' }>;
 
@@ -22,6 +23,8 @@ export interface Thread {
   /** Resolves when the thread has loaded (or died). */
   readonly loaded: Promise<void>;
   up: boolean;
+  /** performance.now() of its last lateness report (or of its start). */
+  lastReportAt: number;
 }
 
 /**
@@ -39,9 +42,11 @@ export class RecorderThreads implements RecorderHost {
   private readonly log: Logger;
   /** Threads replaced after dying (for tests and the log). */
   restarts = 0;
+  private readonly guard: OverloadGuard;
 
-  constructor(size: number, private readonly o: { readonly encryption?: SpoolKey; readonly logger?: Logger; readonly spawner?: LameSpawner } = {}) {
+  constructor(size: number, private readonly o: { readonly encryption?: SpoolKey; readonly logger?: Logger; readonly spawner?: LameSpawner; readonly overload?: OverloadSettings } = {}) {
     this.log = (o.logger ?? pino({ level: 'silent' })).child({ part: 'recorder' });
+    this.guard = new OverloadGuard(o.overload ?? { lagMs: 0, clearSec: 0 });
     for (let i = 0; i < Math.max(1, size); i++) this.threads.push(this.spawn());
   }
 
@@ -74,6 +79,21 @@ export class RecorderThreads implements RecorderHost {
     const s = new RemoteRecordingSession(this, thread, this.nextId++, wire, logger ?? this.log);
     this.sessions.set(s.sid, s);
     return s;
+  }
+
+  /**
+   * A thread holding sessions that has not reported for longer than the guard's threshold is
+   * late by that much now (it reports on its own event loop, so a stalled thread says nothing
+   * until the stall ends): new calls are refused during the stall, not only after it.
+   */
+  get overloaded(): boolean {
+    const now = performance.now();
+    for (const t of this.threads) {
+      if (t.dead || !t.up || t.sessions === 0) continue;
+      const silentMs = now - t.lastReportAt - LATE_REPORT_MS;
+      if (silentMs > 0) noteLateness(this.guard, silentMs, now, this.log);
+    }
+    return this.guard.raised;
   }
 
   /** Each thread's own CPU seconds, loop lag and memory (null for a thread that is dead). */
@@ -127,10 +147,16 @@ export class RecorderThreads implements RecorderHost {
     };
     const worker = new Worker(join(__dirname, 'session-worker.js'), { workerData });
     let loaded!: () => void;
-    const thread: Thread = { worker, sessions: 0, dead: false, up: false, loaded: new Promise<void>((r) => { loaded = r; }) };
+    const thread: Thread = { worker, sessions: 0, dead: false, up: false, lastReportAt: performance.now(), loaded: new Promise<void>((r) => { loaded = r; }) };
     worker.on('message', (m: FromSessionWorker) => {
+      if (m.t === 'late') {
+        thread.lastReportAt = performance.now();
+        noteLateness(this.guard, m.lateMs, thread.lastReportAt, this.log);
+        return;
+      }
       if (m.t !== 'ready') return this.onMessage(m);
       thread.up = true;
+      thread.lastReportAt = performance.now();
       if (thread.sessions === 0) worker.unref();
       loaded();
     });
@@ -143,7 +169,7 @@ export class RecorderThreads implements RecorderHost {
     return thread;
   }
 
-  private onMessage(m: Exclude<FromSessionWorker, { t: 'ready' }>): void {
+  private onMessage(m: Exclude<FromSessionWorker, { t: 'ready' | 'late' }>): void {
     switch (m.t) {
       case 'started':
       case 'start-failed':

@@ -12,6 +12,8 @@ import type { Recording } from '../recording';
 import { InThreadEncoders, type EncoderEnv } from '../encoder/output-job';
 import { sharedNow, toWire, type FromSessionWorker, type ToSessionWorker } from './protocol';
 import { liveBytes } from './live-bytes';
+import { reportLateness, sharedTicker } from '../ticker';
+import { LATE_REPORT_MS } from '../overload';
 
 /** Encryption at rest (every file this thread writes is sealed with the key) and the lame spawner. */
 export type SessionWorkerData = EncoderEnv;
@@ -139,6 +141,7 @@ function onMessage(m: ToSessionWorker): void {
 }
 
 post({ t: 'ready' });
+reportLateness(sharedTicker, LATE_REPORT_MS, (lateMs) => post({ t: 'late', lateMs }));
 port.on('message', (m: ToSessionWorker) => {
   try {
     onMessage(m);

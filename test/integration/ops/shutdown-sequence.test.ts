@@ -4,11 +4,12 @@
  * the steps, the INVITE gate, idempotence. Outcomes only; no timing is asserted. Then with the
  * real delivery queue: an upload waiting out a backoff past the grace does not hold the stop.
  */
-import type Srf from 'drachtio-srf';
 import pino from 'pino';
 import t from 'tap';
 import { DeliveryStatus, type DeliveryQueue, type DeliveryRecord } from '../../../src/delivery';
 import { GracefulShutdown, ShutdownState, queueUploads, type ShutdownTarget } from '../../../src/service/shutdown';
+import { Admission, Refusal } from '../../../src/service/admission';
+import { gateProbe } from '../../helpers/admission';
 import { UploadServer } from '../../helpers/upload-server';
 import { makeRecording, meta, startQueue, testConfig, workDirs } from '../delivery/common';
 
@@ -38,6 +39,7 @@ function scripted(s: Script, steps: string[], dueAsked: number[] = []): Shutdown
     uploadsQueued: () => s.queued ?? last,
     hangUpAll: async () => { steps.push('hangUpAll'); hungUp = true; },
     closeAll: async () => { steps.push('closeAll'); },
+    refusedInvites: () => 0,
   };
 }
 
@@ -70,41 +72,28 @@ for (const c of cases) {
   });
 }
 
-t.test('the INVITE gate', async (t) => {
+t.test('the INVITE gate while draining', async (t) => {
   const seen: string[] = [];
-  const s = new GracefulShutdown(scripted({ calls: [1], uploads: [0] }, []), { drainSec: 0, uploadGraceSec: 0, pollMs: 5 }, log, {
-    state: (st) => seen.push(st),
-    refused: () => seen.push('refused'),
-  });
-  const gate = s.inviteGate();
-  const sent: { status: number; headers?: Record<string, string> }[] = [];
-  const through = (method: string, isNewInvite: boolean): boolean => {
-    let next = false;
-    const req = { method, isNewInvite } as unknown as Srf.SrfRequest;
-    const res = { send: (status: number, o?: { headers?: Record<string, string> }) => { sent.push({ status, ...(o?.headers ? { headers: o.headers } : {}) }); } } as unknown as Srf.SrfResponse;
-    gate(req, res, () => { next = true; });
-    return next;
-  };
-  t.equal(through('INVITE', true), true, 'running: a new INVITE passes');
-  const options = (): number => {
-    let status = 0;
-    s.optionsAnswer()({} as Srf.SrfRequest, { send: (st: number) => { status = st; } } as unknown as Srf.SrfResponse);
-    return status;
-  };
-  t.equal(options(), 200, 'running: OPTIONS (an edge proxy\'s probe) answered 200');
+  let admission: Admission | undefined;
+  const target = { ...scripted({ calls: [1], uploads: [0] }, []), refusedInvites: () => admission?.refused(Refusal.Draining) ?? -1 };
+  const s = new GracefulShutdown(target, { drainSec: 0, uploadGraceSec: 0, pollMs: 5 }, log, { state: (st) => seen.push(st) });
+  admission = new Admission({ draining: () => !s.accepting, activeCalls: () => 0, recorderOverloaded: () => false }, 0, (r) => seen.push(`refused ${r}`));
+  const gate = gateProbe(admission);
+  t.equal(gate.invite('INVITE', true), true, 'running: a new INVITE passes');
+  t.equal(gate.options(), 200, 'running: OPTIONS (an edge proxy\'s probe) answered 200');
   const done = s.run('test');
-  t.equal(options(), 503, 'draining: OPTIONS answered 503, the edge sends no new calls');
+  t.equal(gate.options(), 503, 'draining: OPTIONS answered 503, the edge sends no new calls');
   const table: [string, boolean, boolean][] = [
     ['INVITE', true, false],
     ['INVITE', false, true], // re-INVITE inside a call in progress
     ['BYE', false, true],
     ['REGISTER', false, true],
   ];
-  for (const [method, isNew, passes] of table) t.equal(through(method, isNew), passes, `draining: ${method}${isNew ? ' (new)' : ''} ${passes ? 'passes' : 'refused'}`);
-  t.same(sent, [{ status: 503, headers: { 'Retry-After': '30' } }], 'one 503 with Retry-After (RFC 3261 21.5.4)');
+  for (const [method, isNew, passes] of table) t.equal(gate.invite(method, isNew), passes, `draining: ${method}${isNew ? ' (new)' : ''} ${passes ? 'passes' : 'refused'}`);
+  t.same(gate.sent.filter((r) => r.status === 503), [{ status: 503, headers: { 'Retry-After': '30' } }, { status: 503, headers: { 'Retry-After': '30' } }], 'the OPTIONS and the INVITE: 503 with Retry-After (RFC 3261 21.5.4)');
   t.equal((await done).rejectedInvites, 1, 'counted in the report');
-  t.equal(through('INVITE', true), false, 'still refused once closed');
-  t.same(seen, ['draining', 'refused', 'flushing', 'closing', 'done', 'refused'], 'observer sees every state and refusal');
+  t.equal(gate.invite('INVITE', true), false, 'still refused once closed');
+  t.same(seen, ['draining', 'refused draining', 'flushing', 'closing', 'done', 'refused draining'], 'observers see every state and refusal');
 });
 
 /** Polls the queue until `pred` holds for the record; rejects after 10 s. */
@@ -134,7 +123,7 @@ async function refusedOnce(t: { teardown(fn: () => unknown): void }, backoffMs: 
 
 function shutdownOf(q: DeliveryQueue, uploadGraceSec: number): GracefulShutdown {
   return new GracefulShutdown({
-    activeCalls: () => 0, ...queueUploads(() => q), hangUpAll: async () => {}, closeAll: () => q.close(),
+    activeCalls: () => 0, ...queueUploads(() => q), hangUpAll: async () => {}, closeAll: () => q.close(), refusedInvites: () => 0,
   }, { drainSec: 1, uploadGraceSec }, log);
 }
 

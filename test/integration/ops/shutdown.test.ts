@@ -6,60 +6,16 @@
  *  - calls longer than the drain time are hung up by the service (BYE to both phones); their
  *    recordings are still finalized and delivered; exit code 0.
  */
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { SqliteDocumentStore } from '../../../src/store';
 import { freePort } from '../../helpers/ports';
-import { runSipp, startSipp, type SippResult } from '../../helpers/sipp';
+import { startSipp, type SippResult } from '../../helpers/sipp';
 import { UploadServer } from '../../helpers/upload-server';
 import { childEnv, startChild, waitExit, type ChildService } from './fixtures/child-service';
 import { sample } from './fixtures/prom-text';
 import { inviteStatus } from './fixtures/sip-probe';
-import { tempDir } from '../../helpers/temp';
-
-const REALM = 'ops.test';
-
-function csv(fields: string[]): string {
-  const file = join(tempDir('ops-csv-'), 'fields.csv');
-  writeFileSync(file, `SEQUENTIAL\n${fields.join(';')}\n`);
-  return file;
-}
-
-/** Account with phones 1001 and 2001, number 2000 rings 2001, every onnet call recorded (wav). */
-function seed(path: string, uploadUrl: string): Promise<void> {
-  const store = new SqliteDocumentStore({ path });
-  return (async () => {
-    const acct = await store.createAccount(null, {
-      name: 'ops', realm: REALM,
-      call_recording: { account: { inbound: { onnet: { enabled: true, url: `${uploadUrl}/rec`, format: 'wav' } } } },
-    });
-    const dev = async (u: string): Promise<string> => (await store.create('devices', acct._id, { name: `phone ${u}`, sip: { username: u, password: `pw-${u}` } }))._id;
-    await dev('1001');
-    const callee = await dev('2001');
-    await store.create('callflows', acct._id, { numbers: ['2000'], flow: { module: 'device', data: { id: callee } } });
-  })().finally(() => store.close());
-}
-
-async function register(target: string, user: string, port: number): Promise<void> {
-  const r = await runSipp({
-    scenario: 'phone-register.xml', remote: target, localPort: port, timeoutMs: 20_000,
-    args: ['-m', '1', '-inf', csv([user, REALM, `pw-${user}`, '', '0']), '-au', user, '-ap', `pw-${user}`, '-auth_uri', REALM],
-  });
-  if (r.code !== 0) throw new Error(`REGISTER ${user}: ${r.code} ${r.errors}`);
-}
-
-async function metricValue(apiUrl: string, name: string): Promise<number | undefined> {
-  return sample(await (await fetch(`${apiUrl}/metrics`)).text(), name);
-}
-
-async function until(what: string, cond: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { REALM, csv, metricValue, register, seed, until } from './fixtures/ops-account';
 
 interface Run {
   svc: ChildService;

@@ -34,6 +34,8 @@ t.test('invalid values are reported by path', (t) => {
     [{ logLevel: 'loud' }, '/logLevel'],
     [{ engine: { sip: { tls: { keyFile: '/k.pem' } } } }, '/engine/sip/tls/certFile'],
     [{ engine: { sip: { tls: { certFile: '/c.pem', keyFile: '/k.pem', minVersion: 'TLSv1.1' } } } }, '/engine/sip/tls/minVersion'],
+    [{ recorder: { overloadLagMs: -1 } }, '/recorder/overloadLagMs'],
+    [{ calls: { maxCalls: -1 } }, '/calls/maxCalls'],
   ];
   for (const [input, path] of cases) {
     try {

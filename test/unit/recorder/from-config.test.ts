@@ -1,7 +1,7 @@
 import t from 'tap';
 import { Value } from '@sinclair/typebox/value';
 import { RecorderSection, type RecorderConfig } from '../../../src/config/sections/recorder';
-import { recordingSettingsFrom, sessionOptionsFrom, encoderWorkersFrom, recorderThreadsFrom, type ResolvedSettingsInput } from '../../../src/recorder/from-config';
+import { recordingSettingsFrom, sessionOptionsFrom, encoderWorkersFrom, overloadFrom, recorderThreadsFrom, type ResolvedSettingsInput } from '../../../src/recorder/from-config';
 import type { ResolvedRecordingSettings } from '../../../src/policy/types';
 
 /** The recorder section alone with defaults applied (independent of the other parts' sections). */
@@ -31,6 +31,14 @@ t.test('session options and worker count from config', (t) => {
   t.ok(auto >= 1 && auto <= 4, `threads 'auto' by default: ${auto}`);
   t.equal(recorderThreadsFrom(recorderConfig({ threads: 0 })), 0, 'threads 0: sessions in-thread');
   t.equal(recorderThreadsFrom(recorderConfig({ threads: 6 })), 6);
+  t.end();
+});
+
+t.test('overload guard settings: auto is half the jitter delay', (t) => {
+  t.same(overloadFrom(recorderConfig({})), { lagMs: 250, clearSec: 10 }, 'defaults: jitter 500 ms');
+  t.same(overloadFrom(recorderConfig({ jitterMs: 201 })), { lagMs: 100, clearSec: 10 });
+  t.same(overloadFrom(recorderConfig({ overloadLagMs: 0, overloadClearSec: 3 })), { lagMs: 0, clearSec: 3 }, '0: off');
+  t.same(overloadFrom(recorderConfig({ overloadLagMs: 120 })), { lagMs: 120, clearSec: 10 });
   t.end();
 });
 
