@@ -5,7 +5,9 @@ import type Srf from 'drachtio-srf';
  * every OPTIONS probe. A refused INVITE gets 503 with Retry-After (RFC 3261 21.5.4), so callers
  * and upstream proxies retry later or elsewhere; an OPTIONS probe is answered as an INVITE would
  * be (RFC 3261 11.2), so an edge proxy probing with it (Kamailio's dispatcher) stops sending
- * calls here while the refusal lasts. In-dialog requests always pass: calls in progress go on.
+ * calls here while the refusal lasts, except for maxCalls: room comes back with the next hang-up,
+ * long before the next probe would put the node back, so each INVITE finds out for itself (the
+ * edge tries the next node on its 503). In-dialog requests always pass: calls in progress go on.
  */
 export enum Refusal {
   /** SIGTERM: the node is going away (service/shutdown.ts). */
@@ -47,6 +49,12 @@ export class Admission {
   refusal(): Refusal | undefined {
     if (this.sources.draining()) return Refusal.Draining;
     if (this.maxCalls > 0 && this.sources.activeCalls() >= this.maxCalls) return Refusal.MaxCalls;
+    return this.probeRefusal();
+  }
+
+  /** What an OPTIONS probe is told: the refusals that last (see the class comment). */
+  private probeRefusal(): Refusal | undefined {
+    if (this.sources.draining()) return Refusal.Draining;
     if (this.sources.recorderOverloaded()) return Refusal.RecorderOverload;
     return undefined;
   }
@@ -68,10 +76,10 @@ export class Admission {
     };
   }
 
-  /** drachtio-srf OPTIONS handler: 200 while new calls are taken, else 503 + Retry-After. */
+  /** drachtio-srf OPTIONS handler: 200, or 503 + Retry-After while draining or overloaded. */
   optionsAnswer(): (req: Srf.SrfRequest, res: Srf.SrfResponse) => void {
     return (_req, res) => {
-      const reason = this.refusal();
+      const reason = this.probeRefusal();
       if (reason === undefined) res.send(200, { headers: { Allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REGISTER' } });
       else res.send(503, { headers: { 'Retry-After': String(RETRY_AFTER_SEC[reason]) } });
     };

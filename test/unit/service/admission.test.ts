@@ -1,6 +1,7 @@
 /**
  * Admission (src/service/admission.ts): which reason refuses a new call, in which order, with
- * which Retry-After; in-dialog requests always pass; OPTIONS answers as an INVITE would.
+ * which Retry-After; in-dialog requests always pass; OPTIONS answers 503 while draining or
+ * overloaded, not for maxCalls.
  */
 import t from 'tap';
 import { Admission, Refusal } from '../../../src/service/admission';
@@ -13,18 +14,21 @@ interface Row {
   overloaded: boolean;
   want: Refusal | undefined;
   retryAfter?: string;
+  /** What OPTIONS is told (maxCalls is not: room comes back with the next hang-up). */
+  probe: 200 | 503;
+  probeRetryAfter?: string;
 }
 
 const rows: Row[] = [
-  { draining: false, calls: 0, maxCalls: 0, overloaded: false, want: undefined },
-  { draining: false, calls: 5000, maxCalls: 0, overloaded: false, want: undefined }, // 0 = no limit
-  { draining: false, calls: 9, maxCalls: 10, overloaded: false, want: undefined },
-  { draining: false, calls: 10, maxCalls: 10, overloaded: false, want: Refusal.MaxCalls, retryAfter: '5' },
-  { draining: false, calls: 11, maxCalls: 10, overloaded: false, want: Refusal.MaxCalls, retryAfter: '5' },
-  { draining: false, calls: 0, maxCalls: 0, overloaded: true, want: Refusal.RecorderOverload, retryAfter: '10' },
-  { draining: false, calls: 10, maxCalls: 10, overloaded: true, want: Refusal.MaxCalls, retryAfter: '5' },
-  { draining: true, calls: 10, maxCalls: 10, overloaded: true, want: Refusal.Draining, retryAfter: '30' },
-  { draining: true, calls: 0, maxCalls: 0, overloaded: false, want: Refusal.Draining, retryAfter: '30' },
+  { draining: false, calls: 0, maxCalls: 0, overloaded: false, want: undefined, probe: 200 },
+  { draining: false, calls: 5000, maxCalls: 0, overloaded: false, want: undefined, probe: 200 }, // 0 = no limit
+  { draining: false, calls: 9, maxCalls: 10, overloaded: false, want: undefined, probe: 200 },
+  { draining: false, calls: 10, maxCalls: 10, overloaded: false, want: Refusal.MaxCalls, retryAfter: '5', probe: 200 },
+  { draining: false, calls: 11, maxCalls: 10, overloaded: false, want: Refusal.MaxCalls, retryAfter: '5', probe: 200 },
+  { draining: false, calls: 0, maxCalls: 0, overloaded: true, want: Refusal.RecorderOverload, retryAfter: '10', probe: 503, probeRetryAfter: '10' },
+  { draining: false, calls: 10, maxCalls: 10, overloaded: true, want: Refusal.MaxCalls, retryAfter: '5', probe: 503, probeRetryAfter: '10' },
+  { draining: true, calls: 10, maxCalls: 10, overloaded: true, want: Refusal.Draining, retryAfter: '30', probe: 503, probeRetryAfter: '30' },
+  { draining: true, calls: 0, maxCalls: 0, overloaded: false, want: Refusal.Draining, retryAfter: '30', probe: 503, probeRetryAfter: '30' },
 ];
 
 t.test('the first reason that holds refuses, with its Retry-After', async (t) => {
@@ -37,9 +41,10 @@ t.test('the first reason that holds refuses, with its Retry-After', async (t) =>
     t.equal(gate.invite('INVITE', true), r.want === undefined, `${name}: a new INVITE ${r.want === undefined ? 'passes' : 'is answered here'}`);
     t.equal(gate.invite('INVITE', false), true, `${name}: a re-INVITE of a call in progress passes`);
     t.equal(gate.invite('BYE', false), true, `${name}: BYE passes`);
-    t.equal(gate.options(), r.want === undefined ? 200 : 503, `${name}: OPTIONS as an INVITE would be`);
+    t.equal(gate.options(), r.probe, `${name}: OPTIONS`);
     const refusals = gate.sent.filter((s) => s.status === 503);
-    t.same(refusals.map((s) => s.headers?.['Retry-After']), r.want === undefined ? [] : [r.retryAfter, r.retryAfter], `${name}: 503s with Retry-After`);
+    const want = [...(r.want === undefined ? [] : [r.retryAfter]), ...(r.probe === 503 ? [r.probeRetryAfter] : [])];
+    t.same(refusals.map((s) => s.headers?.['Retry-After']), want, `${name}: 503s with Retry-After`);
     t.same(refusedWith, r.want === undefined ? [] : [r.want], `${name}: the refused INVITE counted once, OPTIONS not`);
     if (r.want !== undefined) t.equal(a.refused(r.want), 1, `${name}: count by reason`);
   }
