@@ -67,17 +67,12 @@ export class Ticker {
 export const sharedTicker = new Ticker();
 
 /**
- * Every `everyMs`, `report` gets the most this thread was late since the last report: a run of
- * `ticker`, or this timer itself (a stall with no session open, or one that ended just now).
+ * Every `everyMs`, `report` gets the most a run of `ticker` was late since the last report (0
+ * while no session is open: a stall then, at start for instance, costs no recording anything).
  * Does not keep the process alive; the returned function stops it.
  */
 export function reportLateness(ticker: Ticker, everyMs: number, report: (lateMs: number) => void): () => void {
-  let last = performance.now();
-  const timer = setInterval(() => {
-    const now = performance.now();
-    report(Math.max(ticker.takeLateMs(), now - last - everyMs));
-    last = now;
-  }, everyMs);
+  const timer = setInterval(() => report(ticker.takeLateMs()), everyMs);
   timer.unref();
   return () => clearInterval(timer);
 }
