@@ -17,8 +17,8 @@
  * highest step passed. Stops at the first failing step. REC_JITTER_MS overrides the recorder's
  * jitter buffer delay (default: the recorder's, 500 ms).
  *
- * REC_OVERLOAD_MS: recorder.overloadLagMs (default 'auto', the product's: half the jitter delay;
- * 0 = off). With the guard on, a step past the machine's edge has new calls refused with 503
+ * REC_OVERLOAD_MS: recorder.overloadLagMs (default 'auto', the product's: the jitter delay with
+ * batched receive, half of it with dgram; 0 = off). With the guard on, a step past the machine's edge has new calls refused with 503
  * (recorder_overload) rather than recordings losing packets: such a step prints GUARDED when
  * every failed call was one the service refused and the admitted calls' recordings are whole.
  *

@@ -51,14 +51,15 @@ export class InThreadHost implements RecorderHost {
 export function recorderHostFrom(cfg: Readonly<RecorderConfig>, encryption?: SpoolKey, logger?: Logger): RecorderHost {
   const threads = recorderThreadsFrom(cfg);
   // Said once at start, not at the first recorded call: rtpSockets throws for 'batched' without its addon.
-  if (cfg.receive === 'auto' && rtpSockets('auto').kind === 'dgram') {
+  const receive = rtpSockets(cfg.receive).kind;
+  if (cfg.receive === 'auto' && receive === 'dgram') {
     logger?.warn({ reason: batchedUnavailable() }, 'recorder.receive auto: RTP read with node:dgram (about 10 us of CPU a datagram more)');
-  } else rtpSockets(cfg.receive);
+  }
   const upsampler = nativeHalfBand();
   if (upsampler.kernel === null) logger?.warn({ reason: upsampler.error }, 'recorder: 8 -> 16 kHz upsampling in TypeScript (the same output, about 3x the CPU of halfband.c)');
   // Started now, while this process is small: every lame is forked from the helper, not from us.
   const spawner = cfg.mp3Encoder === 'lame-cli' ? new LameSpawner(cfg.lamePath, logger) : undefined;
-  const overload = overloadFrom(cfg);
+  const overload = overloadFrom(cfg, receive);
   if (threads === 0) return new InThreadHost(new EncoderPool(encoderWorkersFrom(cfg), encryption, spawner?.path), spawner, overload, logger?.child({ part: 'recorder' }));
   return new RecorderThreads(threads, { overload, ...(encryption ? { encryption } : {}), ...(logger ? { logger } : {}), ...(spawner ? { spawner } : {}) });
 }

@@ -29,8 +29,9 @@ export const RecorderSection = Type.Object({
    * Retry-After, so an edge proxy sends calls elsewhere, until every thread has kept time
    * (under half of it) for overloadClearSec. The lateness grows with the machine's load and,
    * past its ceiling, turned into stalls of seconds that cost every recording packets
-   * (bench:recordings); with dgram receive a run later than jitterMs already does. 'auto' =
-   * half of jitterMs; 0 = never refuse calls for this.
+   * (bench:recordings). 'auto' = jitterMs with batched receive (datagrams wait in their
+   * sockets and keep their arrival time), half of it with dgram (a datagram read after its
+   * time is lost); 0 = never refuse calls for this.
    */
   overloadLagMs: Type.Union([Type.Literal('auto'), Type.Integer({ minimum: 0, maximum: 10000 })], { default: 'auto' }),
   overloadClearSec: Type.Integer({ minimum: 1, maximum: 600, default: 10 }),

@@ -34,11 +34,12 @@ t.test('session options and worker count from config', (t) => {
   t.end();
 });
 
-t.test('overload guard settings: auto is half the jitter delay', (t) => {
-  t.same(overloadFrom(recorderConfig({})), { lagMs: 250, clearSec: 10 }, 'defaults: jitter 500 ms');
-  t.same(overloadFrom(recorderConfig({ jitterMs: 201 })), { lagMs: 100, clearSec: 10 });
-  t.same(overloadFrom(recorderConfig({ overloadLagMs: 0, overloadClearSec: 3 })), { lagMs: 0, clearSec: 3 }, '0: off');
-  t.same(overloadFrom(recorderConfig({ overloadLagMs: 120 })), { lagMs: 120, clearSec: 10 });
+t.test('overload guard settings: auto is the jitter delay with batched receive, half of it with dgram', (t) => {
+  t.same(overloadFrom(recorderConfig({}), 'batched'), { lagMs: 500, clearSec: 10 }, 'defaults: jitter 500 ms');
+  t.same(overloadFrom(recorderConfig({}), 'dgram'), { lagMs: 250, clearSec: 10 });
+  t.same(overloadFrom(recorderConfig({ jitterMs: 201 }), 'dgram'), { lagMs: 100, clearSec: 10 });
+  t.same(overloadFrom(recorderConfig({ overloadLagMs: 0, overloadClearSec: 3 }), 'batched'), { lagMs: 0, clearSec: 3 }, '0: off');
+  t.same(overloadFrom(recorderConfig({ overloadLagMs: 120 }), 'batched'), { lagMs: 120, clearSec: 10 }, 'a number is taken as it is');
   t.end();
 });
 
