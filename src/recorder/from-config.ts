@@ -74,5 +74,5 @@ export function recorderThreadsFrom(cfg: Readonly<RecorderConfig>): number {
  */
 export function overloadFrom(cfg: Readonly<RecorderConfig>, receive: 'batched' | 'dgram'): OverloadSettings {
   const auto = receive === 'batched' ? cfg.jitterMs : Math.floor(cfg.jitterMs / 2);
-  return { lagMs: cfg.overloadLagMs === 'auto' ? auto : cfg.overloadLagMs, clearSec: cfg.overloadClearSec };
+  return { lagMs: cfg.overloadLagMs === 'auto' ? auto : cfg.overloadLagMs, backlogMs: cfg.overloadBacklogSec * 1000, clearSec: cfg.overloadClearSec };
 }

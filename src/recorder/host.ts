@@ -9,7 +9,7 @@ import { encoderWorkersFrom, overloadFrom, recorderThreadsFrom } from './from-co
 import { LameSpawner } from './spawner/helper';
 import { batchedUnavailable, rtpSockets } from './udp/sockets';
 import { nativeHalfBand } from './halfband';
-import { LATE_REPORT_MS, noteLateness, OverloadGuard, type OverloadSettings } from './overload';
+import { LATE_REPORT_MS, noteLoad, OverloadGuard, type OverloadSettings } from './overload';
 import { reportLateness, sharedTicker } from './ticker';
 
 /** Sessions on the calling thread, encoding in an EncoderPool (recorder.threads = 0). */
@@ -17,10 +17,11 @@ export class InThreadHost implements RecorderHost {
   private readonly guard: OverloadGuard;
   private readonly stopReports: () => void;
 
-  constructor(readonly pool: EncoderPool, readonly spawner?: LameSpawner, overload: OverloadSettings = { lagMs: 0, clearSec: 0 }, logger?: Logger) {
+  constructor(readonly pool: EncoderPool, readonly spawner?: LameSpawner, overload: OverloadSettings = { lagMs: 0, backlogMs: 0, clearSec: 0 }, logger?: Logger) {
     this.guard = new OverloadGuard(overload);
     const log = logger ?? { warn: () => undefined, info: () => undefined };
-    this.stopReports = reportLateness(sharedTicker, LATE_REPORT_MS, (late) => noteLateness(this.guard, late, performance.now(), log));
+    // Lateness only: the encoders run in the pool's workers here, whose backlog is not reported.
+    this.stopReports = reportLateness(sharedTicker, LATE_REPORT_MS, (lateMs) => noteLoad(this.guard, { lateMs, backlogMs: 0 }, performance.now(), log));
   }
 
   get overloaded(): boolean {

@@ -34,6 +34,12 @@ export const RecorderSection = Type.Object({
    * time is lost); 0 = never refuse calls for this.
    */
   overloadLagMs: Type.Union([Type.Literal('auto'), Type.Integer({ minimum: 0, maximum: 10000 })], { default: 'auto' }),
+  /**
+   * Overload guard, second sign: this many seconds of one recording's audio waiting for its
+   * encoder (lame runs niced, so it starves first when CPU runs out; the backlog is held in
+   * memory). Recorder threads only (not with threads 0); 0 = not watched.
+   */
+  overloadBacklogSec: Type.Number({ minimum: 0, maximum: 600, default: 2 }),
   overloadClearSec: Type.Integer({ minimum: 1, maximum: 600, default: 10 }),
   /**
    * Recorder worker threads: whole recording sessions (RTP sockets, jitter buffers, resampling,

@@ -52,6 +52,8 @@ export class OutputJob {
   private workSec = 0;
   private failed: Error | null = null;
   private finishing: Promise<EncodedFile | null> | null = null;
+  /** 8 kHz frames pushed and not yet through the encoder (lame's pipe applies backpressure). */
+  private queuedFrames = 0;
 
   constructor(private readonly spec: OutputSpec) {
     this.renderer = new Renderer(spec.legs, spec.sampleRate, spec.channelMode);
@@ -66,17 +68,28 @@ export class OutputJob {
     return this.spec.legs;
   }
 
+  /** Seconds of audio waiting for the encoder (overload.ts: lame starved of CPU). */
+  get backlogSec(): number {
+    return this.queuedFrames / 8000;
+  }
+
   /** spec.legs equal-length runs of 8 kHz samples, one per leg; the job owns them from now on. */
   push(legs: readonly Int16Array[]): void {
     if (this.finishing) return;
+    const n = legs[0].length;
+    this.queuedFrames += n;
     this.enqueue(async () => {
-      const t0 = performance.now();
-      const out = this.renderer.render(legs);
-      this.frames += out.length / (this.spec.channelMode === 'stereo' ? 2 : 1);
-      const wrote = this.writer?.write(out);
-      this.workSec += (performance.now() - t0) / 1000;
-      await wrote;
-    });
+      try {
+        const t0 = performance.now();
+        const out = this.renderer.render(legs);
+        this.frames += out.length / (this.spec.channelMode === 'stereo' ? 2 : 1);
+        const wrote = this.writer?.write(out);
+        this.workSec += (performance.now() - t0) / 1000;
+        await wrote;
+      } finally {
+        this.queuedFrames -= n;
+      }
+    }, () => { this.queuedFrames -= n; });
   }
 
   /** Closes the file (or deletes it when aborting); rejects with the first failure. Idempotent. */
@@ -98,9 +111,13 @@ export class OutputJob {
     return this.finishing;
   }
 
-  private enqueue(step: () => Promise<void> | void): void {
+  /** `skipped`: what to undo when an earlier failure means the step never runs. */
+  private enqueue(step: () => Promise<void> | void, skipped?: () => void): void {
     this.chain = this.chain.then(async () => {
-      if (this.failed) return;
+      if (this.failed) {
+        skipped?.();
+        return;
+      }
       try {
         await step();
       } catch (err) {
@@ -143,18 +160,29 @@ export function withEnv(spec: OutputSpec, env: EncoderEnv): OutputSpec {
 
 /** Encoders running in the calling thread (used inside recorder worker threads). */
 export class InThreadEncoders implements EncoderFactory {
+  private readonly jobs = new Set<OutputJob>();
+
   constructor(private readonly env: EncoderEnv = {}) {}
+
+  /** The most audio (s) any open recording has waiting for its encoder. */
+  maxBacklogSec(): number {
+    let most = 0;
+    for (const j of this.jobs) most = Math.max(most, j.backlogSec);
+    return most;
+  }
 
   open(spec: OutputSpec): EncoderSink {
     const job = new OutputJob(withEnv(spec, this.env));
+    this.jobs.add(job);
     let done: Promise<EncodedFile | null> | null = null;
+    const end = (abort: boolean): Promise<EncodedFile | null> => (done ??= job.finish(abort).finally(() => this.jobs.delete(job)));
     return {
       write: (legs) => {
         // Handed over as they are: packing is for postMessage, and here there is none.
         if (done === null && legs[0].length > 0) job.push(legs);
       },
-      close: () => (done ??= job.finish(false)),
-      abort: () => (done ??= job.finish(true)),
+      close: () => end(false),
+      abort: () => end(true),
     };
   }
 }

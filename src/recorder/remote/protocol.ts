@@ -2,6 +2,7 @@ import type { LegEndpoint } from '../session';
 import type { LegStats, RecordingResult, RecordingSettings } from '../recording';
 import type { HostSessionOptions, LegCodec } from '../contract';
 import { EncoderError, RecorderConfigError, RecordingPauseError, RecordingStateError } from '../errors';
+import type { LoadReport } from '../overload';
 
 /** Session options that cross the thread boundary (the worker makes its own logger, encoders and clock). */
 export type RemoteSessionOptions = Omit<HostSessionOptions, 'logger'>;
@@ -56,8 +57,8 @@ export type FromSessionWorker =
   | { readonly t: 'closed'; readonly sid: number; readonly results: RecordingResult[]; readonly stats: Record<string, LegStats> }
   | { readonly t: 'stats'; readonly req: number; readonly stats: Record<string, LegStats> | null }
   | { readonly t: 'usage'; readonly req: number; readonly usage: ThreadUsage }
-  /** Every LATE_REPORT_MS: the most this thread ran late since its last report (overload guard). */
-  | { readonly t: 'late'; readonly lateMs: number }
+  /** Every LATE_REPORT_MS: the most this thread ran late since its last report, its largest encoder backlog (overload.ts). */
+  | { readonly t: 'load'; readonly report: LoadReport }
   | { readonly t: 'dtmf'; readonly sid: number; readonly leg: string; readonly digit: string; /** sharedNow() when its end packet reached the host */ readonly at: number }
   /** A log line of a session (pino JSON), written by the main thread's logger. */
   | { readonly t: 'log'; readonly sid: number; readonly line: string };

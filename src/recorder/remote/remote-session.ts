@@ -11,7 +11,7 @@ import { fromWire, sharedNow, type FromSessionWorker, type ThreadUsage, type ToS
 import type { SessionWorkerData } from './session-worker';
 import type { SpoolKey } from '../../atrest/keyring';
 import type { LameSpawner } from '../spawner/helper';
-import { LATE_REPORT_MS, noteLateness, OverloadGuard, type OverloadSettings } from '../overload';
+import { LATE_REPORT_MS, noteLoad, OverloadGuard, type OverloadSettings } from '../overload';
 
 type Answer = Extract<FromSessionWorker, { t: 'stats' | 'usage' }>;
 
@@ -46,7 +46,7 @@ export class RecorderThreads implements RecorderHost {
 
   constructor(size: number, private readonly o: { readonly encryption?: SpoolKey; readonly logger?: Logger; readonly spawner?: LameSpawner; readonly overload?: OverloadSettings } = {}) {
     this.log = (o.logger ?? pino({ level: 'silent' })).child({ part: 'recorder' });
-    this.guard = new OverloadGuard(o.overload ?? { lagMs: 0, clearSec: 0 });
+    this.guard = new OverloadGuard(o.overload ?? { lagMs: 0, backlogMs: 0, clearSec: 0 });
     for (let i = 0; i < Math.max(1, size); i++) this.threads.push(this.spawn());
   }
 
@@ -91,7 +91,7 @@ export class RecorderThreads implements RecorderHost {
     for (const t of this.threads) {
       if (t.dead || !t.up || t.sessions === 0) continue;
       const silentMs = now - t.lastReportAt - LATE_REPORT_MS;
-      if (silentMs > 0) noteLateness(this.guard, silentMs, now, this.log);
+      if (silentMs > 0) noteLoad(this.guard, { lateMs: silentMs, backlogMs: 0 }, now, this.log);
     }
     return this.guard.raised;
   }
@@ -149,9 +149,9 @@ export class RecorderThreads implements RecorderHost {
     let loaded!: () => void;
     const thread: Thread = { worker, sessions: 0, dead: false, up: false, lastReportAt: performance.now(), loaded: new Promise<void>((r) => { loaded = r; }) };
     worker.on('message', (m: FromSessionWorker) => {
-      if (m.t === 'late') {
+      if (m.t === 'load') {
         thread.lastReportAt = performance.now();
-        noteLateness(this.guard, m.lateMs, thread.lastReportAt, this.log);
+        noteLoad(this.guard, m.report, thread.lastReportAt, this.log);
         return;
       }
       if (m.t !== 'ready') return this.onMessage(m);
@@ -169,7 +169,7 @@ export class RecorderThreads implements RecorderHost {
     return thread;
   }
 
-  private onMessage(m: Exclude<FromSessionWorker, { t: 'ready' | 'late' }>): void {
+  private onMessage(m: Exclude<FromSessionWorker, { t: 'ready' | 'load' }>): void {
     switch (m.t) {
       case 'started':
       case 'start-failed':

@@ -141,7 +141,7 @@ function onMessage(m: ToSessionWorker): void {
 }
 
 post({ t: 'ready' });
-reportLateness(sharedTicker, LATE_REPORT_MS, (lateMs) => post({ t: 'late', lateMs }));
+reportLateness(sharedTicker, LATE_REPORT_MS, (lateMs) => post({ t: 'load', report: { lateMs, backlogMs: encoders.maxBacklogSec() * 1000 } }));
 port.on('message', (m: ToSessionWorker) => {
   try {
     onMessage(m);

@@ -65,8 +65,8 @@ t.test('a stalled recorder refuses new calls until it keeps time; maxCalls refus
   const line = svc.output().split('\n').find((l) => l.includes('recorder overloaded')) ?? '';
   t.ok(Number(/"lateMs":(\d+)/.exec(line)?.[1]) >= 400, `the log line names how late the thread ran: ${line.slice(0, 200)}`);
 
-  await until('the guard lowered', () => Promise.resolve(svc.output().includes('recorder keeps time again')), 10_000);
-  t.equal(await optionsStatus(svc.sipPort), 200, 'on time again for overloadClearSec: OPTIONS 200');
+  await until('the guard lowered', () => Promise.resolve(svc.output().includes('recorder keeps up again')), 10_000);
+  t.equal(await optionsStatus(svc.sipPort), 200, 'keeping up again for overloadClearSec: OPTIONS 200');
   t.equal(await probe(), 407, 'and a new INVITE is taken');
   t.equal(await metricValue(svc.apiUrl, 'b2bua_recorder_overloaded'), 0, '/metrics: 0 again');
 

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Mp3LameCliWriter } from '../../../src/recorder/encoder/mp3-lame-cli';
 import { WavFileWriter } from '../../../src/recorder/encoder/wav';
-import { LameSpawner } from '../../../src/recorder/spawner/helper';
 import { startLame } from '../../../src/recorder/spawner/lame-process';
+import { withSpawner } from '../../helpers/lame';
 
 function statOf(pid: number): string[] {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -31,18 +31,6 @@ function running(pid: number): boolean {
 }
 /** Field 4: the parent pid. */
 const parentOf = (pid: number): number => Number(statOf(pid)[1]);
-
-/** A temporary directory and a running lame spawner, both gone at the test's end. */
-async function withSpawner(t: { teardown(fn: () => void): void }, prefix: string): Promise<{ dir: string; spawner: LameSpawner }> {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  const spawner = new LameSpawner('lame');
-  t.teardown(() => {
-    spawner.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await spawner.ready;
-  return { dir, spawner };
-}
 
 t.test('lame runs at the requested niceness and still writes the file, forked here or by the spawner', async (t) => {
   const { dir, spawner } = await withSpawner(t, 'lame-nice-');

@@ -35,11 +35,11 @@ t.test('session options and worker count from config', (t) => {
 });
 
 t.test('overload guard settings: auto is the jitter delay with batched receive, half of it with dgram', (t) => {
-  t.same(overloadFrom(recorderConfig({}), 'batched'), { lagMs: 500, clearSec: 10 }, 'defaults: jitter 500 ms');
-  t.same(overloadFrom(recorderConfig({}), 'dgram'), { lagMs: 250, clearSec: 10 });
-  t.same(overloadFrom(recorderConfig({ jitterMs: 201 }), 'dgram'), { lagMs: 100, clearSec: 10 });
-  t.same(overloadFrom(recorderConfig({ overloadLagMs: 0, overloadClearSec: 3 }), 'batched'), { lagMs: 0, clearSec: 3 }, '0: off');
-  t.same(overloadFrom(recorderConfig({ overloadLagMs: 120 }), 'batched'), { lagMs: 120, clearSec: 10 }, 'a number is taken as it is');
+  t.same(overloadFrom(recorderConfig({}), 'batched'), { lagMs: 500, backlogMs: 2000, clearSec: 10 }, 'defaults: jitter 500 ms, 2 s of backlog');
+  t.same(overloadFrom(recorderConfig({}), 'dgram'), { lagMs: 250, backlogMs: 2000, clearSec: 10 });
+  t.same(overloadFrom(recorderConfig({ jitterMs: 201 }), 'dgram'), { lagMs: 100, backlogMs: 2000, clearSec: 10 });
+  t.same(overloadFrom(recorderConfig({ overloadLagMs: 0, overloadBacklogSec: 0, overloadClearSec: 3 }), 'batched'), { lagMs: 0, backlogMs: 0, clearSec: 3 }, '0: off');
+  t.same(overloadFrom(recorderConfig({ overloadLagMs: 120, overloadBacklogSec: 0.5 }), 'batched'), { lagMs: 120, backlogMs: 500, clearSec: 10 }, 'a number is taken as it is');
   t.end();
 });
 
