@@ -18,7 +18,8 @@
  * jitter buffer delay (default: the recorder's, 500 ms).
  *
  * REC_OVERLOAD_MS: recorder.overloadLagMs (default 'auto', the product's: the jitter delay with
- * batched receive, half of it with dgram; 0 = off). With the guard on, a step past the machine's edge has new calls refused with 503
+ * batched receive, half of it with dgram; 0 = off); REC_BACKLOG_SEC: recorder.overloadBacklogSec
+ * (default the product's, 2; 0 = off). With the guard on, a step past the machine's edge has new calls refused with 503
  * (recorder_overload) rather than recordings losing packets: such a step prints GUARDED when
  * every failed call was one the service refused and the admitted calls' recordings are whole.
  *
@@ -235,6 +236,7 @@ async function main(): Promise<void> {
         ...(process.env.REC_THREADS ? { threads: Number(process.env.REC_THREADS) } : {}),
         ...(process.env.REC_RECEIVE ? { receive: process.env.REC_RECEIVE as 'auto' | 'batched' | 'dgram' } : {}),
         overloadLagMs: process.env.REC_OVERLOAD_MS === undefined ? 'auto' : Number(process.env.REC_OVERLOAD_MS),
+        ...(process.env.REC_BACKLOG_SEC ? { overloadBacklogSec: Number(process.env.REC_BACKLOG_SEC) } : {}),
       },
     },
   });
