@@ -8,21 +8,14 @@
  * The recorder's overload guard refuses the same way, probe included (ops/overload.test.ts).
  */
 import t from 'tap';
-import { freePort } from '../../helpers/ports';
 import { startSipp } from '../../helpers/sipp';
-import { UploadServer } from '../../helpers/upload-server';
 import { inviteStatus } from '../ops/fixtures/sip-probe';
-import { csv, register, REALM, startCluster } from './setup';
+import { clusterWithPhones, csv, REALM } from './setup';
 
 const CALLS = 4;
 
 t.test('two nodes of one call each: calls go where there is room, the third gets 503', async (t) => {
-  const upload = await UploadServer.start();
-  t.teardown(() => upload.close());
-  const c = await startCluster(t, { uploadUrl: upload.url, env: { B2BUA_CALLS__MAX_CALLS: '1' } });
-  const [callerPort, calleePort] = [await freePort(), await freePort()];
-  t.equal(await register(c, '2001', calleePort, 'phone-register-natted.xml'), 0, 'callee registered');
-  t.equal(await register(c, '1001', callerPort), 0, 'caller registered');
+  const { c, callerPort, calleePort } = await clusterWithPhones(t, { B2BUA_CALLS__MAX_CALLS: '1' });
 
   const callee = startSipp({ scenario: 'edge-phone-answer.xml', localPort: calleePort, timeoutMs: 60_000, args: ['-m', String(CALLS), '-key', 'rtpport', '9'] });
   const caller = startSipp({

@@ -6,9 +6,8 @@
 import t from 'tap';
 import { freePort } from '../../helpers/ports';
 import { startSipp } from '../../helpers/sipp';
-import { UploadServer } from '../../helpers/upload-server';
 import { waitExit } from '../ops/fixtures/child-service';
-import { csv, register, REALM, startCluster, type Cluster } from './setup';
+import { clusterWithPhones, csv, register, REALM, type Cluster } from './setup';
 
 async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -22,12 +21,7 @@ const callArgs = (c: Cluster, n: number, tag: string): string[] => ['-m', String
   '-inf', csv(c.dir, ['1001', REALM, 'pw-1001', '2000', '9']), '-au', '1001', '-ap', 'pw-1001', '-auth_uri', `2000@${REALM}`];
 
 t.test('a node drained by SIGTERM during calls', async (t) => {
-  const upload = await UploadServer.start();
-  t.teardown(() => upload.close());
-  const c = await startCluster(t, { uploadUrl: upload.url, env: { B2BUA_SERVICE__SHUTDOWN__DRAIN_SEC: '20' } });
-  const [callerPort, calleePort] = [await freePort(), await freePort()];
-  t.equal(await register(c, '2001', calleePort, 'phone-register-natted.xml'), 0, 'callee registered');
-  t.equal(await register(c, '1001', callerPort), 0, 'caller registered');
+  const { c, callerPort, calleePort } = await clusterWithPhones(t, { B2BUA_SERVICE__SHUTDOWN__DRAIN_SEC: '20' });
 
   const callee = startSipp({ scenario: 'edge-phone-answer.xml', localPort: calleePort, timeoutMs: 50_000, args: ['-m', '8', '-key', 'rtpport', '9'] });
   // Four calls of 4 s up, spread over both nodes by their Call-IDs.

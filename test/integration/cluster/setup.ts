@@ -16,6 +16,7 @@ import { startRedis, type TestRedis } from '../../helpers/redis';
 import { runSipp } from '../../helpers/sipp';
 import { childEnv, startChild, type ChildService } from '../ops/fixtures/child-service';
 import { total } from '../ops/fixtures/prom-text';
+import { UploadServer } from '../../helpers/upload-server';
 
 export const REALM = 'cluster.test';
 export const API_KEY = 'cluster-api-key';
@@ -194,4 +195,18 @@ export async function startProviderRegistrar(): Promise<ProviderRegistrar> {
     sock.send(sipReply(text, '200 OK', expires > 0 ? [`Contact: ${contact};expires=30`] : []), from.port, from.address);
   });
   return { port, seen, close: () => new Promise<void>((res) => sock.close(() => res())) };
+}
+
+/**
+ * An upload server, the cluster with `env` on every node, and phones 2001 (behind NAT) and
+ * 1001 registered through the edge on free ports, each registration asserted.
+ */
+export async function clusterWithPhones(t: Teardown & { equal(a: unknown, b: unknown, m: string): void }, env: Record<string, string>): Promise<{ c: Cluster; upload: UploadServer; callerPort: number; calleePort: number }> {
+  const upload = await UploadServer.start();
+  t.teardown(() => upload.close());
+  const c = await startCluster(t, { uploadUrl: upload.url, env });
+  const [callerPort, calleePort] = [await freePort(), await freePort()];
+  t.equal(await register(c, '2001', calleePort, 'phone-register-natted.xml'), 0, 'callee registered');
+  t.equal(await register(c, '1001', callerPort), 0, 'caller registered');
+  return { c, upload, callerPort, calleePort };
 }
