@@ -153,6 +153,8 @@ interface Counters {
   /** New INVITEs the service refused (503: recorder_overload, max_calls). */
   refused: number;
   completed: number;
+  /** Finished with some media missing (sent, marked partial). */
+  partial: number;
   discarded: number;
   failed: number;
   uploads: number;
@@ -173,6 +175,7 @@ async function counters(svc: TestService): Promise<Counters> {
   return {
     refused: sum(refused, (l) => l.reason !== 'draining'),
     completed: sum(fin, (l) => l.outcome === 'completed'),
+    partial: sum(fin, (l) => l.outcome === 'partial'),
     discarded: sum(fin, (l) => l.outcome === 'discarded_short'),
     failed: sum(fin, (l) => l.outcome === 'failed'),
     uploads: sum(up, (l) => l.result === 'success'),
@@ -276,7 +279,7 @@ async function main(): Promise<void> {
   const lameCpu = (): number => (spawnerPid === undefined ? 0 : statSeconds(`/proc/${spawnerPid}/stat`, true));
 
   console.log(`bench:recordings  hold ${HOLD} s, steps ${STEPS.join(',')}, ${FORMAT} from the answer, recorder threads ${threads?.size ?? 0}, receive ${process.env.REC_RECEIVE ?? 'auto'}, uploads to ${upload.url}`);
-  console.log('step  calls  failed  recordings(ok/disc/fail)  uploads  rtp received  lost  late  expected>=  cpu app  cpu rtpengine  cpu lame  cpu sipp  load1  loop lag p99/max ms       files checked  result');
+  console.log('step  calls  failed  recordings(ok/part/disc/fail)  uploads  rtp received  lost  late  expected>=  cpu app  cpu rtpengine  cpu lame  cpu sipp  load1  loop lag p99/max ms       files checked  result');
   let best = 0;
   try {
     for (const n of STEPS) {
@@ -336,8 +339,8 @@ async function main(): Promise<void> {
       const settled = await waitUntil(async () => {
         const c = await counters(svc);
         const d = svc.service.recordings?.queue.depth();
-        const finished = c.completed + c.discarded + c.failed - before.completed - before.discarded - before.failed;
-        return finished >= total - (c.refused - before.refused) && c.uploads - before.uploads >= c.completed - before.completed && d !== undefined && d.pending + d.uploading === 0;
+        const finished = c.completed + c.partial + c.discarded + c.failed - before.completed - before.partial - before.discarded - before.failed;
+        return finished >= total - (c.refused - before.refused) && c.uploads - before.uploads >= c.completed + c.partial - before.completed - before.partial && d !== undefined && d.pending + d.uploading === 0;
       }, 120_000);
       const secs = (Date.now() - t0) / 1000;
       const after = await counters(svc);
@@ -383,7 +386,7 @@ async function main(): Promise<void> {
       const result = pass ? 'PASS' : whole ? `GUARDED (${refused} refused)` : `FAIL${settled ? '' : ' (not settled)'}${rc.code !== 0 ? ` sipp ${rc.code}` : ''}${refused > 0 ? ` (${refused} refused)` : ''}`;
       console.log([
         String(n).padStart(4), String(total).padStart(6), String(failedCalls).padStart(7),
-        `${d('completed')}/${d('discarded')}/${d('failed')}`.padStart(25), String(d('uploads')).padStart(8),
+        `${d('completed')}/${d('partial')}/${d('discarded')}/${d('failed')}`.padStart(25), String(d('uploads')).padStart(8),
         String(d('received')).padStart(13), String(d('lost')).padStart(5), String(d('late')).padStart(5), String(expectedMin).padStart(11),
         `${(((cpu.user + cpu.system) / 1e6 / secs) * 100).toFixed(0)}%`.padStart(8),
         `${rtp0 !== null && rtp1 !== null ? (((rtp1 - rtp0) / secs) * 100).toFixed(0) : '?'}%`.padStart(14),

@@ -170,7 +170,10 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
       const sockets = (this.sockets = rtpSockets(this.opts.receive));
       for (const leg of this.legs) leg.socket = await this.bind(sockets, leg, host);
     } catch (err) {
-      for (const leg of this.legs) leg.socket?.close();
+      for (const leg of this.legs) {
+        leg.socket?.close();
+        leg.socket = null;
+      }
       this.stateValue = SessionState.Closed;
       throw err;
     }

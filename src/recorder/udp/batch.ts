@@ -48,7 +48,7 @@ class BatchSockets implements RtpSockets, Tickable {
       this.addon.watch(this.poller, fd);
       this.handlers[fd] = onDatagram;
       if (this.openCount++ === 0) sharedTicker.add(this, 'source');
-      return Promise.resolve({ port: bound, close: () => this.release(fd) });
+      return Promise.resolve({ port: bound, close: once(() => this.release(fd)) });
     } catch (err) {
       return Promise.reject(err as Error);
     }
@@ -108,4 +108,19 @@ export function loadBatchSockets(): { sockets: RtpSockets | null; error: string 
     loaded = n.addon === null ? { sockets: null, error: n.error } : { sockets: new BatchSockets(n.addon), error: null };
   }
   return loaded;
+}
+
+/**
+ * `fn` run on the first call only. A socket's close must be: the batched adapter knows a socket
+ * by its descriptor number, which the kernel hands to the next socket opened, so a second close
+ * would close another call's socket (node:dgram throws on it instead). Here, not in sockets.ts: this module
+ * imports only types from there, so no require cycle.
+ */
+export function once(fn: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    fn();
+  };
 }

@@ -5,7 +5,7 @@
  * sees only `RtpSockets`; which one runs is `recorder.receive`.
  */
 import { createSocket } from 'node:dgram';
-import { loadBatchSockets } from './batch';
+import { loadBatchSockets, once } from './batch';
 import { RecorderConfigError } from '../errors';
 
 /**
@@ -17,7 +17,7 @@ export type DatagramHandler = (buf: Uint8Array, start: number, end: number, ageM
 
 export interface RtpSocket {
   readonly port: number;
-  /** Delivers what is already queued (where the adapter can), then closes. */
+  /** Delivers what is already queued (where the adapter can), then closes. Idempotent. */
   close(): void;
 }
 
@@ -45,7 +45,7 @@ export const dgramSockets: RtpSockets = {
         s.off('error', reject);
         s.on('error', onError);
         s.on('message', (msg) => onDatagram(msg, 0, msg.length, 0));
-        resolve({ port: s.address().port, close: () => s.close() });
+        resolve({ port: s.address().port, close: once(() => s.close()) });
       });
     });
   },

@@ -115,3 +115,19 @@ t.test('IPv6 loopback binds and receives', async (t) => {
   t.same(c.got.map((g) => g.bytes.toString()), ['six']);
   s.close();
 });
+
+t.test('a socket closed twice leaves alone the socket that took its descriptor number', async (t) => {
+  for (const adapter of [batched, rtpSockets('dgram')]) {
+    const a = await adapter.bind('127.0.0.1', 0, () => undefined, noError);
+    a.close();
+    // The kernel gives the lowest free descriptor: the next socket reuses a's number.
+    const b = collector();
+    const sb = await adapter.bind('127.0.0.1', 0, b.handler, noError);
+    t.doesNotThrow(() => a.close(), `${adapter.kind}: a second close() is harmless`);
+    await send(sb.port, Buffer.from('still here'));
+    await sleep(120);
+    adapter.flush();
+    t.same(b.got.map((g) => g.bytes.toString()), ['still here'], `${adapter.kind}: the other socket still receives`);
+    sb.close();
+  }
+});
