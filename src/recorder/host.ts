@@ -9,7 +9,7 @@ import { encoderWorkersFrom, overloadFrom, recorderThreadsFrom } from './from-co
 import { LameSpawner } from './spawner/helper';
 import { batchedUnavailable, rtpSockets } from './udp/sockets';
 import { nativeHalfBand } from './halfband';
-import { LATE_REPORT_MS, noteLoad, OverloadGuard, type OverloadSettings } from './overload';
+import { LOAD_REPORT_MS, noteLoad, OverloadGuard, type OverloadSettings } from './overload';
 import { reportLateness, sharedTicker } from './ticker';
 
 /** Sessions on the calling thread, encoding in an EncoderPool (recorder.threads = 0). */
@@ -21,7 +21,7 @@ export class InThreadHost implements RecorderHost {
     this.guard = new OverloadGuard(overload);
     const log = logger ?? { warn: () => undefined, info: () => undefined };
     // Lateness only: the encoders run in the pool's workers here, whose backlog is not reported.
-    this.stopReports = reportLateness(sharedTicker, LATE_REPORT_MS, (lateMs) => noteLoad(this.guard, { lateMs, backlogMs: 0 }, performance.now(), log));
+    this.stopReports = reportLateness(sharedTicker, LOAD_REPORT_MS, (lateMs) => noteLoad(this.guard, { lateMs, backlogMs: 0 }, performance.now(), log));
   }
 
   get overloaded(): boolean {

@@ -1,6 +1,6 @@
 /**
  * Overload guard of the recorder (pure: its inputs are load reports and times). Two signs that
- * the machine is out of CPU for more calls, each from a recorder thread every LATE_REPORT_MS:
+ * the machine is out of CPU for more calls, each from a recorder thread every LOAD_REPORT_MS:
  *  - lateness: how late the thread's runs started (ticker.ts). With node:dgram a datagram read
  *    after its time is lost; with batched receive it waits in its socket, but past the machine's
  *    ceiling the lateness turned into stalls of seconds that cost every recording packets;
@@ -80,7 +80,7 @@ export class OverloadGuard {
 }
 
 /** Load reports reach the guard every this many ms (each recorder thread's own timer). */
-export const LATE_REPORT_MS = 500;
+export const LOAD_REPORT_MS = 500;
 
 /** One report into `guard`, with the line an operator needs when the guard moves. */
 export function noteLoad(guard: OverloadGuard, r: LoadReport, nowMs: number, log: { warn(o: object, m: string): void; info(o: object, m: string): void }): void {

@@ -108,12 +108,13 @@ export class Service {
     }, config.service.shutdown, this.log.child({ part: 'shutdown' }), {
       state: (st) => this.metrics.draining.set(st === ShutdownState.Running ? 0 : 1),
     });
+    const recorderOverloaded = (): boolean => this.recordings?.host.overloaded ?? false;
     this.admission = new Admission({
       draining: () => !this.shutdown.accepting,
       activeCalls: () => this.b2bua?.activeCalls ?? 0,
-      recorderOverloaded: () => this.recordings?.host.overloaded ?? false,
+      recorderOverloaded,
     }, config.calls.maxCalls, (reason) => this.metrics.invitesRefused.inc({ reason }));
-    this.metrics.setRecorderOverloadSource(() => this.recordings?.host.overloaded ?? false);
+    this.metrics.setRecorderOverloadSource(recorderOverloaded);
     this.metrics.draining.set(0);
   }
 

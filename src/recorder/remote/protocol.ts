@@ -57,7 +57,7 @@ export type FromSessionWorker =
   | { readonly t: 'closed'; readonly sid: number; readonly results: RecordingResult[]; readonly stats: Record<string, LegStats> }
   | { readonly t: 'stats'; readonly req: number; readonly stats: Record<string, LegStats> | null }
   | { readonly t: 'usage'; readonly req: number; readonly usage: ThreadUsage }
-  /** Every LATE_REPORT_MS: the most this thread ran late since its last report, its largest encoder backlog (overload.ts). */
+  /** Every LOAD_REPORT_MS: the most this thread ran late since its last report, its largest encoder backlog (overload.ts). */
   | { readonly t: 'load'; readonly report: LoadReport }
   | { readonly t: 'dtmf'; readonly sid: number; readonly leg: string; readonly digit: string; /** sharedNow() when its end packet reached the host */ readonly at: number }
   /** A log line of a session (pino JSON), written by the main thread's logger. */

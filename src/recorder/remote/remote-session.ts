@@ -11,7 +11,7 @@ import { fromWire, sharedNow, type FromSessionWorker, type ThreadUsage, type ToS
 import type { SessionWorkerData } from './session-worker';
 import type { SpoolKey } from '../../atrest/keyring';
 import type { LameSpawner } from '../spawner/helper';
-import { LATE_REPORT_MS, noteLoad, OverloadGuard, type OverloadSettings } from '../overload';
+import { LOAD_REPORT_MS, noteLoad, OverloadGuard, type OverloadSettings } from '../overload';
 
 type Answer = Extract<FromSessionWorker, { t: 'stats' | 'usage' }>;
 
@@ -90,7 +90,7 @@ export class RecorderThreads implements RecorderHost {
     const now = performance.now();
     for (const t of this.threads) {
       if (t.dead || !t.up || t.sessions === 0) continue;
-      const silentMs = now - t.lastReportAt - LATE_REPORT_MS;
+      const silentMs = now - t.lastReportAt - LOAD_REPORT_MS;
       if (silentMs > 0) noteLoad(this.guard, { lateMs: silentMs, backlogMs: 0 }, now, this.log);
     }
     return this.guard.raised;

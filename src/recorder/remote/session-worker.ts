@@ -13,7 +13,7 @@ import { InThreadEncoders, type EncoderEnv } from '../encoder/output-job';
 import { sharedNow, toWire, type FromSessionWorker, type ToSessionWorker } from './protocol';
 import { liveBytes } from './live-bytes';
 import { reportLateness, sharedTicker } from '../ticker';
-import { LATE_REPORT_MS } from '../overload';
+import { LOAD_REPORT_MS } from '../overload';
 
 /** Encryption at rest (every file this thread writes is sealed with the key) and the lame spawner. */
 export type SessionWorkerData = EncoderEnv;
@@ -141,7 +141,7 @@ function onMessage(m: ToSessionWorker): void {
 }
 
 post({ t: 'ready' });
-reportLateness(sharedTicker, LATE_REPORT_MS, (lateMs) => post({ t: 'load', report: { lateMs, backlogMs: encoders.maxBacklogSec() * 1000 } }));
+reportLateness(sharedTicker, LOAD_REPORT_MS, (lateMs) => post({ t: 'load', report: { lateMs, backlogMs: encoders.maxBacklogSec() * 1000 } }));
 port.on('message', (m: ToSessionWorker) => {
   try {
     onMessage(m);
