@@ -96,9 +96,7 @@ export class LegAligner implements FrameSink {
   private consume(out: Int16Array | null, offset: number, n: number): void {
     const fromBuf = Math.min(n, this.stored);
     if (out !== null) {
-      const buf = this.buf;
-      const s = this.start;
-      for (let i = 0; i < fromBuf; i++) out[offset + i] = buf[s + i];
+      if (fromBuf > 0) out.set(this.buf.subarray(this.start, this.start + fromBuf), offset);
       if (n > fromBuf) out.fill(0, offset + fromBuf, offset + n);
     }
     this.stored -= fromBuf;

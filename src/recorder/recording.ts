@@ -314,8 +314,8 @@ export class Recording {
       for (let li = 0; li < this.legIndexes.length; li++) {
         const dst = this.batch[li];
         if (legs === null) continue; // a new batch is zeros; a partly filled one is zeros past `batched`
-        const src = legs[this.legIndexes[li]];
-        for (let i = 0, s = from + done, d = this.batched; i < m; i++) dst[d + i] = src[s + i];
+        const s = from + done;
+        dst.set(legs[this.legIndexes[li]].subarray(s, s + m), this.batched); // memcpy: a view per leg and run, not per sample
       }
       this.batched += m;
       done += m;

@@ -10,7 +10,7 @@ import { Recording, type LegStats, type RecordingResult, type RecordingSettings,
 import type { EncoderFactory } from './encoder/output-job';
 import { RecordingStateError, RecorderConfigError } from './errors';
 import { parseTelephoneEvent } from './telephone-event';
-import { sharedTicker, type Tickable } from './ticker';
+import { sharedTicker, TICK_MS, type Tickable } from './ticker';
 import type { RecorderSession } from './contract';
 import { rtpSockets, type ReceiveSetting, type RtpSocket, type RtpSockets } from './udp/sockets';
 
@@ -139,7 +139,9 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
     return {
       name,
       socket: null,
-      jitter: new JitterBuffer({ frameSamples: FRAME, windowSamples: this.jitterSamples, maxDriftSamples: Math.max(RATE, 4 * this.jitterSamples) }, aligner),
+      // The ring holds the jitter delay plus one ticker period: a run releases up to its start
+      // minus the delay, and the next run comes a period later.
+      jitter: new JitterBuffer({ frameSamples: FRAME, windowSamples: this.jitterSamples + (TICK_MS * RATE) / 1000, maxDriftSamples: Math.max(RATE, 4 * this.jitterSamples) }, aligner),
       aligner,
       rtp: new RtpHeader(),
       packet: { sequenceNumber: 0, timestamp: 0, ssrc: 0, samples: new Int16Array(PACKET_SAMPLES), length: 0, arrival: 0 },

@@ -1,7 +1,7 @@
 /**
  * The `batched` receive adapter: the sockets of every session on this thread live in one epoll
  * set, outside libuv, and the shared ticker drains them before the sessions release audio
- * (udp_batch.c says why). Per 50 ms tick: one epoll_wait, one recvmmsg per ready socket, one
+ * (udp_batch.c says why). Per tick (ticker.ts, TICK_MS): one epoll_wait, one recvmmsg per ready socket, one
  * JS call, and a plain loop over one reused slab: no Buffer, event or closure per datagram.
  */
 import { loadNative } from '../native';
