@@ -15,7 +15,16 @@ export interface LameOptions {
   readonly encryption?: SpoolKey;
   /** The lame spawner's socket (src/recorder/spawner); absent: lame is forked from this process. */
   readonly spawner?: string;
+  /** How long lame may take no input, or not exit once its input ended, before it is killed as hung. */
+  readonly stallMs?: number;
 }
+
+/**
+ * A lame that takes nothing for this long is hung, not slow: at niceness 10 on a saturated
+ * machine it still gets a share of a core (CFS weights) and encodes far faster than real time.
+ * Without a limit its recording would never finish and its call's audio would wait for it forever.
+ */
+export const LAME_STALL_MS = 120_000;
 
 /** The native `lame` encoder in a child process, fed raw PCM through its stdin (a pipe, or the spawner's socket). */
 export class Mp3LameCliWriter implements AudioFileWriter {
@@ -25,9 +34,11 @@ export class Mp3LameCliWriter implements AudioFileWriter {
   private readonly drained: Promise<void>;
   private closed: Promise<number> | null = null;
   private failure: Error | null = null;
+  private readonly stallMs: number;
 
   constructor(private readonly path: string, sampleRate: number, channels: 1 | 2, o: LameOptions = {}) {
     if (!isMp3SampleRate(sampleRate)) throw new EncoderError(`MP3 cannot carry ${sampleRate} Hz`);
+    this.stallMs = o.stallMs ?? LAME_STALL_MS;
     const encryption = o.encryption;
     // Encrypted: lame writes to a pipe, so it cannot seek back to write its LAME/Info tag (see README, Known limits).
     const args = lameArgs(sampleRate, channels, o.kbps ?? mp3BitrateKbps(sampleRate, channels), o.quality, encryption ? '-' : path);
@@ -71,14 +82,37 @@ export class Mp3LameCliWriter implements AudioFileWriter {
     if (failure) throw new EncoderError(`lame failed: ${failure.message}`);
     const input = this.lame.input;
     // A lame that is gone never drains its input: its exit ends the wait (the next write fails).
-    if (!input.write(pcmBytes(interleaved))) await Promise.race([new Promise<void>((r) => input.once('drain', () => r())), this.lame.exited]);
+    if (!input.write(pcmBytes(interleaved))) {
+      await this.within(Promise.race([new Promise<void>((r) => input.once('drain', () => r())), this.lame.exited]), 'took no audio');
+    }
+  }
+
+  /** `p`, or a hung lame killed and reported when it takes longer than the stall limit. */
+  private async within<T>(p: Promise<T>, what: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const pid = this.lame.pid();
+        try {
+          if (pid !== undefined) process.kill(pid, 'SIGKILL'); // a stopped process takes no SIGTERM
+        } catch {
+          // gone meanwhile
+        }
+        reject(new EncoderError(`lame ${what} for ${this.stallMs / 1000} s: killed as hung`));
+      }, this.stallMs);
+    });
+    try {
+      return await Promise.race([p, stalled]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   close(): Promise<number> {
     this.closed ??= (async () => {
       await this.lame.ready.catch(() => undefined);
       this.lame.input.end();
-      const code = await this.lame.exited;
+      const code = await this.within(this.lame.exited, 'did not finish');
       await this.drained;
       const bytes = this.sealed ? this.sealed.close() : statSync(this.path).size;
       const failure = this.failure ?? this.lame.failure();

@@ -5,6 +5,22 @@ import { Mp3WasmWriter } from './mp3-wasm';
 import { Mp3LameCliWriter } from './mp3-lame-cli';
 import { Renderer } from './render';
 import type { SpoolKey } from '../../atrest/keyring';
+import { SpillFile, type SpilledBatch } from './spill';
+
+/**
+ * Seconds of audio a recording keeps in memory for a slow encoder; the rest waits on disk
+ * (spill.ts). 5 s is 160 KB at 8 kHz two legs: past the overload guard's 2 s backlog (new calls
+ * are refused first), within issue 14's 256 KiB per recording at a stall's start.
+ */
+export const SPILL_AFTER_SEC = 5;
+
+/** A job's limits (defaults: the constants; tests lower them). */
+export interface JobLimits {
+  /** Audio kept in memory for a slow encoder (s); the rest spills to disk. */
+  readonly spillAfterSec?: number;
+  /** How long lame may take no audio (or not exit once its input ended) before it counts as hung (s). */
+  readonly stallSec?: number;
+}
 
 export interface EncodedFile {
   readonly bytes: number;
@@ -28,12 +44,13 @@ export interface EncoderFactory {
   open(spec: OutputSpec): EncoderSink;
 }
 
-async function openWriter(spec: OutputSpec): Promise<AudioFileWriter> {
+async function openWriter(spec: OutputSpec, limits: JobLimits): Promise<AudioFileWriter> {
   const channels = spec.channelMode === 'stereo' ? 2 : 1;
   if (spec.format === 'wav') return new WavFileWriter(spec.path, spec.sampleRate, channels, spec.encryption);
   if (spec.mp3Backend === 'lame-cli') {
     return new Mp3LameCliWriter(spec.path, spec.sampleRate, channels, {
       kbps: spec.mp3BitrateKbps, lameBin: spec.lamePath, quality: spec.mp3Quality, nice: spec.encoderNice, encryption: spec.encryption, spawner: spec.spawner,
+      ...(limits.stallSec !== undefined ? { stallMs: limits.stallSec * 1000 } : {}),
     });
   }
   return Mp3WasmWriter.create(spec.path, spec.sampleRate, channels, spec.mp3BitrateKbps, spec.encryption);
@@ -54,12 +71,18 @@ export class OutputJob {
   private finishing: Promise<EncodedFile | null> | null = null;
   /** 8 kHz frames pushed and not yet through the encoder (lame's pipe applies backpressure). */
   private queuedFrames = 0;
+  /** Of those, the frames held in memory; the others wait in the spill file. */
+  private heldFrames = 0;
+  private readonly spill: SpillFile;
+  private readonly spillAfterFrames: number;
 
-  constructor(private readonly spec: OutputSpec) {
+  constructor(private readonly spec: OutputSpec, limits: JobLimits = {}) {
+    this.spill = new SpillFile(`${spec.path}.spill`);
+    this.spillAfterFrames = (limits.spillAfterSec ?? SPILL_AFTER_SEC) * 8000;
     this.renderer = new Renderer(spec.legs, spec.sampleRate, spec.channelMode);
     this.chain = Promise.resolve();
     this.enqueue(async () => {
-      this.writer = await openWriter(spec);
+      this.writer = await openWriter(spec, limits);
     });
   }
 
@@ -73,23 +96,52 @@ export class OutputJob {
     return this.queuedFrames / 8000;
   }
 
-  /** spec.legs equal-length runs of 8 kHz samples, one per leg; the job owns them from now on. */
+  /** Seconds of audio held in memory for the encoder (at most SPILL_AFTER_SEC plus a batch). */
+  get heldSec(): number {
+    return this.heldFrames / 8000;
+  }
+
+  /** Bytes waiting in the spill file. */
+  get spilledBytes(): number {
+    return this.spill.size;
+  }
+
+  /**
+   * spec.legs equal-length runs of 8 kHz samples, one per leg; the job owns them from now on.
+   * Past the memory allowance they go to the spill file; the chain takes each back in turn.
+   */
   push(legs: readonly Int16Array[]): void {
-    if (this.finishing) return;
+    if (this.finishing || this.failed) return; // a failed job writes nothing more, not even to disk
     const n = legs[0].length;
     this.queuedFrames += n;
+    let spilled: SpilledBatch | null = null;
+    if (this.heldFrames + n > this.spillAfterFrames) {
+      try {
+        spilled = this.spill.put(legs);
+      } catch {
+        // The disk refuses (full, read-only): memory rather than audio is what is given up.
+      }
+    }
+    const held = spilled === null ? n : 0;
+    this.heldFrames += held;
+    let kept: readonly Int16Array[] | null = spilled === null ? legs : null;
     this.enqueue(async () => {
       try {
         const t0 = performance.now();
-        const out = this.renderer.render(legs);
+        const out = this.renderer.render(kept ?? this.spill.take(spilled as SpilledBatch));
+        kept = null;
         this.frames += out.length / (this.spec.channelMode === 'stereo' ? 2 : 1);
         const wrote = this.writer?.write(out);
         this.workSec += (performance.now() - t0) / 1000;
         await wrote;
       } finally {
         this.queuedFrames -= n;
+        this.heldFrames -= held;
       }
-    }, () => { this.queuedFrames -= n; });
+    }, () => {
+      this.queuedFrames -= n;
+      this.heldFrames -= held;
+    });
   }
 
   /** Closes the file (or deletes it when aborting); rejects with the first failure. Idempotent. */
@@ -101,6 +153,7 @@ export class OutputJob {
       } catch (err) {
         this.failed ??= err instanceof Error ? err : new Error(String(err));
       }
+      this.spill.discard(); // what a failure left there is never read
       if (abort) {
         rmSync(this.spec.path, { force: true });
         return null;
@@ -147,6 +200,8 @@ export interface EncoderEnv {
   readonly encryption?: SpoolKey;
   /** The lame spawner's socket (src/recorder/spawner). */
   readonly spawner?: string;
+  /** OutputJob's limits (tests lower them). */
+  readonly limits?: JobLimits;
 }
 
 /** The spec with the factory's encryption key and spawner, unless it names its own. */
@@ -164,6 +219,13 @@ export class InThreadEncoders implements EncoderFactory {
 
   constructor(private readonly env: EncoderEnv = {}) {}
 
+  /** The most audio (s) any open recording holds in memory for its encoder (tests). */
+  maxHeldSec(): number {
+    let most = 0;
+    for (const j of this.jobs) most = Math.max(most, j.heldSec);
+    return most;
+  }
+
   /** The most audio (s) any open recording has waiting for its encoder. */
   maxBacklogSec(): number {
     let most = 0;
@@ -172,7 +234,7 @@ export class InThreadEncoders implements EncoderFactory {
   }
 
   open(spec: OutputSpec): EncoderSink {
-    const job = new OutputJob(withEnv(spec, this.env));
+    const job = new OutputJob(withEnv(spec, this.env), this.env.limits);
     this.jobs.add(job);
     let done: Promise<EncodedFile | null> | null = null;
     const end = (abort: boolean): Promise<EncodedFile | null> => (done ??= job.finish(abort).finally(() => this.jobs.delete(job)));
