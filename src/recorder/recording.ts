@@ -5,6 +5,7 @@ import type { Mp3Backend, RecordingFormat } from './encoder/writer';
 import { channelCount, type ChannelMode } from './mixer';
 import { RecordingStateError, RecorderConfigError } from './errors';
 import { isMp3SampleRate } from './mp3-params';
+import { takePcm } from './encoder/pcm-pool';
 import { PauseLog, type PauseMode, type PausedInterval } from './pauses';
 
 /** Resolved settings of one recording (policy / callflow action already applied). */
@@ -309,11 +310,14 @@ export class Recording {
     this.written += len;
     let done = 0;
     while (done < len) {
-      if (this.batch.length === 0) for (let li = 0; li < this.legIndexes.length; li++) this.batch.push(new Int16Array(BATCH));
+      if (this.batch.length === 0) for (let li = 0; li < this.legIndexes.length; li++) this.batch.push(takePcm(BATCH));
       const m = Math.min(len - done, BATCH - this.batched);
       for (let li = 0; li < this.legIndexes.length; li++) {
         const dst = this.batch[li];
-        if (legs === null) continue; // a new batch is zeros; a partly filled one is zeros past `batched`
+        if (legs === null) {
+          dst.fill(0, this.batched, this.batched + m); // paused time: silence (pooled arrays hold old audio)
+          continue;
+        }
         const s = from + done;
         dst.set(legs[this.legIndexes[li]].subarray(s, s + m), this.batched); // memcpy: a view per leg and run, not per sample
       }

@@ -81,10 +81,12 @@ export class Mp3LameCliWriter implements AudioFileWriter {
     const failure = this.failure ?? this.lame.failure();
     if (failure) throw new EncoderError(`lame failed: ${failure.message}`);
     const input = this.lame.input;
-    // A lame that is gone never drains its input: its exit ends the wait (the next write fails).
-    if (!input.write(pcmBytes(interleaved))) {
-      await this.within(Promise.race([new Promise<void>((r) => input.once('drain', () => r())), this.lame.exited]), 'took no audio');
-    }
+    // Settled once the kernel has all of it (the write's callback; also called with the error
+    // when the socket fails), so the caller may reuse the array (pcm-pool.ts); the kernel's
+    // socket buffer still decouples us from lame. A lame that is gone never takes its input:
+    // its exit ends the wait (the next write fails), and a hung one the stall limit.
+    const written = new Promise<void>((resolve) => input.write(pcmBytes(interleaved), () => resolve()));
+    await this.within(Promise.race([written, this.lame.exited]), 'took no audio');
   }
 
   /** `p`, or a hung lame killed and reported when it takes longer than the stall limit. */
@@ -127,7 +129,7 @@ const LITTLE_ENDIAN = endianness() === 'LE';
 
 /**
  * lame reads little-endian PCM: on a little-endian host the samples' own memory is passed as is
- * (the caller hands the array over and does not reuse it); otherwise it is byte-swapped.
+ * (the caller does not reuse the array before write() settles); otherwise it is byte-swapped.
  */
 function pcmBytes(pcm: Int16Array): Buffer {
   if (LITTLE_ENDIAN) return Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);

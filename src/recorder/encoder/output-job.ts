@@ -6,6 +6,7 @@ import { Mp3LameCliWriter } from './mp3-lame-cli';
 import { Renderer } from './render';
 import type { SpoolKey } from '../../atrest/keyring';
 import { SpillFile, type SpilledBatch } from './spill';
+import { givePcm } from './pcm-pool';
 
 /**
  * Seconds of audio a recording keeps in memory for a slow encoder; the rest waits on disk
@@ -118,6 +119,7 @@ export class OutputJob {
     if (this.heldFrames + n > this.spillAfterFrames) {
       try {
         spilled = this.spill.put(legs);
+        for (const l of legs) givePcm(l); // copied (sealed) to disk
       } catch {
         // The disk refuses (full, read-only): memory rather than audio is what is given up.
       }
@@ -128,12 +130,15 @@ export class OutputJob {
     this.enqueue(async () => {
       try {
         const t0 = performance.now();
-        const out = this.renderer.render(kept ?? this.spill.take(spilled as SpilledBatch));
+        const input = kept ?? this.spill.take(spilled as SpilledBatch);
         kept = null;
+        const out = this.renderer.render(input);
+        for (const l of input) givePcm(l); // rendered: the renderer keeps only its history
         this.frames += out.length / (this.spec.channelMode === 'stereo' ? 2 : 1);
         const wrote = this.writer?.write(out);
         this.workSec += (performance.now() - t0) / 1000;
         await wrote;
+        givePcm(out); // every writer is done with it once write() settles (lame: its socket write's callback)
       } finally {
         this.queuedFrames -= n;
         this.heldFrames -= held;

@@ -5,6 +5,7 @@ import type { ToWorker, FromWorker } from './protocol';
 import type { OutputSpec } from './writer';
 import type { SpoolKey } from '../../atrest/keyring';
 import { EncoderError } from '../errors';
+import { givePcm } from './pcm-pool';
 import { packLegs, withEnv, type EncodedFile, type EncoderFactory, type EncoderSink } from './output-job';
 
 export type { EncodedFile } from './output-job';
@@ -134,6 +135,7 @@ export class EncoderJob implements EncoderSink {
     if (this.done) return;
     if (legs[0].length === 0) return;
     this.pool.sendPcm(this.id, packLegs(legs));
+    for (const l of legs) givePcm(l); // packed (copied): the batch arrays serve the next batches
   }
 
   /** Finishes the file; idempotent. */

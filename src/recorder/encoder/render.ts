@@ -1,6 +1,7 @@
 import { createUpsampler } from '../halfband';
 import type { Upsampler } from '../resampler';
 import { mixInto, type ChannelMode } from '../mixer';
+import { takePcm } from './pcm-pool';
 
 /**
  * Per-leg resampling (8 kHz -> recording rate) then interleave or mix: the DSP of one recording,
@@ -17,19 +18,22 @@ export class Renderer {
     this.scratch = Array.from({ length: legs }, () => new Int16Array(0));
   }
 
-  /** A new array each call: the encoder may hold it (lame's pipe) after render returns. */
+  /**
+   * An array of its own each call, from the thread's PCM pool: the encoder may hold it (lame's
+   * socket) after render returns, and the caller gives it back (givePcm) once it is written.
+   */
   render(legs: readonly Int16Array[]): Int16Array {
     const n = legs[0].length;
     for (const l of legs) if (l.length !== n) throw new RangeError('legs differ in length');
     const m = this.ups[0].outputCount(n);
     if (this.mode === 'stereo') {
-      const out = new Int16Array(2 * m);
+      const out = takePcm(2 * m);
       this.ups[0].processInto(legs[0], n, out, 0, 2);
       if (legs.length > 1) this.ups[1].processInto(legs[1], n, out, 1, 2);
       else for (let i = 0; i < 2 * m; i += 2) out[i + 1] = out[i];
       return out;
     }
-    const out = new Int16Array(m);
+    const out = takePcm(m);
     if (legs.length === 1) {
       this.ups[0].processInto(legs[0], n, out, 0, 1);
       return out;
