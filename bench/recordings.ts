@@ -401,7 +401,7 @@ async function main(): Promise<void> {
       const callSec = total * HOLD;
       const appSec = (cpu.user + cpu.system) / 1e6;
       const rtpSec = rtp0 !== null && rtp1 !== null ? rtp1 - rtp0 : 0;
-      const per = (x: number): string => `${((x / callSec) * 100).toFixed(2)}%`;
+      const per = (x: number): string => `${((x / callSec) * 100).toFixed(3)}%`;
       const sum = appSec + rtpSec + lameSec + sippSec;
       console.log(`      step ${secs.toFixed(0)} s, per concurrent call: app ${per(appSec)} rtpengine ${per(rtpSec)} lame ${per(lameSec)} SIPp ${per(sippSec)} = ${per(sum)} of a core -> ceiling ~${(2 / (sum / callSec)).toFixed(0)} calls on 2 cores; main-thread GC ${(gc.total / 1000).toFixed(1)} s, longest pause ${gc.max.toFixed(0)} ms`);
       const kib = (b: number): string => `${(b / 1024).toFixed(0)} KiB`;
