@@ -57,8 +57,9 @@ export function recorderHostFrom(cfg: Readonly<RecorderConfig>, encryption?: Spo
   if (cfg.receive === 'auto' && receive === 'dgram') {
     logger?.warn({ reason: batchedUnavailable() }, 'recorder.receive auto: RTP read with node:dgram (about 10 us of CPU a datagram more)');
   }
-  const swept = sweepSpillFiles(cfg.spoolDir);
-  if (swept > 0) logger?.info({ swept, dir: cfg.spoolDir }, 'recorder: deleted the spill files a crash left (sealed with keys that died with it)');
+  void sweepSpillFiles(cfg.spoolDir).then((swept) => {
+    if (swept > 0) logger?.info({ swept, dir: cfg.spoolDir }, 'recorder: deleted the spill files a crash left (sealed with keys that died with it)');
+  });
   const upsampler = nativeHalfBand();
   if (upsampler.kernel === null) logger?.warn({ reason: upsampler.error }, 'recorder: 8 -> 16 kHz upsampling in TypeScript (the same output, about 3x the CPU of halfband.c)');
   // Started now, while this process is small: every lame is forked from the helper, not from us.

@@ -78,7 +78,7 @@ export class OutputJob {
   private readonly spillAfterFrames: number;
 
   constructor(private readonly spec: OutputSpec, limits: JobLimits = {}) {
-    this.spill = new SpillFile(`${spec.path}.spill`);
+    this.spill = new SpillFile(spec.path);
     this.spillAfterFrames = (limits.spillAfterSec ?? SPILL_AFTER_SEC) * 8000;
     this.renderer = new Renderer(spec.legs, spec.sampleRate, spec.channelMode);
     this.chain = Promise.resolve();
@@ -121,7 +121,8 @@ export class OutputJob {
         spilled = this.spill.put(legs);
         for (const l of legs) givePcm(l); // copied (sealed) to disk
       } catch {
-        // The disk refuses (full, read-only): memory rather than audio is what is given up.
+        // Sealing failed (it does not for the disk's sake: a failed write keeps the batch in
+        // memory): memory rather than audio is what is given up.
       }
     }
     const held = spilled === null ? n : 0;
@@ -130,7 +131,7 @@ export class OutputJob {
     this.enqueue(async () => {
       try {
         const t0 = performance.now();
-        const input = kept ?? this.spill.take(spilled as SpilledBatch);
+        const input = kept ?? (await this.spill.take(spilled as SpilledBatch));
         kept = null;
         const out = this.renderer.render(input);
         for (const l of input) givePcm(l); // rendered: the renderer keeps only its history
@@ -158,7 +159,7 @@ export class OutputJob {
       } catch (err) {
         this.failed ??= err instanceof Error ? err : new Error(String(err));
       }
-      this.spill.discard(); // what a failure left there is never read
+      await this.spill.discard(); // what a failure left there is never read
       if (abort) {
         rmSync(this.spec.path, { force: true });
         return null;

@@ -1,10 +1,11 @@
 /**
  * The spill file (encoder/spill.ts): batches come back as written and in any order asked,
- * never in clear on disk, a file that does not read back as written fails, and it is gone once
- * emptied; a crash's leftovers are swept at start.
+ * never in clear on disk, a file that does not read back as written fails, a batch whose write
+ * failed comes back from memory, and the file is gone once emptied; a crash's leftovers are
+ * swept at start.
  */
 import t from 'tap';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpillFile, sweepSpillFiles } from '../../../src/recorder/encoder/spill';
@@ -20,6 +21,8 @@ function legs(batch: number, count: number, n: number): Int16Array[] {
   return Array.from({ length: count }, (_, leg) => Int16Array.from({ length: n }, (_, i) => (batch * 1000 + leg * 100 + (i % 100)) - 16000));
 }
 
+const spillsIn = (dir: string): string[] => readdirSync(dir).filter((n) => n.endsWith('.spill'));
+
 const shapes = [
   { name: 'two legs of 500 ms', legs: 2, n: 4000 },
   { name: 'one leg (record_caller)', legs: 1, n: 4000 },
@@ -27,59 +30,81 @@ const shapes = [
 ];
 
 for (const shape of shapes) {
-  t.test(`${shape.name}: what goes in comes back, the file is sealed and goes when emptied`, (t) => {
-    const path = join(tempDir(t), 'rec.mp3.spill');
-    const spill = new SpillFile(path);
+  t.test(`${shape.name}: what goes in comes back, the file is sealed and goes when emptied`, async (t) => {
+    const dir = tempDir(t);
+    const spill = new SpillFile(join(dir, 'rec.mp3'));
     const put = [0, 1, 2].map((b) => ({ b, batch: spill.put(legs(b, shape.legs, shape.n)) }));
-    t.ok(existsSync(path), 'the file exists while batches wait');
-    const disk = readFileSync(path);
+    await Promise.all(put.map((p) => p.batch.written));
+    t.same(spillsIn(dir), ['rec.mp3.1.spill'], 'one file beside the recording while batches wait');
+    t.ok(put.every((p) => p.batch.sealed === null), 'written: none of it held in memory');
+    const disk = readFileSync(join(dir, 'rec.mp3.1.spill'));
     t.equal(disk.length, 3 * shape.legs * shape.n * 2, 'one sealed copy of each batch (GCM adds no length)');
+    t.equal(spill.size, disk.length, 'counted');
     const first = legs(0, shape.legs, shape.n)[0];
     t.equal(disk.indexOf(Buffer.from(first.buffer, 0, Math.min(64, first.byteLength))), -1, 'no PCM in clear');
-    for (const { b, batch } of put) t.same(spill.take(batch), legs(b, shape.legs, shape.n), `batch ${b} back as written`);
-    t.notOk(existsSync(path), 'emptied: deleted');
+    for (const { b, batch } of put) t.same(await spill.take(batch), legs(b, shape.legs, shape.n), `batch ${b} back as written`);
+    await new Promise((r) => setTimeout(r, 50));
+    t.same(spillsIn(dir), [], 'emptied: deleted');
     t.equal(spill.size, 0, 'and counted empty');
-    t.end();
+    const again = spill.put(legs(7, shape.legs, shape.n));
+    await again.written;
+    t.same(spillsIn(dir), ['rec.mp3.2.spill'], 'the next spill starts a file of its own');
+    t.same(await spill.take(again), legs(7, shape.legs, shape.n), 'and reads back');
+    await spill.discard();
+    t.same(spillsIn(dir), [], 'discarded');
   });
 }
 
-t.test('a file that does not read back as written fails the take', (t) => {
+t.test('a file that does not read back as written fails the take', async (t) => {
   const cases: { name: string; spoil: (path: string, bytes: Buffer) => void }[] = [
     { name: 'a flipped byte', spoil: (path, bytes) => { bytes[10] ^= 1; writeFileSync(path, bytes); } },
     { name: 'truncated', spoil: (path, bytes) => writeFileSync(path, bytes.subarray(0, 100)) },
   ];
   for (const c of cases) {
-    const path = join(tempDir(t), `${c.name}.spill`);
-    const spill = new SpillFile(path);
+    const dir = tempDir(t);
+    const spill = new SpillFile(join(dir, 'rec.mp3'));
     const batch = spill.put(legs(1, 2, 4000));
+    await batch.written;
+    const path = join(dir, 'rec.mp3.1.spill');
     c.spoil(path, readFileSync(path));
-    t.throws(() => spill.take(batch), `${c.name}: throws rather than give back altered audio`);
-    spill.discard();
+    await t.rejects(spill.take(batch), `${c.name}: rejects rather than give back altered audio`);
+    await spill.discard();
     t.notOk(existsSync(path), `${c.name}: discarded`);
   }
-  t.end();
 });
 
-t.test('another file\'s key does not open a batch (each file has its own)', (t) => {
+t.test('a batch whose write failed stays in memory and comes back from there', async (t) => {
   const dir = tempDir(t);
-  const a = new SpillFile(join(dir, 'a.spill'));
-  const b = new SpillFile(join(dir, 'b.spill'));
+  chmodSync(dir, 0o500); // the file cannot be created (root ignores modes: then it is written, and read back)
+  t.teardown(() => chmodSync(dir, 0o700));
+  const spill = new SpillFile(join(dir, 'rec.mp3'));
+  const batch = spill.put(legs(2, 2, 4000));
+  await batch.written;
+  const onDisk = spillsIn(dir).length > 0;
+  t.equal(batch.sealed === null, onDisk, onDisk ? 'written (running as root): not held in memory' : 'not written: held in memory, sealed');
+  t.same(await spill.take(batch), legs(2, 2, 4000), 'it comes back whole either way');
+  await spill.discard();
+});
+
+t.test('another file\'s key does not open a batch (each file has its own)', async (t) => {
+  const dir = tempDir(t);
+  const a = new SpillFile(join(dir, 'a.mp3'));
+  const b = new SpillFile(join(dir, 'b.mp3'));
   const fromA = a.put(legs(3, 2, 160));
   const ownB = b.put(legs(4, 2, 160));
+  await Promise.all([fromA.written, ownB.written]);
   // b's file now holds a's sealed batch at the same place, with a's IV and tag: only the key differs.
-  writeFileSync(join(dir, 'b.spill'), readFileSync(join(dir, 'a.spill')));
-  t.throws(() => b.take({ ...ownB, iv: fromA.iv, tag: fromA.tag }), 'b cannot open what a sealed');
-  t.same(a.take(fromA), legs(3, 2, 160), 'a can');
-  b.discard();
-  t.end();
+  writeFileSync(join(dir, 'b.mp3.1.spill'), readFileSync(join(dir, 'a.mp3.1.spill')));
+  await t.rejects(b.take({ ...ownB, iv: fromA.iv, tag: fromA.tag }), 'b cannot open what a sealed');
+  t.same(await a.take(fromA), legs(3, 2, 160), 'a can');
+  await b.discard();
 });
 
-t.test('a crash\'s spill files are swept at start, nothing else', (t) => {
+t.test('a crash\'s spill files are swept at start, nothing else', async (t) => {
   const dir = tempDir(t);
-  for (const name of ['call_recording_x_1.mp3.spill', 'call_recording_y_2.wav.spill', 'call_recording_x_1.mp3', 'notes.txt']) writeFileSync(join(dir, name), 'x');
-  t.equal(sweepSpillFiles(dir), 2, 'two spill files deleted');
+  for (const name of ['call_recording_x_1.mp3.1.spill', 'call_recording_y_2.wav.3.spill', 'call_recording_x_1.mp3', 'notes.txt']) writeFileSync(join(dir, name), 'x');
+  t.equal(await sweepSpillFiles(dir), 2, 'two spill files deleted');
   t.ok(existsSync(join(dir, 'call_recording_x_1.mp3')), 'a recording stays');
   t.ok(existsSync(join(dir, 'notes.txt')), 'anything else stays');
-  t.equal(sweepSpillFiles(join(dir, 'missing')), 0, 'a directory not created yet: nothing');
-  t.end();
+  t.equal(await sweepSpillFiles(join(dir, 'missing')), 0, 'a directory not created yet: nothing');
 });
