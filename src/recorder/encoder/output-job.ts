@@ -102,11 +102,6 @@ export class OutputJob {
     return this.heldFrames / 8000;
   }
 
-  /** Bytes waiting in the spill file. */
-  get spilledBytes(): number {
-    return this.spill.size;
-  }
-
   /**
    * spec.legs equal-length runs of 8 kHz samples, one per leg; the job owns them from now on.
    * Past the memory allowance they go to the spill file; the chain takes each back in turn.

@@ -5,16 +5,10 @@
  * swept at start.
  */
 import t from 'tap';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SpillFile, sweepSpillFiles } from '../../../src/recorder/encoder/spill';
-
-function tempDir(t: { teardown(fn: () => void): void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'spill-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { tempDir } from '../../helpers/temp';
 
 /** Legs of n samples whose every value says which batch and leg it is. */
 function legs(batch: number, count: number, n: number): Int16Array[] {
@@ -31,7 +25,7 @@ const shapes = [
 
 for (const shape of shapes) {
   t.test(`${shape.name}: what goes in comes back, the file is sealed and goes when emptied`, async (t) => {
-    const dir = tempDir(t);
+    const dir = tempDir('spill-');
     const spill = new SpillFile(join(dir, 'rec.mp3'));
     const put = [0, 1, 2].map((b) => ({ b, batch: spill.put(legs(b, shape.legs, shape.n)) }));
     await Promise.all(put.map((p) => p.batch.written));
@@ -61,7 +55,7 @@ t.test('a file that does not read back as written fails the take', async (t) => 
     { name: 'truncated', spoil: (path, bytes) => writeFileSync(path, bytes.subarray(0, 100)) },
   ];
   for (const c of cases) {
-    const dir = tempDir(t);
+    const dir = tempDir('spill-');
     const spill = new SpillFile(join(dir, 'rec.mp3'));
     const batch = spill.put(legs(1, 2, 4000));
     await batch.written;
@@ -74,7 +68,7 @@ t.test('a file that does not read back as written fails the take', async (t) => 
 });
 
 t.test('a batch whose write failed stays in memory and comes back from there', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir('spill-');
   chmodSync(dir, 0o500); // the file cannot be created (root ignores modes: then it is written, and read back)
   t.teardown(() => chmodSync(dir, 0o700));
   const spill = new SpillFile(join(dir, 'rec.mp3'));
@@ -87,7 +81,7 @@ t.test('a batch whose write failed stays in memory and comes back from there', a
 });
 
 t.test('another file\'s key does not open a batch (each file has its own)', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir('spill-');
   const a = new SpillFile(join(dir, 'a.mp3'));
   const b = new SpillFile(join(dir, 'b.mp3'));
   const fromA = a.put(legs(3, 2, 160));
@@ -101,7 +95,7 @@ t.test('another file\'s key does not open a batch (each file has its own)', asyn
 });
 
 t.test('a crash\'s spill files are swept at start, nothing else', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir('spill-');
   for (const name of ['call_recording_x_1.mp3.1.spill', 'call_recording_y_2.wav.3.spill', 'call_recording_x_1.mp3', 'notes.txt']) writeFileSync(join(dir, name), 'x');
   t.equal(await sweepSpillFiles(dir), 2, 'two spill files deleted');
   t.ok(existsSync(join(dir, 'call_recording_x_1.mp3')), 'a recording stays');
