@@ -65,6 +65,9 @@ export function recorderHostFrom(cfg: Readonly<RecorderConfig>, encryption?: Spo
   // Started now, while this process is small: every lame is forked from the helper, not from us.
   const spawner = cfg.mp3Encoder === 'lame-cli' ? new LameSpawner(cfg.lamePath, logger) : undefined;
   const overload = overloadFrom(cfg, receive);
-  if (threads === 0) return new InThreadHost(new EncoderPool(encoderWorkersFrom(cfg), encryption, spawner?.path), spawner, overload, logger?.child({ part: 'recorder' }));
+  if (threads === 0) {
+    const log = logger?.child({ part: 'recorder' });
+    return new InThreadHost(new EncoderPool(encoderWorkersFrom(cfg), encryption, spawner?.path, log && ((line) => log.warn(line))), spawner, overload, log);
+  }
   return new RecorderThreads(threads, { overload, ...(encryption ? { encryption } : {}), ...(logger ? { logger } : {}), ...(spawner ? { spawner } : {}) });
 }

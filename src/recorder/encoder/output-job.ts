@@ -45,6 +45,11 @@ export interface EncoderFactory {
   open(spec: OutputSpec): EncoderSink;
 }
 
+/** The log line for a spill file that could not be written. */
+export function spillFailed(path: string, err: Error): string {
+  return `recorder: spill file ${path} could not be written (${err.message}): the recording's audio waits in memory for its encoder instead`;
+}
+
 async function openWriter(spec: OutputSpec, limits: JobLimits): Promise<AudioFileWriter> {
   const channels = spec.channelMode === 'stereo' ? 2 : 1;
   if (spec.format === 'wav') return new WavFileWriter(spec.path, spec.sampleRate, channels, spec.encryption);
@@ -77,8 +82,9 @@ export class OutputJob {
   private readonly spill: SpillFile;
   private readonly spillAfterFrames: number;
 
-  constructor(private readonly spec: OutputSpec, limits: JobLimits = {}) {
-    this.spill = new SpillFile(spec.path);
+  /** `warn`: a line for the log (a spill file that cannot be written: the audio waits in memory instead). */
+  constructor(private readonly spec: OutputSpec, limits: JobLimits = {}, warn?: (line: string) => void) {
+    this.spill = new SpillFile(spec.path, warn && ((path, err) => warn(spillFailed(path, err))));
     this.spillAfterFrames = (limits.spillAfterSec ?? SPILL_AFTER_SEC) * 8000;
     this.renderer = new Renderer(spec.legs, spec.sampleRate, spec.channelMode);
     this.chain = Promise.resolve();
@@ -218,7 +224,8 @@ export function withEnv(spec: OutputSpec, env: EncoderEnv): OutputSpec {
 export class InThreadEncoders implements EncoderFactory {
   private readonly jobs = new Set<OutputJob>();
 
-  constructor(private readonly env: EncoderEnv = {}) {}
+  /** `warn`: where the jobs' log lines go (OutputJob). */
+  constructor(private readonly env: EncoderEnv = {}, private readonly warn?: (line: string) => void) {}
 
   /** The most audio (s) any open recording holds in memory for its encoder (tests). */
   maxHeldSec(): number {
@@ -235,7 +242,7 @@ export class InThreadEncoders implements EncoderFactory {
   }
 
   open(spec: OutputSpec): EncoderSink {
-    const job = new OutputJob(withEnv(spec, this.env), this.env.limits);
+    const job = new OutputJob(withEnv(spec, this.env), this.env.limits, this.warn);
     this.jobs.add(job);
     let done: Promise<EncodedFile | null> | null = null;
     const end = (abort: boolean): Promise<EncodedFile | null> => (done ??= job.finish(abort).finally(() => this.jobs.delete(job)));

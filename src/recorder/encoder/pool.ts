@@ -36,9 +36,10 @@ export class EncoderPool implements EncoderFactory {
 
   /**
    * `encryption`: every file this pool opens is encrypted as written with this key (encryption
-   * at rest); `spawner`: the lame spawner's socket, so no encoder forks this process.
+   * at rest); `spawner`: the lame spawner's socket, so no encoder forks this process; `warn`:
+   * where the workers' log lines go.
    */
-  constructor(size = Math.max(1, availableParallelism() - 1), private readonly encryption?: SpoolKey, private readonly spawner?: string) {
+  constructor(size = Math.max(1, availableParallelism() - 1), private readonly encryption?: SpoolKey, private readonly spawner?: string, private readonly warn?: (line: string) => void) {
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
   }
 
@@ -101,6 +102,10 @@ export class EncoderPool implements EncoderFactory {
   }
 
   private onMessage(m: FromWorker): void {
+    if (m.type === 'warn') {
+      this.warn?.(m.line);
+      return;
+    }
     const p = this.pending.get(m.id);
     if (p === undefined) return;
     this.pending.delete(m.id);

@@ -12,4 +12,6 @@ export type ToWorker =
 export type FromWorker =
   | { readonly type: 'closed'; readonly id: number; readonly bytes: number; readonly frames: number; readonly workSec: number }
   | { readonly type: 'aborted'; readonly id: number }
-  | { readonly type: 'error'; readonly id: number; readonly message: string };
+  | { readonly type: 'error'; readonly id: number; readonly message: string }
+  /** A line for the main thread's log; the job goes on. */
+  | { readonly type: 'warn'; readonly id: number; readonly line: string };

@@ -53,8 +53,14 @@ export class SpillFile {
   /** Deletions under way (discard() waits for them too). */
   private readonly removing = new Set<Promise<void>>();
 
-  /** `base`: the recording's path; files are `<base>.<n>.spill`. */
-  constructor(readonly base: string) {}
+  private warned = false;
+
+  /**
+   * `base`: the recording's path; files are `<base>.<n>.spill`. `onWriteFailed`: told of the
+   * first write that failed (once per recording: a full disk fails every batch after it), so
+   * that memory growing in place of the file is seen in the log.
+   */
+  constructor(readonly base: string, private readonly onWriteFailed?: (path: string, err: Error) => void) {}
 
   /** Bytes waiting on disk now (for tests and diagnostics). */
   get size(): number {
@@ -87,8 +93,11 @@ export class SpillFile {
         while (done < sealed.length) done += (await fh.write(sealed, done, sealed.length - done, offset + done)).bytesWritten;
         b.sealed = null; // on disk now: the memory goes
         g.onDisk += sealed.length;
-      }).catch(() => {
+      }).catch((err: unknown) => {
         // Disk full, read-only, gone: the batch stays in memory (nothing is dropped).
+        if (this.warned) return;
+        this.warned = true;
+        this.onWriteFailed?.(g.path, err instanceof Error ? err : new Error(String(err)));
       }),
     };
     return b;

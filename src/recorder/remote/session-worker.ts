@@ -22,7 +22,6 @@ const port = parentPort;
 if (port === null) throw new Error('recorder worker started outside a worker thread');
 const post = (m: FromSessionWorker): void => port.postMessage(m);
 const data = (workerData ?? {}) as SessionWorkerData;
-const encoders = new InThreadEncoders(data);
 const sessions = new Map<number, RecordingSession>();
 const recordings = new Map<number, Recording>();
 const quiet = pino({ level: 'silent' });
@@ -45,6 +44,7 @@ function at<T>(when: number, fn: () => T): T {
 }
 /** Lines of no session (sid 0): the host's own logger writes them. */
 const threadLog = pino({ level: 'warn', base: undefined, timestamp: false }, { write: (line: string) => post({ t: 'log', sid: 0, line }) });
+const encoders = new InThreadEncoders(data, (line) => threadLog.warn(line));
 
 /** This thread's CPU seconds (Linux: /proc/thread-self/stat utime + stime, in clock ticks of 10 ms). */
 function threadCpuSeconds(): number | null {

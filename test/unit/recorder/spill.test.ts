@@ -5,7 +5,7 @@
  * swept at start.
  */
 import t from 'tap';
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SpillFile, sweepSpillFiles } from '../../../src/recorder/encoder/spill';
 import { tempDir } from '../../helpers/temp';
@@ -67,16 +67,19 @@ t.test('a file that does not read back as written fails the take', async (t) => 
   }
 });
 
-t.test('a batch whose write failed stays in memory and comes back from there', async (t) => {
-  const dir = tempDir('spill-');
-  chmodSync(dir, 0o500); // the file cannot be created (root ignores modes: then it is written, and read back)
-  t.teardown(() => chmodSync(dir, 0o700));
-  const spill = new SpillFile(join(dir, 'rec.mp3'));
-  const batch = spill.put(legs(2, 2, 4000));
-  await batch.written;
-  const onDisk = spillsIn(dir).length > 0;
-  t.equal(batch.sealed === null, onDisk, onDisk ? 'written (running as root): not held in memory' : 'not written: held in memory, sealed');
-  t.same(await spill.take(batch), legs(2, 2, 4000), 'it comes back whole either way');
+t.test('a batch whose write failed stays in memory, comes back from there, and the failure is told once', async (t) => {
+  // A directory that does not exist: the file cannot be created, even by root.
+  const dir = join(tempDir('spill-'), 'gone');
+  const told: string[] = [];
+  const spill = new SpillFile(join(dir, 'rec.mp3'), (path, err) => told.push(`${path}: ${err.message}`));
+  const first = spill.put(legs(2, 2, 4000));
+  const second = spill.put(legs(2, 3, 4000));
+  await Promise.all([first.written, second.written]);
+  t.ok(first.sealed !== null && second.sealed !== null, 'not written: both held in memory, sealed');
+  t.same(await spill.take(first), legs(2, 2, 4000), 'the first comes back whole');
+  t.same(await spill.take(second), legs(2, 3, 4000), 'and the second');
+  t.equal(told.length, 1, 'told once, not per batch');
+  t.match(told[0], new RegExp(`^${join(dir, 'rec.mp3.1.spill')}: ENOENT`), 'naming the file and the reason');
   await spill.discard();
 });
 
