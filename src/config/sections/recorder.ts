@@ -11,7 +11,7 @@ export const RecorderSection = Type.Object({
   portMax: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
   /**
    * How the RTP sockets are read: 'batched' (a small Node-API addon built by `npm run build`:
-   * every socket of a recorder thread in one epoll set, drained each 50 ms tick with recvmmsg,
+   * every socket of a recorder thread in one epoll set, drained each 100 ms tick with recvmmsg,
    * kernel arrival times), 'dgram' (node:dgram, a JS callback per datagram, about 10 us of CPU
    * each), or 'auto': batched where the addon was built, else dgram with a warning at start.
    */

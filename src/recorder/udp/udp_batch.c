@@ -3,7 +3,7 @@
  * and one JS callback per datagram, 10-13 us of CPU each, which alone was more than the
  * recorder's whole budget per call. This addon keeps the sockets out of libuv: the recorder
  * thread's ticker calls drain(), which asks epoll(7) which sockets have data and reads each one
- * with recvmmsg(2) into one shared slab, so a 50 ms tick takes every leg's queued datagrams with
+ * with recvmmsg(2) into one shared slab, so a 100 ms tick (ticker.ts, TICK_MS) takes every leg's queued datagrams with
  * one system call per ready socket and one JS call in all. Arrival times are the kernel's
  * (SO_TIMESTAMPNS, socket(7)), so a packet's place on the call's clock does not depend on when
  * the thread got to it. Node-API only: no V8 or libuv symbols, so any Node >= 18 loads it.

@@ -49,7 +49,7 @@ t.test('datagrams of two sockets arrive whole, in order per socket, with their k
   const sa = await batched.bind('127.0.0.1', 0, a.handler, noError);
   const sb = await batched.bind('127.0.0.1', 0, b.handler, noError);
   t.ok(sa.port > 0 && sb.port > 0 && sa.port !== sb.port, `bound ${sa.port} and ${sb.port}`);
-  // Each datagram's send window: the ticker drains every 50 ms meanwhile, so without the kernel's
+  // Each datagram's send window: the ticker drains every 100 ms meanwhile, so without the kernel's
   // timestamp a datagram's arrival would read as late as the drain that found it.
   const window: Array<[number, number]> = [];
   for (let i = 0; i < 300; i++) {
