@@ -105,7 +105,17 @@ interface Segment {
   /** Relative timestamp just past the newest stored sample. */
   maxEnd: number;
   started: boolean;
+  /** followDelay(): where its current window began (relative timestamp), null before the first. */
+  lagFrom: number | null;
+  /** The least delay (arrival minus place on the call's clock) of a packet in that window. */
+  lagMin: number;
 }
+
+/**
+ * followDelay() windows: FOLLOW_WINDOW_FRAMES frames of the sender's time (1 s at 20 ms), and
+ * the anchor moves once the least-delayed packet of a whole window is a frame or more off.
+ */
+const FOLLOW_WINDOW_FRAMES = 50;
 
 export class JitterBuffer {
   private readonly ring: Int16Array;
@@ -156,6 +166,8 @@ export class JitterBuffer {
       // Until the first frame is released the anchor follows the earliest-arriving packet
       // (least delayed), so one late first packet does not shift the whole leg.
       seg.offset = p.arrival - rel;
+    } else if (seg.started) {
+      this.followDelay(seg, rel, p.arrival);
     }
     const n = p.length ?? p.samples.length;
     const end = rel + n;
@@ -260,6 +272,8 @@ export class JitterBuffer {
       nextOut: 0,
       maxEnd: Math.min(n, this.ring.length),
       started: false,
+      lagFrom: null,
+      lagMin: 0,
     };
     for (let i = 0; i < seg.maxEnd; i++) {
       this.ring[i & this.mask] = p.samples[i];
@@ -269,6 +283,36 @@ export class JitterBuffer {
     this.counts.received++;
     this.counts.segments++;
     return PushOutcome.NewSegment;
+  }
+
+  /**
+   * Keeps the anchor on the least-delayed packets after the first frame is out. The anchor
+   * makes the packet that set it arrive "on time" (delay 0), and a packet is late once its delay
+   * passes the jitter window. Two things move every packet's delay together, for good: a sender
+   * whose clock runs slow against ours (RFC 3550 6.4.1's clock skew: a phone 100 ppm slow falls
+   * 0.5 s behind in 83 minutes, a sound card 0.1% slow in 8) and a path whose delay grows and
+   * stays (a standing queue in an overloaded relay). Left fixed, the anchor then turns every
+   * later packet late until the drift re-anchors (maxDriftSamples), so hours of a long call, or
+   * the rest of a call behind a standing queue, were dropped as late (bench:recordings at 300
+   * calls: a call whose legs rtpengine forwarded 0.5-2 s behind lost its last 15 s).
+   * So once the least-delayed packet of a whole window (FOLLOW_WINDOW_FRAMES) is a frame or
+   * more off, the anchor moves by that much: later, the leg gets that much silence (time the
+   * sender did not fill); earlier (a fast clock, or the queue draining), the aligner trims the
+   * overlap (surplus samples). Smaller moves are left alone: network jitter is what the window
+   * is for.
+   */
+  private followDelay(seg: Segment, rel: number, arrival: number): void {
+    const lag = arrival - (rel + seg.offset);
+    if (seg.lagFrom === null) {
+      seg.lagFrom = rel;
+      seg.lagMin = lag;
+      return;
+    }
+    if (lag < seg.lagMin) seg.lagMin = lag;
+    const f = this.opts.frameSamples;
+    if (rel - seg.lagFrom < FOLLOW_WINDOW_FRAMES * f) return;
+    if (Math.abs(seg.lagMin) >= f) seg.offset += seg.lagMin;
+    seg.lagFrom = null;
   }
 
   /** RFC 3550 A.1: extend the 16-bit sequence number by choosing the nearest value to the last one. */

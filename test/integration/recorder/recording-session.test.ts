@@ -309,3 +309,22 @@ t.test('stop with agoMs ends the recording that long before now (a transfer re-p
   await session.close();
   t.ok(Math.abs(a.durationSec - b.durationSec - 0.06) < 0.01, `ends 60 ms earlier (within the 100 ms jitter delay): ${b.durationSec} s against ${a.durationSec} s`);
 });
+
+t.test('a sender whose clock runs 2% slow: no packet turns late, the leg keeps to the call\'s clock', async (t) => {
+  // RFC 3550 6.4.1 clock skew, exaggerated so that it shows within seconds: each 20 ms packet
+  // comes every 20.4 ms, so with a fixed anchor the 100 ms jitter window was used up after about
+  // 250 packets and every packet after that was dropped as late (the fix: jitter-buffer.ts followDelay).
+  const { session, port } = await newSession(['caller']);
+  const rec = session.record({ format: 'wav', sampleRate: 8000, channels: 'mono', timeLimitSec: 3600, minSec: 0 });
+  rec.begin();
+  const t0 = performance.now();
+  await sendTones([{ port: port.caller, pt: 0, freq: 1000, packets: 500, paceMs: 20.4 }]);
+  const sent = (performance.now() - t0) / 1000;
+  const [r] = await session.close();
+  t.equal(r.legs.caller.late, 0, 'no packet late');
+  t.equal(r.legs.caller.received, 500, 'every packet recorded');
+  t.ok(Math.abs(r.durationSec - sent) < 0.3, `the recording lasts as long as the sending did: ${r.durationSec.toFixed(2)} s against ${sent.toFixed(2)} s`);
+  const d = decode(r.path);
+  const lastSec = d.ch[0].length - 8000;
+  t.ok(rms(d.ch[0], lastSec - 8000, lastSec) > 3000, 'the tone is there in the last seconds');
+});

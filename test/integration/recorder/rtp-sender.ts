@@ -20,6 +20,11 @@ export interface ToneStream {
   readonly ts0?: number;
   /** Packet time (default 20 ms); every stream of one sendTones call uses the same. */
   readonly ptimeMs?: number;
+  /**
+   * Real time between packets (default ptimeMs): longer is a sender whose clock runs slow
+   * against ours (its 20 ms of audio take longer); every stream of one call uses the same.
+   */
+  readonly paceMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -42,10 +47,10 @@ export async function sendTones(streams: readonly ToneStream[]): Promise<void> {
       return { s, sock, pkts };
     });
     const n = Math.max(...streams.map((s) => s.packets));
-    const ptime = streams[0]?.ptimeMs ?? 20;
+    const pace = streams[0]?.paceMs ?? streams[0]?.ptimeMs ?? 20;
     const t0 = performance.now();
     for (let k = 0; k < n; k++) {
-      const wait = t0 + k * ptime - performance.now();
+      const wait = t0 + k * pace - performance.now();
       if (wait > 0) await sleep(wait);
       for (const { s, sock, pkts } of prepared) {
         if (k >= s.packets) continue;

@@ -293,3 +293,65 @@ t.test('the anchor follows the least-delayed packet until the first frame is rel
   t.same(show(jb.flush()), [[1320, 2]]);
   t.end();
 });
+
+/**
+ * A leg as the session drives it: packets pushed in arrival order, pull(now - jitter) every
+ * 100 ms. `delay(k)`: packet k's delay (samples) past its sender's 20 ms schedule; `rate`: the
+ * sender's clock against ours (1.0001 = 100 ppm slow: each 20 ms of its audio takes 20.002 ms).
+ */
+function driveLeg(packets: number, delay: (k: number) => number, rate = 1) {
+  const J = 4000;
+  let first: number | null = null;
+  let last = 0;
+  let jumps = 0;
+  let prev: number | null = null;
+  const sink = {
+    frame(pos: number, audio: Int16Array | null): void {
+      if (prev !== null && pos !== prev + F) jumps++;
+      prev = pos;
+      if (audio === null) return; // time closed after the last packet
+      first ??= pos;
+      last = pos;
+    },
+  };
+  const jb = new JitterBuffer({ frameSamples: F, windowSamples: J + 800, maxDriftSamples: 16000 }, sink);
+  const samples = new Int16Array(F).fill(1000);
+  const arrivals = Array.from({ length: packets }, (_, k) => ({ k, at: Math.round(1000 + k * F * rate + delay(k)) })).sort((a, b) => a.at - b.at);
+  let i = 0;
+  const end = arrivals[arrivals.length - 1].at + 2 * J;
+  for (let now = 0; now < end; now += 800) {
+    for (; i < arrivals.length && arrivals[i].at <= now; i++) {
+      const { k, at } = arrivals[i];
+      jb.push({ sequenceNumber: k & 0xffff, timestamp: (k * F) >>> 0, ssrc: 7, samples, arrival: at });
+    }
+    jb.pull(now - J, now - J);
+  }
+  jb.flush();
+  return { ...jb.stats(), jumps, span: last + F - (first ?? 0) };
+}
+
+t.test('the anchor follows a delay every packet shares: clock skew, a standing queue (RFC 3550 6.4.1)', (t) => {
+  const hour = 3600 * 50;
+  const jitter = (k: number): number => ((k * 7919) % 97) * 1.6; // 0-20 ms, no pattern
+  const cases: Array<{ name: string; packets: number; delay: (k: number) => number; rate?: number; late: number; jumps: number | 'some'; span?: number }> = [
+    // Before: every packet after 90 minutes late (249,999 of them), until the 2 s re-anchor.
+    { name: 'sender clock 100 ppm slow, 3 h', packets: 3 * hour, delay: () => 0, rate: 1.0001, late: 0, jumps: 'some', span: 3 * hour * F * 1.0001 },
+    { name: 'sender clock 0.1% slow (a sound card), 30 min', packets: hour / 2, delay: jitter, rate: 1.001, late: 0, jumps: 'some', span: (hour / 2) * F * 1.001 },
+    { name: 'sender clock 300 ppm fast, 3 h', packets: 3 * hour, delay: () => 0, rate: 0.9997, late: 0, jumps: 'some', span: 3 * hour * F * 0.9997 },
+    // Before: every packet after the step late (6,000 of them), lost for the rest of the call.
+    { name: 'path delay up 1 s at 60 s, for good', packets: 9000, delay: (k) => jitter(k) + (k >= 3000 ? 8000 : 0), late: 108, jumps: 'some' },
+    { name: 'network jitter only: the anchor never moves', packets: 9000, delay: jitter, late: 0, jumps: 0, span: 9000 * F },
+  ];
+  for (const c of cases) {
+    const r = driveLeg(c.packets, c.delay, c.rate);
+    t.ok(r.late <= c.late, `${c.name}: ${r.late} late (at most ${c.late})`);
+    t.equal(r.received + r.late, c.packets, `${c.name}: every packet taken or counted late`);
+    t.equal(r.segments, 1, `${c.name}: one time base`);
+    if (c.jumps === 'some') t.ok(r.jumps > 0, `${c.name}: the anchor moved ${r.jumps} times`);
+    else t.equal(r.jumps, c.jumps, `${c.name}: frames back to back`);
+    // On the call's clock the leg lasts as long as the sender took: it stays aligned with the others.
+  // (Within two frames: the anchor moves by whole frames or more, once a window shows it.)
+    if (c.span !== undefined) t.ok(Math.abs(r.span - c.span) <= 2 * F, `${c.name}: spans ${r.span} samples (sent over ${Math.round(c.span)})`);
+  }
+  t.end();
+});
