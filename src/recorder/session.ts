@@ -16,6 +16,8 @@ import { rtpSockets, type ReceiveSetting, type RtpSocket, type RtpSockets } from
 
 const RATE = 8000;
 const FRAME = 160; // 20 ms at 8 kHz
+/** A leg's read per tick to start with: one period of audio (TICK_MS). */
+const CHUNK_SAMPLES = (TICK_MS * RATE) / 1000;
 /** A leg's decode buffer to start with: 128 ms of G.711, more than any common ptime (RFC 3551 4.5: 20 ms default). */
 const PACKET_SAMPLES = 1024;
 /** Comfort noise (RFC 3389), static payload type 13: silence, not a codec we miss. */
@@ -145,7 +147,7 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
       aligner,
       rtp: new RtpHeader(),
       packet: { sequenceNumber: 0, timestamp: 0, ssrc: 0, samples: new Int16Array(PACKET_SAMPLES), length: 0, arrival: 0 },
-      chunk: new Int16Array(4 * FRAME),
+      chunk: new Int16Array(CHUNK_SAMPLES),
       malformed: 0,
       ignored: 0,
       undecodable: 0,
@@ -307,7 +309,8 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
     const pos = this.legs[0].aligner.position;
     for (let i = 0; i < this.legs.length; i++) {
       const leg = this.legs[i];
-      if (leg.chunk.length < n) leg.chunk = new Int16Array(n);
+      // Sized to the read; one grown by a stall's catch-up read (seconds) is not kept for the call.
+      if (leg.chunk.length < n || leg.chunk.length > 4 * Math.max(n, CHUNK_SAMPLES)) leg.chunk = new Int16Array(Math.max(n, CHUNK_SAMPLES));
       leg.aligner.readInto(leg.chunk, 0, n);
       this.chunks[i] = leg.chunk;
     }

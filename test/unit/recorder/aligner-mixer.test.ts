@@ -105,3 +105,23 @@ t.test('aligner equals a plain-array model over random frames, gaps, overlaps, f
   }
   t.end();
 });
+
+t.test('a stall\'s queue is not kept: the emptied buffer goes back to its first size, the audio intact', (t) => {
+  const a = new LegAligner(0);
+  const first = a.capacity;
+  const frame = new Int16Array(160);
+  // 5 s of frames queued before one read (a thread that stalled), each frame its own value.
+  for (let k = 0; k < 250; k++) a.frame(k * 160, frame.fill(k + 1), 160);
+  t.ok(a.capacity >= 40000, `grew to hold the 5 s: ${a.capacity} samples`);
+  const out = new Int16Array(40000);
+  a.readInto(out, 0, 40000);
+  t.equal(a.capacity, first, `read empty: back to ${first} samples`);
+  t.ok(out.every((v, i) => v === Math.floor(i / 160) + 1), 'every sample read as it was queued');
+  // Steady state (a tick's read at a time) does not churn: the buffer stays as it is.
+  for (let k = 250; k < 300; k++) {
+    a.frame(k * 160, frame.fill(7), 160);
+    a.readInto(out, 0, 160);
+  }
+  t.equal(a.capacity, first, 'small reads keep the first buffer');
+  t.end();
+});
