@@ -113,9 +113,11 @@ interface Segment {
 
 /**
  * followDelay() windows: FOLLOW_WINDOW_FRAMES frames of the sender's time (1 s at 20 ms), and
- * the anchor moves once the least-delayed packet of a whole window is a frame or more off.
+ * the anchor moves once the least-delayed packet of a whole window is a frame or more off;
+ * earlier by at most EARLIER_MAX_FRAMES a window.
  */
 const FOLLOW_WINDOW_FRAMES = 50;
+const EARLIER_MAX_FRAMES = 4;
 
 export class JitterBuffer {
   private readonly ring: Int16Array;
@@ -296,10 +298,12 @@ export class JitterBuffer {
    * the rest of a call behind a standing queue, were dropped as late (bench:recordings at 300
    * calls: a call whose legs rtpengine forwarded 0.5-2 s behind lost its last 15 s).
    * So once the least-delayed packet of a whole window (FOLLOW_WINDOW_FRAMES) is a frame or
-   * more off, the anchor moves by that much: later, the leg gets that much silence (time the
-   * sender did not fill); earlier (a fast clock, or the queue draining), the aligner trims the
-   * overlap (surplus samples). Smaller moves are left alone: network jitter is what the window
-   * is for.
+   * more off, the anchor moves by that much. Later: the leg gets that much silence (time the
+   * sender did not fill). Earlier (a fast clock): the aligner trims that much overlap, the
+   * sender's surplus samples; only by up to EARLIER_MAX_FRAMES a window, which a clock even 8%
+   * fast stays within, because a larger step means a queue has drained and the overlap would be
+   * audio that was delayed, not surplus: the leg then stays that much later, whole (until the
+   * drift re-anchors). Smaller moves are left alone: network jitter is what the window is for.
    */
   private followDelay(seg: Segment, rel: number, arrival: number): void {
     const lag = arrival - (rel + seg.offset);
@@ -311,7 +315,8 @@ export class JitterBuffer {
     if (lag < seg.lagMin) seg.lagMin = lag;
     const f = this.opts.frameSamples;
     if (rel - seg.lagFrom < FOLLOW_WINDOW_FRAMES * f) return;
-    if (Math.abs(seg.lagMin) >= f) seg.offset += seg.lagMin;
+    const least = seg.lagMin;
+    if (least >= f || (least <= -f && least >= -EARLIER_MAX_FRAMES * f)) seg.offset += least;
     seg.lagFrom = null;
   }
 

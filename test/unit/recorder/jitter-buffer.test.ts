@@ -305,9 +305,11 @@ function driveLeg(packets: number, delay: (k: number) => number, rate = 1) {
   let last = 0;
   let jumps = 0;
   let prev: number | null = null;
+  let overlap = 0;
   const sink = {
     frame(pos: number, audio: Int16Array | null): void {
       if (prev !== null && pos !== prev + F) jumps++;
+      if (prev !== null && pos < prev + F) overlap += prev + F - pos;
       prev = pos;
       if (audio === null) return; // time closed after the last packet
       first ??= pos;
@@ -327,19 +329,23 @@ function driveLeg(packets: number, delay: (k: number) => number, rate = 1) {
     jb.pull(now - J, now - J);
   }
   jb.flush();
-  return { ...jb.stats(), jumps, span: last + F - (first ?? 0) };
+  return { ...jb.stats(), jumps, overlap, span: last + F - (first ?? 0) };
 }
 
 t.test('the anchor follows a delay every packet shares: clock skew, a standing queue (RFC 3550 6.4.1)', (t) => {
   const hour = 3600 * 50;
   const jitter = (k: number): number => ((k * 7919) % 97) * 1.6; // 0-20 ms, no pattern
-  const cases: Array<{ name: string; packets: number; delay: (k: number) => number; rate?: number; late: number; jumps: number | 'some'; span?: number }> = [
+  // overlap: samples the aligner trims because the anchor moved earlier (only a fast clock's surplus).
+  const cases: Array<{ name: string; packets: number; delay: (k: number) => number; rate?: number; late: number; jumps: number | 'some'; span?: number; overlap?: number }> = [
     // Before: every packet after 90 minutes late (249,999 of them), until the 2 s re-anchor.
     { name: 'sender clock 100 ppm slow, 3 h', packets: 3 * hour, delay: () => 0, rate: 1.0001, late: 0, jumps: 'some', span: 3 * hour * F * 1.0001 },
     { name: 'sender clock 0.1% slow (a sound card), 30 min', packets: hour / 2, delay: jitter, rate: 1.001, late: 0, jumps: 'some', span: (hour / 2) * F * 1.001 },
     { name: 'sender clock 300 ppm fast, 3 h', packets: 3 * hour, delay: () => 0, rate: 0.9997, late: 0, jumps: 'some', span: 3 * hour * F * 0.9997 },
     // Before: every packet after the step late (6,000 of them), lost for the rest of the call.
-    { name: 'path delay up 1 s at 60 s, for good', packets: 9000, delay: (k) => jitter(k) + (k >= 3000 ? 8000 : 0), late: 108, jumps: 'some' },
+    { name: 'path delay up 1 s at 60 s, for good', packets: 9000, delay: (k) => jitter(k) + (k >= 3000 ? 8000 : 0), late: 108, jumps: 'some', overlap: 0 },
+    // The queue drains after 5 s: the anchor does not move back by the whole second, which would
+    // trim a second of delayed audio; the leg stays that much later, whole.
+    { name: 'path delay up 1 s from 60 to 65 s', packets: 9000, delay: (k) => jitter(k) + (k >= 3000 && k < 3250 ? 8000 : 0), late: 160, jumps: 'some', overlap: 0 },
     { name: 'network jitter only: the anchor never moves', packets: 9000, delay: jitter, late: 0, jumps: 0, span: 9000 * F },
   ];
   for (const c of cases) {
@@ -351,6 +357,8 @@ t.test('the anchor follows a delay every packet shares: clock skew, a standing q
     else t.equal(r.jumps, c.jumps, `${c.name}: frames back to back`);
     // On the call's clock the leg lasts as long as the sender took: it stays aligned with the others.
   // (Within two frames: the anchor moves by whole frames or more, once a window shows it.)
+    if (c.overlap !== undefined) t.equal(r.overlap, c.overlap, `${c.name}: no audio trimmed`);
+    else if (c.rate !== undefined && c.rate < 1) t.ok(r.overlap > 0 && r.overlap <= (1 - c.rate) * c.packets * F + 2 * F, `${c.name}: ${r.overlap} surplus samples trimmed`);
     if (c.span !== undefined) t.ok(Math.abs(r.span - c.span) <= 2 * F, `${c.name}: spans ${r.span} samples (sent over ${Math.round(c.span)})`);
   }
   t.end();
