@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './ports';
+import { freePort, mediaBlock } from './ports';
 import { dieWithParent, findSetpriv } from '../../src/media/orphans';
 
 export interface BaresipOptions {
@@ -66,7 +66,7 @@ export class Baresip {
     const dir = mkdtempSync(join(tmpdir(), 'baresip-'));
     const sipPort = await freePort();
     const ctrlPort = await freePort();
-    const rtpMin = 20000 + 2 * Math.floor(Math.random() * 9000);
+    const rtpMin = mediaBlock(42);
     const modules = o.codecModules ?? ['g711'];
     writeFileSync(join(dir, 'config'), [
       'poll_method epoll',

@@ -2,18 +2,32 @@ import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 
 /**
- * A port free for both UDP and TCP on 127.0.0.1, chosen by the OS and kept below 40000
- * (other processes on these machines use 5060 and the 40000+ range).
+ * The tests' port plan, all below 40000 (other processes on these machines use 5060 and 40000+).
+ * Media takes ports as calls need them (rtpengine's and the recorder's blocks, RTP endpoints,
+ * baresip); a port from `freePort` is probed now and bound later (a phone's SIP port is kept
+ * from its REGISTER to its calls). Sharing one range let another test file's rtpengine take a
+ * phone's port in between, and the phone's SIPp could not bind it: "no call arrived".
  */
+export const MEDIA_PORTS = { min: 20000, max: 31999 } as const;
+export const SIGNAL_PORTS = { min: 32000, max: 39999 } as const;
+
+/** An even first port (RTP/RTCP pairs) of a random `size`-port block inside MEDIA_PORTS. */
+export function mediaBlock(size: number): number {
+  const span = MEDIA_PORTS.max + 1 - MEDIA_PORTS.min - size;
+  return MEDIA_PORTS.min + 2 * Math.floor((Math.random() * span) / 2);
+}
+
+/** A port free for both UDP and TCP on `host`, inside SIGNAL_PORTS and never 5060. */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const inPlan = (p: number): boolean => p >= SIGNAL_PORTS.min && p <= SIGNAL_PORTS.max;
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = await tcpEphemeral(host);
-    if (port >= 40000 || port === 5060) continue;
+    if (!inPlan(port)) continue;
     if (await udpFree(host, port)) return port;
   }
-  // Ephemeral range is above 40000 on this machine: probe a random port in 20000-39999 instead.
+  // The OS's ephemeral range misses SIGNAL_PORTS on this machine: probe random ports in it.
   for (let attempt = 0; attempt < 200; attempt++) {
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = SIGNAL_PORTS.min + Math.floor(Math.random() * (SIGNAL_PORTS.max + 1 - SIGNAL_PORTS.min));
     if ((await tcpFree(host, port)) && (await udpFree(host, port))) return port;
   }
   throw new Error('no free port found');

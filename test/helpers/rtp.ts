@@ -1,4 +1,5 @@
 import { createSocket, type Socket } from 'node:dgram';
+import { mediaBlock } from './ports';
 
 /** One RTP packet (RFC 3550 section 5.1), fixed header only (no CSRC/extension written). */
 export interface RtpPacket {
@@ -70,12 +71,12 @@ export class RtpEndpoint {
   }
 
   /**
-   * Binds a free even port in 20000-39999 (even so that port+1 is the implied RTCP port, RFC 3550
+   * Binds a free even port among the tests' media ports (even so that port+1 is the implied RTCP port, RFC 3550
    * section 11; Linux hands out odd ports to bind(0), so we probe random even ones instead).
    */
   static async open(host = '127.0.0.1'): Promise<RtpEndpoint> {
     for (let i = 0; i < 200; i++) {
-      const port = 20000 + 2 * Math.floor(Math.random() * 10000);
+      const port = mediaBlock(2);
       const socket = createSocket('udp4');
       const ok = await new Promise<boolean>((resolve) => {
         socket.once('error', () => resolve(false));

@@ -1,6 +1,6 @@
 /**
  * Starts a whole Service in this process on free loopback ports, with a temporary SQLite file
- * and an rtpengine of its own (NG port free, RTP range a random block inside 20000-39999).
+ * and an rtpengine of its own (NG port free, RTP range a random block of the tests' media ports).
  * Other parts' tests reuse it: `const svc = await startTestService(); ... await svc.close();`
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,7 +10,7 @@ import pino, { type Logger } from 'pino';
 import { deepMerge, parseConfig, type FrozenConfig } from '../../src/config';
 import { Service } from '../../src/service';
 import type { DocumentStore } from '../../src/store';
-import { freePorts } from './ports';
+import { freePorts, mediaBlock } from './ports';
 
 export interface TestService {
   service: Service;
@@ -42,12 +42,12 @@ export async function startTestService(o: TestServiceOptions = {}): Promise<Test
   const dir = mkdtempSync(join(tmpdir(), 'b2bua-svc-'));
   const [sipPort, apiPort, drachtioPort, ngPort] = await freePorts(4);
   const size = o.rtpPorts ?? 400;
-  // An even start inside 20000-39999 (RTP/RTCP pairs), random so parallel test files rarely collide.
-  const min = 20000 + 2 * Math.floor((Math.random() * (20000 - size - 2)) / 2);
-  // The recorder's fork sockets get their own block, disjoint from rtpengine's, also below 40000
-  // (port 0 would let the OS pick from its ephemeral range, which reaches 40000+).
+  // Random blocks so parallel test files rarely collide (rtpengine skips a port that is taken).
+  const min = mediaBlock(size);
+  // The recorder's fork sockets get their own block, disjoint from rtpengine's, in the media
+  // range too (port 0 would let the OS pick from its ephemeral range, which reaches 40000+).
   let recMin = min;
-  while (recMin < min + size && recMin + size > min) recMin = 20000 + Math.floor(Math.random() * (20000 - size));
+  while (recMin < min + size && recMin + size > min) recMin = mediaBlock(size);
   const base = {
     logLevel: process.env.B2BUA_TEST_LOG ?? 'silent',
     engine: {

@@ -101,15 +101,24 @@ export function callFrom(svc: TestService, scenario: string, o: { user: string; 
   });
 }
 
-/** The next call the B2BUA handles. */
-export function nextCall(svc: TestService, timeoutMs = 20_000): Promise<Call> {
+/**
+ * The next call the B2BUA handles. With `caller` (the calling SIPp), a caller that ends before
+ * any call arrives fails at once with what SIPp said (a port it could not bind, a 4xx).
+ */
+export function nextCall(svc: TestService, timeoutMs = 20_000, caller?: Promise<SippResult>): Promise<Call> {
   const b2bua = svc.service.b2bua;
   if (!b2bua) throw new Error('no b2bua');
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no call arrived')), timeoutMs);
-    b2bua.once('call', (c) => {
+    const onCall = (c: Call): void => {
       clearTimeout(timer);
       resolve(c);
+    };
+    b2bua.once('call', onCall);
+    void caller?.then((r) => {
+      b2bua.off('call', onCall);
+      clearTimeout(timer);
+      reject(new Error(`no call arrived; the caller's SIPp ended first (code ${r.code}): ${r.errors || r.stderr.slice(-500)}`));
     });
   });
 }

@@ -1,17 +1,17 @@
 import pino from 'pino';
-import { freePort } from '../../helpers/ports';
+import { freePort, mediaBlock } from '../../helpers/ports';
 import { parseConfig } from '../../../src/config';
 import type { MediaConfig } from '../../../src/config/sections/media';
 
 export const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 /**
- * A media config for tests: free NG port, a random 200-port RTP range inside 20000-39999
- * (never 40000+, other processes on this machine use that range).
+ * A media config for tests: free NG port, a random 200-port RTP range among the tests' media
+ * ports, with room for supervisor.test's second engine 100 ports up.
  */
 export async function testMediaConfig(overrides: Partial<MediaConfig['local']> = {}): Promise<MediaConfig> {
   const ngPort = await freePort();
-  const portMin = 20000 + Math.floor(Math.random() * 99) * 200;
+  const portMin = mediaBlock(300);
   const cfg = parseConfig({
     media: {
       mode: 'local',
