@@ -28,8 +28,12 @@ export interface RecordingHandle {
   begin(): void;
   /** `agoMs`: end that long before now (at most the jitter delay back; see Recording.stop). */
   stop(reason?: StopReason, agoMs?: number): Promise<RecordingResult>;
-  pause(): void;
-  resume(): void;
+  /**
+   * `agoMs`: the edge that long before now (a key's arrival, the feature code applied later), at
+   * most back to what was already written, which the jitter delay leaves room for.
+   */
+  pause(agoMs?: number): void;
+  resume(agoMs?: number): void;
 }
 
 /** One call's recorder session: sockets, per-leg processing, the recordings fed from them. */

@@ -217,19 +217,26 @@ export class Recording {
   }
 
   /**
-   * Pauses at the current call time: what follows is written as silence, or left out with
-   * pauseMode 'omit', until resume(). Throws RecordingPauseError when already paused, and
-   * RecordingStateError before begin() or once stopping.
+   * Pauses at the current call time, or `agoMs` before it (the key that asked, see
+   * RecordingHandle): what follows is written as silence, or left out with pauseMode 'omit',
+   * until resume(). Throws RecordingPauseError when already paused, and RecordingStateError
+   * before begin() or once stopping.
    */
-  pause(): void {
+  pause(agoMs = 0): void {
     if (this.stateValue !== RecordingState.Recording) throw new RecordingStateError(`pause() in state ${this.stateValue}`);
-    this.pauses.pause(Math.max(this.host.nowPos(), this.beginPos), Date.now());
+    this.pauses.pause(this.edgeAt(agoMs), Date.now() - Math.max(0, agoMs));
   }
 
-  /** Resumes at the current call time; throws RecordingPauseError when not paused. */
-  resume(): void {
+  /** Resumes at the current call time, or `agoMs` before it; throws RecordingPauseError when not paused. */
+  resume(agoMs = 0): void {
     if (this.stateValue !== RecordingState.Recording) throw new RecordingStateError(`resume() in state ${this.stateValue}`);
-    this.pauses.resume(this.host.nowPos(), Date.now());
+    this.pauses.resume(this.edgeAt(agoMs), Date.now() - Math.max(0, agoMs));
+  }
+
+  /** `agoMs` before the call's now, never inside what was already written (nor before begin). */
+  private edgeAt(agoMs: number): number {
+    const back = Math.round((Math.max(0, agoMs) * IN_RATE) / 1000);
+    return Math.max(this.host.nowPos() - back, this.fedTo, this.beginPos);
   }
 
   /**

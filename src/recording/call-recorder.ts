@@ -161,7 +161,7 @@ export class CallRecorder {
     const codes = featureCodesOf(account.metaflows, (msg) => this.log.warn(msg));
     if (codes) {
       this.keys = new FeatureCodeListener(codes, (m) => runFeatureCode(m, {
-        apply: (actions) => this.apply(actions),
+        apply: (actions, at) => this.apply(actions, at),
         hangup: (by) => void this.call.close({ cause: HangupCause.NormalClearing, by: by === 'caller' ? HangupBy.Caller : HangupBy.Callee }),
       }, this.log));
     }
@@ -193,7 +193,7 @@ export class CallRecorder {
       return;
     }
     this.add(items);
-    session.on('dtmf', (leg, digit) => this.keys?.press(leg, digit));
+    session.on('dtmf', (leg, digit, agoMs) => this.keys?.press(leg, digit, agoMs));
     this.moveTo(CallRecorderState.Recording);
     this.beginWhere(RecordingStart.Now);
   }
@@ -266,21 +266,25 @@ export class CallRecorder {
     void this.ensureFork();
   }
 
-  private async applySteps(steps: readonly MidcallStep[]): Promise<void> {
+  private async applySteps(steps: readonly MidcallStep[], at?: number): Promise<void> {
     for (const step of steps) {
       if (step.kind === 'stop') this.stopCallflowRecordings();
       else if (step.kind === 'start') await this.startItems(step.items);
-      else if (step.kind === 'pause' || step.kind === 'resume') this.setPaused(step.kind === 'pause');
+      else if (step.kind === 'pause' || step.kind === 'resume') this.setPaused(step.kind === 'pause', at);
     }
   }
 
-  /** Pauses or resumes every recording that runs; those begun later follow `paused`. */
-  private setPaused(paused: boolean): void {
+  /**
+   * Pauses or resumes every recording that runs; those begun later follow `paused`. The edge is
+   * at `at` (performance.now() ms, a key's arrival) when given: the action waited in the queue.
+   */
+  private setPaused(paused: boolean, at?: number): void {
     this.paused = paused;
+    const agoMs = at === undefined ? 0 : Math.max(0, performance.now() - at);
     for (const e of this.entries) {
       if (e.rec.state !== RecordingState.Recording || e.rec.paused === paused) continue;
-      if (paused) e.rec.pause();
-      else e.rec.resume();
+      if (paused) e.rec.pause(agoMs);
+      else e.rec.resume(agoMs);
     }
     this.log.info({ paused }, paused ? 'recordings paused' : 'recordings resumed');
   }
@@ -291,15 +295,16 @@ export class CallRecorder {
    * `pause` / `resume` act on every recording of the call. When one action is refused (pause
    * twice, resume without pause) none is applied: the steps are returned with the refusal.
    * Queued behind set-up and earlier actions. Undefined when the call's recordings are over.
+   * `at` (performance.now() ms): where a pause or resume takes effect (a feature code's key).
    */
-  apply(actions: readonly MidcallAction[]): Promise<MidcallStep[] | undefined> {
+  apply(actions: readonly MidcallAction[], at?: number): Promise<MidcallStep[] | undefined> {
     return this.serial(async () => {
       if (!this.planInput || !this.isOpenForActions()) return undefined;
       const input = this.planInput;
       const steps = midcallSteps(actions, this.liveSources(), (a) => planRecordings({ ...input, actions: [a] }), this.paused);
       this.log.info({ steps: steps.map(describeStep) }, 'record actions on the running call');
       if (steps.some((s) => s.kind === 'refuse')) return steps;
-      await this.applySteps(steps);
+      await this.applySteps(steps, at);
       return steps;
     });
   }

@@ -15,6 +15,11 @@ export interface FeatureCodeMatch {
   leg: string;
   digits: string;
   actions: MidcallAction[];
+  /**
+   * When it matched (ms, the caller's clock): the last key's arrival, or the digit timer's end.
+   * A pause or resume takes effect there, not when the action is applied.
+   */
+  at: number;
 }
 
 /** What a digit did: a code matched now, or the collector waits `waitMs` for more (then call timeout()). */
@@ -80,7 +85,7 @@ export class FeatureCodes {
     const longer = Object.keys(numbers).some((n) => n.length > c.digits.length && n.startsWith(c.digits));
     if (exact !== undefined && !longer && this.patterns.length === 0) {
       this.collecting.delete(leg);
-      return { match: { leg, digits: c.digits, actions: actionsOf(exact) } };
+      return { match: { leg, digits: c.digits, actions: actionsOf(exact), at: now } };
     }
     return { waitMs: this.timeoutMs };
   }
@@ -92,9 +97,9 @@ export class FeatureCodes {
     if (c === undefined || now - c.lastAt < this.timeoutMs - TIMER_SLACK_MS) return undefined;
     this.collecting.delete(leg);
     const exact = this.cfg.numbers?.[c.digits];
-    if (exact !== undefined) return { leg, digits: c.digits, actions: actionsOf(exact) };
+    if (exact !== undefined) return { leg, digits: c.digits, actions: actionsOf(exact), at: now };
     const p = this.patterns.find((x) => x.re.test(c.digits));
-    return p ? { leg, digits: c.digits, actions: actionsOf(p.node) } : undefined;
+    return p ? { leg, digits: c.digits, actions: actionsOf(p.node), at: now } : undefined;
   }
 }
 
@@ -107,8 +112,9 @@ export class FeatureCodeListener {
 
   constructor(private readonly codes: FeatureCodes, private readonly run: (m: FeatureCodeMatch) => void, private readonly now: () => number = () => performance.now()) {}
 
-  press(leg: string, digit: string): void {
-    const out = this.codes.digit(leg, digit, this.now());
+  /** `agoMs`: how long before now the key arrived (the recorder reads keys at its next tick). */
+  press(leg: string, digit: string, agoMs = 0): void {
+    const out = this.codes.digit(leg, digit, this.now() - Math.max(0, agoMs));
     clearTimeout(this.timers.get(leg));
     this.timers.delete(leg);
     if ('match' in out) this.run(out.match);
@@ -117,7 +123,7 @@ export class FeatureCodeListener {
         this.timers.delete(leg);
         const m = this.codes.timeout(leg, this.now());
         if (m) this.run(m);
-      }, out.waitMs));
+      }, Math.max(0, out.waitMs - Math.max(0, agoMs))));
     }
   }
 
@@ -136,7 +142,8 @@ export function featureCodesOf(metaflows: unknown, warn?: (msg: string) => void)
 
 /** What a matched code acts on: the call's recordings (as the API's metaflow) and its hang-up. */
 export interface FeatureCodePorts {
-  apply(actions: readonly MidcallAction[]): Promise<MidcallStep[] | undefined>;
+  /** `at`: the match's moment (FeatureCodeMatch.at), where a pause or resume takes effect. */
+  apply(actions: readonly MidcallAction[], at: number): Promise<MidcallStep[] | undefined>;
   hangup(by: string): void;
 }
 
@@ -150,7 +157,7 @@ export function runFeatureCode(m: FeatureCodeMatch, ports: FeatureCodePorts, log
     ports.hangup(m.leg);
     return;
   }
-  void ports.apply(m.actions).then((steps) => {
+  void ports.apply(m.actions, m.at).then((steps) => {
     const refused = steps?.filter((s) => s.kind === 'refuse');
     if (refused && refused.length > 0) log.info({ digits: m.digits, steps: refused.map(describeStep) }, 'feature code refused');
   });

@@ -359,18 +359,18 @@ export class RemoteRecording implements RecordingHandle {
     this.owner.send(this.thread, { t: 'begin', rid: this.rid, at: sharedNow() });
   }
 
-  pause(): void {
+  pause(agoMs = 0): void {
     if (this.stateValue !== RecordingState.Recording) throw new RecordingStateError(`pause() in state ${this.stateValue}`);
     if (this.pausedValue) throw new RecordingPauseError('RECORDING_ALREADY_PAUSED');
     this.pausedValue = true;
-    this.owner.send(this.thread, { t: 'pause', rid: this.rid, at: sharedNow() });
+    this.owner.send(this.thread, { t: 'pause', rid: this.rid, at: sharedNow() - Math.max(0, agoMs) });
   }
 
-  resume(): void {
+  resume(agoMs = 0): void {
     if (this.stateValue !== RecordingState.Recording) throw new RecordingStateError(`resume() in state ${this.stateValue}`);
     if (!this.pausedValue) throw new RecordingPauseError('RECORDING_NOT_PAUSED');
     this.pausedValue = false;
-    this.owner.send(this.thread, { t: 'resume', rid: this.rid, at: sharedNow() });
+    this.owner.send(this.thread, { t: 'resume', rid: this.rid, at: sharedNow() - Math.max(0, agoMs) });
   }
 
   stop(reason: StopReason = 'stop', agoMs = 0): Promise<RecordingResult> {

@@ -42,6 +42,8 @@ function at<T>(when: number, fn: () => T): T {
     asked = null;
   }
 }
+/** How long before now the main thread's moment `when` (sharedNow) was. */
+const agoOf = (when: number): number => Math.max(0, sharedNow() - when);
 /** Lines of no session (sid 0): the host's own logger writes them. */
 const threadLog = pino({ level: 'warn', base: undefined, timestamp: false }, { write: (line: string) => post({ t: 'log', sid: 0, line }) });
 const encoders = new InThreadEncoders(data, (line) => threadLog.warn(line));
@@ -99,11 +101,12 @@ function onMessage(m: ToSessionWorker): void {
     case 'begin':
       at(m.at, () => recordings.get(m.rid)?.begin());
       return;
+    // As an age, not through at(): the pause log's wall times move back with the edge.
     case 'pause':
-      at(m.at, () => recordings.get(m.rid)?.pause());
+      recordings.get(m.rid)?.pause(agoOf(m.at));
       return;
     case 'resume':
-      at(m.at, () => recordings.get(m.rid)?.resume());
+      recordings.get(m.rid)?.resume(agoOf(m.at));
       return;
     case 'stop':
       void at(m.at, () => recordings.get(m.rid)?.stop(m.reason));

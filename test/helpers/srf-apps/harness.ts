@@ -61,12 +61,4 @@ async function startEngineOnce(opts: EngineOptions): Promise<EngineHandle> {
   return { engine, sipPort, drachtioPort, close: () => engine.close() };
 }
 
-/** Polls `cond` every 20 ms until true or `timeoutMs` passed; returns the last value. */
-export async function waitFor(cond: () => boolean, timeoutMs = 10000): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return cond();
-}
+export { waitFor } from '../wait';

@@ -69,6 +69,28 @@ t.test('a session in a recorder thread records both legs, sealed, through the la
   t.same((await s.stats()).caller.received, 100, 'a closed session still gives its final counters');
 });
 
+t.test('pause and resume with agoMs cross to the thread as moments: the edges that long before now', async (t) => {
+  await host.ready();
+  const s = host.session({ callId: 'remote-pause', spoolDir: dir, jitterMs: 100 });
+  const [caller] = await s.start();
+  const wav = { format: 'wav' as const, sampleRate: 8000, channels: 'mono' as const, timeLimitSec: 60, minSec: 0, legs: ['caller'] };
+  const [now, back] = [s.record(wav), s.record(wav)];
+  now.begin();
+  back.begin();
+  const sending = sendTones([{ port: caller.port, pt: 0, freq: 1000, packets: 75 }]);
+  await new Promise((r) => setTimeout(r, 600));
+  now.pause();
+  back.pause(60);
+  await new Promise((r) => setTimeout(r, 500));
+  now.resume();
+  back.resume(60);
+  await sending;
+  const [a, b] = await s.close('hangup');
+  const [pa, pb] = [a.paused[0], b.paused[0]];
+  t.ok(Math.abs(pa.offsetMs - pb.offsetMs - 60) < 3, `the pause 60 ms earlier: ${pb.offsetMs} ms against ${pa.offsetMs} ms`);
+  t.ok(Math.abs(pa.durationMs - pb.durationMs) < 3, `as long: ${pb.durationMs} ms against ${pa.durationMs} ms`);
+});
+
 t.test('a recorder thread that dies fails its recordings, is replaced, and the next session records', async (t) => {
   await host.ready();
   const s = host.session({ callId: 'doomed', spoolDir: dir, jitterMs: 100 });

@@ -310,6 +310,35 @@ t.test('stop with agoMs ends the recording that long before now (a transfer re-p
   t.ok(Math.abs(a.durationSec - b.durationSec - 0.06) < 0.01, `ends 60 ms earlier (within the 100 ms jitter delay): ${b.durationSec} s against ${a.durationSec} s`);
 });
 
+t.test('pause and resume with agoMs: the edges that long before now, never inside what was written', async (t) => {
+  const { session, port } = await newSession();
+  const settings = { format: 'wav', sampleRate: 8000, channels: 'stereo', timeLimitSec: 3600, minSec: 0 } as const;
+  const [now, back, far] = [session.record(settings), session.record(settings), session.record(settings)];
+  for (const r of [now, back, far]) r.begin();
+  const sending = sendTones([{ port: port.caller, pt: 0, freq: 1000, packets: 75 }]);
+  await sleep(600);
+  // A feature code's key came 60 ms ago; far's "5 s ago" reaches back past what was written.
+  now.pause();
+  back.pause(60);
+  far.pause(5000);
+  await sleep(500);
+  now.resume();
+  back.resume(60);
+  far.resume(60);
+  await sending;
+  const [a, b, c] = await session.close();
+  const [pa, pb, pc] = [a.paused[0], b.paused[0], c.paused[0]];
+  t.ok(Math.abs(pa.offsetMs - pb.offsetMs - 60) < 1, `the pause 60 ms earlier: ${pb.offsetMs} ms against ${pa.offsetMs} ms`);
+  t.ok(Math.abs(pa.durationMs - pb.durationMs) < 1, `as long (both edges moved): ${pb.durationMs} ms against ${pa.durationMs} ms`);
+  t.ok(Math.abs(pa.startedAt - pb.startedAt - 60) <= 2, 'its wall-clock start moved back as well');
+  // Written up to about the jitter delay (100 ms) and a tick (100 ms) back: not before that.
+  t.ok(pc.offsetMs >= pa.offsetMs - 250 && pc.offsetMs < pa.offsetMs, `5 s back stops at what was written: ${pc.offsetMs} ms against ${pa.offsetMs} ms`);
+  const d = decode(c.path);
+  const edge = Math.floor((pc.offsetMs * d.sampleRate) / 1000);
+  t.ok(rms(d.ch[0], edge - 800, edge) > 3000, 'the tone written before that edge is whole');
+  t.ok(rms(d.ch[0], edge + 80, edge + 800) < 10, 'silence from it');
+});
+
 t.test('a sender whose clock runs 2% slow: no packet turns late, the leg keeps to the call\'s clock', async (t) => {
   // RFC 3550 6.4.1 clock skew, exaggerated so that it shows within seconds: each 20 ms packet
   // comes every 20.4 ms, so with a fixed anchor the 100 ms jitter window was used up after about

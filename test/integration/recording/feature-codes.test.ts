@@ -120,9 +120,9 @@ t.test('*1 starts, *2 pauses and resumes, *1 stops: the card tone is not in the 
     const from = ivs[0].offset_ms * 8;
     const len = ivs[0].duration_ms * 8;
     // From the end of the first *2 (slot 5 of 8) to the end of the second: 40 + 1000 (card) + 160 (*) + 100 ms.
-    // Each edge is placed when the main thread acts on its key, up to one recorder tick (100 ms)
-    // and the hop between threads after the key's end, so the length is exact to about that.
-    t.ok(Math.abs(len / 8000 - 1.3) <= 0.15, `paused ${ivs[0].duration_ms} ms: the card tone and the *2 press`);
+    // Each edge is placed at its key's arrival (the kernel's time, however late the service acts
+    // on it); what is left is this process's pacing of the packets (30-45 ms over, measured).
+    t.ok(Math.abs(len / 8000 - 1.3) <= 0.1, `paused ${ivs[0].duration_ms} ms: the card tone and the *2 press`);
     t.ok(d.ch[0].subarray(from, from + len).every((v) => v === 0), 'silence over the paused interval');
     let card = 0;
     for (let i = 0; i + 160 <= d.ch[0].length; i += 80) {

@@ -11,6 +11,7 @@ import { Engine } from '../../../src/engine/engine';
 import { MemoryDirectory } from '../../../src/directory/memory-directory';
 import type { Directory } from '../../../src/directory/types';
 import { callerOf, Signalling, type Caller } from '../../../src/signalling';
+import { waitFor as wait } from '../../helpers/wait';
 import { freePort } from '../../helpers/ports';
 
 export const SECRET = 'signalling-test';
@@ -101,12 +102,7 @@ export function csv(dir: string, name: string, rows: string[][]): string {
   return path;
 }
 
-/** Polls until `cond` holds or `timeoutMs` passes (a bound so tests cannot hang, not an assertion on speed). */
-export async function waitFor(cond: () => boolean, timeoutMs = 15000): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return cond();
+/** helpers/wait.ts's poll, with the signalling tests' longer bound. */
+export function waitFor(cond: () => boolean, timeoutMs = 15000): Promise<boolean> {
+  return wait(cond, timeoutMs);
 }

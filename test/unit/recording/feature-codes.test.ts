@@ -4,7 +4,7 @@
  * a late digit starting over.
  */
 import t from 'tap';
-import { FeatureCodes, featureCodesOf, type DigitOutcome } from '../../../src/recording/feature-codes';
+import { FeatureCodeListener, FeatureCodes, featureCodesOf, type DigitOutcome, type FeatureCodeMatch } from '../../../src/recording/feature-codes';
 import type { MetaflowsConfig } from '../../../src/policy/metaflows-schema';
 
 const rc = (action: string): { module: 'record_call'; data: { action: 'toggle' } } => ({ module: 'record_call', data: { action: action as 'toggle' } });
@@ -63,4 +63,23 @@ t.test('patterns on timeout; bad patterns ignored; listen_on; binding digit', as
   t.equal(featureCodesOf(undefined), undefined);
   t.equal(featureCodesOf({ binding_digit: '*' }), undefined, 'no codes: nothing to listen to');
   t.ok(featureCodesOf({ numbers: { 1: rc('toggle') } }));
+});
+
+t.test('the listener dates a match at its key (agoMs: read late) and runs the digit timer from it', async (t) => {
+  let clock = 10_000;
+  const got: FeatureCodeMatch[] = [];
+  const at = new FeatureCodeListener(new FeatureCodes({ numbers: { 1: rc('pause') } }), (m) => got.push(m), () => clock);
+  at.press('caller', '*', 120);
+  at.press('caller', '1', 40);
+  t.same(got.map((m) => [m.digits, m.at]), [['1', 9960]], 'matched at the key\'s arrival, 40 ms before it was read');
+
+  // A number with a longer sibling waits out digit_timeout, counted from the key, not from its reading.
+  const timed = new FeatureCodeListener(new FeatureCodes({ digit_timeout: 1000, numbers: { 2: rc('pause'), 21: rc('resume') } }), (m) => got.push(m), () => clock);
+  t.teardown(() => timed.close());
+  timed.press('callee', '*', 900);
+  timed.press('callee', '2', 900);
+  clock += 1000;
+  const deadline = performance.now() + 700;
+  while (got.length < 2 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  t.same(got.slice(1).map((m) => [m.leg, m.digits, m.at]), [['callee', '2', 11_000]], 'the timer ran 100 ms (1000 less the 900 the key waited), the match dated when it ran out');
 });
