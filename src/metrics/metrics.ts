@@ -49,6 +49,8 @@ export interface Metrics {
   uploadDuration: Histogram<'result'>;
   uploadQueueDepth: Gauge<'status'>;
   rtpPackets: Counter<'leg' | 'kind'>;
+  /** Recorder time adjustments per leg: padded (silence where a slow or delayed sender fell behind), trimmed (overlap dropped). */
+  recorderAdjusted: Counter<'leg' | 'kind'>;
   encoderSeconds: Counter<'format'>;
   engineTransactions: Counter<'kind'>;
   engineRetransmissions: Counter<'direction'>;
@@ -168,6 +170,12 @@ export function createMetrics(registry: Registry = new Registry(), withDefaults 
     rtpPackets: new Counter({
       name: 'b2bua_recorder_rtp_packets_total',
       help: 'RTP packets seen by the recorder per leg: received, lost (never arrived), late (arrived after playout)',
+      labelNames: ['leg', 'kind'] as const,
+      registers,
+    }),
+    recorderAdjusted: new Counter({
+      name: 'b2bua_recorder_adjusted_seconds_total',
+      help: 'Seconds the recorder put in per leg as silence where the sender fell behind the call clock (kind padded: slow clock, standing delay) or dropped as overlap (kind trimmed: fast clock surplus)',
       labelNames: ['leg', 'kind'] as const,
       registers,
     }),

@@ -31,7 +31,10 @@ export class LegAligner implements FrameSink {
   private silence = 0;
   private readPos: number;
   private endPos: number;
-  /** Samples dropped because a frame overlapped time already produced. */
+  /**
+   * Samples dropped because a frame overlapped time already produced: a fast sender clock's
+   * surplus (the jitter buffer's anchor moved earlier), or a new segment placed over the last.
+   */
   overlapDropped = 0;
 
   constructor(startPos = 0) {

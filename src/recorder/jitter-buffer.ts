@@ -85,6 +85,8 @@ export interface JitterStats {
   late: number;
   lost: number;
   segments: number;
+  /** Samples of silence the anchor's later moves put into the leg (followDelay). */
+  padded: number;
 }
 
 interface Segment {
@@ -127,7 +129,7 @@ export class JitterBuffer {
   /** The frame handed to the sink, reused. */
   private readonly frameBuf: Int16Array;
   private closedLost = 0;
-  private readonly counts = { received: 0, duplicates: 0, late: 0, segments: 0 };
+  private readonly counts = { received: 0, duplicates: 0, late: 0, segments: 0, padded: 0 };
 
   constructor(private readonly opts: JitterOptions, private readonly sink: FrameSink) {
     this.frameBuf = new Int16Array(opts.frameSamples);
@@ -316,7 +318,10 @@ export class JitterBuffer {
     const f = this.opts.frameSamples;
     if (rel - seg.lagFrom < FOLLOW_WINDOW_FRAMES * f) return;
     const least = seg.lagMin;
-    if (least >= f || (least <= -f && least >= -EARLIER_MAX_FRAMES * f)) seg.offset += least;
+    if (least >= f || (least <= -f && least >= -EARLIER_MAX_FRAMES * f)) {
+      seg.offset += least;
+      if (least > 0) this.counts.padded += least;
+    }
     seg.lagFrom = null;
   }
 

@@ -58,6 +58,13 @@ export interface LegStats {
   /** Of those, audio in a codec the recorder cannot decode (not telephone-event, not CN): lost audio. */
   undecodable: number;
   segments: number;
+  /**
+   * Silence put in because the sender's stream fell behind the call's clock (a slow clock, a
+   * delay that stayed: the anchor moved later), ms. Time nobody sent, not lost packets.
+   */
+  paddedMs: number;
+  /** Audio dropped because it overlapped time already written (a fast clock's surplus), ms. */
+  trimmedMs: number;
 }
 
 export interface RecordingResult {

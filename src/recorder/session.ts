@@ -232,7 +232,10 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
     const out: Record<string, LegStats> = {};
     for (const l of this.legs) {
       const j = l.jitter.stats();
-      out[l.name] = { received: j.received, lost: j.lost, late: j.late, duplicates: j.duplicates, malformed: l.malformed, ignored: l.ignored, undecodable: l.undecodable, segments: j.segments };
+      out[l.name] = {
+        received: j.received, lost: j.lost, late: j.late, duplicates: j.duplicates, malformed: l.malformed, ignored: l.ignored,
+        undecodable: l.undecodable, segments: j.segments, paddedMs: j.padded / (RATE / 1000), trimmedMs: l.aligner.overlapDropped / (RATE / 1000),
+      };
     }
     return out;
   }

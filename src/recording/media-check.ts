@@ -26,6 +26,13 @@ export interface LegMedia {
    * or at all. Counted for SRTP parties only.
    */
   undecryptable?: number;
+  /**
+   * Silence the recorder put in where this party's stream fell behind the call's clock, and
+   * audio it dropped as overlap (LegStats.paddedMs / trimmedMs), ms in the window. Shown, not
+   * judged: a slow or fast sound card does this without any media missing.
+   */
+  paddedMs?: number;
+  trimmedMs?: number;
 }
 
 export interface MediaVerdict {
@@ -97,8 +104,8 @@ export interface Snapshot {
 }
 
 /** Recorder counters of a leg: every RTP packet that arrived (as rtpengine counts), and the undecodable ones. */
-function recorderCounts(s: LegStats | undefined): { arrived: number; undecodable: number } {
-  return { arrived: (s?.received ?? 0) + (s?.ignored ?? 0), undecodable: s?.undecodable ?? 0 };
+function recorderCounts(s: LegStats | undefined): { arrived: number; undecodable: number; paddedMs: number; trimmedMs: number } {
+  return { arrived: (s?.received ?? 0) + (s?.ignored ?? 0), undecodable: s?.undecodable ?? 0, paddedMs: s?.paddedMs ?? 0, trimmedMs: s?.trimmedMs ?? 0 };
 }
 
 /**
@@ -145,12 +152,15 @@ export class MediaWitness {
       const a = recorderCounts(from?.recorder[leg]);
       const b = recorderCounts(to.recorder[leg]);
       const undecryptable = from?.srtpErrors && to.srtpErrors && side ? Math.max(0, to.srtpErrors[side] - from.srtpErrors[side]) : 0;
+      const [paddedMs, trimmedMs] = [b.paddedMs - a.paddedMs, b.trimmedMs - a.trimmedMs];
       legs[leg] = {
         forwarded,
         received: b.arrived - a.arrived,
         undecodable: b.undecodable - a.undecodable,
         transcoded: this.transcoded.get(leg) ?? false,
         ...(undecryptable > 0 ? { undecryptable } : {}),
+        ...(paddedMs > 0 ? { paddedMs } : {}),
+        ...(trimmedMs > 0 ? { trimmedMs } : {}),
       };
     }
     return mediaVerdict({

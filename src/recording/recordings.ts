@@ -214,7 +214,10 @@ export class Recordings {
     if (r.startedAt === null) return;
     m?.encoderSeconds.inc({ format: r.format }, r.encoderSec);
     const v = outcome.media;
-    const media = v ? { status: v.status, reason: v.reason, legs: Object.fromEntries(Object.entries(v.legs).map(([l, x]) => [l, { forwarded: x.forwarded, received: x.received, ...(x.undecryptable ? { undecryptable: x.undecryptable } : {}) }])) } : undefined;
+    const media = v ? { status: v.status, reason: v.reason, legs: Object.fromEntries(Object.entries(v.legs).map(([l, x]) => [l, {
+      forwarded: x.forwarded, received: x.received, ...(x.undecryptable ? { undecryptable: x.undecryptable } : {}),
+      ...(x.paddedMs ? { padded_ms: x.paddedMs } : {}), ...(x.trimmedMs ? { trimmed_ms: x.trimmedMs } : {}),
+    }])) } : undefined;
     const meta = recordingMeta(facts, item, r, media);
     try {
       if (r.discarded) {
@@ -245,6 +248,8 @@ export class Recordings {
       m.rtpPackets.inc({ leg, kind: 'received' }, s.received);
       m.rtpPackets.inc({ leg, kind: 'lost' }, s.lost);
       m.rtpPackets.inc({ leg, kind: 'late' }, s.late);
+      m.recorderAdjusted.inc({ leg, kind: 'padded' }, s.paddedMs / 1000);
+      m.recorderAdjusted.inc({ leg, kind: 'trimmed' }, s.trimmedMs / 1000);
     }
   }
 

@@ -237,7 +237,7 @@ t.test('pull releases only frames ending at or before the horizon; late packets 
   t.same(show(jb.pull(1000 + 3 * F)), [[1000, 0], [1160, 1], [1320, 'missing']]);
   t.equal(jb.push(pkt(seqs(2)[0])), PushOutcome.Late, 'seq 2 after its time was released');
   t.same(show(jb.flush()), [[1480, 3]]);
-  t.same(jb.stats(), { received: 3, duplicates: 0, late: 1, lost: 1, segments: 1 });
+  t.same(jb.stats(), { received: 3, duplicates: 0, late: 1, lost: 1, segments: 1, padded: 0 });
   t.end();
 });
 
@@ -253,7 +253,7 @@ t.test('time closed by finalBefore is released as missing, and its packets then 
   t.equal(jb.push(pkt(seqs(4)[0])), PushOutcome.Accepted, 'seq 4: still open');
   t.equal(jb.push(pkt(seqs(5)[0])), PushOutcome.Accepted);
   t.same(show(jb.flush()), [[1640, 4], [1800, 5]]);
-  t.same(jb.stats(), { received: 4, duplicates: 0, late: 2, lost: 2, segments: 1 });
+  t.same(jb.stats(), { received: 4, duplicates: 0, late: 2, lost: 2, segments: 1, padded: 0 });
   t.end();
 });
 
@@ -266,7 +266,7 @@ t.test('closing time past a silent stretch keeps the segment: resumed packets co
   t.equal(released, 100, 'one frame per tick: the received one, then missing ones');
   t.equal(jb.push(pkt({ seq: 1, ts: 101 * F, at: 1000 + 101 * F })), PushOutcome.Accepted, 'same time base: no new segment');
   t.same(show(jb.flush()), [[1000 + 100 * F, 'missing'], [1000 + 101 * F, 1]]);
-  t.same(jb.stats(), { received: 2, duplicates: 0, late: 0, lost: 0, segments: 1 });
+  t.same(jb.stats(), { received: 2, duplicates: 0, late: 0, lost: 0, segments: 1, padded: 0 });
   t.end();
 });
 
@@ -336,17 +336,17 @@ t.test('the anchor follows a delay every packet shares: clock skew, a standing q
   const hour = 3600 * 50;
   const jitter = (k: number): number => ((k * 7919) % 97) * 1.6; // 0-20 ms, no pattern
   // overlap: samples the aligner trims because the anchor moved earlier (only a fast clock's surplus).
-  const cases: Array<{ name: string; packets: number; delay: (k: number) => number; rate?: number; late: number; jumps: number | 'some'; span?: number; overlap?: number }> = [
+  const cases: Array<{ name: string; packets: number; delay: (k: number) => number; rate?: number; late: number; jumps: number | 'some'; span?: number; overlap?: number; padded: number }> = [
     // Before: every packet after 90 minutes late (249,999 of them), until the 2 s re-anchor.
-    { name: 'sender clock 100 ppm slow, 3 h', packets: 3 * hour, delay: () => 0, rate: 1.0001, late: 0, jumps: 'some', span: 3 * hour * F * 1.0001 },
-    { name: 'sender clock 0.1% slow (a sound card), 30 min', packets: hour / 2, delay: jitter, rate: 1.001, late: 0, jumps: 'some', span: (hour / 2) * F * 1.001 },
-    { name: 'sender clock 300 ppm fast, 3 h', packets: 3 * hour, delay: () => 0, rate: 0.9997, late: 0, jumps: 'some', span: 3 * hour * F * 0.9997 },
+    { name: 'sender clock 100 ppm slow, 3 h', packets: 3 * hour, delay: () => 0, rate: 1.0001, late: 0, jumps: 'some', span: 3 * hour * F * 1.0001, padded: 0.0001 * 3 * hour * F },
+    { name: 'sender clock 0.1% slow (a sound card), 30 min', packets: hour / 2, delay: jitter, rate: 1.001, late: 0, jumps: 'some', span: (hour / 2) * F * 1.001, padded: 0.001 * (hour / 2) * F },
+    { name: 'sender clock 300 ppm fast, 3 h', packets: 3 * hour, delay: () => 0, rate: 0.9997, late: 0, jumps: 'some', span: 3 * hour * F * 0.9997, padded: 0 },
     // Before: every packet after the step late (6,000 of them), lost for the rest of the call.
-    { name: 'path delay up 1 s at 60 s, for good', packets: 9000, delay: (k) => jitter(k) + (k >= 3000 ? 8000 : 0), late: 108, jumps: 'some', overlap: 0 },
+    { name: 'path delay up 1 s at 60 s, for good', packets: 9000, delay: (k) => jitter(k) + (k >= 3000 ? 8000 : 0), late: 108, jumps: 'some', overlap: 0, padded: 8000 },
     // The queue drains after 5 s: the anchor does not move back by the whole second, which would
     // trim a second of delayed audio; the leg stays that much later, whole.
-    { name: 'path delay up 1 s from 60 to 65 s', packets: 9000, delay: (k) => jitter(k) + (k >= 3000 && k < 3250 ? 8000 : 0), late: 160, jumps: 'some', overlap: 0 },
-    { name: 'network jitter only: the anchor never moves', packets: 9000, delay: jitter, late: 0, jumps: 0, span: 9000 * F },
+    { name: 'path delay up 1 s from 60 to 65 s', packets: 9000, delay: (k) => jitter(k) + (k >= 3000 && k < 3250 ? 8000 : 0), late: 160, jumps: 'some', overlap: 0, padded: 8000 },
+    { name: 'network jitter only: the anchor never moves', packets: 9000, delay: jitter, late: 0, jumps: 0, span: 9000 * F, padded: 0 },
   ];
   for (const c of cases) {
     const r = driveLeg(c.packets, c.delay, c.rate);
@@ -359,6 +359,8 @@ t.test('the anchor follows a delay every packet shares: clock skew, a standing q
   // (Within two frames: the anchor moves by whole frames or more, once a window shows it.)
     if (c.overlap !== undefined) t.equal(r.overlap, c.overlap, `${c.name}: no audio trimmed`);
     else if (c.rate !== undefined && c.rate < 1) t.ok(r.overlap > 0 && r.overlap <= (1 - c.rate) * c.packets * F + 2 * F, `${c.name}: ${r.overlap} surplus samples trimmed`);
+    // What the later moves put in is counted (LegStats.paddedMs): the slow clock's deficit, the delay that stayed.
+    t.ok(Math.abs(r.padded - c.padded) <= 2 * F, `${c.name}: ${r.padded} samples of silence counted as padded (${Math.round(c.padded)} expected)`);
     if (c.span !== undefined) t.ok(Math.abs(r.span - c.span) <= 2 * F, `${c.name}: spans ${r.span} samples (sent over ${Math.round(c.span)})`);
   }
   t.end();
