@@ -9,8 +9,10 @@ import type { FrameSink } from './jitter-buffer';
  *
  * Samples live in one buffer that grows to what is queued between two reads (the session reads
  * every tick, so a few hundred milliseconds) and is then reused: no allocation per frame or read
- * (issue 14); one grown past KEEP_SAMPLES by a stall goes back to its first size once emptied; frames are copied in with memcpy (set) and the start is compacted when reached. Silence at the end is a count until audio follows it, so a long silent stretch
- * (a leg not yet started, padding after a stalled loop) costs no memory.
+ * (issue 14); one grown past KEEP_SAMPLES by a stall goes back to its first size once emptied.
+ * Frames are copied in with memcpy (set) and the start is compacted when reached. Silence at the
+ * end is a count until audio follows it, so a long silent stretch (a leg not yet started,
+ * padding after a stalled loop) costs no memory.
  */
 /** The buffer's size to start with, and to go back to (256 ms at 8 kHz: a few ticks' reads). */
 const INITIAL_SAMPLES = 2048;

@@ -46,7 +46,7 @@ export interface EncoderFactory {
 }
 
 /** The log line for a spill file that could not be written. */
-export function spillFailed(path: string, err: Error): string {
+function spillFailed(path: string, err: Error): string {
   return `recorder: spill file ${path} could not be written (${err.message}): the recording's audio waits in memory for its encoder instead`;
 }
 

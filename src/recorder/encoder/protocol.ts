@@ -14,4 +14,4 @@ export type FromWorker =
   | { readonly type: 'aborted'; readonly id: number }
   | { readonly type: 'error'; readonly id: number; readonly message: string }
   /** A line for the main thread's log; the job goes on. */
-  | { readonly type: 'warn'; readonly id: number; readonly line: string };
+  | { readonly type: 'warn'; readonly line: string };

@@ -13,7 +13,7 @@ const post = (m: FromWorker) => port.postMessage(m);
 
 port.on('message', (m: ToWorker) => {
   if (m.type === 'open') {
-    jobs.set(m.id, new OutputJob(m.spec, {}, (line) => post({ type: 'warn', id: m.id, line })));
+    jobs.set(m.id, new OutputJob(m.spec, {}, (line) => post({ type: 'warn', line })));
     return;
   }
   const job = jobs.get(m.id);

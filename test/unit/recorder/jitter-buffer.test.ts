@@ -356,7 +356,7 @@ t.test('the anchor follows a delay every packet shares: clock skew, a standing q
     if (c.jumps === 'some') t.ok(r.jumps > 0, `${c.name}: the anchor moved ${r.jumps} times`);
     else t.equal(r.jumps, c.jumps, `${c.name}: frames back to back`);
     // On the call's clock the leg lasts as long as the sender took: it stays aligned with the others.
-  // (Within two frames: the anchor moves by whole frames or more, once a window shows it.)
+    // (Within two frames: the anchor moves by whole frames or more, once a window shows it.)
     if (c.overlap !== undefined) t.equal(r.overlap, c.overlap, `${c.name}: no audio trimmed`);
     else if (c.rate !== undefined && c.rate < 1) t.ok(r.overlap > 0 && r.overlap <= (1 - c.rate) * c.packets * F + 2 * F, `${c.name}: ${r.overlap} surplus samples trimmed`);
     // What the later moves put in is counted (LegStats.paddedMs): the slow clock's deficit, the delay that stayed.
