@@ -201,12 +201,24 @@ export class JitterBuffer {
     const filled = this.filled;
     const mask = this.mask;
     const samples = p.samples;
-    for (let i = Math.max(0, seg.nextOut - rel); i < n; i++) {
-      const idx = (rel + i) & mask;
-      if (filled[idx] === 0) {
-        filled[idx] = 1;
-        ring[idx] = samples[i];
-        wrote++;
+    const skip = Math.max(0, seg.nextOut - rel);
+    if (rel + skip >= seg.maxEnd) {
+      // In order (the usual packet): past the newest stored sample nothing is filled (filled is
+      // set only inside [nextOut, maxEnd) and cleared as frames go), so no per-sample check.
+      for (let i = skip; i < n; i++) ring[(rel + i) & mask] = samples[i];
+      wrote = n - skip;
+      const a = (rel + skip) & mask;
+      const first = Math.min(wrote, ring.length - a);
+      filled.fill(1, a, a + first);
+      if (first < wrote) filled.fill(1, 0, wrote - first);
+    } else {
+      for (let i = skip; i < n; i++) {
+        const idx = (rel + i) & mask;
+        if (filled[idx] === 0) {
+          filled[idx] = 1;
+          ring[idx] = samples[i];
+          wrote++;
+        }
       }
     }
     if (wrote === 0) {
