@@ -161,6 +161,9 @@ interface Counters {
   received: number;
   lost: number;
   late: number;
+  /** Seconds the jitter buffers' anchor moves put in as silence / dropped as overlap (all legs). */
+  padded: number;
+  trimmed: number;
 }
 
 async function counters(svc: TestService): Promise<Counters> {
@@ -169,6 +172,7 @@ async function counters(svc: TestService): Promise<Counters> {
   const rtp = (await m.rtpPackets.get()).values;
   const up = (await m.uploadAttempts.get()).values;
   const refused = (await m.invitesRefused.get()).values;
+  const adjusted = (await m.recorderAdjusted.get()).values;
   type Labelled = { labels: Partial<Record<string, string | number>>; value: number };
   const sum = (vals: readonly Labelled[], pred: (l: Partial<Record<string, string | number>>) => boolean): number =>
     vals.filter((v) => pred(v.labels)).reduce((s, v) => s + v.value, 0);
@@ -182,6 +186,8 @@ async function counters(svc: TestService): Promise<Counters> {
     received: sum(rtp, (l) => l.kind === 'received'),
     lost: sum(rtp, (l) => l.kind === 'lost'),
     late: sum(rtp, (l) => l.kind === 'late'),
+    padded: sum(adjusted, (l) => l.kind === 'padded'),
+    trimmed: sum(adjusted, (l) => l.kind === 'trimmed'),
   };
 }
 
@@ -405,7 +411,7 @@ async function main(): Promise<void> {
       const sum = appSec + rtpSec + lameSec + sippSec;
       console.log(`      step ${secs.toFixed(0)} s, per concurrent call: app ${per(appSec)} rtpengine ${per(rtpSec)} lame ${per(lameSec)} SIPp ${per(sippSec)} = ${per(sum)} of a core -> ceiling ~${(2 / (sum / callSec)).toFixed(0)} calls on 2 cores; main-thread GC ${(gc.total / 1000).toFixed(1)} s, longest pause ${gc.max.toFixed(0)} ms`);
       const kib = (b: number): string => `${(b / 1024).toFixed(0)} KiB`;
-      console.log(`      recorder threads' loop lag p99/max ${threadLag.p99.toFixed(0)}/${threadLag.max.toFixed(0)} ms (first 1.5 holds; jitter delay ${process.env.REC_JITTER_MS ?? 500} ms)`);
+      console.log(`      recorder threads' loop lag p99/max ${threadLag.p99.toFixed(0)}/${threadLag.max.toFixed(0)} ms (first 1.5 holds; jitter delay ${process.env.REC_JITTER_MS ?? 500} ms); anchor moves put in ${d('padded').toFixed(2)} s of silence and trimmed ${d('trimmed').toFixed(2)} s over ${2 * admitted} legs`);
       console.log(`      app split per call: main thread ${per(mainSec)}, recorder threads ${per(workSec)}, other threads ${per(Math.max(0, appSec - mainSec - workSec))}; memory per active recording (${mem.active} active): live heap ${mem.active ? `${kib((mem.heap.main + mem.heap.threads - heap0.main - heap0.threads) / mem.active)} = main thread ${kib((mem.heap.main - heap0.main) / mem.active)} + recorder threads ${kib((mem.heap.threads - heap0.threads) / mem.active)}` : '?'} (goal <= 256 KiB; ${HEAP_NOTE}), service RSS ${mem.rss ? kib((mem.rss - rss0) / Math.max(1, mem.active)) : '?'}, lame ${mem.lame.n ? `${kib(mem.lame.bytes / mem.lame.n)} RSS, ${kib(mem.lame.own / mem.lame.n)} private` : '?'} each (${mem.lame.n} running)`);
       if (!pass) break;
       best = n;

@@ -143,7 +143,11 @@ export class RecordingSession extends EventEmitter<SessionEvents> implements Tic
       socket: null,
       // The ring holds the jitter delay plus one ticker period: a run releases up to its start
       // minus the delay, and the next run comes a period later.
-      jitter: new JitterBuffer({ frameSamples: FRAME, windowSamples: this.jitterSamples + (TICK_MS * RATE) / 1000, maxDriftSamples: Math.max(RATE, 4 * this.jitterSamples) }, aligner),
+      // The anchor follows a delay once it reaches 80% of the jitter delay, before packets turn late.
+      jitter: new JitterBuffer({
+        frameSamples: FRAME, windowSamples: this.jitterSamples + (TICK_MS * RATE) / 1000, maxDriftSamples: Math.max(RATE, 4 * this.jitterSamples),
+        followSamples: Math.round(0.8 * this.jitterSamples),
+      }, aligner),
       aligner,
       rtp: new RtpHeader(),
       packet: { sequenceNumber: 0, timestamp: 0, ssrc: 0, samples: new Int16Array(PACKET_SAMPLES), length: 0, arrival: 0 },

@@ -316,7 +316,7 @@ function driveLeg(packets: number, delay: (k: number) => number, rate = 1) {
       last = pos;
     },
   };
-  const jb = new JitterBuffer({ frameSamples: F, windowSamples: J + 800, maxDriftSamples: 16000 }, sink);
+  const jb = new JitterBuffer({ frameSamples: F, windowSamples: J + 800, maxDriftSamples: 16000, followSamples: 0.8 * J }, sink);
   const samples = new Int16Array(F).fill(1000);
   const arrivals = Array.from({ length: packets }, (_, k) => ({ k, at: Math.round(1000 + k * F * rate + delay(k)) })).sort((a, b) => a.at - b.at);
   let i = 0;
@@ -347,6 +347,11 @@ t.test('the anchor follows a delay every packet shares: clock skew, a standing q
     // trim a second of delayed audio; the leg stays that much later, whole.
     { name: 'path delay up 1 s from 60 to 65 s', packets: 9000, delay: (k) => jitter(k) + (k >= 3000 && k < 3250 ? 8000 : 0), late: 160, jumps: 'some', overlap: 0, padded: 8000 },
     { name: 'network jitter only: the anchor never moves', packets: 9000, delay: jitter, late: 0, jumps: 0, span: 9000 * F, padded: 0 },
+    // A loaded relay: 60 ms more delay for 3 s in every 9, well inside the 500 ms window. Following
+    // it put 20-80 ms of silence, then trims, into the middle of the audio each time.
+    { name: 'a delay that comes and goes inside the window: the anchor never moves', packets: 9000, delay: (k) => jitter(k) + (Math.floor(k / 150) % 3 === 1 ? 480 : 0), late: 0, jumps: 0, span: 9000 * F, overlap: 0, padded: 0 },
+    // 100 ms more for 20 s, draining over 5 s: shorter than a clock's 30 s, and a drain trims nothing.
+    { name: 'a delay for 20 s that drains slowly: the anchor never moves', packets: 9000, delay: (k) => jitter(k) + (k < 3000 ? 0 : k < 4000 ? 800 : Math.max(0, 800 - (k - 4000) * 3.2)), late: 0, jumps: 0, span: 9000 * F, overlap: 0, padded: 0 },
   ];
   for (const c of cases) {
     const r = driveLeg(c.packets, c.delay, c.rate);
@@ -355,13 +360,15 @@ t.test('the anchor follows a delay every packet shares: clock skew, a standing q
     t.equal(r.segments, 1, `${c.name}: one time base`);
     if (c.jumps === 'some') t.ok(r.jumps > 0, `${c.name}: the anchor moved ${r.jumps} times`);
     else t.equal(r.jumps, c.jumps, `${c.name}: frames back to back`);
-    // On the call's clock the leg lasts as long as the sender took: it stays aligned with the others.
-    // (Within two frames: the anchor moves by whole frames or more, once a window shows it.)
+    // On the call's clock the leg lasts as long as the sender took: it stays aligned with the
+    // others, within what a clock is left to drift before the anchor follows it (4 frames, for
+    // 30 windows in a row) and two frames.
+    const behind = 4 * F + 30 * 50 * F * Math.abs((c.rate ?? 1) - 1) + 2 * F;
     if (c.overlap !== undefined) t.equal(r.overlap, c.overlap, `${c.name}: no audio trimmed`);
     else if (c.rate !== undefined && c.rate < 1) t.ok(r.overlap > 0 && r.overlap <= (1 - c.rate) * c.packets * F + 2 * F, `${c.name}: ${r.overlap} surplus samples trimmed`);
     // What the later moves put in is counted (LegStats.paddedMs): the slow clock's deficit, the delay that stayed.
-    t.ok(Math.abs(r.padded - c.padded) <= 2 * F, `${c.name}: ${r.padded} samples of silence counted as padded (${Math.round(c.padded)} expected)`);
-    if (c.span !== undefined) t.ok(Math.abs(r.span - c.span) <= 2 * F, `${c.name}: spans ${r.span} samples (sent over ${Math.round(c.span)})`);
+    t.ok(r.padded <= c.padded + 2 * F && r.padded >= c.padded - behind, `${c.name}: ${r.padded} samples of silence counted as padded (${Math.round(c.padded)} deficit)`);
+    if (c.span !== undefined) t.ok(Math.abs(r.span - c.span) <= behind, `${c.name}: spans ${r.span} samples (sent over ${Math.round(c.span)})`);
   }
   t.end();
 });
