@@ -11,6 +11,8 @@
  * per frame (issue 14).
  */
 
+import { followLag, newFollower, type DelayFollower } from './follow-delay';
+
 export interface JitterPacket {
   readonly sequenceNumber: number;
   readonly timestamp: number;
@@ -52,7 +54,7 @@ export interface JitterOptions {
    */
   readonly maxDriftSamples: number;
   /**
-   * A least delay this large over a whole followDelay() window moves the anchor later at once
+   * A least lag this large over a whole follow-delay.ts window moves the anchor later at once
    * (default half the window). Set it below the jitter delay: past that, packets turn late.
    */
   readonly followSamples?: number;
@@ -112,28 +114,9 @@ interface Segment {
   /** Relative timestamp just past the newest stored sample. */
   maxEnd: number;
   started: boolean;
-  /** followDelay(): where its current window began (relative timestamp), null before the first. */
-  lagFrom: number | null;
-  /** The least delay (arrival minus place on the call's clock) of a packet in that window. */
-  lagMin: number;
-  /** The previous window's least delay (null before the first window closed). */
-  lastLeast: number | null;
-  /** Whole windows in a row FOLLOW_MIN_FRAMES late, or as early beyond earlyFloor (see followDelay). */
-  laterRun: number;
-  earlierRun: number;
-  /** How early (<= 0) the leg may run without the anchor moving earlier: what queues drained. */
-  earlyFloor: number;
+  /** The anchor's follower (follow-delay.ts). */
+  readonly follow: DelayFollower;
 }
-
-/**
- * followDelay() windows: FOLLOW_WINDOW_FRAMES frames of the sender's time (1 s at 20 ms). The
- * anchor moves once the leg has run FOLLOW_MIN_FRAMES late, or early, for FOLLOW_RUN_WINDOWS
- * windows in a row (a clock); a window whose least delay drops by a frame or more is a queue
- * draining, not a clock.
- */
-const FOLLOW_WINDOW_FRAMES = 50;
-const FOLLOW_MIN_FRAMES = 4;
-const FOLLOW_RUN_WINDOWS = 30;
 
 export class JitterBuffer {
   private readonly ring: Int16Array;
@@ -302,12 +285,7 @@ export class JitterBuffer {
       nextOut: 0,
       maxEnd: Math.min(n, this.ring.length),
       started: false,
-      lagFrom: null,
-      lagMin: 0,
-      lastLeast: null,
-      laterRun: 0,
-      earlierRun: 0,
-      earlyFloor: 0,
+      follow: newFollower(),
     };
     for (let i = 0; i < seg.maxEnd; i++) {
       this.ring[i & this.mask] = p.samples[i];
@@ -319,58 +297,11 @@ export class JitterBuffer {
     return PushOutcome.NewSegment;
   }
 
-  /**
-   * Keeps the anchor on the least-delayed packets after the first frame is out. The anchor
-   * makes the packet that set it arrive "on time" (delay 0), and a packet is late once its delay
-   * passes the jitter window. Two things move every packet's delay together, for good: a sender
-   * whose clock runs slow against ours (RFC 3550 6.4.1's clock skew: a phone 100 ppm slow falls
-   * 0.5 s behind in 83 minutes, a sound card 0.1% slow in 8) and a path whose delay grows and
-   * stays (a standing queue in an overloaded relay). Left fixed, the anchor then turns every
-   * later packet late until the drift re-anchors (maxDriftSamples), so hours of a long call, or
-   * the rest of a call behind a standing queue, were dropped as late (bench:recordings at 300
-   * calls: a call whose legs rtpengine forwarded 0.5-2 s behind lost its last 15 s).
-   * So the least-delayed packet of each whole window (FOLLOW_WINDOW_FRAMES) is watched:
-   * - Later at once: once it is `followSamples` late (default half the window), by that much,
-   *   before packets turn late (a standing queue). The leg gets that much silence.
-   * - Later, a clock: FOLLOW_MIN_FRAMES (80 ms) or more late for FOLLOW_RUN_WINDOWS (30 s) in
-   *   a row, by the last window's: a slow sender's deficit, in steps of about 80 ms, so the leg
-   *   keeps to the call's clock within about that.
-   * - A delay shorter-lived or smaller is left to the jitter window: following every frame of
-   *   it put 20-80 ms of silence, then trims, into the middle of speech (bench:recordings at
-   *   250 calls: 266 gaps in 10 decoded files, no packet lost).
-   * - A window whose least delay is a frame or more below the last one's is a queue draining
-   *   (a clock drifts far slower): the leg stays that much later, whole; the drop lowers
-   *   `earlyFloor`, which rises again with the delay (never above 0).
-   * - Earlier, a clock: FOLLOW_MIN_FRAMES early beyond that floor for FOLLOW_RUN_WINDOWS in a
-   *   row (a fast sender), by that much; the aligner trims it, the sender's surplus samples.
-   */
+  /** followDelay (follow-delay.ts) after the first frame is out: moves the anchor when it says. */
   private followDelay(seg: Segment, rel: number, arrival: number): void {
-    const lag = arrival - (rel + seg.offset);
-    if (seg.lagFrom === null) {
-      seg.lagFrom = rel;
-      seg.lagMin = lag;
-      return;
-    }
-    if (lag < seg.lagMin) seg.lagMin = lag;
-    const f = this.opts.frameSamples;
-    if (rel - seg.lagFrom < FOLLOW_WINDOW_FRAMES * f) return;
-    seg.lagFrom = null;
-    const least = seg.lagMin;
-    const drop = seg.lastLeast === null ? 0 : least - seg.lastLeast;
-    seg.lastLeast = least;
-    if (drop <= -f) seg.earlyFloor = Math.min(0, seg.earlyFloor + drop);
-    else if (least > seg.earlyFloor) seg.earlyFloor = Math.min(0, least);
-    const early = least - seg.earlyFloor;
-    seg.laterRun = least >= FOLLOW_MIN_FRAMES * f ? seg.laterRun + 1 : 0;
-    seg.earlierRun = early <= -FOLLOW_MIN_FRAMES * f ? seg.earlierRun + 1 : 0;
-    let move = 0;
-    if (least >= (this.opts.followSamples ?? this.opts.windowSamples / 2) || seg.laterRun >= FOLLOW_RUN_WINDOWS) move = least;
-    else if (seg.earlierRun >= FOLLOW_RUN_WINDOWS) move = early;
+    const move = followLag(seg.follow, rel, arrival - (rel + seg.offset), this.opts.frameSamples, this.opts.followSamples ?? this.opts.windowSamples / 2);
     if (move === 0) return;
     seg.offset += move;
-    seg.lastLeast -= move;
-    seg.laterRun = 0;
-    seg.earlierRun = 0;
     if (move > 0) this.counts.padded += move;
   }
 

@@ -342,7 +342,7 @@ t.test('pause and resume with agoMs: the edges that long before now, never insid
 t.test('a sender whose clock runs 2% slow: no packet turns late, the leg keeps to the call\'s clock', async (t) => {
   // RFC 3550 6.4.1 clock skew, exaggerated so that it shows within seconds: each 20 ms packet
   // comes every 20.4 ms, so with a fixed anchor the 100 ms jitter window was used up after about
-  // 250 packets and every packet after that was dropped as late (the fix: jitter-buffer.ts followDelay).
+  // 250 packets and every packet after that was dropped as late (the fix: follow-delay.ts).
   const { session, port } = await newSession(['caller']);
   const rec = session.record({ format: 'wav', sampleRate: 8000, channels: 'mono', timeLimitSec: 3600, minSec: 0 });
   rec.begin();
