@@ -127,9 +127,12 @@ export class JitterBuffer {
   private readonly frameBuf: Int16Array;
   private closedLost = 0;
   private readonly counts = { received: 0, duplicates: 0, late: 0, segments: 0, padded: 0 };
+  /** JitterOptions.followSamples with its default, read once. */
+  private readonly followAt: number;
 
   constructor(private readonly opts: JitterOptions, private readonly sink: FrameSink) {
     this.frameBuf = new Int16Array(opts.frameSamples);
+    this.followAt = opts.followSamples ?? opts.windowSamples / 2;
     let cap = 1;
     while (cap < opts.windowSamples + 4 * opts.frameSamples) cap <<= 1;
     this.ring = new Int16Array(cap);
@@ -299,7 +302,7 @@ export class JitterBuffer {
 
   /** followDelay (follow-delay.ts) after the first frame is out: moves the anchor when it says. */
   private followDelay(seg: Segment, rel: number, arrival: number): void {
-    const move = followLag(seg.follow, rel, arrival - (rel + seg.offset), this.opts.frameSamples, this.opts.followSamples ?? this.opts.windowSamples / 2);
+    const move = followLag(seg.follow, rel, arrival - (rel + seg.offset), this.opts.frameSamples, this.followAt);
     if (move === 0) return;
     seg.offset += move;
     if (move > 0) this.counts.padded += move;

@@ -28,9 +28,10 @@ const quiet = pino({ level: 'silent' });
 /** This thread's event-loop lag, measured from the first usage request on (bench:recordings). */
 let lag: IntervalHistogram | undefined;
 /**
- * The sessions' clock. While a begin / pause / resume / stop is applied it reads the moment the
- * main thread asked (never later than now), so a busy thread or a slow hand-over does not move
- * a recording's edges; jitterMs leaves that much room before those samples are released.
+ * The sessions' clock. While a begin or a close is applied it reads the moment the main thread
+ * asked (never later than now), so a busy thread or a slow hand-over does not move a recording's
+ * edges; jitterMs leaves that much room before those samples are released. Pause, resume and
+ * stop take that moment as an age instead (agoOf), which their Recording methods accept.
  */
 let asked: number | null = null;
 const now = (): number => asked ?? performance.now();
@@ -101,7 +102,8 @@ function onMessage(m: ToSessionWorker): void {
     case 'begin':
       at(m.at, () => recordings.get(m.rid)?.begin());
       return;
-    // As an age, not through at(): the pause log's wall times move back with the edge.
+    // As an age, not through at(): the pause log's wall times move back with the edge; a stop
+    // takes its age the same way (Recording.stop's agoMs).
     case 'pause':
       recordings.get(m.rid)?.pause(agoOf(m.at));
       return;
@@ -109,7 +111,7 @@ function onMessage(m: ToSessionWorker): void {
       recordings.get(m.rid)?.resume(agoOf(m.at));
       return;
     case 'stop':
-      void at(m.at, () => recordings.get(m.rid)?.stop(m.reason));
+      void recordings.get(m.rid)?.stop(m.reason, agoOf(m.at));
       return;
     case 'close': {
       const s = sessions.get(m.sid);
