@@ -1,15 +1,21 @@
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
+import { mkdirSync, readFileSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /**
- * The tests' port plan, all below 40000 (other processes on these machines use 5060 and 40000+).
+ * The tests' port plan, all below 32768: the OS's ephemeral range (Linux's default 32768-60999)
+ * is where every `bind(0)` and outgoing connection lands, in any process, so a port probed there
+ * and bound later can be taken in between; other processes on these machines use 5060 and 40000+.
  * Media takes ports as calls need them (rtpengine's and the recorder's blocks, RTP endpoints,
- * baresip); a port from `freePort` is probed now and bound later (a phone's SIP port is kept
- * from its REGISTER to its calls). Sharing one range let another test file's rtpengine take a
- * phone's port in between, and the phone's SIPp could not bind it: "no call arrived".
+ * baresip). A port from `freePort` is probed now and bound later (a phone's SIP port is kept
+ * from its REGISTER to its calls), so it is also claimed across the test files running in
+ * parallel: two files never hold the same one. Both failures showed in CI as SIPp's
+ * "Unable to bind main socket, errno = 98".
  */
 export const MEDIA_PORTS = { min: 20000, max: 31999 } as const;
-export const SIGNAL_PORTS = { min: 32000, max: 39999 } as const;
+export const SIGNAL_PORTS = { min: 10000, max: 19999 } as const;
 
 /** An even first port (RTP/RTCP pairs) of a random `size`-port block inside MEDIA_PORTS. */
 export function mediaBlock(size: number): number {
@@ -17,40 +23,109 @@ export function mediaBlock(size: number): number {
   return MEDIA_PORTS.min + 2 * Math.floor((Math.random() * span) / 2);
 }
 
-/** A port free for both UDP and TCP on `host`, inside SIGNAL_PORTS and never 5060. */
+/**
+ * A port free for both UDP and TCP on `host`, inside SIGNAL_PORTS, claimed for this process
+ * until it exits.
+ */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
-  const inPlan = (p: number): boolean => p >= SIGNAL_PORTS.min && p <= SIGNAL_PORTS.max;
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = await tcpEphemeral(host);
-    if (!inPlan(port)) continue;
-    if (await udpFree(host, port)) return port;
-  }
-  // The OS's ephemeral range misses SIGNAL_PORTS on this machine: probe random ports in it.
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const port = SIGNAL_PORTS.min + Math.floor(Math.random() * (SIGNAL_PORTS.max + 1 - SIGNAL_PORTS.min));
+  // From a random start, every port of the plan once: parallel files rarely try the same ones.
+  const span = SIGNAL_PORTS.max + 1 - SIGNAL_PORTS.min;
+  const start = Math.floor(Math.random() * span);
+  for (let i = 0; i < span; i++) {
+    const port = SIGNAL_PORTS.min + ((start + i) % span);
+    if (!claims.take(port)) continue;
     if ((await tcpFree(host, port)) && (await udpFree(host, port))) return port;
+    claims.give(port);
   }
   throw new Error('no free port found');
 }
 
 /** N distinct free ports. */
 export async function freePorts(n: number, host = '127.0.0.1'): Promise<number[]> {
-  const out = new Set<number>();
-  while (out.size < n) out.add(await freePort(host));
-  return [...out];
+  const out: number[] = [];
+  while (out.length < n) out.push(await freePort(host));
+  return out;
 }
 
-function tcpEphemeral(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
+/**
+ * Claims as files created exclusively (`wx`) in one folder the test files share
+ * (`$TMPDIR/b2bua-test-ports`), each holding
+ * its owner's pid, released when the owner exits. A claim left by a killed process is taken
+ * over only under a lock folder (`mkdir` is atomic), so two files cannot both take it over.
+ */
+class PortClaims {
+  private readonly dir = join(tmpdir(), 'b2bua-test-ports');
+  private readonly held = new Set<number>();
+
+  constructor() {
+    mkdirSync(this.dir, { recursive: true });
+    process.once('exit', () => { for (const p of this.held) this.unlink(p); });
+  }
+
+  take(port: number): boolean {
+    if (this.held.has(port)) return false;
+    if (!this.create(port) && !this.takeOver(port)) return false;
+    this.held.add(port);
+    return true;
+  }
+
+  give(port: number): void {
+    if (this.held.delete(port)) this.unlink(port);
+  }
+
+  private create(port: number): boolean {
+    try {
+      writeFileSync(this.file(port), String(process.pid), { flag: 'wx' });
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    }
+  }
+
+  private takeOver(port: number): boolean {
+    const lock = join(this.dir, '.lock');
+    try {
+      mkdirSync(lock);
+    } catch {
+      // Held (for microseconds) by another file, or left by a killed one: a minute frees it.
+      try { if (Date.now() - statSync(lock).mtimeMs > 60_000) rmdirSync(lock); } catch { /* gone */ }
+      return false;
+    }
+    try {
+      if (alive(ownerOf(this.file(port)))) return false;
+      this.unlink(port);
+      return this.create(port);
+    } finally {
+      rmdirSync(lock);
+    }
+  }
+
+  private file(port: number): string {
+    return join(this.dir, String(port));
+  }
+
+  private unlink(port: number): void {
+    try { unlinkSync(this.file(port)); } catch { /* already gone */ }
+  }
 }
+
+function ownerOf(file: string): number {
+  try { return Number(readFileSync(file, 'utf8')) || 0; } catch { return 0; }
+}
+
+function alive(pid: number): boolean {
+  if (pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists but is not ours to signal.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const claims = new PortClaims();
 
 function tcpFree(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
