@@ -7,10 +7,9 @@
  * growth in all and per held transaction (after a forced GC). BENCH_PER_SOURCE raises
  * engine.sip.maxPendingInvitesPerSource (default 1000) to see the cost of many more.
  */
-import { createSocket } from 'node:dgram';
 import { parseConfig } from '../src/config';
 import { Engine } from '../src/engine/engine';
-import { freePort } from '../test/helpers/ports';
+import { boundUdp, freePort } from '../test/helpers/ports';
 
 const N = Number(process.env.BENCH_INVITES ?? 5000);
 const SIZE = Number(process.env.BENCH_SIZE ?? 40000);
@@ -36,8 +35,7 @@ async function main(): Promise<void> {
   const engine = new Engine(cfg.engine);
   await engine.start();
   const port = engine.sip.listeners()[0].port;
-  const sock = createSocket('udp4');
-  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+  const sock = await boundUdp();
   let answered = 0;
   sock.on('message', () => { answered++; });
   const body = `v=0\r\na=x-pad:${'x'.repeat(SIZE)}\r\n`;

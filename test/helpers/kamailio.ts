@@ -6,11 +6,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort } from './ports';
+import { boundUdp, freePort } from './ports';
 
 export const KAMAILIO_CFG = resolve(__dirname, '..', '..', '..', 'deploy', 'kamailio', 'kamailio.cfg');
 
@@ -87,8 +86,7 @@ export async function startEdge(o: EdgeOptions, readyTimeoutMs = 10_000): Promis
  * the standard ones (e.g. Contact, Expires).
  */
 export async function sendRequest(host: string, port: number, method: string, timeoutMs: number, o: { callId?: string; headers?: string[] } = {}): Promise<string | null> {
-  const sock = createSocket('udp4');
-  await new Promise<void>((res) => sock.bind(0, '127.0.0.1', () => res()));
+  const sock = await boundUdp();
   const id = randomBytes(6).toString('hex');
   const local = sock.address().port;
   const msg = [

@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { createSocket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
 import { mkdirSync, readFileSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,24 @@ export const SIGNAL_PORTS = { min: 10000, max: 19999 } as const;
 export function mediaBlock(size: number): number {
   const span = MEDIA_PORTS.max + 1 - MEDIA_PORTS.min - size;
   return MEDIA_PORTS.min + 2 * Math.floor((Math.random() * span) / 2);
+}
+
+/**
+ * A UDP socket bound now on a free even port among MEDIA_PORTS (even so that port+1 is the
+ * implied RTCP port, RFC 3550 section 11), for RTP endpoints and test senders alike: `bind(0)`
+ * would land in the ephemeral range, which reaches the 40000+ that other processes use.
+ */
+export async function boundUdp(host = '127.0.0.1'): Promise<Socket> {
+  for (let i = 0; i < 200; i++) {
+    const socket = createSocket('udp4');
+    const ok = await new Promise<boolean>((resolve) => {
+      socket.once('error', () => resolve(false));
+      socket.bind(mediaBlock(2), host, () => resolve(true));
+    });
+    if (ok) return socket;
+    socket.close();
+  }
+  throw new Error('no free even port among the media ports');
 }
 
 /**

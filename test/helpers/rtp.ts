@@ -1,5 +1,5 @@
-import { createSocket, type Socket } from 'node:dgram';
-import { mediaBlock } from './ports';
+import type { Socket } from 'node:dgram';
+import { boundUdp } from './ports';
 
 /** One RTP packet (RFC 3550 section 5.1), fixed header only (no CSRC/extension written). */
 export interface RtpPacket {
@@ -70,22 +70,10 @@ export class RtpEndpoint {
     });
   }
 
-  /**
-   * Binds a free even port among the tests' media ports (even so that port+1 is the implied RTCP port, RFC 3550
-   * section 11; Linux hands out odd ports to bind(0), so we probe random even ones instead).
-   */
+  /** Binds a free even port among the tests' media ports (`boundUdp`). */
   static async open(host = '127.0.0.1'): Promise<RtpEndpoint> {
-    for (let i = 0; i < 200; i++) {
-      const port = mediaBlock(2);
-      const socket = createSocket('udp4');
-      const ok = await new Promise<boolean>((resolve) => {
-        socket.once('error', () => resolve(false));
-        socket.bind(port, host, () => resolve(true));
-      });
-      if (ok) return new RtpEndpoint(socket, port);
-      socket.close();
-    }
-    throw new Error('no free even port for an RTP endpoint');
+    const socket = await boundUdp(host);
+    return new RtpEndpoint(socket, socket.address().port);
   }
 
   /** Sends `count` packets paced at `intervalMs` (default 20 ms). */

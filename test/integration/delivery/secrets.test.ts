@@ -5,7 +5,7 @@
  * process umask and whatever mode the producer gave the file.
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { freePort } from '../../helpers/ports';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -17,9 +17,9 @@ const PASSWORD = 's3cret-pw';
 t.test('credentials in upload URLs are redacted in every log line; spool modes are owner-only', async (t) => {
   // Always redirects to itself: every attempt ends in too_many_redirects, whose message names the URL.
   const loop = createServer((req, res) => { res.writeHead(302, { location: req.url ?? '/' }).end(); });
-  await new Promise<void>((r) => loop.listen(0, '127.0.0.1', r));
+  const port = await freePort();
+  await new Promise<void>((r) => loop.listen(port, '127.0.0.1', r));
   t.teardown(() => new Promise<void>((r) => loop.close(() => r())));
-  const port = (loop.address() as AddressInfo).port;
 
   const lines: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (l: string) => void lines.push(l) });

@@ -8,7 +8,7 @@
  * the file held silence.
  */
 import t from 'tap';
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,7 @@ import { linearToAlaw, linearToUlaw } from '../../../src/recorder/g711';
 import { MediaWitness, type MediaStatus } from '../../../src/recording/media-check';
 import { decode, rms } from '../recorder/decode';
 import { goertzel } from '../../unit/recorder/dsp';
+import { boundUdp } from '../../helpers/ports';
 import { log, testMediaConfig } from './setup';
 
 type Codec = 'PCMU' | 'PCMA' | 'G722' | 'TE';
@@ -131,12 +132,6 @@ function toneCoverage(x: Int16Array, rate: number, freq: number, other: number, 
   return n === 0 ? 0 : hit / n;
 }
 
-function bind(): Promise<Socket> {
-  return new Promise((resolve) => {
-    const sock = createSocket('udp4');
-    sock.bind(0, '127.0.0.1', () => resolve(sock));
-  });
-}
 
 const portOf = (body: string): number => Number(/m=audio (\d+)/.exec(body)?.[1]);
 
@@ -162,7 +157,7 @@ for (const row of ROWS) {
     const eps = await session.start();
     const rec = session.record({ format: 'wav', sampleRate: 8000, channels: 'stereo', timeLimitSec: 60, minSec: 0 });
     const cm = new CallMedia(media.server, callId, `from-${callId}`, log);
-    const [a, b] = [await bind(), await bind()];
+    const [a, b] = [await boundUdp(), await boundUdp()];
     try {
       const toCallee = await cm.offerFromCaller(sdp(a.address().port, row.offer, row.offerPtime));
       const toCaller = await cm.answerFromCallee(sdp(b.address().port, row.answer, row.offerPtime), `to-${callId}`);

@@ -4,7 +4,7 @@
  * drachtio-server does; a phone receiving an unlabelled SDP may ignore it and send no media.
  */
 import t from 'tap';
-import { createSocket } from 'node:dgram';
+import { boundUdp } from '../../../helpers/ports';
 import { connectSrf } from '../../../helpers/srf-apps/apps';
 import { SECRET, startEngine } from '../../../helpers/srf-apps/harness';
 
@@ -30,7 +30,7 @@ function invite(sipPort: number, localPort: number, callId: string): string {
 t.test('an unlabelled SDP answer from the app is sent as application/sdp', async (t) => {
   const h = await startEngine();
   const srf = await connectSrf(h.drachtioPort, SECRET);
-  const sock = createSocket('udp4');
+  const sock = await boundUdp();
   t.teardown(async () => {
     sock.close();
     srf.disconnect();
@@ -39,7 +39,6 @@ t.test('an unlabelled SDP answer from the app is sent as application/sdp', async
   srf.invite((_req, res) => {
     res.send(200, { body: SDP });
   });
-  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
   const port = sock.address().port;
   const ok = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no 200 within 5 s')), 5000);

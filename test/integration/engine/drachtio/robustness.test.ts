@@ -3,9 +3,8 @@
  * B2BUA, and a caller that never ACKs (the engine must BYE and tell the app).
  */
 import t from 'tap';
-import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
-import { freePort } from '../../../helpers/ports';
+import { boundUdp, freePort } from '../../../helpers/ports';
 import { runSipp, startSipp } from '../../../helpers/sipp';
 import { connectSrf, installB2bua, installUas, newCounters } from '../../../helpers/srf-apps/apps';
 import { hostileMessages } from '../../../helpers/srf-apps/hostile';
@@ -21,8 +20,7 @@ t.test('hostile input over UDP and TCP, then calls still complete', async (t) =>
   const msgs = hostileMessages(await freePort());
   t.ok(msgs.length >= 30, `${msgs.length} distinct hostile messages`);
 
-  const udp = createSocket('udp4');
-  await new Promise<void>((r) => udp.bind(0, '127.0.0.1', () => r()));
+  const udp = await boundUdp();
   for (const m of msgs) await new Promise<void>((r) => udp.send(m, h.sipPort, '127.0.0.1', () => r()));
   udp.close();
 
