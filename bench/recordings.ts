@@ -1,7 +1,9 @@
 /**
  * `npm run bench:recordings`: the most concurrent recorded calls this machine sustains with no
  * packet missing from the files. The whole service runs in this process (embedded engine,
- * supervised rtpengine, recorder with its encoder workers, delivery to a local upload server);
+ * supervised rtpengine, recorder with its encoder workers, delivery), and uploads to a web server
+ * in a child process of its own (recorder/upload-sink.ts: receiving the files is the customer's
+ * work, so it is not in the service's CPU or memory);
  * SIPp plays a carrier calling a DID (127.0.0.2, 1 kHz tone) and a second carrier answering it
  * (127.0.0.3, 400 Hz), both with rtp_stream (REC_MEDIA=pcap: play_pcap_audio, a thread per call
  * and about three times SIPp's CPU), so every call is offnet -> offnet through rtpengine and
@@ -36,19 +38,19 @@
  * the same way (the allocator keeps freed pages, so RSS overstates a step and can even shrink);
  * and the lame processes' own RSS per recording.
  */
-import { readFileSync, readdirSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, readdirSync, renameSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { freePort } from '../test/helpers/ports';
 import { startTestService, type TestService } from '../test/helpers/service';
 import { SCENARIO_DIR, startSipp } from '../test/helpers/sipp';
-import { UploadServer } from '../test/helpers/upload-server';
+import { startUploadSink } from './recorder/upload-sink';
 import { writeTonePcap } from '../test/helpers/pcap';
 import { linearToUlaw } from '../src/recorder/g711';
 import { processCpuSeconds } from '../src/media/watchdog';
 import { toneSpan } from '../test/integration/recording/media';
-import { decodeBody } from '../test/integration/recording/setup';
+import { decode } from '../test/integration/recorder/decode';
 import { RecorderThreads } from '../src/recorder';
 import { liveBytes } from '../src/recorder/remote/live-bytes';
 
@@ -232,7 +234,7 @@ async function main(): Promise<void> {
     uas = scenario(dir, 'rec-bench-uas.xml', join(dir, 'callee.pcap'), 0);
   }
 
-  const upload = await UploadServer.start();
+  const upload = await startUploadSink();
   const maxCalls = Math.max(...STEPS);
   const svc = await startTestService({
     rtpPorts: Math.min(19_000, 16 * maxCalls + 200),
@@ -271,15 +273,10 @@ async function main(): Promise<void> {
       lagMax: Math.max(0, ...all.map((u) => u?.lagMaxMs ?? 0)),
     };
   };
-  /**
-   * Live memory of the service's isolates (main thread, recorder threads), after a full GC each.
-   * The upload server runs in this process and holds the step's uploaded files until the step
-   * ends (a sample is decoded): those bytes are the bench's, not the service's, and are left out.
-   */
+  /** Live memory of the service's isolates (main thread, recorder threads), after a full GC each. */
   const liveHeap = async (): Promise<{ main: number; threads: number }> => {
     const main = await liveBytes();
-    const held = upload.delivered().reduce((a, r) => a + r.body.length, 0);
-    return { main: main - held, threads: (await workers({ gc: true, resetLag: false })).heap };
+    return { main, threads: (await workers({ gc: true, resetLag: false })).heap };
   };
   const mainCpu = (): number => statSeconds(`/proc/${process.pid}/task/${process.pid}/stat`);
   const lameCpu = (): number => (spawnerPid === undefined ? 0 : statSeconds(`/proc/${spawnerPid}/stat`, true));
@@ -292,7 +289,6 @@ async function main(): Promise<void> {
       const total = 2 * n;
       const rate = n / HOLD;
       const before = await counters(svc);
-      const uploadsBefore = upload.delivered().length;
       const lag = monitorEventLoopDelay({ resolution: 10 });
       lag.enable();
       // GC pauses of this thread: the longest one is a floor for the loop lag above.
@@ -367,11 +363,10 @@ async function main(): Promise<void> {
       // Each leg of each call: the pcap's packets minus those played before the fork was up (< 1 s).
       const expectedMin = admitted * 2 * (Math.floor((HOLD * 1000) / 20) - 50);
       // Decode a sample of this step's files: each channel's tone without a 20 ms gap.
-      const files = upload.delivered().slice(uploadsBefore);
-      const sample = files.filter((_, i) => i % Math.max(1, Math.floor(files.length / 10)) === 0).slice(0, 10);
+      const { files: sample } = await upload.sample(dir, REC.format);
       let gaps = 0;
       for (const f of sample) {
-        const dec = decodeBody(f.body, REC.format);
+        const dec = decode(f.path);
         // Mono: both tones in the one channel, each checked on its own frequency.
         const l = toneSpan(dec.ch[0], dec.sampleRate, 1000);
         const r = toneSpan(dec.ch[REC.stereo ? 1 : 0], dec.sampleRate, 400);
@@ -381,12 +376,11 @@ async function main(): Promise<void> {
         gaps += l.gaps + r.gaps + short(l) + short(r);
         if (l.gaps + r.gaps + short(l) + short(r) > 0) {
           // Keep the evidence: the file and where its tones start and end.
-          const kept = join(dir, `gaps-${n}-${f.query.call_id ?? 'x'}.${REC.format}`);
-          writeFileSync(kept, f.body);
+          const kept = join(dir, `gaps-${n}-${f.callId}.${REC.format}`);
+          renameSync(f.path, kept);
           console.log(`  ${kept}: ${dec.durationSec.toFixed(2)} s; left ${l.firstSec.toFixed(2)}-${l.lastSec.toFixed(2)} gaps ${l.gaps}; right ${r.firstSec.toFixed(2)}-${r.lastSec.toFixed(2)} gaps ${r.gaps}`);
         }
       }
-      upload.releaseBodies();
       const whole = gaps === 0 && settled && failedCalls === refused && d('completed') === admitted && d('uploads') === admitted && d('lost') === 0 && d('late') === 0 && d('received') >= expectedMin;
       const pass = whole && refused === 0;
       const result = pass ? 'PASS' : whole ? `GUARDED (${refused} refused)` : `FAIL${settled ? '' : ' (not settled)'}${rc.code !== 0 ? ` sipp ${rc.code}` : ''}${refused > 0 ? ` (${refused} refused)` : ''}`;
