@@ -45,17 +45,35 @@ export async function boundUdp(host = '127.0.0.1'): Promise<Socket> {
  * A port free for both UDP and TCP on `host`, inside SIGNAL_PORTS, claimed for this process
  * until it exits.
  */
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  // From a random start, every port of the plan once: parallel files rarely try the same ones.
-  const span = SIGNAL_PORTS.max + 1 - SIGNAL_PORTS.min;
-  const start = Math.floor(Math.random() * span);
-  for (let i = 0; i < span; i++) {
-    const port = SIGNAL_PORTS.min + ((start + i) % span);
-    if (!claims.take(port)) continue;
-    if ((await tcpFree(host, port)) && (await udpFree(host, port))) return port;
-    claims.give(port);
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return freeRun(1, host);
+}
+
+/**
+ * The first of `span` consecutive ports, each free and claimed as freePort's are: for SIPp's
+ * `-mp`, which binds that port and the one two above it (its audio and video echo sockets).
+ */
+export async function freeRun(span: number, host = '127.0.0.1'): Promise<number> {
+  // From a random start, every run of the plan once: parallel files rarely try the same ones.
+  const starts = SIGNAL_PORTS.max + 2 - span - SIGNAL_PORTS.min;
+  const first = Math.floor(Math.random() * starts);
+  for (let i = 0; i < starts; i++) {
+    const port = SIGNAL_PORTS.min + ((first + i) % starts);
+    const run = Array.from({ length: span }, (_, k) => port + k);
+    const taken: number[] = [];
+    for (const p of run) {
+      if (!claims.take(p)) break;
+      taken.push(p);
+    }
+    if (taken.length === span && (await allFree(host, run))) return port;
+    for (const p of taken) claims.give(p);
   }
   throw new Error('no free port found');
+}
+
+async function allFree(host: string, ports: number[]): Promise<boolean> {
+  for (const p of ports) if (!(await tcpFree(host, p)) || !(await udpFree(host, p))) return false;
+  return true;
 }
 
 /** N distinct free ports. */

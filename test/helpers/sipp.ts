@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freeRun } from './ports';
 
 /** Where the shipped scenarios live (dist/test/helpers -> repo root). */
 export const SCENARIO_DIR = resolve(__dirname, '..', '..', '..', 'sipp-scenarios');
@@ -54,6 +55,14 @@ export interface SippProcess {
   child: ChildProcess;
   done: Promise<SippResult>;
   stop(): void;
+}
+
+/**
+ * A port for SIPp's `-mp`: SIPp binds it and the one two above (its audio and video echo
+ * sockets, seen with `ss`), so all three are claimed, not the first alone.
+ */
+export function sippMediaPort(host = '127.0.0.1'): Promise<number> {
+  return freeRun(3, host);
 }
 
 export function startSipp(o: SippOptions): SippProcess {

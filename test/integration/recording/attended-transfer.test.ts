@@ -14,7 +14,7 @@ import { tonePcap } from '../../helpers/pcap';
 import { freePort } from '../../helpers/ports';
 import { RtpEndpoint } from '../../helpers/rtp';
 import type { TestService } from '../../helpers/service';
-import { runSipp, scenarioFrom, startSipp, type SippResult } from '../../helpers/sipp';
+import { runSipp, scenarioFrom, sippMediaPort, startSipp, type SippResult } from '../../helpers/sipp';
 import type { UploadServer } from '../../helpers/upload-server';
 import { bridged, ended, nextCall, registerPhone } from '../calls/setup';
 import { dominantSpan } from './media';
@@ -43,7 +43,7 @@ recordingSuite(t, 'attended-', async (s) => {
 async function carrierCall(did: string, scenario: string, values: Record<string, string>, rtp: RtpEndpoint): Promise<SippResult> {
   return runSipp({
     scenario: scenarioFrom(scenario, values, dir), remote: svc.sipTarget, localPort: await freePort(CARRIER), timeoutMs: 40_000,
-    args: ['-m', '1', '-i', CARRIER, '-s', did, '-key', 'rtpport', String(rtp.port), '-mp', String(await freePort(CARRIER))],
+    args: ['-m', '1', '-i', CARRIER, '-s', did, '-key', 'rtpport', String(rtp.port), '-mp', String(await sippMediaPort(CARRIER))],
   });
 }
 
@@ -58,7 +58,7 @@ async function otherCall(t: Test, user: string, realm: string, did: string, carr
   t.teardown(() => rtp.close());
   const uas = startSipp({
     scenario: scenarioFrom('rec-bench-uas.xml', { PCAP: tonePcap(dir, `${user}.pcap`, A2_TONE, 100, Number(user)) }, dir),
-    localPort: phone.port, timeoutMs: 40_000, args: ['-m', '1', '-mp', String(await freePort())],
+    localPort: phone.port, timeoutMs: 40_000, args: ['-m', '1', '-mp', String(await sippMediaPort())],
   });
   const callP = nextCall(svc);
   const run = carrierCall(did, carrier.scenario, carrier.values, rtp);
@@ -81,7 +81,7 @@ t.test('attended transfer: B and C connected through both anchored calls, one ac
   const replaces = encodeURIComponent(`${ySip.callId};to-tag=${ySip.localTag};from-tag=${ySip.remoteTag}`);
   const a1Uas = startSipp({
     scenario: scenarioFrom('phone-answer-refer.xml', { PCAP: tonePcap(dir, 'a1.pcap', CALLEE_TONE, 50, 0x2001), TARGET: `sip:2002@${REALM}?Replaces=${replaces}`, FRAG: '200' }, dir),
-    localPort: a1.port, timeoutMs: 40_000, args: ['-m', '1', '-mp', String(await freePort())],
+    localPort: a1.port, timeoutMs: 40_000, args: ['-m', '1', '-mp', String(await sippMediaPort())],
   });
   const sides: string[] = [];
   y.once('transferred', (_c, side, who) => sides.push(`Y ${side} ${who.attended}`));
@@ -152,7 +152,7 @@ t.test('Replaces naming another account\'s dialog: 403 to the REFER, both calls 
   const replaces = encodeURIComponent(`${zSip.callId};to-tag=${zSip.localTag};from-tag=${zSip.remoteTag}`);
   const a1Uas = startSipp({
     scenario: scenarioFrom('phone-answer-refer-refused.xml', { PCAP: tonePcap(dir, 'a1-r.pcap', CALLEE_TONE, 50, 0x2001), TARGET: `sip:3001@other.test?Replaces=${replaces}`, STATUS: '403' }, dir),
-    localPort: a1.port, timeoutMs: 40_000, args: ['-m', '1', '-mp', String(await freePort())],
+    localPort: a1.port, timeoutMs: 40_000, args: ['-m', '1', '-mp', String(await sippMediaPort())],
   });
   const xP = nextCall(svc);
   const bRun = carrierCall('4420000', 'rec-bench-uac.xml', { PCAP: tonePcap(dir, 'b2.pcap', CALLER_TONE, 200, 0x1001), MS: '3500' }, bRtp);

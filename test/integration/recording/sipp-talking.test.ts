@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { linearToUlaw } from '../../../src/recorder/g711';
 import { freePort } from '../../helpers/ports';
-import { SCENARIO_DIR, runSipp, startSipp } from '../../helpers/sipp';
+import { SCENARIO_DIR, runSipp, sippMediaPort, startSipp } from '../../helpers/sipp';
 import { csv, registerPhone } from '../calls/setup';
 import { goertzel, toneSpan } from './media';
 import { CALLEE_TONE, CALLER_TONE, REALM, decodeBody, setRecording, startRecordingEnv } from './setup';
@@ -41,11 +41,11 @@ t.test('phone-call-tone.xml to phone-answer-tone.xml: both phones are heard in t
   callee.rtp.close(); // SIPp streams from its own port
   const answer = startSipp({
     scenario: fromTemplate(dir, 'phone-answer-tone.xml', toneFile(dir, CALLEE_TONE)), localPort: callee.port, timeoutMs: 30_000,
-    args: ['-m', '1', '-mp', String(await freePort())],
+    args: ['-m', '1', '-mp', String(await sippMediaPort())],
   });
   const call = await runSipp({
     scenario: fromTemplate(dir, 'phone-call-tone.xml', toneFile(dir, CALLER_TONE)), remote: svc.sipTarget, localPort: await freePort(), timeoutMs: 30_000,
-    args: ['-m', '1', '-mp', String(await freePort()), '-inf', csv(['1001', REALM, 'pw-1001', '2000', '0']), '-au', '1001', '-ap', 'pw-1001', '-auth_uri', `2000@${REALM}`],
+    args: ['-m', '1', '-mp', String(await sippMediaPort()), '-inf', csv(['1001', REALM, 'pw-1001', '2000', '0']), '-au', '1001', '-ap', 'pw-1001', '-auth_uri', `2000@${REALM}`],
   });
   t.equal(call.code, 0, `caller: ${call.errors}`);
   t.equal((await answer.done).code, 0, 'callee');

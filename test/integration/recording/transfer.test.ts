@@ -18,7 +18,7 @@ import { tonePcap } from '../../helpers/pcap';
 import { freePort } from '../../helpers/ports';
 import { RtpEndpoint } from '../../helpers/rtp';
 import type { TestService } from '../../helpers/service';
-import { runSipp, scenarioFrom, startSipp } from '../../helpers/sipp';
+import { runSipp, scenarioFrom, sippMediaPort, startSipp } from '../../helpers/sipp';
 import { UploadServer } from '../../helpers/upload-server';
 import { Baresip } from '../../helpers/baresip';
 import { bridged, callFrom, ended, nextCall, registerPhone } from '../calls/setup';
@@ -57,7 +57,7 @@ async function startTarget(pcap: string, packets = 150): Promise<ReturnType<type
   target.rtp.close();
   return startSipp({
     scenario: scenarioFrom('rec-bench-uas.xml', { PCAP: tonePcap(dir, pcap, TARGET_TONE, packets, 0x2002) }, dir),
-    localPort: target.port, timeoutMs: 30_000, args: ['-m', '1', '-mp', String(await freePort())],
+    localPort: target.port, timeoutMs: 30_000, args: ['-m', '1', '-mp', String(await sippMediaPort())],
   });
 }
 
@@ -69,12 +69,12 @@ async function transferCall(o: { target: string; frag: number; callerScenario: s
   try {
     const uas = startSipp({
       scenario: scenarioFrom('phone-answer-refer.xml', { PCAP: tonePcap(dir, 'transferor.pcap', CALLEE_TONE, 50, 0x2001), TARGET: o.target, FRAG: String(o.frag) }, dir),
-      localPort: transferor.port, timeoutMs: 30_000, args: ['-m', '1', '-mp', String(await freePort())],
+      localPort: transferor.port, timeoutMs: 30_000, args: ['-m', '1', '-mp', String(await sippMediaPort())],
     });
     const uac = runSipp({
       scenario: scenarioFrom(o.callerScenario, { PCAP: tonePcap(dir, 'caller.pcap', CALLER_TONE, 300, 0x1001), MS: String(o.callerMs) }, dir),
       remote: svc.sipTarget, localPort: await freePort(CARRIER), timeoutMs: 30_000,
-      args: ['-m', '1', '-i', CARRIER, '-s', o.dial ?? '4420000', '-key', 'rtpport', String(callerRtp.port), '-mp', String(await freePort(CARRIER))],
+      args: ['-m', '1', '-i', CARRIER, '-s', o.dial ?? '4420000', '-key', 'rtpport', String(callerRtp.port), '-mp', String(await sippMediaPort(CARRIER))],
     });
     const callP = nextCall(svc, 20_000, uac);
     const call = await callP;
@@ -162,7 +162,7 @@ t.test('baresip transfers blind (its transfer command): the target bridged, one 
   const uac = runSipp({
     scenario: scenarioFrom('rec-carrier-transferred.xml', { PCAP: tonePcap(dir, 'caller-b.pcap', CALLER_TONE, 350, 0x1001), MS: '3000' }, dir),
     remote: svc.sipTarget, localPort: await freePort(CARRIER), timeoutMs: 30_000,
-    args: ['-m', '1', '-i', CARRIER, '-s', '4420003', '-key', 'rtpport', String(callerRtp.port), '-mp', String(await freePort(CARRIER))],
+    args: ['-m', '1', '-i', CARRIER, '-s', '4420003', '-key', 'rtpport', String(callerRtp.port), '-mp', String(await sippMediaPort(CARRIER))],
   });
   const callP = nextCall(svc, 20_000, uac);
   const call = await callP;
@@ -195,7 +195,7 @@ t.test('a called carrier transfers (REFER on the trunk leg): routed as from its 
   const targetUas = await startTarget('target-t.pcap', 100);
   const carrier = startSipp({
     scenario: scenarioFrom('phone-answer-refer.xml', { PCAP: tonePcap(dir, 'carrier-t.pcap', CALLEE_TONE, 50, 0x5555), TARGET: `sip:2002@${REALM}`, FRAG: '200' }, dir),
-    localPort: w.carrierPort, timeoutMs: 30_000, args: ['-m', '1', '-i', CARRIER, '-mp', String(await freePort(CARRIER))],
+    localPort: w.carrierPort, timeoutMs: 30_000, args: ['-m', '1', '-i', CARRIER, '-mp', String(await sippMediaPort(CARRIER))],
   });
   const callP = nextCall(svc);
   const uac = callFrom(svc, 'rec-phone-call-transferred.xml', { user: '1001', number: '15551234567', rtpPort: await freePort(), port: await freePort() });
@@ -226,7 +226,7 @@ t.test('the caller transfers (phone 1001 REFERs its callee to 2002): one account
   callee.rtp.close();
   const calleeUas = startSipp({
     scenario: scenarioFrom('phone-answer-transferred.xml', { MS: '3000' }, dir),
-    localPort: callee.port, timeoutMs: 30_000, args: ['-m', '1', '-mp', String(await freePort())],
+    localPort: callee.port, timeoutMs: 30_000, args: ['-m', '1', '-mp', String(await sippMediaPort())],
   });
   const targetUas = await startTarget('target-c.pcap');
   let transferred = '';

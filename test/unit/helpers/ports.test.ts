@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SIGNAL_PORTS, freePorts } from '../../helpers/ports';
+import { SIGNAL_PORTS, freePorts, freeRun } from '../../helpers/ports';
 import { tempDir } from '../../helpers/temp';
 
 // The port helper is the tests' own infrastructure, but CI failed twice on what it hands out
@@ -32,6 +32,14 @@ t.test('ports are in the plan, below the ephemeral range, and never shared by pa
   // The children have exited: their claims are gone; this process's stay while it runs.
   t.ok(lists.slice(0, 3).flat().every((p) => !existsSync(join(claimsDir, String(p)))), 'an exited process frees its claims');
   t.ok(lists[3]!.every((p) => existsSync(join(claimsDir, String(p)))), 'a running process keeps its claims');
+});
+
+t.test('a run of ports (SIPp\'s -mp binds the port and the one two above) is claimed whole', async (t) => {
+  const first = await freeRun(3);
+  t.ok(first >= SIGNAL_PORTS.min && first + 2 <= SIGNAL_PORTS.max, 'inside SIGNAL_PORTS');
+  t.same([0, 1, 2].map((k) => existsSync(join(claimsDir, String(first + k)))), [true, true, true], 'all three claimed');
+  const more = await freePorts(200);
+  t.notOk(more.some((p) => p >= first && p <= first + 2), 'none of them handed out again');
 });
 
 t.test('a claim left by a killed process is taken over; a live one is not', async (t) => {
