@@ -363,7 +363,7 @@ async function main(): Promise<void> {
       // Each leg of each call: the pcap's packets minus those played before the fork was up (< 1 s).
       const expectedMin = admitted * 2 * (Math.floor((HOLD * 1000) / 20) - 50);
       // Decode a sample of this step's files: each channel's tone without a 20 ms gap.
-      const { files: sample } = await upload.sample(dir, REC.format);
+      const sample = await upload.sample(dir, REC.format);
       let gaps = 0;
       for (const f of sample) {
         const dec = decode(f.path);

@@ -5,9 +5,10 @@
  * thread's busy time in a CPU profile at 250 calls, plus the collector's work on the bodies.
  *
  * Messages: the child sends { t: 'ready', url } once listening. On { t: 'sample', dir, ext }
- * it answers { t: 'sample', delivered, files }: how many uploads were delivered since the last
- * sample, and up to ten of them spread over that list (every ⌊delivered / 10⌋-th), each written
- * to `dir` (path, call_id); it then drops every body it holds. { t: 'close' } ends it.
+ * it answers { t: 'sample', files }: up to ten of the uploads delivered since the last sample,
+ * spread over them (every ⌊n / 10⌋-th of n), each written to `dir` (path, call_id); it then
+ * drops every body it holds (the bench counts uploads by the service's metrics). { t: 'close' }
+ * ends it.
  */
 import { fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -21,7 +22,7 @@ export interface SampledUpload {
 }
 
 export type ToSink = { readonly t: 'sample'; readonly dir: string; readonly ext: string } | { readonly t: 'close' };
-export type FromSink = { readonly t: 'ready'; readonly url: string } | { readonly t: 'sample'; readonly delivered: number; readonly files: SampledUpload[] };
+export type FromSink = { readonly t: 'ready'; readonly url: string } | { readonly t: 'sample'; readonly files: SampledUpload[] };
 
 async function main(): Promise<void> {
   const upload = await UploadServer.start({ port: Number(process.argv[2]) });
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
       return { path, callId: r.query.call_id ?? 'x' };
     });
     upload.releaseBodies();
-    send({ t: 'sample', delivered: fresh.length, files });
+    send({ t: 'sample', files });
   });
   send({ t: 'ready', url: upload.url });
 }
@@ -50,8 +51,8 @@ async function main(): Promise<void> {
 /** The bench's side: the child started and listening. */
 export interface UploadSink {
   readonly url: string;
-  /** The uploads delivered since the last call, and up to ten of them written to `dir`. */
-  sample(dir: string, ext: string): Promise<{ delivered: number; files: SampledUpload[] }>;
+  /** Up to ten of the uploads delivered since the last call, written to `dir`. */
+  sample(dir: string, ext: string): Promise<SampledUpload[]>;
   close(): Promise<void>;
 }
 
@@ -73,10 +74,14 @@ export async function startUploadSink(timeoutMs = 10_000): Promise<UploadSink> {
       child.send({ t: 'sample', dir, ext } satisfies ToSink);
       const m = await answer;
       if (m.t !== 'sample') throw new Error('upload sink: unexpected answer');
-      return { delivered: m.delivered, files: m.files };
+      return m.files;
     },
     close: () => new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
       child.send({ t: 'close' } satisfies ToSink);
     }),
   };

@@ -60,13 +60,9 @@ export async function freeRun(span: number, host = '127.0.0.1'): Promise<number>
   for (let i = 0; i < starts; i++) {
     const port = SIGNAL_PORTS.min + ((first + i) % starts);
     const run = Array.from({ length: span }, (_, k) => port + k);
-    const taken: number[] = [];
-    for (const p of run) {
-      if (!claims.take(p)) break;
-      taken.push(p);
-    }
-    if (taken.length === span && (await allFree(host, run))) return port;
-    for (const p of taken) claims.give(p);
+    if (!claims.takeAll(run)) continue;
+    if (await allFree(host, run)) return port;
+    for (const p of run) claims.give(p);
   }
   throw new Error('no free port found');
 }
@@ -85,8 +81,7 @@ export async function freePorts(n: number, host = '127.0.0.1'): Promise<number[]
 
 /**
  * Claims as files created exclusively (`wx`) in one folder the test files share
- * (`$TMPDIR/b2bua-test-ports`), each holding
- * its owner's pid, released when the owner exits. A claim left by a killed process is taken
+ * (`$TMPDIR/b2bua-test-ports`), each holding its owner's pid, released when the owner exits. A claim left by a killed process is taken
  * over only under a lock folder (`mkdir` is atomic), so two files cannot both take it over.
  */
 class PortClaims {
@@ -98,7 +93,17 @@ class PortClaims {
     process.once('exit', () => { for (const p of this.held) this.unlink(p); });
   }
 
-  take(port: number): boolean {
+  /** Every port of `run`, or none of them. */
+  takeAll(run: readonly number[]): boolean {
+    for (let i = 0; i < run.length; i++) {
+      if (this.take(run[i]!)) continue;
+      for (const p of run.slice(0, i)) this.give(p);
+      return false;
+    }
+    return true;
+  }
+
+  private take(port: number): boolean {
     if (this.held.has(port)) return false;
     if (!this.create(port) && !this.takeOver(port)) return false;
     this.held.add(port);

@@ -11,15 +11,19 @@ import { tempDir } from '../../helpers/temp';
 const helper = join(__dirname, '../../helpers/ports.js');
 const claimsDir = join(tmpdir(), 'b2bua-test-ports');
 
-/** A separate node process that claims `n` ports, prints them, and holds them `holdMs`. */
-function claimIn(n: number, holdMs: number): Promise<number[]> {
-  const script = `require(${JSON.stringify(helper)}).freePorts(${n}).then((p) => { console.log(JSON.stringify(p)); setTimeout(() => {}, ${holdMs}); });`;
+/** `script` run by a separate node process (`env` added to ours); what it printed, parsed. */
+function inChild<T>(script: string, env: Record<string, string> = {}): Promise<T> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['-e', script], { timeout: 20_000 }, (err, stdout) => {
+    execFile(process.execPath, ['-e', script], { timeout: 60_000, env: { ...process.env, ...env } }, (err, stdout) => {
       if (err) reject(err);
-      else resolve(JSON.parse(stdout) as number[]);
+      else resolve(JSON.parse(stdout) as T);
     });
   });
+}
+
+/** A separate node process that claims `n` ports, prints them, and holds them `holdMs`. */
+function claimIn(n: number, holdMs: number): Promise<number[]> {
+  return inChild(`require(${JSON.stringify(helper)}).freePorts(${n}).then((p) => { console.log(JSON.stringify(p)); setTimeout(() => {}, ${holdMs}); });`);
 }
 
 t.test('ports are in the plan, below the ephemeral range, and never shared by parallel files', async (t) => {
@@ -57,13 +61,7 @@ t.test('a claim left by a killed process is taken over; a live one is not', asyn
       const second = await freePort().then(String, (e) => e.message);
       console.log(JSON.stringify({ first, second }));
     });`;
-  const out = await new Promise<string>((resolve, reject) => {
-    execFile(process.execPath, ['-e', script], { timeout: 60_000, env: { ...process.env, TMPDIR: tmp } }, (err, stdout) => {
-      if (err) reject(err);
-      else resolve(stdout);
-    });
-  });
-  t.same(JSON.parse(out), { first: dead, second: 'no free port found' }, 'the dead owner\'s port, then none');
+  t.same(await inChild(script, { TMPDIR: tmp }), { first: dead, second: 'no free port found' }, 'the dead owner\'s port, then none');
   t.notOk(existsSync(join(dir, String(dead))), 'the child freed it on exit');
   t.ok(existsSync(join(dir, String(dead === SIGNAL_PORTS.min ? dead + 1 : dead - 1))), 'live claims stay');
 });
