@@ -53,6 +53,7 @@ import { toneSpan } from '../test/integration/recording/media';
 import { decode } from '../test/integration/recorder/decode';
 import { RecorderThreads } from '../src/recorder';
 import { liveBytes } from '../src/recorder/remote/live-bytes';
+import { youngGenerationForWorkers } from '../src/service/young-generation';
 
 const STEPS = (process.env.REC_STEPS ?? '100,150,200,250,300').split(',').map(Number);
 const HOLD = Number(process.env.REC_HOLD_SECONDS ?? 60);
@@ -217,6 +218,8 @@ async function waitUntil(pred: () => Promise<boolean>, timeoutMs: number): Promi
 }
 
 async function main(): Promise<void> {
+  // As the service's entry point: npm's script runs this with --max-semi-space-size=4, as npm start does.
+  youngGenerationForWorkers();
   const dir = mkdtempSync(join(tmpdir(), 'bench-rec-'));
   // The pcap outlasts the hold so both parties send until the BYE.
   const packets = Math.ceil((HOLD * 1000) / 20) + 50;

@@ -10,8 +10,10 @@ import pino from 'pino';
 import { loadConfig } from './config';
 import { Service } from './service';
 import { ensureBootstrapKey } from './service/bootstrap-key';
+import { youngGenerationForWorkers } from './service/young-generation';
 
 async function main(): Promise<void> {
+  youngGenerationForWorkers();
   // Everything the service and its children (rtpengine, lame) create is owner-only: the state
   // holds SIP passwords, API keys and recorded conversations. The parts also set modes
   // themselves, so an embedding process with another umask gets the same.

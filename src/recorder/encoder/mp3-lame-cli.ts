@@ -35,6 +35,21 @@ export class Mp3LameCliWriter implements AudioFileWriter {
   private closed: Promise<number> | null = null;
   private failure: Error | null = null;
   private readonly stallMs: number;
+  /** lame.ready has settled (the first write waits for it; later ones need not). */
+  private started = false;
+  /** lame has exited: nothing written now would be encoded. */
+  private gone = false;
+  /**
+   * The write lame's socket has not taken yet: OutputJob writes one batch at a time. Settled by
+   * the socket write's callback or lame's exit, or rejected by the stall limit.
+   */
+  private pending: { resolve: () => void; reject: (err: Error) => void } | null = null;
+  /**
+   * The stall limit's one timer, re-armed by each write (Timeout.refresh allocates nothing).
+   * A timer and a Promise.race per write were most of what the recorder thread allocated.
+   */
+  private stallTimer: NodeJS.Timeout | null = null;
+  private readonly written = (): void => this.settle();
 
   constructor(private readonly path: string, sampleRate: number, channels: 1 | 2, o: LameOptions = {}) {
     if (!isMp3SampleRate(sampleRate)) throw new EncoderError(`MP3 cannot carry ${sampleRate} Hz`);
@@ -66,6 +81,11 @@ export class Mp3LameCliWriter implements AudioFileWriter {
     this.lame.input.on('error', (err: Error) => {
       this.failure ??= err;
     });
+    // A lame that is gone never takes its input: its exit ends the wait, and the next write fails.
+    void this.lame.exited.then(() => {
+      this.gone = true;
+      this.settle();
+    });
   }
 
   /** The lame process, once started (for diagnostics and tests). */
@@ -74,34 +94,64 @@ export class Mp3LameCliWriter implements AudioFileWriter {
     return this.lame.pid();
   }
 
-  async write(interleaved: Int16Array): Promise<void> {
-    await this.lame.ready.catch((err: Error) => {
-      this.failure ??= err;
-    });
+  write(interleaved: Int16Array): Promise<void> {
+    if (!this.started) {
+      return this.lame.ready.then(
+        () => undefined,
+        (err: Error) => {
+          this.failure ??= err;
+        },
+      ).then(() => {
+        this.started = true;
+        return this.write(interleaved);
+      });
+    }
     const failure = this.failure ?? this.lame.failure();
-    if (failure) throw new EncoderError(`lame failed: ${failure.message}`);
-    const input = this.lame.input;
+    if (failure) return Promise.reject(new EncoderError(`lame failed: ${failure.message}`));
+    if (this.gone) return Promise.reject(new EncoderError('lame exited before its input ended'));
+    if (this.pending !== null) return Promise.reject(new EncoderError('lame writer: a write while the last one is pending'));
     // Settled once the kernel has all of it (the write's callback; also called with the error
     // when the socket fails), so the caller may reuse the array (pcm-pool.ts); the kernel's
-    // socket buffer still decouples us from lame. A lame that is gone never takes its input:
-    // its exit ends the wait (the next write fails), and a hung one the stall limit.
-    const written = new Promise<void>((resolve) => input.write(pcmBytes(interleaved), () => resolve()));
-    await this.within(Promise.race([written, this.lame.exited]), 'took no audio');
+    // socket buffer still decouples us from lame. A hung lame is killed by the stall limit.
+    return new Promise<void>((resolve, reject) => {
+      this.pending = { resolve, reject };
+      // Unref'd: the socket write itself keeps the thread alive while it is pending.
+      if (this.stallTimer === null) this.stallTimer = setTimeout(() => this.stalled(), this.stallMs).unref();
+      else this.stallTimer.refresh();
+      this.lame.input.write(pcmBytes(interleaved), this.written);
+    });
+  }
+
+  private settle(): void {
+    const p = this.pending;
+    this.pending = null;
+    p?.resolve();
+  }
+
+  /** The stall limit ran out since the last write began: if that write is still pending, lame is hung. */
+  private stalled(): void {
+    const p = this.pending;
+    if (p === null) return;
+    this.pending = null;
+    p.reject(this.killHung('took no audio'));
+  }
+
+  /** Kills lame (SIGKILL: a stopped process takes no SIGTERM) and says why. */
+  private killHung(what: string): EncoderError {
+    const pid = this.lame.pid();
+    try {
+      if (pid !== undefined) process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+    return new EncoderError(`lame ${what} for ${this.stallMs / 1000} s: killed as hung`);
   }
 
   /** `p`, or a hung lame killed and reported when it takes longer than the stall limit. */
   private async within<T>(p: Promise<T>, what: string): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const stalled = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const pid = this.lame.pid();
-        try {
-          if (pid !== undefined) process.kill(pid, 'SIGKILL'); // a stopped process takes no SIGTERM
-        } catch {
-          // gone meanwhile
-        }
-        reject(new EncoderError(`lame ${what} for ${this.stallMs / 1000} s: killed as hung`));
-      }, this.stallMs);
+      timer = setTimeout(() => reject(this.killHung(what)), this.stallMs);
     });
     try {
       return await Promise.race([p, stalled]);
@@ -113,6 +163,7 @@ export class Mp3LameCliWriter implements AudioFileWriter {
   close(): Promise<number> {
     this.closed ??= (async () => {
       await this.lame.ready.catch(() => undefined);
+      if (this.stallTimer !== null) clearTimeout(this.stallTimer);
       this.lame.input.end();
       const code = await this.within(this.lame.exited, 'did not finish');
       await this.drained;

@@ -140,3 +140,18 @@ t.test('a hung lame: killed after the stall limit, its recording fails instead o
   t.pass('the hung lame was killed');
   t.same(spillFiles(path), [], 'nothing left waiting on disk');
 });
+
+t.test('lame killed mid-recording: the recording fails at once, not after the stall limit', async (t) => {
+  // A stall limit far longer than the test: only lame's exit can end the waiting write.
+  const { sink, lame, encoders } = await stoppableRecording(t, 'killed.mp3', { stallSec: 60 });
+  for (let i = 0; i < 20; i++) sink.write([tone(BATCH, 1000), tone(BATCH, 400)]);
+  await until('a write waiting for the stopped lame', () => encoders.maxBacklogSec() > 1, 5000);
+  const t0 = Date.now();
+  process.kill(lame, 'SIGKILL');
+  const err = await sink.close().then(() => null, (e: Error & { code?: string }) => e);
+  t.equal(err?.code, 'RECORDER_ENCODER_FAILED', 'the recording failed');
+  // Which words depends on whether lame's exit or the socket's error is seen first.
+  t.match(err?.message, /lame (exited before its input ended|failed|exited with)/, `naming lame: ${err?.message}`);
+  const waited = Date.now() - t0;
+  t.ok(waited < 10_000, `it failed on lame's exit (${waited} ms), not on the 60 s stall limit`);
+});
