@@ -125,7 +125,11 @@ t.test('every referenced file exists', async (t) => {
   if (!b) throw new Error('b2bua has no build');
   t.ok(existsSync(join(ROOT, b.context, b.dockerfile ?? 'Dockerfile')), 'Dockerfile');
   const dockerfile = readFileSync(join(ROOT, b.context, b.dockerfile ?? 'Dockerfile'), 'utf8');
-  t.match(dockerfile, /CMD \["node", "dist\/src\/main\.js"\]/, 'runs the service entry point');
+  // As npm start runs it (its node flags included: src/service/young-generation.ts).
+  const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start.split(' ');
+  t.same(start.slice(-1), ['dist/src/main.js'], 'npm start runs the service entry point');
+  const cmd = /^CMD (\[.*\])$/m.exec(dockerfile);
+  t.same(cmd ? JSON.parse(cmd[1]) : null, start, `the image runs it as npm start does: ${start.join(' ')}`);
   t.ok(existsSync(join(ROOT, 'dist/src/main.js')), 'which the build produces');
   for (const copy of dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
     for (const src of copy[1].split(/\s+/)) t.ok(existsSync(join(ROOT, src)), `COPY source ${src}`);
