@@ -7,7 +7,7 @@ import { setFlagsFromString } from 'node:v8';
  * generation's headroom was below the young generation's capacity, which the service's
  * long-lived call state kept it at: 53-58 full collections in a 250-call bench:recordings step
  * against 13-17 with 4 MB, and V8's helper threads, which do that marking, 0.032-0.040% of a
- * core per call against 0.025-0.029% (README, measurements).
+ * core per call against 0.022-0.029% (README, measurements).
  *
  * The flag is process-wide, but the recorder threads do better with V8's default (with 4 MB
  * their scavenges tripled and the step's recordings lost packets in four runs of four), and a
