@@ -17,6 +17,7 @@ import { decodeBody } from '../recording/setup';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { rms } from './decode';
+import { waitFor } from '../../helpers/wait';
 
 const BATCH = 4000; // 500 ms at 8 kHz
 
@@ -32,12 +33,9 @@ function tone(n: number, freq: number, amplitude = 8000): Int16Array {
   return a;
 }
 
+/** waitFor with a name: fails the test step instead of returning false. */
 async function until(what: string, cond: () => boolean, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  if (!(await waitFor(cond, timeoutMs))) throw new Error(`timed out waiting for ${what}`);
 }
 
 /** A recording's encoder on a real lame (through the spawner), and that lame's pid once it runs. */
