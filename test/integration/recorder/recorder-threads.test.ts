@@ -87,8 +87,11 @@ t.test('pause and resume with agoMs cross to the thread as moments: the edges th
   await sending;
   const [a, b] = await s.close('hangup');
   const [pa, pb] = [a.paused[0], b.paused[0]];
-  t.ok(Math.abs(pa.offsetMs - pb.offsetMs - 60) < 3, `the pause 60 ms earlier: ${pb.offsetMs} ms against ${pa.offsetMs} ms`);
-  t.ok(Math.abs(pa.durationMs - pb.durationMs) < 3, `as long: ${pb.durationMs} ms against ${pa.durationMs} ms`);
+  // Not to the millisecond: the edges are moments on the call's clock, and an anchor move of the
+  // leg between the two moments (the sender's pacing drifts a few ms under load) adds or trims
+  // that much audio between them. Measured 59.9-62.4 ms on a quiet machine; without agoMs it is 0.
+  t.ok(Math.abs(pa.offsetMs - pb.offsetMs - 60) < 10, `the pause 60 ms earlier: ${pb.offsetMs} ms against ${pa.offsetMs} ms`);
+  t.ok(Math.abs(pa.durationMs - pb.durationMs) < 10, `as long: ${pb.durationMs} ms against ${pa.durationMs} ms`);
 });
 
 t.test('a recorder thread that dies fails its recordings, is replaced, and the next session records', async (t) => {
