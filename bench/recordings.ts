@@ -240,7 +240,9 @@ async function main(): Promise<void> {
   const upload = await startUploadSink();
   const maxCalls = Math.max(...STEPS);
   const svc = await startTestService({
-    rtpPorts: Math.min(19_000, 16 * maxCalls + 200),
+    // rtpengine: both parties' and the two subscriptions' RTP and RTCP, twice over; the recorder: two a call, twice over.
+    rtpPorts: 16 * maxCalls + 200,
+    recorderPorts: 4 * maxCalls + 200,
     config: {
       delivery: { allow: ['127.0.0.0/8'] },
       calls: { noAnswerTimeoutSec: 30, trunkAttemptTimeoutSec: 10 },
@@ -248,6 +250,8 @@ async function main(): Promise<void> {
       recorder: {
         ...(process.env.REC_JITTER_MS ? { jitterMs: Number(process.env.REC_JITTER_MS) } : {}),
         ...(process.env.REC_THREADS ? { threads: Number(process.env.REC_THREADS) } : {}),
+        // REC_ENCODER_NICE: recorder.encoderNice (idle by default; a niceness such as 10 is the competitor).
+        ...(process.env.REC_ENCODER_NICE ? { encoderNice: process.env.REC_ENCODER_NICE === 'idle' ? 'idle' : Number(process.env.REC_ENCODER_NICE) } : {}),
         ...(process.env.REC_RECEIVE ? { receive: process.env.REC_RECEIVE as 'auto' | 'batched' | 'dgram' } : {}),
         overloadLagMs: process.env.REC_OVERLOAD_MS === undefined ? 'auto' : Number(process.env.REC_OVERLOAD_MS),
         ...(process.env.REC_BACKLOG_SEC ? { overloadBacklogSec: Number(process.env.REC_BACKLOG_SEC) } : {}),

@@ -5,7 +5,7 @@
  *    after its time is lost; with batched receive it waits in its socket, but past the machine's
  *    ceiling the lateness turned into stalls of seconds that cost every recording packets;
  *  - encoder backlog: the most audio any of the thread's recordings has waiting for its lame.
- *    lame runs niced (recorder.encoderNice), so it is the first to starve when CPU runs out; its
+ *    lame runs under SCHED_IDLE or niced (recorder.encoderNice), so it is the first to starve when CPU runs out; its
  *    backlog is held in memory (in the collapses bench:recordings saw, the recorder thread's live
  *    heap was 226-525 KiB per recording, against 158-188 KiB in the runs that held).
  * While the guard is raised the service answers new INVITEs and OPTIONS probes 503 with

@@ -7,6 +7,7 @@ import { RecordingStateError, RecorderConfigError } from './errors';
 import { isMp3SampleRate } from './mp3-params';
 import { takePcm } from './encoder/pcm-pool';
 import { PauseLog, type PauseMode, type PausedInterval } from './pauses';
+import type { EncoderPriority } from './spawner/priority';
 
 /** Resolved settings of one recording (policy / callflow action already applied). */
 export interface RecordingSettings {
@@ -26,8 +27,8 @@ export interface RecordingSettings {
   readonly lamePath?: string;
   /** lame -q for the lame-cli backend (default 7). */
   readonly mp3Quality?: number;
-  /** Niceness of the lame process (lame-cli backend). */
-  readonly encoderNice?: number;
+  /** How the lame process yields the CPU (lame-cli backend): a niceness or SCHED_IDLE. */
+  readonly encoderNice?: EncoderPriority;
   /** What a paused stretch becomes in the file (default silence). */
   readonly pauseMode?: PauseMode;
 }

@@ -24,6 +24,22 @@ export function mediaBlock(size: number): number {
 }
 
 /**
+ * Adjacent blocks of these sizes, in order, inside one random block of their sum (so they never
+ * overlap, however large); a RangeError when they do not fit in MEDIA_PORTS together.
+ */
+export function mediaBlocks(...sizes: number[]): number[] {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const span = MEDIA_PORTS.max + 1 - MEDIA_PORTS.min;
+  if (total > span) throw new RangeError(`blocks of ${sizes.join(' + ')} ports exceed the ${span} media ports`);
+  let at = mediaBlock(total);
+  return sizes.map((size) => {
+    const first = at;
+    at += size;
+    return first;
+  });
+}
+
+/**
  * A UDP socket bound now on a free even port among MEDIA_PORTS (even so that port+1 is the
  * implied RTCP port, RFC 3550 section 11), for RTP endpoints and test senders alike: `bind(0)`
  * would land in the ephemeral range, which reaches the 40000+ that other processes use.

@@ -10,7 +10,7 @@ import pino, { type Logger } from 'pino';
 import { deepMerge, parseConfig, type FrozenConfig } from '../../src/config';
 import { Service } from '../../src/service';
 import type { DocumentStore } from '../../src/store';
-import { freePorts, mediaBlock } from './ports';
+import { freePorts, mediaBlocks } from './ports';
 
 export interface TestService {
   service: Service;
@@ -36,18 +36,20 @@ export interface TestServiceOptions {
   logger?: Logger;
   /** RTP ports for rtpengine (default 400, enough for ~90 calls with forks). */
   rtpPorts?: number;
+  /** UDP ports for the recorder's fork sockets, two per recorded call (default: rtpPorts). */
+  recorderPorts?: number;
 }
 
 export async function startTestService(o: TestServiceOptions = {}): Promise<TestService> {
   const dir = mkdtempSync(join(tmpdir(), 'b2bua-svc-'));
   const [sipPort, apiPort, drachtioPort, ngPort] = await freePorts(4);
   const size = o.rtpPorts ?? 400;
-  // Random blocks so parallel test files rarely collide (rtpengine skips a port that is taken).
-  const min = mediaBlock(size);
-  // The recorder's fork sockets get their own block, disjoint from rtpengine's, in the media
-  // range too (port 0 would let the OS pick from its ephemeral range, which reaches 40000+).
-  let recMin = min;
-  while (recMin < min + size && recMin + size > min) recMin = mediaBlock(size);
+  const recSize = o.recorderPorts ?? size;
+  // One random block, so parallel test files rarely collide (rtpengine skips a port that is
+  // taken): rtpengine's ports, then the recorder's fork sockets, disjoint and in the media range
+  // too (port 0 would let the OS pick from its ephemeral range, which reaches 40000+). Drawing
+  // the two blocks apart until they missed each other never ended once they could not.
+  const [min, recMin] = mediaBlocks(size, recSize) as [number, number];
   const base = {
     logLevel: process.env.B2BUA_TEST_LOG ?? 'silent',
     engine: {
@@ -61,7 +63,7 @@ export async function startTestService(o: TestServiceOptions = {}): Promise<Test
     delivery: { spoolDir: join(dir, 'spool') },
     // The overload guard off: test files run in parallel on a shared machine, and a stall there
     // must not refuse a test's call (ops/overload.test.ts turns it on; bench:recordings too).
-    recorder: { spoolDir: join(dir, 'recordings'), portMin: recMin, portMax: recMin + size - 1, overloadLagMs: 0 },
+    recorder: { spoolDir: join(dir, 'recordings'), portMin: recMin, portMax: recMin + recSize - 1, overloadLagMs: 0 },
     calls: { noAnswerTimeoutSec: 30, trunkAttemptTimeoutSec: 10 },
   };
   const merged = deepMerge(base, o.config ?? {});

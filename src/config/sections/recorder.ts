@@ -60,12 +60,13 @@ export const RecorderSection = Type.Object({
    */
   mp3Quality: Type.Integer({ minimum: 0, maximum: 9, default: 7 }),
   /**
-   * Scheduling niceness of each lame process (0 = as the service, 19 = lowest). Encoding can
-   * lag a little behind without losing anything (it reads a pipe), while RTP reception cannot:
-   * with hundreds of encoders runnable at once, equal priority let them delay the recorder's
-   * event loop past the jitter delay on a saturated machine (bench:recordings).
+   * How each lame process yields the CPU: `idle` (Linux's SCHED_IDLE, through util-linux's
+   * `chrt`; niceness 19 where there is no chrt) or a niceness (0 = as the service, 19 = lowest).
+   * Encoding can lag behind without losing anything (it reads a socket, then a spill file),
+   * while RTP reception cannot; hundreds of niced lames together still outweigh the recorder
+   * thread (src/recorder/spawner/priority.ts).
    */
-  encoderNice: Type.Integer({ minimum: 0, maximum: 19, default: 10 }),
+  encoderNice: Type.Union([Type.Literal('idle'), Type.Integer({ minimum: 0, maximum: 19 })], { default: 'idle' }),
   /** Constant MP3 bitrate in kbps; 0 = chosen from sample rate and channels. */
   mp3BitrateKbps: Type.Integer({ minimum: 0, maximum: 320, default: 0 }),
 }, { default: {} });

@@ -5,13 +5,14 @@ import { openOutput, openPrivate, type AudioFileWriter, type FileOutput } from '
 import { mp3BitrateKbps, isMp3SampleRate } from '../mp3-params';
 import { EncoderError } from '../errors';
 import { startLame, type LameProcess } from '../spawner/lame-process';
+import type { EncoderPriority } from '../spawner/priority';
 
 export interface LameOptions {
   readonly kbps?: number;
   readonly lameBin?: string;
   readonly quality?: number;
-  /** Niceness of the lame process (0: as the service). */
-  readonly nice?: number;
+  /** How the lame process yields the CPU (0: as the service; spawner/priority.ts). */
+  readonly nice?: EncoderPriority;
   readonly encryption?: SpoolKey;
   /** The lame spawner's socket (src/recorder/spawner); absent: lame is forked from this process. */
   readonly spawner?: string;
@@ -20,8 +21,9 @@ export interface LameOptions {
 }
 
 /**
- * A lame that takes nothing for this long is hung, not slow: at niceness 10 on a saturated
- * machine it still gets a share of a core (CFS weights) and encodes far faster than real time.
+ * A lame that takes nothing for this long is hung, not slow: niced or SCHED_IDLE on a saturated
+ * machine it still gets a share of a core (CFS weights: 3 for SCHED_IDLE against 1024 for a
+ * normal task) and encodes far faster than real time.
  * Without a limit its recording would never finish and its call's audio would wait for it forever.
  */
 export const LAME_STALL_MS = 120_000;

@@ -1,4 +1,5 @@
 import type { SpoolKey } from '../../atrest/keyring';
+import type { EncoderPriority } from '../spawner/priority';
 
 export { openPrivate, openOutput, type FileOutput } from '../../atrest/file-output';
 
@@ -25,8 +26,8 @@ export interface OutputSpec {
   readonly lamePath?: string;
   /** lame -q (0-9) for the lame-cli backend. */
   readonly mp3Quality?: number;
-  /** Niceness of the lame process (lame-cli backend); 0 or absent: unchanged. */
-  readonly encoderNice?: number;
+  /** How the lame process yields the CPU (lame-cli backend); 0 or absent: as this process. */
+  readonly encoderNice?: EncoderPriority;
   /** Encrypt the file as it is written (encryption at rest); absent: plain. */
   readonly encryption?: SpoolKey;
   /** The lame spawner's socket (lame-cli backend): the service never forks itself per recording. */

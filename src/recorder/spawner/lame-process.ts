@@ -3,6 +3,7 @@ import { connect, Socket } from 'node:net';
 import { setPriority } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { lines, type FromSpawner, type ToSpawner } from './protocol';
+import { prioritized, type EncoderPriority } from './priority';
 
 /** A started lame: PCM in, MP3 out (when asked for), and how it ended. */
 export interface LameProcess {
@@ -20,7 +21,7 @@ export interface LameProcess {
 export interface LameStart {
   readonly bin: string;
   readonly args: readonly string[];
-  readonly nice: number;
+  readonly nice: EncoderPriority;
   readonly stdout: boolean;
   /** The spawner's socket; absent: fork this process (what the service avoids, see README). */
   readonly spawner?: string;
@@ -33,10 +34,11 @@ export function startLame(o: LameStart): LameProcess {
 /** lame as a child of this process (tests and tools without a spawner). */
 function forkHere(o: LameStart): LameProcess {
   let failure: Error | null = null;
-  const child = spawn(o.bin, [...o.args], { stdio: ['pipe', o.stdout ? 'pipe' : 'ignore', 'ignore'] });
-  if (o.nice > 0 && child.pid !== undefined) {
+  const run = prioritized(o.bin, o.args, o.nice);
+  const child = spawn(run.file, run.args, { stdio: ['pipe', o.stdout ? 'pipe' : 'ignore', 'ignore'] });
+  if (run.nice > 0 && child.pid !== undefined) {
     try {
-      setPriority(child.pid, o.nice);
+      setPriority(child.pid, run.nice);
     } catch {
       // Already exited (reported below), or the platform refuses: encode at our priority.
     }

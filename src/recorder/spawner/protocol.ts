@@ -1,3 +1,5 @@
+import type { EncoderPriority } from './priority';
+
 /**
  * The lame spawner's wire protocol: newline-delimited JSON over a Unix socket in an owner-only
  * directory. A control connection (one per client thread) says `hello` and receives `spawned` /
@@ -8,7 +10,7 @@ export type ToSpawner =
   | { readonly t: 'hello' }
   | {
     readonly t: 'data'; readonly cid: number; readonly id: number;
-    readonly bin: string; readonly args: readonly string[]; readonly nice: number;
+    readonly bin: string; readonly args: readonly string[]; readonly nice: EncoderPriority;
     /** lame writes its output to this connection (encrypted files are sealed by the client). */
     readonly stdout: boolean;
   };

@@ -12,6 +12,7 @@ import { setPriority } from 'node:os';
 import { rmSync, rmdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { lines, type FromSpawner, type ToSpawner } from './protocol';
+import { prioritized } from './priority';
 
 const path = process.argv[2];
 const allowedBin = process.argv[3];
@@ -26,6 +27,7 @@ function tell(cid: number, m: FromSpawner): void {
 
 function startLame(sock: Socket, m: Extract<ToSpawner, { t: 'data' }>): void {
   let child;
+  let run;
   if (m.bin !== allowedBin) {
     tell(m.cid, { t: 'error', id: m.id, message: `refused to start ${m.bin}: not the configured encoder` });
     sock.destroy();
@@ -33,7 +35,8 @@ function startLame(sock: Socket, m: Extract<ToSpawner, { t: 'data' }>): void {
   }
   try {
     // The socket's descriptor is duplicated into lame; ours is closed right after.
-    child = spawn(m.bin, [...m.args], { stdio: [sock, m.stdout ? sock : 'ignore', 'ignore'] });
+    run = prioritized(m.bin, m.args, m.nice);
+    child = spawn(run.file, run.args, { stdio: [sock, m.stdout ? sock : 'ignore', 'ignore'] });
   } catch (err) {
     tell(m.cid, { t: 'error', id: m.id, message: (err as Error).message });
     sock.destroy();
@@ -43,9 +46,9 @@ function startLame(sock: Socket, m: Extract<ToSpawner, { t: 'data' }>): void {
   child.once('error', (err) => tell(m.cid, { t: 'error', id: m.id, message: err.message }));
   child.once('exit', (code, signal) => tell(m.cid, { t: 'exit', id: m.id, code: code ?? (signal ? -1 : 0) }));
   if (pid !== undefined) {
-    if (m.nice > 0) {
+    if (run.nice > 0) {
       try {
-        setPriority(pid, m.nice); // lower priority only: always allowed for our own child
+        setPriority(pid, run.nice); // lower priority only: always allowed for our own child
       } catch {
         // Already exited (reported by 'exit'), or the platform refuses: encode at our priority.
       }

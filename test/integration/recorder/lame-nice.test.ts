@@ -1,6 +1,7 @@
 /**
- * The lame encoders run at the configured niceness, below the service's own threads: on a
- * saturated machine the recorder's RTP reception must win over encoding, which can lag safely.
+ * The lame encoders run at the configured niceness or under SCHED_IDLE (the default), below the
+ * service's own threads: on a saturated machine the recorder's RTP reception must win over
+ * encoding, which can lag safely.
  * The files the encoders write are owner-only (0600) whatever the umask. The spawner that starts
  * them restarts when killed, and goes with its service, socket directory and all.
  */
@@ -13,6 +14,7 @@ import { Mp3LameCliWriter } from '../../../src/recorder/encoder/mp3-lame-cli';
 import { WavFileWriter } from '../../../src/recorder/encoder/wav';
 import { startLame } from '../../../src/recorder/spawner/lame-process';
 import { withSpawner } from '../../helpers/lame';
+import type { EncoderPriority } from '../../../src/recorder/spawner/priority';
 
 function statOf(pid: number): string[] {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -21,6 +23,10 @@ function statOf(pid: number): string[] {
 
 /** Field 19 of /proc/<pid>/stat: the nice value. */
 const niceOf = (pid: number): number => Number(statOf(pid)[16]);
+/** Field 41: the scheduling policy (sched(7): 0 SCHED_OTHER, 5 SCHED_IDLE). */
+const policyOf = (pid: number): number => Number(statOf(pid)[38]);
+const SCHED_OTHER = 0;
+const SCHED_IDLE = 5;
 /** Running: its /proc entry is there and not a zombie (field 3, the state, is not Z). */
 function running(pid: number): boolean {
   try {
@@ -34,13 +40,22 @@ const parentOf = (pid: number): number => Number(statOf(pid)[1]);
 
 t.test('lame runs at the requested niceness and still writes the file, forked here or by the spawner', async (t) => {
   const { dir, spawner } = await withSpawner(t, 'lame-nice-');
-  const cases: Array<[number, number, string | undefined]> = [[10, 10, undefined], [0, niceOf(process.pid), undefined], [10, 10, spawner.path], [0, niceOf(process.pid), spawner.path]];
-  for (const [nice, expected, via] of cases) {
+  const own = niceOf(process.pid);
+  // [requested, niceness seen, policy seen, forked here or by the spawner]
+  const cases: Array<[EncoderPriority, number, number, string | undefined]> = [
+    [10, 10, SCHED_OTHER, undefined], [0, own, SCHED_OTHER, undefined], ['idle', own, SCHED_IDLE, undefined],
+    [10, 10, SCHED_OTHER, spawner.path], [0, own, SCHED_OTHER, spawner.path], ['idle', own, SCHED_IDLE, spawner.path],
+  ];
+  for (const [nice, expected, policy, via] of cases) {
     const path = join(dir, `n${nice}${via ? 's' : ''}.mp3`);
     const w = new Mp3LameCliWriter(path, 16000, 2, { lameBin: 'lame', quality: 7, nice, ...(via ? { spawner: via } : {}) });
     const pid = await w.pid();
     t.ok(pid !== undefined, 'lame started');
+    // chrt sets the policy, then executes lame in its own process: wait for lame to be there.
+    for (let i = 0; i < 100 && !readFileSync(`/proc/${pid as number}/cmdline`, 'utf8').startsWith('lame'); i++) await new Promise((r) => setTimeout(r, 10));
+    t.match(readFileSync(`/proc/${pid as number}/cmdline`, 'utf8'), /^lame\0/, `${nice}: the pid is lame's own (signals and the exit code are lame's)`);
     t.equal(niceOf(pid as number), expected, `nice ${nice}${via ? ' (spawner)' : ''}: lame at ${expected}`);
+    t.equal(policyOf(pid as number), policy, `nice ${nice}${via ? ' (spawner)' : ''}: policy ${policy === SCHED_IDLE ? 'SCHED_IDLE' : 'SCHED_OTHER'}`);
     if (via) t.equal(parentOf(pid as number), spawner.pid, 'the spawner, not this process, is lame\'s parent');
     const pcm = new Int16Array(16000 * 2);
     for (let i = 0; i < pcm.length; i++) pcm[i] = Math.round(8000 * Math.sin(i / 5));

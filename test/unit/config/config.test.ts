@@ -35,6 +35,8 @@ t.test('invalid values are reported by path', (t) => {
     [{ engine: { sip: { tls: { keyFile: '/k.pem' } } } }, '/engine/sip/tls/certFile'],
     [{ engine: { sip: { tls: { certFile: '/c.pem', keyFile: '/k.pem', minVersion: 'TLSv1.1' } } } }, '/engine/sip/tls/minVersion'],
     [{ recorder: { overloadLagMs: -1 } }, '/recorder/overloadLagMs'],
+    [{ recorder: { encoderNice: 'lazy' } }, '/recorder/encoderNice'],
+    [{ recorder: { encoderNice: 20 } }, '/recorder/encoderNice'],
     [{ calls: { maxCalls: -1 } }, '/calls/maxCalls'],
   ];
   for (const [input, path] of cases) {

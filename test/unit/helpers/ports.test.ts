@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SIGNAL_PORTS, freePorts, freeRun } from '../../helpers/ports';
+import { MEDIA_PORTS, SIGNAL_PORTS, freePorts, freeRun, mediaBlocks } from '../../helpers/ports';
 import { tempDir } from '../../helpers/temp';
 
 // The port helper is the tests' own infrastructure, but CI failed twice on what it hands out
@@ -44,6 +44,31 @@ t.test('a run of ports (SIPp\'s -mp binds the port and the one two above) is cla
   t.same([0, 1, 2].map((k) => existsSync(join(claimsDir, String(first + k)))), [true, true, true], 'all three claimed');
   const more = await freePorts(200);
   t.notOk(more.some((p) => p >= first && p <= first + 2), 'none of them handed out again');
+});
+
+t.test('media blocks side by side never overlap and stay in the plan; too large is refused', async (t) => {
+  // bench:recordings at 300 calls asks 5000 + 1400: drawn apart, the two blocks could not miss
+  // each other from some first draws, and the helper looped for ever.
+  const rows: { sizes: number[]; fits: boolean }[] = [
+    { sizes: [400, 400], fits: true },
+    { sizes: [5000, 1400], fits: true },
+    { sizes: [6600, 1800], fits: true },
+    { sizes: [6000, 6000], fits: true },
+    { sizes: [6000, 6002], fits: false },
+  ];
+  for (const { sizes, fits } of rows) {
+    if (!fits) {
+      t.throws(() => mediaBlocks(...sizes), RangeError, `${sizes.join(' + ')} refused`);
+      continue;
+    }
+    const bad: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const firsts = mediaBlocks(...sizes);
+      const ends = firsts.map((f, k) => f + sizes[k]! - 1);
+      if (firsts[0]! < MEDIA_PORTS.min || ends[ends.length - 1]! > MEDIA_PORTS.max || firsts.some((f, k) => k > 0 && f !== ends[k - 1]! + 1)) bad.push(firsts.join(', '));
+    }
+    t.same(bad, [], `${sizes.join(' + ')}: 200 draws adjacent, disjoint, inside ${MEDIA_PORTS.min}-${MEDIA_PORTS.max}`);
+  }
 });
 
 t.test('a claim left by a killed process is taken over; a live one is not', async (t) => {

@@ -12,7 +12,7 @@ t.test('policy settings + recorder config -> recording settings', (t) => {
   const base = { format: 'mp3' as const, stereo: true, record_sample_rate: 16000, time_limit: 3600, record_min_sec: 5 };
   t.same(recordingSettingsFrom(base, cfg), {
     format: 'mp3', sampleRate: 16000, channels: 'stereo', timeLimitSec: 3600, minSec: 5,
-    mp3Backend: 'lame-cli', lamePath: 'lame', mp3Quality: 7, encoderNice: 10, mp3BitrateKbps: 32,
+    mp3Backend: 'lame-cli', lamePath: 'lame', mp3Quality: 7, encoderNice: 'idle', mp3BitrateKbps: 32,
   });
   const mono = recordingSettingsFrom({ ...base, format: 'wav', stereo: false, record_sample_rate: 8000, media_name: '../x/y.wav' }, cfg, ['caller']);
   t.same([mono.channels, mono.sampleRate, mono.legs, mono.path], ['mono', 8000, ['caller'], '/var/spool/rec/.._x_y.wav']);
