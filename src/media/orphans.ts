@@ -1,6 +1,7 @@
 import { RtpengineStartError } from './errors';
-import { accessSync, constants, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, delimiter, dirname, join } from 'node:path';
+import { findExecutable } from '../platform/executables';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, delimiter, dirname } from 'node:path';
 import type { Logger } from 'pino';
 
 /**
@@ -21,16 +22,7 @@ import type { Logger } from 'pino';
 
 /** Where setpriv is, from PATH then the Debian location; undefined when absent. */
 export function findSetpriv(path = process.env.PATH ?? ''): string | undefined {
-  for (const dir of [...path.split(delimiter).filter(Boolean), '/usr/bin', '/bin']) {
-    const candidate = join(dir, 'setpriv');
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
+  return findExecutable('setpriv', [...path.split(delimiter), '/usr/bin', '/bin']);
 }
 
 /** The command that runs `binary args` so that it dies with us (setpriv exec's it: same pid). */

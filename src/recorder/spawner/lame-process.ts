@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
 import { connect, Socket } from 'node:net';
-import { setPriority } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { lines, type FromSpawner, type ToSpawner } from './protocol';
-import { prioritized, type EncoderPriority } from './priority';
+import { spawnAt, type EncoderPriority } from './priority';
 
 /** A started lame: PCM in, MP3 out (when asked for), and how it ended. */
 export interface LameProcess {
@@ -34,15 +32,7 @@ export function startLame(o: LameStart): LameProcess {
 /** lame as a child of this process (tests and tools without a spawner). */
 function forkHere(o: LameStart): LameProcess {
   let failure: Error | null = null;
-  const run = prioritized(o.bin, o.args, o.nice);
-  const child = spawn(run.file, run.args, { stdio: ['pipe', o.stdout ? 'pipe' : 'ignore', 'ignore'] });
-  if (run.nice > 0 && child.pid !== undefined) {
-    try {
-      setPriority(child.pid, run.nice);
-    } catch {
-      // Already exited (reported below), or the platform refuses: encode at our priority.
-    }
-  }
+  const child = spawnAt(o.bin, o.args, o.nice, ['pipe', o.stdout ? 'pipe' : 'ignore', 'ignore']);
   const exited = new Promise<number>((resolve) => {
     child.on('error', (err) => {
       failure = err;

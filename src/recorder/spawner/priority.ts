@@ -1,5 +1,6 @@
-import { accessSync, constants } from 'node:fs';
-import { join } from 'node:path';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { setPriority } from 'node:os';
+import { findExecutable } from '../../platform/executables';
 
 /**
  * How a lame process yields the CPU to the service: a niceness (0-19), or `idle`, Linux's
@@ -19,18 +20,7 @@ let chrt: string | null | undefined;
 
 /** `chrt` (util-linux, on every Debian), looked up once on PATH; null when there is none. */
 export function chrtPath(): string | null {
-  if (chrt === undefined) {
-    chrt = null;
-    for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
-      try {
-        accessSync(join(dir, 'chrt'), constants.X_OK);
-        chrt = join(dir, 'chrt');
-        break;
-      } catch {
-        // not here
-      }
-    }
-  }
+  if (chrt === undefined) chrt = findExecutable('chrt') ?? null;
   return chrt;
 }
 
@@ -43,4 +33,22 @@ export function prioritized(bin: string, args: readonly string[], priority: Enco
   if (priority !== 'idle') return { file: bin, args: [...args], nice: priority };
   const via = chrtPath();
   return via === null ? { file: bin, args: [...args], nice: 19 } : { file: via, args: ['--idle', '0', bin, ...args], nice: 0 };
+}
+
+/**
+ * `bin args` started at `priority` (both the spawner and a fork here start lame this way). A
+ * niceness is applied right after the start: lowering it is always allowed for our own child;
+ * if lame has already exited, or the platform refuses, it encodes at our priority.
+ */
+export function spawnAt(bin: string, args: readonly string[], priority: EncoderPriority, stdio: StdioOptions): ChildProcess {
+  const run = prioritized(bin, args, priority);
+  const child = spawn(run.file, run.args, { stdio });
+  if (run.nice > 0 && child.pid !== undefined) {
+    try {
+      setPriority(child.pid, run.nice);
+    } catch {
+      // gone already (its exit is reported by the caller's handlers), or refused
+    }
+  }
+  return child;
 }

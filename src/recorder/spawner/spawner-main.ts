@@ -4,15 +4,13 @@
  * per recording. Usage: node spawner-main.js <socket path> <lame binary>: it starts that
  * binary only (whoever reaches the socket, a 0700 directory, cannot make it run anything else). It prints `ready` once listening
  * and exits when its stdin (a pipe from the service) ends, i.e. when the service is gone.
- * Only node:net, node:child_process, node:os, node:fs and node:path: its own fork per encoder stays small.
+ * Only node:net, node:child_process, node:os, node:fs and node:path (and priority.ts, the same): its own fork per encoder stays small.
  */
 import { createServer, type Socket } from 'node:net';
-import { spawn } from 'node:child_process';
-import { setPriority } from 'node:os';
 import { rmSync, rmdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { lines, type FromSpawner, type ToSpawner } from './protocol';
-import { prioritized } from './priority';
+import { spawnAt } from './priority';
 
 const path = process.argv[2];
 const allowedBin = process.argv[3];
@@ -27,7 +25,6 @@ function tell(cid: number, m: FromSpawner): void {
 
 function startLame(sock: Socket, m: Extract<ToSpawner, { t: 'data' }>): void {
   let child;
-  let run;
   if (m.bin !== allowedBin) {
     tell(m.cid, { t: 'error', id: m.id, message: `refused to start ${m.bin}: not the configured encoder` });
     sock.destroy();
@@ -35,8 +32,7 @@ function startLame(sock: Socket, m: Extract<ToSpawner, { t: 'data' }>): void {
   }
   try {
     // The socket's descriptor is duplicated into lame; ours is closed right after.
-    run = prioritized(m.bin, m.args, m.nice);
-    child = spawn(run.file, run.args, { stdio: [sock, m.stdout ? sock : 'ignore', 'ignore'] });
+    child = spawnAt(m.bin, m.args, m.nice, [sock, m.stdout ? sock : 'ignore', 'ignore']);
   } catch (err) {
     tell(m.cid, { t: 'error', id: m.id, message: (err as Error).message });
     sock.destroy();
@@ -45,16 +41,7 @@ function startLame(sock: Socket, m: Extract<ToSpawner, { t: 'data' }>): void {
   const pid = child.pid;
   child.once('error', (err) => tell(m.cid, { t: 'error', id: m.id, message: err.message }));
   child.once('exit', (code, signal) => tell(m.cid, { t: 'exit', id: m.id, code: code ?? (signal ? -1 : 0) }));
-  if (pid !== undefined) {
-    if (run.nice > 0) {
-      try {
-        setPriority(pid, run.nice); // lower priority only: always allowed for our own child
-      } catch {
-        // Already exited (reported by 'exit'), or the platform refuses: encode at our priority.
-      }
-    }
-    tell(m.cid, { t: 'spawned', id: m.id, pid });
-  }
+  if (pid !== undefined) tell(m.cid, { t: 'spawned', id: m.id, pid });
   // close(), not shutdown(): lame's copy stays connected.
   sock.destroy();
 }
