@@ -7,6 +7,7 @@ import { EncoderPool } from './encoder/pool';
 import { RecorderThreads } from './remote/remote-session';
 import { encoderWorkersFrom, overloadFrom, recorderThreadsFrom } from './from-config';
 import { LameSpawner } from './spawner/helper';
+import { priorityFallback } from './spawner/priority';
 import { batchedUnavailable, rtpSockets } from './udp/sockets';
 import { nativeHalfBand } from './halfband';
 import { sweepSpillFiles } from './encoder/spill';
@@ -64,6 +65,8 @@ export function recorderHostFrom(cfg: Readonly<RecorderConfig>, encryption?: Spo
   if (upsampler.kernel === null) logger?.warn({ reason: upsampler.error }, 'recorder: 8 -> 16 kHz upsampling in TypeScript (the same output, about 3x the CPU of halfband.c)');
   // Started now, while this process is small: every lame is forked from the helper, not from us.
   const spawner = cfg.mp3Encoder === 'lame-cli' ? new LameSpawner(cfg.lamePath, logger) : undefined;
+  const fallback = spawner ? priorityFallback(cfg.encoderNice) : null;
+  if (fallback !== null) logger?.warn({ reason: fallback }, 'recorder.encoderNice idle unavailable');
   const overload = overloadFrom(cfg, receive);
   if (threads === 0) {
     const log = logger?.child({ part: 'recorder' });

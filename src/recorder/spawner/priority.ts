@@ -24,6 +24,11 @@ export function chrtPath(): string | null {
   return chrt;
 }
 
+/** Why `priority` cannot be had here (said once at start), or null when it can. */
+export function priorityFallback(priority: EncoderPriority): string | null {
+  return priority === 'idle' && chrtPath() === null ? 'no chrt on PATH (util-linux): lame runs at niceness 19 instead of SCHED_IDLE' : null;
+}
+
 /**
  * The program to start for `bin args` at `priority`, and the niceness to give it once started:
  * `idle` goes through `chrt --idle 0`, which sets the policy and executes lame in its place

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { chrtPath, prioritized } from '../../../src/recorder/spawner/priority';
+import { chrtPath, prioritized, priorityFallback } from '../../../src/recorder/spawner/priority';
 
 t.test('how lame is started at each priority', (t) => {
   const chrt = chrtPath();
@@ -14,12 +14,16 @@ t.test('how lame is started at each priority', (t) => {
     ['idle', { file: chrt as string, args: ['--idle', '0', 'lame', '-r', 'x.mp3'], nice: 0 }],
   ];
   for (const [priority, want] of rows) t.same(prioritized('lame', ['-r', 'x.mp3'], priority), want, `${priority}`);
+  t.equal(priorityFallback('idle'), null, 'idle is had here: nothing to warn about at start');
   t.end();
 });
 
-t.test('idle without chrt on PATH: lame itself at the lowest niceness', (t) => {
-  const mod = join(__dirname, '../../../src/recorder/spawner/priority.js');
-  const out = execFileSync(process.execPath, ['-e', `console.log(JSON.stringify(require(${JSON.stringify(mod)}).prioritized('lame', ['-'], 'idle')))`], { env: { PATH: '/nonexistent' } }).toString();
-  t.same(JSON.parse(out), { file: 'lame', args: ['-'], nice: 19 });
+t.test('idle without chrt on PATH: lame itself at the lowest niceness, and the start warns', (t) => {
+  const mod = JSON.stringify(join(__dirname, '../../../src/recorder/spawner/priority.js'));
+  const code = `const p = require(${mod}); console.log(JSON.stringify([p.prioritized('lame', ['-'], 'idle'), p.priorityFallback('idle'), p.priorityFallback(10)]))`;
+  const [run, idle, ten] = JSON.parse(execFileSync(process.execPath, ['-e', code], { env: { PATH: '/nonexistent' } }).toString()) as [unknown, string | null, string | null];
+  t.same(run, { file: 'lame', args: ['-'], nice: 19 });
+  t.match(idle, /niceness 19 instead of SCHED_IDLE/, 'the reason the start logs');
+  t.equal(ten, null, 'a niceness needs no chrt');
   t.end();
 });
