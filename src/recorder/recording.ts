@@ -232,13 +232,20 @@ export class Recording {
    */
   pause(agoMs = 0): void {
     if (this.stateValue !== RecordingState.Recording) throw new RecordingStateError(`pause() in state ${this.stateValue}`);
-    this.pauses.pause(this.edgeAt(agoMs), Date.now() - Math.max(0, agoMs));
+    const edge = this.edgeAt(agoMs);
+    this.pauses.pause(edge, this.wallAt(edge));
   }
 
   /** Resumes at the current call time, or `agoMs` before it; throws RecordingPauseError when not paused. */
   resume(agoMs = 0): void {
     if (this.stateValue !== RecordingState.Recording) throw new RecordingStateError(`resume() in state ${this.stateValue}`);
-    this.pauses.resume(this.edgeAt(agoMs), Date.now() - Math.max(0, agoMs));
+    const edge = this.edgeAt(agoMs);
+    this.pauses.resume(edge, this.wallAt(edge));
+  }
+
+  /** Wall clock (epoch ms) of call-clock `pos`: an edge held back at what was written is that much later. */
+  private wallAt(pos: number): number {
+    return Date.now() - (Math.max(0, this.host.nowPos() - pos) * 1000) / IN_RATE;
   }
 
   /** `agoMs` before the call's now, never inside what was already written (nor before begin). */

@@ -333,6 +333,8 @@ t.test('pause and resume with agoMs: the edges that long before now, never insid
   t.ok(Math.abs(pa.startedAt - pb.startedAt - 60) <= 2, 'its wall-clock start moved back as well');
   // Written up to about the jitter delay (100 ms) and a tick (100 ms) back: not before that.
   t.ok(pc.offsetMs >= pa.offsetMs - 250 && pc.offsetMs < pa.offsetMs, `5 s back stops at what was written: ${pc.offsetMs} ms against ${pa.offsetMs} ms`);
+  const wallBack = pa.startedAt - pc.startedAt;
+  t.ok(Math.abs(wallBack - (pa.offsetMs - pc.offsetMs)) <= 2, `and its wall-clock start is that edge's, not 5 s back: ${wallBack.toFixed(1)} ms before now's`);
   const d = decode(c.path);
   const edge = Math.floor((pc.offsetMs * d.sampleRate) / 1000);
   t.ok(rms(d.ch[0], edge - 800, edge) > 3000, 'the tone written before that edge is whole');

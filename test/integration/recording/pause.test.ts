@@ -114,18 +114,36 @@ async function intervalOf(t: Test, run: PausedRun, mode: 'silence' | 'omit'): Pr
 }
 
 /**
- * The 20 ms windows (10 ms steps) of x where the card tone is strong (a frame of it is over 1e6)
- * and stronger than the caller's tone. A window across an edge of the caller's tone (its start,
- * the pause) splatters energy over every frequency, the caller's own the most, so it is not one.
+ * The 20 ms windows (10 ms steps) of x where the card tone is present and stronger than the
+ * caller's tone. Present: over CARD_FLOOR, what about 3 ms of it at the senders' level gives
+ * (10 ms: 6.4e8). A window across a splice of the caller's tone (its start, omit mode's cut)
+ * splatters energy over every frequency: at most 5.1e6 at the card's for any cut and phase jump
+ * (computed), and a jump of about 180 degrees in the window's middle cancels the caller's own to
+ * as little (omit mode failed so, CI 2026-12-06: window 82 samples before the cut, nothing of the
+ * card), so only the floor tells a splice from card audio.
  */
+const CARD_FLOOR = 5e7;
 function cardBlocks(x: Int16Array): number[] {
   const out: number[] = [];
   for (let b = 0; b + 160 <= x.length; b += 80) {
     const card = goertzel(x, 8000, CARD_TONE, b, b + 160);
-    if (card > 1e5 && card > goertzel(x, 8000, CALLER_TONE, b, b + 160)) out.push(b);
+    if (card > CARD_FLOOR && card > goertzel(x, 8000, CALLER_TONE, b, b + 160)) out.push(b);
   }
   return out;
 }
+
+t.test('the card detector: a splice of the caller\'s tone is not card audio, 15 ms of card is', (t) => {
+  // 1 s of the caller's tone cut at sample 4002 (82 into a window) and joined at `jump`
+  // degrees, with `card` samples of the card tone just before the cut.
+  const spliced = (jump: number, card: number): Int16Array =>
+    Int16Array.from({ length: 8000 }, (_, i) => {
+      const f = i < 4002 && i >= 4002 - card ? CARD_TONE : CALLER_TONE;
+      return Math.round(8000 * Math.sin((2 * Math.PI * f * i) / 8000 + (i >= 4002 ? (jump * Math.PI) / 180 : 0)));
+    });
+  const rows: Array<[jump: number, card: number, found: boolean]> = [[0, 0, false], [180, 0, false], [90, 0, false], [180, 120, true], [0, 120, true], [0, 160, true]];
+  for (const [jump, card, found] of rows) t.equal(cardBlocks(spliced(jump, card)).length > 0, found, `jump ${jump} degrees, ${card} samples of card`);
+  t.end();
+});
 
 /** Length of the run of exact zeros in x around [from, to). */
 function zeroRun(x: Int16Array, from: number, to: number): { from: number; to: number } {
