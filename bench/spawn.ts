@@ -69,9 +69,9 @@ async function main(): Promise<void> {
     const d0 = mkdtempSync(join(tmpdir(), 'bench-spawn-'));
     await run('nothing started (floor)', null, d0);
     const d1 = mkdtempSync(join(tmpdir(), 'bench-spawn-'));
-    await run('fork of this process (before)', (i) => ({ bin: 'lame', args: args(d1, i), nice: 10, stdout: false }), d1);
+    await run('fork of this process (before)', (i) => ({ bin: 'lame', args: args(d1, i), nice: 'idle', stdout: false }), d1);
     const d2 = mkdtempSync(join(tmpdir(), 'bench-spawn-'));
-    await run('lame spawner (after)', (i) => ({ bin: 'lame', args: args(d2, i), nice: 10, stdout: false, spawner: spawner.path }), d2);
+    await run('lame spawner (after)', (i) => ({ bin: 'lame', args: args(d2, i), nice: 'idle', stdout: false, spawner: spawner.path }), d2);
   }
   spawner.close();
 }

@@ -38,7 +38,7 @@ export async function sessionMemory(calls: number, seconds: number, jitterMs?: n
     const ports: number[] = [];
     for (const s of sessions) for (const e of await s.start()) ports.push(e.port);
     const opened = await live();
-    for (const s of sessions) s.record({ format: 'mp3', sampleRate: 16000, channels: 'stereo', timeLimitSec: 3600, minSec: 0, encoderNice: 10 }).begin();
+    for (const s of sessions) s.record({ format: 'mp3', sampleRate: 16000, channels: 'stereo', timeLimitSec: 3600, minSec: 0, encoderNice: 'idle' }).begin();
     const recording = await live();
     const sending = runSender(ports, seconds + 1);
     await new Promise((r) => setTimeout(r, seconds * 1000));

@@ -129,7 +129,7 @@ export async function wholePipeline(calls: number, seconds: number, rate: 16000 
     const sessions = Array.from({ length: calls }, (_, i) => new RecordingSession({ callId: `bench-${i}`, pool, spoolDir: dir }));
     const ports: number[] = [];
     for (const s of sessions) for (const e of await s.start()) ports.push(e.port);
-    for (const s of sessions) s.record({ format: 'mp3', sampleRate: rate, channels, timeLimitSec: 3600, minSec: 0, encoderNice: 10 }).begin();
+    for (const s of sessions) s.record({ format: 'mp3', sampleRate: rate, channels, timeLimitSec: 3600, minSec: 0, encoderNice: 'idle' }).begin();
     const lag = monitorEventLoopDelay({ resolution: 10 });
     lag.enable();
     const lame0 = childCpuSec();
