@@ -9,8 +9,11 @@ export interface Tickable {
  * its encoders, and nothing downstream needs it sooner (a recorder has no playout deadline),
  * while much of a run's cost is per run: one recvmmsg per socket, the sessions' pulls and
  * releases. 50 -> 100 ms cut the recorder threads' CPU per call by about a tenth
- * (bench:recordings, 200 calls, 0.10% -> 0.08-0.09%). Jitter buffers hold the period on top of
- * the jitter delay (session.ts).
+ * (bench:recordings, 200 calls, 0.10% -> 0.08-0.09%). 100 -> 200 ms was measured and not taken
+ * (bench/recorder/pipeline's 16 kHz stereo run, 200 calls, eight pairs alternated, 2026-12-06):
+ * 0.065% against 0.070% per call on average, lower in only five of the eight pairs, the runs
+ * varying 0.058-0.075% either way, and the loop lag p99 5-8 ms higher. Jitter buffers hold the
+ * period on top of the jitter delay (session.ts).
  */
 export const TICK_MS = 100;
 
