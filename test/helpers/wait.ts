@@ -10,3 +10,8 @@ export async function waitFor(cond: () => boolean, timeoutMs = 10000): Promise<b
   }
   return cond();
 }
+
+/** Resolves at `t` (performance.now() ms), at once when that is past: paces frames from a start time, so timers' lateness does not add up. */
+export function sleepUntil(t: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, Math.max(0, t - performance.now())));
+}

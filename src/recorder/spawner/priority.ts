@@ -16,6 +16,9 @@ import { findExecutable } from '../../platform/executables';
  */
 export type EncoderPriority = number | 'idle';
 
+/** lame's niceness for `idle` where there is no chrt: the lowest. */
+const NO_CHRT_NICE = 19;
+
 let chrt: string | null | undefined;
 
 /** `chrt` (util-linux, on every Debian), looked up once on PATH; null when there is none. */
@@ -26,7 +29,7 @@ export function chrtPath(): string | null {
 
 /** Why `priority` cannot be had here (said once at start), or null when it can. */
 export function priorityFallback(priority: EncoderPriority): string | null {
-  return priority === 'idle' && chrtPath() === null ? 'no chrt on PATH (util-linux): lame runs at niceness 19 instead of SCHED_IDLE' : null;
+  return priority === 'idle' && chrtPath() === null ? `no chrt on PATH (util-linux): lame runs at niceness ${NO_CHRT_NICE} instead of SCHED_IDLE` : null;
 }
 
 /**
@@ -37,7 +40,7 @@ export function priorityFallback(priority: EncoderPriority): string | null {
 export function prioritized(bin: string, args: readonly string[], priority: EncoderPriority): { file: string; args: string[]; nice: number } {
   if (priority !== 'idle') return { file: bin, args: [...args], nice: priority };
   const via = chrtPath();
-  return via === null ? { file: bin, args: [...args], nice: 19 } : { file: via, args: ['--idle', '0', bin, ...args], nice: 0 };
+  return via === null ? { file: bin, args: [...args], nice: NO_CHRT_NICE } : { file: via, args: ['--idle', '0', bin, ...args], nice: 0 };
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { linearToUlaw, decodeG711, tableForPayloadType } from '../../../src/recorder/g711';
 import { buildRtp, type RtpEndpoint, type RtpPacket } from '../../helpers/rtp';
+import { sleepUntil } from '../../helpers/wait';
 
 const RATE = 8000;
 const FRAME = 160;
@@ -26,7 +27,7 @@ export function toneFrame(freq: number, index: number): Buffer {
 export async function sendTone(ep: RtpEndpoint, host: string, port: number, freq: number, count: number, ssrc: number): Promise<void> {
   const t0 = performance.now();
   for (let i = 0; i < count; i++) {
-    await new Promise((r) => setTimeout(r, Math.max(0, t0 + i * 20 - performance.now())));
+    await sleepUntil(t0 + i * 20);
     const pkt = buildRtp({ payloadType: 0, sequence: 1000 + i, timestamp: 8000 + i * FRAME, ssrc, marker: i === 0, payload: toneFrame(freq, i) });
     ep.socket.send(pkt, port, host);
   }

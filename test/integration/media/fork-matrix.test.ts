@@ -22,6 +22,7 @@ import { MediaWitness, type MediaStatus } from '../../../src/recording/media-che
 import { decode, rms } from '../recorder/decode';
 import { goertzel } from '../../unit/recorder/dsp';
 import { boundUdp } from '../../helpers/ports';
+import { sleepUntil } from '../../helpers/wait';
 import { log, testMediaConfig } from './setup';
 
 type Codec = 'PCMU' | 'PCMA' | 'G722' | 'TE';
@@ -94,7 +95,6 @@ function g711Payload(codec: 'PCMU' | 'PCMA', freq: number, sample0: number, n: n
   return out;
 }
 
-const sleepUntil = (t: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, t - performance.now())));
 
 /** Sends a party's stretches from `sock` to rtpengine's port, paced on an absolute schedule. */
 async function sendParty(sock: Socket, port: number, freq: number, stretches: readonly Stretch[], t0: number, g722: Buffer): Promise<void> {

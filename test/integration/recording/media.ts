@@ -7,6 +7,7 @@
 import type { Call } from '../../../src/calls';
 import type { TestService } from '../../helpers/service';
 import { buildRtp, type RtpEndpoint } from '../../helpers/rtp';
+import { sleepUntil } from '../../helpers/wait';
 import { toneFrame } from '../calls/audio';
 
 const FRAME = 160;
@@ -35,7 +36,6 @@ export function newStream(ssrc: number): Stream {
   return { seq: 1000, ts: 8000, ssrc };
 }
 
-const sleepUntil = (t: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, t - performance.now())));
 
 /** `frames` 20 ms PCMU frames of a sine, frame i sent at start + 20 i ms (through `protect`, e.g. SRTP). */
 export async function sendTone(ep: RtpEndpoint, port: number, freq: number, frames: number, s: Stream, protect: (rtp: Buffer) => Buffer = (p) => p): Promise<void> {
